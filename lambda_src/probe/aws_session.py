@@ -1,0 +1,86 @@
+"""One botocore session for every check, bounded timeouts, and botocore error -> outcome.
+
+botocore (not boto3) because the probe only needs clients and credentials: skipping boto3's
+resource layer saves import time on a cold start. botocore comes from the Lambda runtime.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from report import ALLOWED, DENIED, ERROR, NETWORK_ERROR, NOT_A_POLICY_DECISION, denial_detail
+
+# botocore sessions are not thread-safe (clients are), and first imports of big packages
+# from several threads at once can trip Python's import deadlock detection. So every SDK
+# import and client creation (mantle_checks uses it too) goes through this one lock; that
+# costs nothing because that work is CPU-bound under the GIL anyway.
+lock = threading.RLock()
+_session = None
+
+
+def reset() -> None:
+    """Forget the session: each invocation reads its environment and credentials afresh."""
+    global _session
+    with lock:
+        _session = None
+
+
+def session():
+    # Creating a session loads config and endpoint data: do it once, share it.
+    global _session
+    with lock:
+        if _session is None:
+            import botocore.session
+
+            _session = botocore.session.get_session()
+        return _session
+
+
+def client(service: str, config):
+    with lock:
+        from botocore.config import Config
+
+    cfg = Config(
+        region_name=config.region,
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.timeout,
+        # One attempt: a retry would hide throttling and blow the Lambda time budget.
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        user_agent_extra="private-bedrock-probe",
+    )
+    # Endpoint overrides (AWS_ENDPOINT_URL_BEDROCK[_RUNTIME]) are applied by botocore itself.
+    with lock:
+        return session().create_client(service, config=cfg)
+
+
+def credentials():
+    with lock:
+        creds = session().get_credentials()
+    if creds is None:
+        raise RuntimeError("no AWS credentials in the function's environment")
+    return creds
+
+
+def classify(exc: Exception) -> tuple[str, str]:
+    """(outcome, detail) for an exception raised by a botocore call."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        code = err.get("Code", "")
+        message = err.get("Message", "") or str(exc)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "AccessDeniedException" or (status == 403 and code not in NOT_A_POLICY_DECISION):
+            return DENIED, denial_detail(status, code, message)
+        return ERROR, f"HTTP {status} {code}: {message}"
+    # Timeouts, refused connections and unresolvable hosts: the call never got an answer,
+    # which says nothing about policy.
+    network = (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ReadTimeoutError,
+               bx.ConnectionClosedError, bx.HTTPClientError)
+    if isinstance(exc, network):
+        return NETWORK_ERROR, f"{type(exc).__name__}: {exc}"
+    return ERROR, f"{type(exc).__name__}: {exc}"
+
+
+def ok(detail: str) -> tuple[str, str]:
+    return ALLOWED, detail

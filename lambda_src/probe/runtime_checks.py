@@ -1,0 +1,26 @@
+"""bedrock-runtime Converse with a tiny prompt, for the allow-listed and a denied model."""
+
+from __future__ import annotations
+
+import time
+
+import aws_session
+from report import result
+
+
+def run(spec, config) -> dict:
+    started = time.perf_counter()
+    endpoint = config.endpoint_url("bedrock-runtime")
+    model = spec.params["model"]
+    try:
+        response = aws_session.client("bedrock-runtime", config).converse(
+            modelId=model,
+            messages=[{"role": "user", "content": [{"text": "Reply with OK."}]}],
+            inferenceConfig={"maxTokens": 8},  # authorization is the point, not the answer
+        )
+        outcome, detail = aws_session.ok(
+            f"{model}: stopReason={response.get('stopReason')}, usage={response.get('usage', {})}")
+    except Exception as exc:
+        outcome, detail = aws_session.classify(exc)
+        detail = f"{model}: {detail}"
+    return result(spec, endpoint, outcome, detail, started)

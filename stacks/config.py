@@ -1,0 +1,410 @@
+"""Typed, immutable configuration, validated once at the top of app.py.
+
+Every error a user can cause is raised here as a ConfigError whose message is one
+sentence naming the bad value, what is accepted, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from stacks.regions import (
+    BEDROCK_REGIONS,
+    DEFAULT_MANTLE_MODEL,
+    GLOBAL_PREFIX,
+    MANTLE_REGIONS,
+    PROFILE_GEOGRAPHIES,
+    PROFILE_PREFIXES,
+    default_runtime_model,
+    geographies_of,
+)
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, explained in one sentence."""
+
+
+# Endpoint services this app knows how to build and police.
+SERVICES: tuple[str, ...] = (
+    "bedrock",
+    "bedrock-runtime",
+    "bedrock-mantle",
+    "bedrock-agent",
+    "bedrock-agent-runtime",
+)
+DEFAULT_ENDPOINTS: tuple[str, ...] = ("bedrock", "bedrock-runtime", "bedrock-mantle")
+INFERENCE_SCOPES: tuple[str, ...] = ("region", "geography", "global")
+ENDPOINT_POLICY_MODES: tuple[str, ...] = ("allow", "deny")
+DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1", "ap-northeast-1")
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+    2557, 2922, 3288, 3653,
+)
+# Real models the probe uses to show that a model outside the allow list is refused.
+RUNTIME_DENIAL_CANDIDATES = ("amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0", "amazon.nova-micro-v1:0")
+MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai.gpt-oss-safeguard-20b")
+
+_MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
+_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+
+# Keys that may differ per region (top level = default, regionOverrides.<region> = override).
+REGIONAL_KEYS: tuple[str, ...] = (
+    "azCount",
+    "availabilityZones",
+    "vpcCidr",
+    "endpoints",
+    "runtimeModels",
+    "mantleModels",
+    "inferenceScope",
+    "allowApiKeys",
+    "extraPrincipalArns",
+    "onPremCidrs",
+    "endpointPolicy",
+    "flowLogRetentionDays",
+    "mantleBasePath",
+)
+GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
+KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A native (bedrock-runtime) model id: an in-region foundation model or a profile."""
+
+    model_id: str
+    # None for an in-region foundation model; "us", "eu", "apac", "jp", "au" or "global".
+    profile_prefix: str | None = None
+
+    @property
+    def is_profile(self) -> bool:
+        return self.profile_prefix is not None
+
+    @property
+    def foundation_model_id(self) -> str:
+        """The underlying foundation model (the profile id without its prefix)."""
+        if self.profile_prefix is None:
+            return self.model_id
+        return self.model_id[len(self.profile_prefix) + 1 :]
+
+    def inference_regions(self, source_region: str) -> tuple[str, ...]:
+        """Where inference may run when this id is called from `source_region`."""
+        if self.profile_prefix is None:
+            return (source_region,)
+        if self.profile_prefix == GLOBAL_PREFIX:
+            return ("*",)
+        return PROFILE_GEOGRAPHIES[self.profile_prefix]
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """What the probe calls; the denied models are real ids outside the allow lists."""
+
+    runtime_model: str
+    runtime_denied_model: str
+    mantle_model: str | None
+    mantle_denied_model: str | None
+    mantle_base_path: str
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    region: str
+    az_count: int
+    availability_zones: tuple[str, ...]  # explicit names; empty = decided at synth/deploy
+    vpc_cidr: str
+    endpoints: tuple[str, ...]
+    runtime_models: tuple[ModelRef, ...]
+    mantle_models: tuple[str, ...]
+    inference_scope: str
+    allow_api_keys: bool
+    extra_principal_arns: tuple[str, ...]
+    on_prem_cidrs: tuple[str, ...]
+    endpoint_policy: str  # "allow" (normal) or "deny" (the seed's flip-to-Deny demo)
+    flow_log_retention_days: int
+    probe: ProbePlan
+
+    @property
+    def stack_id(self) -> str:
+        return f"PrivateBedrock-{self.region}"
+
+    @property
+    def mantle_enabled(self) -> bool:
+        return "bedrock-mantle" in self.endpoints
+
+    def inference_regions(self) -> tuple[str, ...]:
+        """Every region native inference may run in for the configured models."""
+        seen: dict[str, None] = {}
+        for model in self.runtime_models:
+            for r in model.inference_regions(self.region):
+                seen[r] = None
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    account: str | None  # None: synthesize account-agnostic (no credentials needed)
+    regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _as_list(key: str, value: Any) -> list[str]:
+    """Context from `-c key=a,b` arrives as a string; cdk.json gives a list."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    raise ConfigError(f"{key} must be a list of strings or a comma-separated string, got {value!r}.")
+
+
+def _as_int(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key} must be a whole number, got {value!r}.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ConfigError(f"{key} must be a whole number, got {value!r}.")
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(f"{key} must be true or false, got {value!r}.")
+
+
+def _one_of(key: str, value: Any, accepted: tuple[str, ...]) -> str:
+    if value not in accepted:
+        raise ConfigError(f"{key} {value!r} is not supported; use one of: {', '.join(accepted)}.")
+    return value
+
+
+def parse_model_id(key: str, model_id: str) -> ModelRef:
+    if model_id.startswith("arn:"):
+        raise ConfigError(
+            f"{key} entry {model_id!r} is an ARN; give the model or inference profile id "
+            "(for example amazon.nova-micro-v1:0 or us.amazon.nova-micro-v1:0)."
+        )
+    if not _MODEL_ID.match(model_id):
+        raise ConfigError(
+            f"{key} entry {model_id!r} is not a Bedrock model id; expected provider.model "
+            "in lower case (for example amazon.nova-micro-v1:0), optionally prefixed by a "
+            f"cross-region profile prefix ({', '.join(p + '.' for p in PROFILE_PREFIXES)})."
+        )
+    prefix, _, rest = model_id.partition(".")
+    if prefix in PROFILE_PREFIXES:
+        if not _MODEL_ID.match(rest):
+            raise ConfigError(
+                f"{key} entry {model_id!r} is an inference profile id without a model; "
+                f"expected {prefix}.provider.model (for example {prefix}.amazon.nova-micro-v1:0)."
+            )
+        return ModelRef(model_id, prefix)
+    return ModelRef(model_id, None)
+
+
+def _check_scope(where: str, region: str, scope: str, model: ModelRef) -> None:
+    if model.profile_prefix is None or scope == "global":
+        return
+    if scope == "region":
+        raise ConfigError(
+            f"{where} entry {model.model_id!r} is a cross-region inference profile, which "
+            f"inferenceScope 'region' forbids in {region}; use the in-region id "
+            f"{model.foundation_model_id!r} or set inferenceScope to 'geography' or 'global'."
+        )
+    own = geographies_of(region)
+    if model.profile_prefix not in own:
+        accepted = ", ".join(p + "." for p in own) or "none"
+        raise ConfigError(
+            f"{where} entry {model.model_id!r} routes outside the geography of {region} "
+            f"(profiles accepted with inferenceScope 'geography': {accepted}); use one of "
+            "those prefixes, an in-region id, or set inferenceScope to 'global'."
+        )
+
+
+def _cidr(key: str, value: str, *, vpc: bool) -> str:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.0.0.0/16.") from None
+    if net.prefixlen == 0:
+        raise ConfigError(f"{key} {value!r} admits the whole internet; give the on-premises ranges only.")
+    if vpc and not (16 <= net.prefixlen <= 24):
+        raise ConfigError(f"{key} {value!r} must be a /16 to /24 block (AWS VPC limits and room for the subnets).")
+    if vpc and not net.is_private:
+        raise ConfigError(f"{key} {value!r} is not a private (RFC 1918) range; use for example 10.80.0.0/16.")
+    return str(net)
+
+
+def _denial_model(candidates: tuple[str, ...], allowed: set[str]) -> str:
+    return next(c for c in candidates if c not in allowed)
+
+
+def _region_config(region: str, settings: Mapping[str, Any]) -> RegionConfig:
+    def where(key: str) -> str:
+        return f"regionOverrides.{region}.{key}" if key in settings.get("__overridden__", ()) else key
+
+    az_count = _as_int(where("azCount"), settings.get("azCount", 2))
+    if not 1 <= az_count <= 3:
+        raise ConfigError(f"{where('azCount')} {az_count} is out of range; use 1, 2 or 3.")
+
+    azs = tuple(_as_list(where("availabilityZones"), settings.get("availabilityZones", [])))
+    for az in azs:
+        if not _AZ_NAME.match(az) or not az.startswith(region):
+            raise ConfigError(
+                f"{where('availabilityZones')} entry {az!r} is not an availability zone of {region} "
+                f"(for example {region}a)."
+            )
+    if azs and len(azs) != az_count:
+        raise ConfigError(
+            f"{where('availabilityZones')} lists {len(azs)} zones but azCount is {az_count}; make them agree."
+        )
+
+    endpoints = tuple(_as_list(where("endpoints"), settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
+    for name in endpoints:
+        _one_of(f"{where('endpoints')} entry", name, SERVICES)
+    if "bedrock-runtime" not in endpoints:
+        raise ConfigError(
+            f"{where('endpoints')} must include bedrock-runtime (the probe and the policies are built around it)."
+        )
+    if "bedrock-mantle" in endpoints and region not in MANTLE_REGIONS:
+        raise ConfigError(
+            f"Region {region} does not offer a bedrock-mantle PrivateLink endpoint; set "
+            f'regionOverrides.{region}.endpoints to ["bedrock", "bedrock-runtime"] or choose one of: '
+            f"{', '.join(sorted(MANTLE_REGIONS))}."
+        )
+
+    if "runtimeModels" in settings:
+        raw_models = _as_list(where("runtimeModels"), settings["runtimeModels"])
+        if not raw_models:
+            raise ConfigError(f"{where('runtimeModels')} is empty; list at least one model id such as amazon.nova-micro-v1:0.")
+        models = tuple(parse_model_id(where("runtimeModels"), m) for m in raw_models)
+        # Models the user chose keep inference in the region unless they say otherwise.
+        default_scope = "region"
+    else:
+        models = (parse_model_id("runtimeModels", default_runtime_model(region)),)
+        # The built-in default is in-region where AWS offers it in-region, else a profile
+        # of the region's own geography (see stacks/regions.py and the README).
+        default_scope = "region" if not models[0].is_profile else "geography"
+    scope = _one_of(where("inferenceScope"), settings.get("inferenceScope", default_scope), INFERENCE_SCOPES)
+    for m in models:
+        _check_scope(where("runtimeModels"), region, scope, m)
+
+    mantle_models = tuple(_as_list(where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL])))
+    for m in mantle_models:
+        if not _MODEL_ID.match(m) or m.partition(".")[0] in PROFILE_PREFIXES:
+            raise ConfigError(
+                f"{where('mantleModels')} entry {m!r} is not a bedrock-mantle model id; expected "
+                "provider.model without a region prefix (for example openai.gpt-oss-20b)."
+            )
+    if "bedrock-mantle" in endpoints and not mantle_models:
+        raise ConfigError(f"{where('mantleModels')} is empty while bedrock-mantle is enabled; list a model such as openai.gpt-oss-20b.")
+
+    principals = tuple(_as_list(where("extraPrincipalArns"), settings.get("extraPrincipalArns", [])))
+    for arn in principals:
+        if not _ROLE_ARN.match(arn):
+            raise ConfigError(
+                f"{where('extraPrincipalArns')} entry {arn!r} is not an IAM role ARN such as "
+                "arn:aws:iam::123456789012:role/my-workload."
+            )
+
+    base_path = settings.get("mantleBasePath", "/v1")
+    if base_path not in ("/v1", "/openai/v1"):
+        raise ConfigError(f"{where('mantleBasePath')} {base_path!r} is not supported; use /v1 or /openai/v1.")
+
+    retention = _as_int(where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", 365))
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"{where('flowLogRetentionDays')} {retention} is not a CloudWatch Logs retention period; "
+            f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
+        )
+
+    runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
+    mantle_enabled = "bedrock-mantle" in endpoints
+    return RegionConfig(
+        region=region,
+        az_count=az_count,
+        availability_zones=azs,
+        vpc_cidr=_cidr(where("vpcCidr"), settings.get("vpcCidr", "10.80.0.0/16"), vpc=True),
+        endpoints=endpoints,
+        runtime_models=models,
+        mantle_models=mantle_models if mantle_enabled else (),
+        inference_scope=scope,
+        allow_api_keys=_as_bool(where("allowApiKeys"), settings.get("allowApiKeys", False)),
+        extra_principal_arns=principals,
+        on_prem_cidrs=tuple(
+            _cidr(where("onPremCidrs"), c, vpc=False) for c in _as_list(where("onPremCidrs"), settings.get("onPremCidrs", []))
+        ),
+        endpoint_policy=_one_of(where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES),
+        flow_log_retention_days=retention,
+        probe=ProbePlan(
+            runtime_model=models[0].model_id,
+            runtime_denied_model=_denial_model(RUNTIME_DENIAL_CANDIDATES, runtime_ids),
+            mantle_model=mantle_models[0] if mantle_enabled else None,
+            mantle_denied_model=_denial_model(MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
+            mantle_base_path=base_path,
+        ),
+    )
+
+
+def _is_cdk_key(key: str) -> bool:
+    """CDK's own context (feature flags, lookups, CLI settings) is not ours to judge."""
+    return key.startswith("@") or ":" in key or key.startswith("aws-cdk") or key.startswith("cdk")
+
+
+def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
+    """Validate the CDK context (cdk.json + cdk.context.json + -c flags) into AppConfig."""
+    ours = {k: v for k, v in context.items() if not _is_cdk_key(k)}
+    unknown = sorted(set(ours) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"Unknown context key {unknown[0]!r}; accepted keys are: {', '.join(sorted(KNOWN_KEYS))}."
+        )
+    if account is not None and not _ACCOUNT.match(account):
+        raise ConfigError(f"CDK_DEFAULT_ACCOUNT {account!r} is not a 12-digit AWS account id.")
+
+    regions = _as_list("regions", ours.get("regions", list(DEFAULT_REGIONS)))
+    if not regions:
+        raise ConfigError("regions is empty; list at least one region, for example -c regions=us-east-1.")
+    if len(set(regions)) != len(regions):
+        raise ConfigError(f"regions {regions!r} lists a region twice; list each region once.")
+    for region in regions:
+        if region not in BEDROCK_REGIONS:
+            raise ConfigError(
+                f"Region {region!r} has no Amazon Bedrock PrivateLink endpoints known to this app; "
+                f"use one of: {', '.join(sorted(BEDROCK_REGIONS))}."
+            )
+
+    overrides = ours.get("regionOverrides", {})
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"regionOverrides must be an object keyed by region, got {overrides!r}.")
+    for region, override in overrides.items():
+        if region not in regions:
+            raise ConfigError(
+                f"regionOverrides has an entry for {region!r}, which is not in regions "
+                f"({', '.join(regions)}); add it to regions or remove the override."
+            )
+        if not isinstance(override, Mapping):
+            raise ConfigError(f"regionOverrides.{region} must be an object of settings, got {override!r}.")
+        bad = sorted(set(override) - set(REGIONAL_KEYS))
+        if bad:
+            raise ConfigError(
+                f"regionOverrides.{region} has unknown key {bad[0]!r}; accepted keys are: {', '.join(REGIONAL_KEYS)}."
+            )
+
+    built = []
+    for region in regions:
+        settings: dict[str, Any] = {k: ours[k] for k in REGIONAL_KEYS if k in ours}
+        override = dict(overrides.get(region, {}))
+        settings.update(override)
+        settings["__overridden__"] = tuple(override)
+        built.append(_region_config(region, settings))
+    return AppConfig(account=account, regions=tuple(built))

@@ -1,0 +1,146 @@
+"""ConnectivityProbe: the in-VPC probe function and its out-of-VPC control twin.
+
+Both run lambda_src/probe with the same identity policy; only the in-VPC one can reach
+the endpoints, so every Bedrock call of the control must be denied (no aws:SourceVpce).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from stacks.config import RegionConfig
+from stacks.log_groups import encrypted_log_group
+from stacks.nag import acknowledge, acknowledge_compliance
+from stacks.probe_code import probe_code
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime aws-cdk-lib 2.275 offers
+ARCHITECTURE = lambda_.Architecture.ARM_64
+PROBE_TIMEOUT = Duration.seconds(60)
+
+
+@dataclass(frozen=True)
+class ConnectivityProbeProps:
+    config: RegionConfig
+    vpc: ec2.IVpc
+    subnets: Sequence[ec2.ISubnet]
+    security_group: ec2.ISecurityGroup
+    log_key: kms.IKey
+    log_retention_days: int
+
+
+class ConnectivityProbe(Construct):
+    def __init__(self, scope: Construct, id: str, *, props: ConnectivityProbeProps) -> None:
+        super().__init__(scope, id)
+        cfg = props.config
+        code = probe_code(RUNTIME, ARCHITECTURE)
+        expect_allowed = "allowed" if cfg.endpoint_policy == "allow" else "denied"
+        base_env = {
+            "ENDPOINTS": ",".join(s for s in cfg.endpoints if s in ("bedrock", "bedrock-runtime", "bedrock-mantle")),
+            "RUNTIME_MODEL": cfg.probe.runtime_model,
+            "RUNTIME_DENIED_MODEL": cfg.probe.runtime_denied_model,
+            "MANTLE_MODEL": cfg.probe.mantle_model or "",
+            "MANTLE_DENIED_MODEL": cfg.probe.mantle_denied_model or "",
+            "MANTLE_BASE_PATH": cfg.probe.mantle_base_path,
+            "EXPECT_BEARER": "allowed" if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else "denied",
+        }
+        self.function = self._function(
+            "InVpc", props, code,
+            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": cfg.vpc_cidr, "EXPECT_ALLOWED": expect_allowed},
+            in_vpc=True,
+        )
+        self.control_function = self._function(
+            "OutsideVpc", props, code,
+            # Outside the VPC there is no aws:SourceVpce: everything must be refused.
+            {**base_env, "PROBE_KIND": "control", "EXPECT_ALLOWED": "denied", "EXPECT_BEARER": "denied"},
+            in_vpc=False,
+        )
+        self.roles: list[iam.IRole] = [self.function.role, self.control_function.role]  # type: ignore[list-item]
+
+    def _function(self, id: str, props: ConnectivityProbeProps, code: lambda_.Code, env: dict[str, str], *, in_vpc: bool) -> lambda_.Function:
+        stack = Stack.of(self)
+        # Probe output is recreated by every run; it goes with the stack.
+        log_group = encrypted_log_group(
+            self, f"{id}Logs", key=props.log_key, retention_days=props.log_retention_days, removal_policy=RemovalPolicy.DESTROY
+        )
+        role = iam.Role(
+            self,
+            f"{id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Bedrock connectivity probe ({'in the VPC' if in_vpc else 'control, outside the VPC'})",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{log_group.log_group_arn}:log-stream:*"],
+            )
+        ]
+        if in_vpc:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ManageOwnEnis",
+                    # What AWSLambdaVPCAccessExecutionRole grants; EC2 has no resource-level
+                    # permissions for Describe* and Lambda creates the ENIs before they exist.
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=["*"],
+                )
+            )
+        execution = iam.ManagedPolicy(self, f"{id}ExecutionPolicy", statements=statements, roles=[role])
+        acknowledge(
+            execution,
+            "AwsSolutions-IAM5[Resource::<" + stack.get_logical_id(log_group.node.default_child) + ".Arn>:log-stream:*]",
+            "Lambda names its log streams at run time; scoped to this function's own log group.",
+        )
+        if in_vpc:
+            acknowledge(
+                execution,
+                "AwsSolutions-IAM5[Resource::*]",
+                "Lambda's VPC ENI management (the actions of AWSLambdaVPCAccessExecutionRole) has no resource-level permissions.",
+            )
+        fn = lambda_.Function(
+            self,
+            id,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler="handler.handler",
+            code=code,
+            role=role,
+            timeout=PROBE_TIMEOUT,
+            memory_size=1024,  # more memory is more CPU: the cold start is import-bound
+            reserved_concurrent_executions=1,  # a probe, never a fleet
+            environment=env,
+            log_group=log_group,
+            vpc=props.vpc if in_vpc else None,
+            vpc_subnets=ec2.SubnetSelection(subnets=list(props.subnets)) if in_vpc else None,
+            security_groups=[props.security_group] if in_vpc else None,
+            allow_public_subnet=False,
+            description=f"Bedrock PrivateLink probe ({'in the VPC' if in_vpc else 'control outside the VPC'})",
+        )
+        fn.node.add_dependency(execution)  # logs and ENIs must be writable before the first run
+        acknowledge_compliance(
+            fn,
+            "LambdaDLQ",
+            "The probe is invoked synchronously by the verify command, which receives every failure; there is no asynchronous event to dead-letter.",
+        )
+        if not in_vpc:
+            acknowledge_compliance(
+                fn,
+                "LambdaInsideVPC",
+                "The control probe must run outside the VPC: it proves that the same permissions are refused without aws:SourceVpce.",
+            )
+        return fn

@@ -1,0 +1,58 @@
+"""Environment for running the real probe handler in-process against local fakes."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+PROBE_DIR = REPO / "lambda_src" / "probe"
+
+# Anything that could point botocore at a real account, profile or metadata service.
+_SCRUB = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION",
+          "AWS_BEARER_TOKEN_BEDROCK", "AWS_BEDROCK_BASE_URL", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN",
+          "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_BEDROCK_MANTLE",
+          "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENAI_API_KEY",
+          "PROBE_KIND", "VPC_CIDR", "ENDPOINTS", "EXPECT_ALLOWED", "EXPECT_BEARER", "MANTLE_BASE_PATH",
+          "RUNTIME_MODEL", "RUNTIME_DENIED_MODEL", "MANTLE_MODEL", "MANTLE_DENIED_MODEL", "PROBE_TIMEOUT_SECONDS")
+
+
+def isolate_aws(monkeypatch, tmp_path) -> None:
+    for name in _SCRUB:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def set_probe_env(monkeypatch, tmp_path, *, url: str | None = None, urls: dict | None = None,
+                  credentials=None, **env: str) -> None:
+    """Point every service at `url` (or per-service `urls`) and set the probe contract vars."""
+    isolate_aws(monkeypatch, tmp_path)
+    values = {"AWS_REGION": "us-east-1", "PROBE_KIND": "vpc", "VPC_CIDR": "127.0.0.0/8",
+              "ENDPOINTS": "bedrock,bedrock-runtime,bedrock-mantle", "EXPECT_ALLOWED": "allowed",
+              "EXPECT_BEARER": "denied", "RUNTIME_MODEL": "amazon.nova-micro-v1:0",
+              "RUNTIME_DENIED_MODEL": "amazon.nova-lite-v1:0", "MANTLE_MODEL": "openai.gpt-oss-20b",
+              "MANTLE_DENIED_MODEL": "openai.gpt-oss-120b", "PROBE_TIMEOUT_SECONDS": "5"}
+    for service in ("BEDROCK", "BEDROCK_RUNTIME", "BEDROCK_MANTLE"):
+        target = (urls or {}).get(service.lower().replace("_", "-"), url)
+        if target:
+            values[f"AWS_ENDPOINT_URL_{service}"] = target
+    if credentials is not None:
+        values.update(credentials.env())
+    values.update(env)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def load_handler():
+    """The probe's handler module, imported the way Lambda does (flat modules on sys.path)."""
+    if str(PROBE_DIR) not in sys.path:
+        sys.path.insert(0, str(PROBE_DIR))
+    return importlib.import_module("handler")
+
+
+def by_name(report: dict) -> dict:
+    return {c["name"]: c for c in report["checks"]}
