@@ -9,19 +9,26 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
-from stacks.config import ConfigError, load_config
+from stacks.config import AppConfig, ConfigError, load_config
 from stacks.private_bedrock_stack import PrivateBedrockStack
+
+NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
+
+
+def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBedrockStack]]:
+    """Validate the app's context and add one stack per configured region (tests call this)."""
+    # Packs are registered before any construct exists so every resource is checked.
+    for pack in NAG_PACKS:
+        cdk.Validations.of(app).add_plugins(pack(app))
+    config = load_config(app.node.get_all_context(), account)
+    return config, [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
 
 
 def main() -> None:
     app = cdk.App()
-    for pack in (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks):
-        cdk.Validations.of(app).add_plugins(pack(app))
     try:
         # The only place that reads the environment: everything below gets typed config.
-        config = load_config(app.node.get_all_context(), os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
-        for region in config.regions:
-            PrivateBedrockStack(app, config=region, account=config.account)
+        build(app, os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
     except ConfigError as err:
         print(f"Configuration error: {err}", file=sys.stderr)
         sys.exit(2)

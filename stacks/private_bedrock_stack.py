@@ -70,6 +70,17 @@ class PrivateBedrockStack(Stack):
             props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoints.ids, roles=probe.roles),
         )
         self._outputs(network, endpoints, access, probe)
+        # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
+        self.template_options.metadata = {
+            "PrivateBedrock": {
+                "inferenceScope": config.inference_scope,
+                "runtimeModels": [m.model_id for m in config.runtime_models],
+                "mantleModels": list(config.mantle_models),
+                "inferenceRegions": list(config.inference_regions()),
+                "endpointPolicy": config.endpoint_policy,
+                "azCount": config.az_count,
+            }
+        }
 
     def _placement(self, config: RegionConfig, account: str | None) -> Placement:
         if account is None:

@@ -1,0 +1,52 @@
+"""Shared fixtures: one CLI synthesis per test session, offline, exactly as `make synth` does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_BIN = ROOT / "node_modules" / ".bin"
+DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    """The environment `make synth` gives the CDK CLI: no credentials, pinned Node."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CDK_DEFAULT_ACCOUNT"}
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_DISABLE_CLI_TELEMETRY="true",
+        JSII_NODE=str(NODE_BIN / "node"),
+        PATH=f"{NODE_BIN}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def cdk_synth(outdir: Path, *context: str) -> subprocess.CompletedProcess[str]:
+    args = [str(NODE_BIN / "cdk"), "synth", "--no-notices", "--quiet", "-o", str(outdir)]
+    for c in context:
+        args += ["-c", c]
+    return subprocess.run(args, cwd=ROOT, env=offline_env(), capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default configuration synthesized once by the pinned CLI, nag packs included."""
+    out = tmp_path_factory.mktemp("cdk.out")
+    result = cdk_synth(out)
+    assert result.returncode == 0, f"cdk synth failed:\n{result.stdout}\n{result.stderr}"
+    return out
+
+
+@pytest.fixture(scope="session")
+def templates(cdk_out: Path) -> dict[str, dict]:
+    """region -> parsed CloudFormation template of PrivateBedrock-<region>."""
+    return {r: json.loads((cdk_out / f"PrivateBedrock-{r}.template.json").read_text()) for r in DEFAULT_REGIONS}
