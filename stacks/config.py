@@ -217,8 +217,9 @@ def _check_scope(where: str, region: str, scope: str, model: ModelRef) -> None:
     if scope == "region":
         raise ConfigError(
             f"{where} entry {model.model_id!r} is a cross-region inference profile, which "
-            f"inferenceScope 'region' forbids in {region}; use the in-region id "
-            f"{model.foundation_model_id!r} or set inferenceScope to 'geography' or 'global'."
+            f"inferenceScope 'region' forbids in {region}; list a model offered in-region there "
+            f"(an id without prefix, such as {model.foundation_model_id!r} where AWS offers it in "
+            f"{region}) in regionOverrides.{region}.runtimeModels, or set inferenceScope to 'geography' or 'global'."
         )
     own = geographies_of(region)
     if model.profile_prefix not in own:
@@ -290,7 +291,13 @@ def _region_config(region: str, settings: Mapping[str, Any]) -> RegionConfig:
         # Models the user chose keep inference in the region unless they say otherwise.
         default_scope = "region"
     else:
-        models = (parse_model_id("runtimeModels", default_runtime_model(region)),)
+        default = default_runtime_model(region)
+        if default is None:
+            raise ConfigError(
+                f"Region {region} has no built-in default model that keeps inference in a geography; "
+                f"set regionOverrides.{region}.runtimeModels to a model id offered there (and inferenceScope if it is a profile)."
+            )
+        models = (parse_model_id("runtimeModels", default),)
         # The built-in default is in-region where AWS offers it in-region, else a profile
         # of the region's own geography (see stacks/regions.py and the README).
         default_scope = "region" if not models[0].is_profile else "geography"

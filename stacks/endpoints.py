@@ -9,7 +9,7 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from stacks.config import RegionConfig
-from stacks.policies import endpoint_policy
+from stacks.policies import endpoint_policy, pascal
 
 # The private DNS name each service answers on once private DNS is enabled (aws-facts).
 PRIVATE_DNS = {
@@ -41,10 +41,9 @@ class BedrockEndpoints(Construct):
         cfg = props.config
         self.endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for service in cfg.endpoints:
-            construct_id = "".join(p.capitalize() for p in service.split("-"))
             self.endpoints[service] = ec2.InterfaceVpcEndpoint(
                 self,
-                construct_id,
+                pascal(service),
                 vpc=props.vpc,
                 # InterfaceVpcEndpointAwsService (not ...Service) so private DNS defaults on and the
                 # name is com.amazonaws.<region>.<service>; CDK has no constant for bedrock-mantle.

@@ -175,7 +175,7 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     for service in cfg.endpoints:
         for g in grants_for(service, cfg, account):
             vpce = {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}}
-            statements.append(_statement("Allow", f"{_pascal(service)}{g.sid}", g.actions, g.resources, _merge(g.conditions, vpce)))
+            statements.append(_statement("Allow", f"{pascal(service)}{g.sid}", g.actions, g.resources, _merge(g.conditions, vpce)))
             granted.update(g.actions)
     all_ids = [endpoint_ids[s] for s in cfg.endpoints]
     statements.append(
@@ -191,28 +191,13 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     if cfg.allow_api_keys:
         for service in cfg.endpoints:
             statements.append(
-                _statement("Allow", f"{_pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
+                _statement("Allow", f"{pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
             )
     else:
         statements.append(_statement("Deny", "DenyBearerTokens", bearer_actions, ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _pascal(service: str) -> str:
+def pascal(service: str) -> str:
+    """bedrock-runtime -> BedrockRuntime (statement ids, construct ids, output names)."""
     return "".join(part.capitalize() for part in service.split("-"))
-
-
-def summarize(policy: Mapping[str, Any]) -> str:
-    """One line per policy for the synth summary: allowed and denied action counts."""
-    allow = sorted({a for s in policy["Statement"] if s["Effect"] == "Allow" for a in _as_list(s["Action"])})
-    deny = sorted({a for s in policy["Statement"] if s["Effect"] == "Deny" for a in _as_list(s["Action"])})
-    parts = []
-    if allow:
-        parts.append("allow " + ", ".join(a.split(":")[1] for a in allow))
-    if deny:
-        parts.append("deny " + ", ".join(a.split(":")[1] for a in deny))
-    return "; ".join(parts)
-
-
-def _as_list(value: str | Sequence[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)

@@ -12,6 +12,7 @@ from stacks.config import RegionConfig
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps, private_dns_name
 from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
 from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
+from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
 
 
@@ -117,7 +118,7 @@ class PrivateBedrockStack(Stack):
         CfnOutput(self, "ProbeFunctionName", value=probe.function.function_name)
         CfnOutput(self, "ControlProbeFunctionName", value=probe.control_function.function_name)
         for service, endpoint in endpoints.endpoints.items():
-            name = "".join(p.capitalize() for p in service.split("-"))
+            name = pascal(service)
             CfnOutput(self, f"{name}EndpointId", value=endpoint.vpc_endpoint_id)
             CfnOutput(self, f"{name}PrivateDnsName", value=private_dns_name(service, self.region), description="Forward this name to the VPC resolver for on-premises clients")
             # "<hosted zone>:<name>" of the regional entry; the name after ':' is what a

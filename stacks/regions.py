@@ -67,7 +67,8 @@ def geographies_of(region: str) -> tuple[str, ...]:
     return tuple(p for p, regions in PROFILE_GEOGRAPHIES.items() if region in regions)
 
 
-def default_runtime_model(region: str) -> str:
+def default_runtime_model(region: str) -> str | None:
+    """The built-in allow-listed model, or None where no default keeps data in a geography."""
     if region in _IN_REGION_DEFAULT:
         return _IN_REGION_DEFAULT[region]
     geos = geographies_of(region)
@@ -75,4 +76,5 @@ def default_runtime_model(region: str) -> str:
     for prefix in ("us", "eu", "apac"):
         if prefix in geos:
             return f"{prefix}.{_GEOGRAPHY_DEFAULT_MODEL}"
-    return f"{GLOBAL_PREFIX}.{_GEOGRAPHY_DEFAULT_MODEL}"
+    # No geography profile: a global default would send prompts anywhere, so we ask instead.
+    return None
