@@ -119,10 +119,13 @@ def main() -> None:
         with FakeBedrock() as fake:
             real = cold_runs([tmp / "task", tmp / "runtime"], fake, args.runs)
             naive = cold_runs([tmp / "task-naive"], fake, args.runs)
+        # Cold start = interpreter start + module init + first invocation. The process wall
+        # clock also includes interpreter teardown, which a Lambda cold start does not pay.
         print(f"interpreter start alone             {baseline:5.2f} s")
         for label, r in (("real bundle (SDK from 'runtime')", real), ("naive bundle (everything bundled)", naive)):
-            print(f"{label:36s}{r['wall_s']:5.2f} s wall  (imports {r['import_s']:.2f} s,"
-                  f" handler {r['handler_s']:.2f} s)  {'OK' if r['wall_s'] <= BUDGET_S else 'OVER BUDGET'}")
+            cold = baseline + r["import_s"] + r["handler_s"]
+            print(f"{label:36s}{cold:5.2f} s cold start (init {r['import_s']:.2f} s + handler {r['handler_s']:.2f} s;"
+                  f" process wall incl. teardown {r['wall_s']:.2f} s)  {'OK' if cold <= BUDGET_S else 'OVER BUDGET'}")
 
 
 def cold_runs_baseline(runs: int) -> float:

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from aws_cdk import ContextProvider
-from aws_cdk import cloud_assembly_schema as cx
 from constructs import Construct
 
 from stacks.config import ConfigError
+
+# The cloud-assembly provider name InterfaceVpcEndpoint(lookup_supported_azs=True) uses; jsii's
+# Python enum for it carries the member name, not this wire value, so it is spelled out.
+ENDPOINT_SERVICE_AZ_PROVIDER = "endpoint-service-availability-zones"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ def supported_zones(scope: Construct, region: str, service: str, fallback: Seque
     """Zones where `service` is offered, from cdk.context.json or an EC2 lookup by the CLI."""
     result = ContextProvider.get_value(
         scope,
-        provider=cx.ContextProvider.ENDPOINT_SERVICE_AVAILABILITY_ZONE_PROVIDER,
+        provider=ENDPOINT_SERVICE_AZ_PROVIDER,
         props={"serviceName": service_name(region, service)},
         dummy_value=list(fallback),
     )

@@ -50,3 +50,16 @@ def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def templates(cdk_out: Path) -> dict[str, dict]:
     """region -> parsed CloudFormation template of PrivateBedrock-<region>."""
     return {r: json.loads((cdk_out / f"PrivateBedrock-{r}.template.json").read_text()) for r in DEFAULT_REGIONS}
+
+
+def synth_in_process(context: dict, account: str | None = None) -> dict[str, dict]:
+    """Build the app as app.py does (nag packs included) with the given context; stack id -> template."""
+    import aws_cdk as cdk
+
+    from app import build
+
+    os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
+    app = cdk.App(context=context)
+    _, stacks = build(app, account)
+    assembly = app.synth()
+    return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}

@@ -1,0 +1,56 @@
+"""Every bedrock-mantle region synthesizes (nag packs included), and non-mantle regions do with mantle off."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacks.regions import MANTLE_REGIONS
+from tests.conftest import synth_in_process
+
+# sa-east-1 belongs to no inference-profile geography, so it has no built-in default model.
+OVERRIDES = {"sa-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0"]}}
+
+
+@pytest.fixture(scope="module")
+def mantle_templates() -> dict[str, dict]:
+    return synth_in_process({"regions": sorted(MANTLE_REGIONS), "regionOverrides": OVERRIDES})
+
+
+@pytest.mark.parametrize("region", sorted(MANTLE_REGIONS))
+def test_mantle_region_synthesizes_with_three_endpoints(region: str, mantle_templates: dict[str, dict]) -> None:
+    template = mantle_templates[f"PrivateBedrock-{region}"]
+    names = sorted(r["Properties"]["ServiceName"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint")
+    assert names == [f"com.amazonaws.{region}.{s}" for s in ("bedrock", "bedrock-mantle", "bedrock-runtime")]
+
+
+def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
+    ctx = {
+        "regions": ["ca-central-1"],
+        "regionOverrides": {"ca-central-1": {"endpoints": ["bedrock", "bedrock-runtime"], "runtimeModels": ["amazon.nova-micro-v1:0"]}},
+    }
+    template = synth_in_process(ctx)["PrivateBedrock-ca-central-1"]
+    names = sorted(r["Properties"]["ServiceName"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint")
+    assert names == ["com.amazonaws.ca-central-1.bedrock", "com.amazonaws.ca-central-1.bedrock-runtime"]
+    probe_env = next(
+        r["Properties"]["Environment"]["Variables"] for k, r in template["Resources"].items() if k.startswith("ProbeInVpc") and r["Type"] == "AWS::Lambda::Function"
+    )
+    assert probe_env["ENDPOINTS"] == "bedrock,bedrock-runtime" and probe_env["MANTLE_MODEL"] == ""
+
+
+def test_on_prem_cidrs_admitted_on_443_only() -> None:
+    template = synth_in_process({"regions": ["us-east-1"], "onPremCidrs": ["192.168.10.0/24"]})["PrivateBedrock-us-east-1"]
+    sgs = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroup"]
+    endpoint_sg = next(p for p in sgs if p["GroupDescription"].startswith("Bedrock interface endpoints"))
+    assert endpoint_sg["SecurityGroupIngress"] == [
+        {"CidrIp": "192.168.10.0/24", "Description": "TLS from on-premises 192.168.10.0/24", "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}
+    ]
+
+
+def test_deny_mode_flips_endpoint_policies_and_probe_expectations() -> None:
+    template = synth_in_process({"regions": ["us-east-1"], "endpointPolicy": "deny"})["PrivateBedrock-us-east-1"]
+    for r in template["Resources"].values():
+        if r["Type"] == "AWS::EC2::VPCEndpoint":
+            (statement,) = r["Properties"]["PolicyDocument"]["Statement"]
+            assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    env = next(r["Properties"]["Environment"]["Variables"] for k, r in template["Resources"].items() if k.startswith("ProbeInVpc") and r["Type"] == "AWS::Lambda::Function")
+    assert env["EXPECT_ALLOWED"] == "denied"

@@ -1,0 +1,347 @@
+"""The IAM allow/deny matrix: principals x requests x network paths, per region.
+
+Every cell is one request evaluated by @cloud-copilot/iam-simulate (tools/prove/simulate.mjs)
+against the policies the synthesized template deploys, and compared with what the design
+promises (`expected`). This module only builds the cells and states the promise; the IAM
+evaluation itself is the simulator's.
+
+Principals (chosen to show each layer doing its job):
+- workload: each role of the template the endpoint policies name (the in-VPC probe role);
+  it carries the SourceVpce-only identity policy.
+- control: each role of the template that carries the identity policy but is not named by
+  the endpoint policies (the outside-VPC control probe): its identity policy would allow the
+  allow-listed calls through our endpoints, so a refusal there is the endpoint policy's.
+- same-account admin: a role of the deployment's account that does *not* carry the identity
+  policy and holds `bedrock:*` + `bedrock-mantle:*` on `*`. Through our endpoints only the
+  endpoint policy stands in its way, so the matrix shows the endpoint policy alone refusing.
+  Off our endpoints nothing in this deployment governs it: those cells are expected to be
+  allowed, and the table marks them as outside the deployment's control.
+- other-account admin: the same admin policy in another account (444455556666), calling its
+  own account's resources (a foundation model is evaluated with the caller's account). It
+  shows our endpoints refuse a foreign principal even for a model ARN that has no account.
+
+Paths: through this deployment's endpoint of the request's service (aws:SourceVpce = its id,
+its endpoint policy applies); through another VPC endpoint (a foreign id with the default
+full-access policy); not through any VPC endpoint (no aws:SourceVpce, no endpoint policy).
+
+The promise: through our endpoints, exactly the workload roles' allow-listed requests are
+allowed; off our endpoints, only principals that do not carry the identity policy and hold
+their own Bedrock permissions (the admins) are allowed, and no one else.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from stacks.config import MANTLE_DENIAL_CANDIDATES, RUNTIME_DENIAL_CANDIDATES
+from stacks.regions import PROFILE_PREFIXES
+from tools.prove.deployment import Deployment, read_deployment
+from tools.prove.resolve import ACCOUNT, PARTITION
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE = ROOT / "node_modules" / ".bin" / "node"
+SIMULATE = Path(__file__).with_name("simulate.mjs")
+
+OTHER_ACCOUNT = "444455556666"
+FOREIGN_VPCE = "vpce-0f0f0f0f0f0f0f0f0"
+SESSION = "prove-matrix"
+
+ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "BedrockAdmin", "Effect": "Allow", "Action": ["bedrock:*", "bedrock-mantle:*"], "Resource": "*"}],
+}
+# The default policy AWS gives an endpoint created without one.
+FULL_ACCESS_ENDPOINT_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+ALLOW, DENY = "allow", "deny"
+
+
+class SimulationError(RuntimeError):
+    """The simulator could not evaluate a cell as built (invalid policy, action, ARN, key)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    key: str  # column header
+    kind: str  # workload | control | admin
+    role_arn: str
+    account: str
+    policies: tuple[tuple[str, Mapping[str, Any]], ...]
+    note: str
+
+    @property
+    def session_arn(self) -> str:
+        name = self.role_arn.rsplit("/", 1)[1]
+        return f"arn:{PARTITION}:sts::{self.account}:assumed-role/{name}/{SESSION}"
+
+
+@dataclass(frozen=True)
+class Request:
+    key: str
+    label: str
+    service: str  # the endpoint service the call travels through
+    action: str
+    resource: str  # "{account}" stands for the caller's account
+    allow_listed: bool
+    context: Mapping[str, str | list[str]] = field(default_factory=dict)
+
+    def for_account(self, account: str) -> tuple[str, dict[str, Any]]:
+        ctx = {k: (v.replace("{account}", account) if isinstance(v, str) else [x.replace("{account}", account) for x in v]) for k, v in self.context.items()}
+        return self.resource.replace("{account}", account), ctx
+
+
+@dataclass(frozen=True)
+class NetPath:
+    key: str  # own | foreign | none
+    label: str
+
+
+PATHS = (
+    NetPath("own", "this deployment's endpoint"),
+    NetPath("foreign", "another VPC endpoint (full access)"),
+    NetPath("none", "no VPC endpoint"),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    region: str
+    principal: Principal
+    request: Request
+    path: NetPath
+    expected: str
+    got: str | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.got == self.expected
+
+    @property
+    def ungoverned(self) -> bool:
+        """Allowed by design only because nothing in this deployment applies to the call."""
+        return self.expected == ALLOW and self.path.key != "own"
+
+    def describe(self) -> str:
+        return (
+            f"region {self.region} | principal {self.principal.key} ({self.principal.role_arn}) | "
+            f"request {self.request.label} [{self.request.action} on {self.request.for_account(self.principal.account)[0]}] | "
+            f"path {self.path.label} | expected {self.expected} | got {self.got} ({self.reason})"
+        )
+
+
+@dataclass(frozen=True)
+class RegionMatrix:
+    region: str
+    deployment: Deployment
+    principals: tuple[Principal, ...]
+    requests: tuple[Request, ...]
+    cells: tuple[Cell, ...]
+    simulator: str = ""
+
+    def unexpected(self) -> list[Cell]:
+        return [c for c in self.cells if not c.ok]
+
+    def cell(self, principal: str, request: str, path: str) -> Cell:
+        return next(c for c in self.cells if (c.principal.key, c.request.key, c.path.key) == (principal, request, path))
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """Design switches the template metadata carries (with their defaults)."""
+
+    endpoint_policy: str = "allow"  # "deny" flips every endpoint to an explicit Deny
+    allow_api_keys: bool = False
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any]) -> "Expectations":
+        return cls(endpoint_policy=meta.get("endpointPolicy", "allow"), allow_api_keys=bool(meta.get("allowApiKeys", False)))
+
+
+def _short(logical_id: str) -> str:
+    """ProbeInVpcRoleC1045263 -> ProbeInVpcRole (drop CDK's 8-hex-digit suffix)."""
+    return logical_id[:-8] if len(logical_id) > 8 and all(c in "0123456789ABCDEF" for c in logical_id[-8:]) else logical_id
+
+
+def principals_for(dep: Deployment) -> tuple[Principal, ...]:
+    by_arn = {r.arn: r for r in dep.roles.values()}
+    out: list[Principal] = []
+    for arn in dep.endpoint_principal_arns:
+        role = by_arn.get(arn)
+        if role is None:
+            continue  # extraPrincipalArns: roles outside the template; their policies are unknown here
+        if role.opaque_policy_arns:
+            raise SimulationError(f"{role.logical_id} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
+        out.append(Principal(_short(role.logical_id), "workload", arn, dep.account, dep.policies_of(role.logical_id), role.description or "named by the endpoint policies"))
+    if not out:
+        raise SimulationError(f"{dep.region}: the endpoint policies name no role of the template")
+    for lid in dep.identity_policy_roles:
+        role = dep.roles[lid]
+        if role.arn in dep.endpoint_principal_arns:
+            continue
+        out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
+    out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on *, no identity policy of this deployment"))
+    out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on * in another account"))
+    return tuple(out)
+
+
+def _fm(region: str, model_id: str) -> str:
+    return f"arn:{PARTITION}:bedrock:{region}::foundation-model/{model_id}"
+
+
+def _profile(region: str, profile_id: str) -> str:
+    return f"arn:{PARTITION}:bedrock:{region}:{{account}}:inference-profile/{profile_id}"
+
+
+def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
+    region, meta, services = dep.region, dep.metadata, set(dep.endpoints)
+    runtime_models: list[str] = list(meta.get("runtimeModels", []))
+    mantle_models: list[str] = list(meta.get("mantleModels", []))
+    if "bedrock-runtime" in services and not runtime_models:
+        raise SimulationError(f"{region}: template metadata PrivateBedrock.runtimeModels is missing")
+    out: list[Request] = []
+    control_plane = "bedrock" if "bedrock" in services else "bedrock-runtime"
+    if "bedrock" in services:
+        out.append(Request("list-fm", "ListFoundationModels", "bedrock", "bedrock:ListFoundationModels", "*", True))
+    if "bedrock-runtime" in services:
+        foundation_ids: set[str] = set(runtime_models)
+        for i, model in enumerate(runtime_models):
+            prefix, _, rest = model.partition(".")
+            is_profile = prefix in PROFILE_PREFIXES
+            arn = _profile(region, model) if is_profile else _fm(region, model)
+            sfx = f"-{i}" if i else ""
+            out.append(Request(f"invoke{sfx}", f"InvokeModel {model}", "bedrock-runtime", "bedrock:InvokeModel", arn, True))
+            out.append(Request(f"stream{sfx}", f"InvokeModelWithResponseStream {model}", "bedrock-runtime", "bedrock:InvokeModelWithResponseStream", arn, True))
+            if is_profile:
+                foundation_ids.add(rest)
+                dest = _destination(region, list(meta.get("inferenceRegions", [])))
+                ctx = {"bedrock:InferenceProfileArn": _profile(region, model)}
+                out.append(Request(f"invoke-dest{sfx}", f"InvokeModel {rest} in {dest} via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), True, ctx))
+                out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False))
+        other = next(m for m in RUNTIME_DENIAL_CANDIDATES if m not in foundation_ids)
+        out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False))
+    if "bedrock-mantle" in services:
+        project = f"arn:{PARTITION}:bedrock-mantle:{region}:{{account}}:project/default"
+        for i, model in enumerate(mantle_models):
+            sfx = f"-{i}" if i else ""
+            out.append(Request(f"mantle-create{sfx}", f"mantle CreateInference {model}", "bedrock-mantle", "bedrock-mantle:CreateInference", project, True, {"bedrock-mantle:Model": model}))
+        out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
+        other = next(m for m in MANTLE_DENIAL_CANDIDATES if m not in mantle_models)
+        out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
+    out.append(
+        Request(
+            "customize", "CreateModelCustomizationJob (unrelated action)", control_plane, "bedrock:CreateModelCustomizationJob",
+            f"arn:{PARTITION}:bedrock:{region}:{{account}}:custom-model/prove-matrix", False,
+        )
+    )
+    out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
+    if "bedrock-mantle" in services:
+        out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))
+    return tuple(r for r in out if r.service in services)
+
+
+def _destination(region: str, inference_regions: Sequence[str]) -> str:
+    """A destination of the profile other than the source region (the interesting one)."""
+    others = [r for r in inference_regions if r != region and "*" not in r]
+    return others[0] if others else region
+
+
+def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations) -> str:
+    if path.key == "own":
+        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
+    else:
+        # Off our endpoints the identity policy's Allows are void and its Deny applies; only
+        # a principal that does not carry it (and has its own permissions) gets through.
+        ok = principal.kind == "admin"
+    return ALLOW if ok else DENY
+
+
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath) -> dict[str, Any]:
+    resource, ctx = r.for_account(p.account)
+    ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, **ctx}
+    sim: dict[str, Any] = {
+        "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
+        "identityPolicies": [{"name": name, "policy": doc} for name, doc in p.policies],
+        "serviceControlPolicies": [],
+        "resourceControlPolicies": [],
+    }
+    if path.key == "own":
+        ep = dep.endpoints[r.service]
+        ctx["aws:SourceVpce"] = ep.vpce_id
+        sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": ep.policy}]
+    elif path.key == "foreign":
+        ctx["aws:SourceVpce"] = FOREIGN_VPCE
+        sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
+    return sim
+
+
+def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """Run a batch through one Node process; returns (simulator version, results in order)."""
+    payload = json.dumps({"cells": [{"id": str(i), "simulation": s} for i, s in enumerate(simulations)]})
+    node = str(NODE) if NODE.exists() else "node"
+    proc = subprocess.run([node, str(SIMULATE)], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    if proc.returncode != 0:
+        raise SimulationError(f"{SIMULATE.name} failed (exit {proc.returncode}):\n{proc.stderr}")
+    out = json.loads(proc.stdout)
+    results = {r["id"]: r for r in out["results"]}
+    return out["simulator"], [results[str(i)] for i in range(len(simulations))]
+
+
+def _reason(result: Mapping[str, Any]) -> str:
+    if result["decision"] == "Allowed":
+        return ""
+    parts = []
+    for layer, key in (("endpoint policy", "endpoint"), ("identity", "identity")):
+        verdict = result.get(key)
+        if verdict == "ExplicitlyDenied":
+            parts.append(f"{layer} (explicit)")
+        elif verdict == "ImplicitlyDenied":
+            parts.append(layer)
+    return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
+
+
+def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
+    """Build and evaluate the matrix of every region's template in one simulator run."""
+    plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
+    sims: list[dict[str, Any]] = []
+    for region, template in templates.items():
+        dep = read_deployment(template, region, account)
+        exp = Expectations.from_metadata(dep.metadata)
+        principals, requests = principals_for(dep), requests_for(dep, exp)
+        cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
+        sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]
+        plans.append((dep, principals, requests, cells, exp))
+    version, results = simulate(sims)
+    it = iter(results)
+    matrices = []
+    for dep, principals, requests, cells, _ in plans:
+        done = []
+        for cell in cells:
+            res = next(it)
+            if res.get("error"):
+                raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
+            if res.get("ignoredContextKeys"):
+                raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
+            got = ALLOW if res["decision"] == "Allowed" else DENY
+            done.append(Cell(cell.region, cell.principal, cell.request, cell.path, cell.expected, got, _reason(res)))
+        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version))
+    return matrices
+
+
+def load_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
+    """region -> template of every PrivateBedrock-<region> stack in a cdk.out directory."""
+    found = {}
+    for path in sorted(Path(cdk_out).glob("PrivateBedrock-*.template.json")):
+        found[path.name.removeprefix("PrivateBedrock-").removesuffix(".template.json")] = json.loads(path.read_text())
+    return found
+
+
+def unexpected(matrices: Iterable[RegionMatrix]) -> list[Cell]:
+    return [c for m in matrices for c in m.unexpected()]

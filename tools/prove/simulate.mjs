@@ -1,0 +1,44 @@
+// Evaluate a batch of IAM requests with @cloud-copilot/iam-simulate.
+//
+// stdin:  {"cells": [{"id": "...", "simulation": <iam-simulate Simulation>}, ...]}
+// stdout: {"simulator": "<version>", "results": [{"id", "decision", "identity", "endpoint",
+//          "blockedBy", "ignoredContextKeys", "error"}, ...]}
+//
+// One process per batch (the Python side sends every cell of a run at once). The
+// simulator validates the policies, the action names, the resource ARN against the
+// action's resource types and the context keys; a validation error is returned for the
+// cell (never a guessed decision), and the Python side fails the run on it.
+import { readFileSync } from 'node:fs'
+import { runSimulation } from '@cloud-copilot/iam-simulate'
+
+// The package exports only '.', so read its package.json next to the resolved entry point.
+const entry = new URL(import.meta.resolve('@cloud-copilot/iam-simulate'))
+const version = JSON.parse(readFileSync(new URL('../../package.json', entry), 'utf8')).version
+
+const input = JSON.parse(readFileSync(0, 'utf8'))
+const results = []
+for (const { id, simulation } of input.cells) {
+  let response
+  try {
+    response = await runSimulation(simulation, { simulationMode: 'Strict' })
+  } catch (err) {
+    results.push({ id, error: `exception: ${err?.stack ?? err}` })
+    continue
+  }
+  if (response.resultType !== 'single') {
+    // 'error' is a validation failure; 'wildcard' means a resource had a '*' the cell
+    // did not intend (every request of the matrix names one concrete resource).
+    results.push({ id, error: JSON.stringify(response.resultType === 'error' ? response.errors : response.resultType) })
+    continue
+  }
+  const analysis = response.result.analysis
+  results.push({
+    id,
+    decision: response.overallResult,
+    identity: analysis.identityAnalysis?.result ?? null,
+    endpoint: analysis.endpointAnalysis?.result ?? null,
+    blockedBy: analysis.blockedBy ?? [],
+    ignoredContextKeys: response.result.ignoredContextKeys ?? []
+  })
+}
+process.stdout.write(JSON.stringify({ simulator: version, results }))
