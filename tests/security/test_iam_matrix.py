@@ -1,0 +1,224 @@
+"""The IAM allow/deny matrix of the synthesized templates, evaluated by iam-simulate.
+
+`make prove` runs this file with -s to print the tables. The matrix itself lives in
+tools/prove (also `python -m tools.prove cdk.out`); here every cell is asserted, the
+design's invariant is restated independently of tools/prove's `expected`, and loosened
+templates show the matrix reports exactly the cells a loosening opens.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from tools.prove.matrix import ALLOW, DENY, RegionMatrix, SimulationError, prove, unexpected
+from tools.prove.report import code, print_matrices
+from tools.prove.resolve import Symbols, UnresolvedIntrinsic, fake_vpce_id, resolve, symbols_for
+
+ALLOW_LISTED_US_EAST_1 = {"list-fm", "invoke", "stream", "mantle-create", "mantle-list"}
+
+
+def check(matrices: list[RegionMatrix]) -> None:
+    bad = unexpected(matrices)
+    assert not bad, f"{len(bad)} cell(s) are not what the design promises:\n" + "\n".join(c.describe() for c in bad)
+
+
+def loosened(matrices: list[RegionMatrix]) -> set[tuple[str, str, str]]:
+    return {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
+
+
+# --- helpers that loosen a template the way a careless edit would -----------------------
+
+
+def _resources(template: dict[str, Any], kind: str) -> Iterator[dict[str, Any]]:
+    return (r["Properties"] for r in template["Resources"].values() if r["Type"] == kind)
+
+
+def identity_policy(template: dict[str, Any]) -> dict[str, Any]:
+    (doc,) = [p["PolicyDocument"] for p in _resources(template, "AWS::IAM::ManagedPolicy") if p.get("Description", "").startswith("Amazon Bedrock")]
+    return doc
+
+
+def endpoint_policies(template: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p["PolicyDocument"] for p in _resources(template, "AWS::EC2::VPCEndpoint")]
+
+
+def drop_condition_key(statement: dict[str, Any], key: str) -> None:
+    for op in list(statement.get("Condition", {})):
+        statement["Condition"][op].pop(key, None)
+        if not statement["Condition"][op]:
+            del statement["Condition"][op]
+    if statement.get("Condition") == {}:
+        del statement["Condition"]
+
+
+# --- the matrix of the default configuration ----------------------------------------------
+
+
+def test_every_cell_is_as_designed(matrices: list[RegionMatrix]) -> None:
+    print()
+    print_matrices(matrices)
+    check(matrices)
+
+
+def test_only_the_workload_through_its_endpoint_is_allowed(matrices: list[RegionMatrix]) -> None:
+    """The invariant, restated here so a loosened `expected()` cannot hide a loosened policy.
+
+    Every cell this deployment governs (through our endpoints, or a principal that carries the
+    identity policy) is allowed exactly when it is a workload role's allow-listed request
+    through its own endpoint. The admins off our endpoints must be allowed: that shows their
+    `deny` through our endpoints is the endpoint policy's doing, not a broken request.
+    """
+    for m in matrices:
+        for c in m.cells:
+            governed = c.path.key == "own" or c.principal.kind != "admin"
+            want = c.principal.kind == "workload" and c.request.allow_listed and c.path.key == "own" if governed else True
+            assert (c.got == ALLOW) == want, c.describe()
+
+
+def test_the_matrix_covers_what_the_issue_asks(matrices: list[RegionMatrix]) -> None:
+    by_region = {m.region: m for m in matrices}
+    assert set(by_region) == {"us-east-1", "ap-northeast-1"}
+    for m in matrices:
+        kinds = [p.kind for p in m.principals]
+        assert kinds.count("workload") == 1 and "control" in kinds and kinds.count("admin") == 2
+        (probe,) = [p for p in m.principals if p.kind == "workload"]
+        assert probe.key == "ProbeInVpcRole"
+        assert m.deployment.identity_policy_id in {name for name, _ in probe.policies}, "the probe role must carry the identity policy"
+        keys = {r.key for r in m.requests}
+        assert {"list-fm", "invoke", "stream", "invoke-other", "mantle-create", "mantle-list", "mantle-create-other", "customize", "bearer", "mantle-bearer"} <= keys
+        # Each endpoint has something allowed and something refused through it.
+        for service in m.deployment.endpoints:
+            assert any(r.allow_listed for r in m.requests if r.service == service), service
+            assert any(not r.allow_listed for r in m.requests if r.service == service), service
+        assert len(m.cells) == len(m.principals) * len(m.requests) * 3
+    # ap-northeast-1 uses the apac profile: the destination model is allowed only via it.
+    tokyo = by_region["ap-northeast-1"]
+    assert {"invoke-dest", "invoke-dest-direct"} <= {r.key for r in tokyo.requests}
+    assert tokyo.cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW
+    assert tokyo.cell("ProbeInVpcRole", "invoke-dest-direct", "own").got == DENY
+    assert {r.key for r in by_region["us-east-1"].requests if r.allow_listed} == ALLOW_LISTED_US_EAST_1
+
+
+def test_denials_name_the_layer_that_refuses(matrices: list[RegionMatrix]) -> None:
+    m = next(m for m in matrices if m.region == "us-east-1")
+    # Through our endpoint an admin is refused by the endpoint policy alone.
+    assert code(m.cell("same-account admin", "invoke", "own")) == "deny E"
+    # Off our endpoints the identity policy's explicit Deny refuses the probe.
+    assert code(m.cell("ProbeInVpcRole", "invoke", "none")) == "deny I!"
+    # Bearer tokens are denied explicitly by both layers.
+    assert code(m.cell("ProbeInVpcRole", "bearer", "own")) == "deny E!+I!"
+
+
+# --- the matrix has teeth: loosened templates -------------------------------------------
+
+
+def test_identity_policy_without_source_vpce_opens_the_off_endpoint_cells(template_copy) -> None:
+    t = template_copy("us-east-1")
+    doc = identity_policy(t)
+    doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "DenyBedrockOutsideThisDeploymentsEndpoints"]
+    for s in doc["Statement"]:
+        drop_condition_key(s, "aws:SourceVpce")
+    matrices = prove({"us-east-1": t})
+    # Both roles that carry the policy can now make every allow-listed call from anywhere.
+    assert loosened(matrices) == {
+        (p, r, path) for p in ("ProbeInVpcRole", "ProbeOutsideVpcRole") for r in ALLOW_LISTED_US_EAST_1 for path in ("foreign", "none")
+    }
+    with pytest.raises(AssertionError, match=r"region us-east-1 \| principal ProbeInVpcRole .* \| request InvokeModel amazon\.nova-micro-v1:0 .* \| path no VPC endpoint \| expected deny \| got allow"):
+        check(matrices)
+
+
+def test_the_explicit_deny_alone_still_holds_when_the_allows_lose_source_vpce(template_copy) -> None:
+    """Defence in depth: dropping aws:SourceVpce from the Allows only is caught by the Deny."""
+    t = template_copy("us-east-1")
+    for s in identity_policy(t)["Statement"]:
+        if s["Effect"] == "Allow":
+            drop_condition_key(s, "aws:SourceVpce")
+    check(prove({"us-east-1": t}))
+
+
+def test_endpoint_policy_open_to_any_principal_is_reported_cell_by_cell(template_copy) -> None:
+    t = template_copy("us-east-1")
+    for doc in endpoint_policies(t):
+        for s in doc["Statement"]:
+            if "ArnEquals" in s.get("Condition", {}):
+                s["Condition"]["ArnEquals"]["aws:PrincipalArn"] = "*"
+    opened = loosened(prove({"us-east-1": t}))
+    assert opened == (
+        {(p, r, "own") for p in ("ProbeOutsideVpcRole", "same-account admin") for r in ALLOW_LISTED_US_EAST_1}
+        # Another account's role reaches its own account's foundation model and the
+        # account-less ListFoundationModels; the project ARNs pin mantle to our account.
+        | {("other-account admin", r, "own") for r in ("list-fm", "invoke", "stream")}
+    )
+
+
+def test_dropping_the_mantle_model_pin_opens_exactly_the_other_model(template_copy) -> None:
+    t = template_copy("us-east-1")
+    for doc in [identity_policy(t), *endpoint_policies(t)]:
+        for s in doc["Statement"]:
+            drop_condition_key(s, "bedrock-mantle:Model")
+    assert loosened(prove({"us-east-1": t})) == {("ProbeInVpcRole", "mantle-create-other", "own")}
+
+
+def test_dropping_the_profile_condition_opens_direct_calls_to_destination_models(template_copy) -> None:
+    t = template_copy("ap-northeast-1")
+    for doc in [identity_policy(t), *endpoint_policies(t)]:
+        for s in doc["Statement"]:
+            drop_condition_key(s, "bedrock:InferenceProfileArn")
+    assert loosened(prove({"ap-northeast-1": t})) == {("ProbeInVpcRole", "invoke-dest-direct", "own")}
+
+
+def test_an_endpoint_policy_allowing_everything_is_reported(template_copy) -> None:
+    t = template_copy("us-east-1")
+    for res in t["Resources"].values():
+        if res["Type"] == "AWS::EC2::VPCEndpoint" and res["Properties"]["ServiceName"].endswith(".bedrock-runtime"):
+            res["Properties"]["PolicyDocument"] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    opened = loosened(prove({"us-east-1": t}))
+    # The identity policy still confines the probe; every admin gets through our endpoint.
+    assert opened and all(path == "own" and p.endswith("admin") for p, _, path in opened)
+    assert ("same-account admin", "bearer", "own") in opened
+
+
+# --- the CloudFormation resolver ---------------------------------------------------------
+
+
+def test_resolver_resolves_what_cdk_writes() -> None:
+    template = {
+        "Resources": {
+            "Ep1": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {}},
+            "Role1": {"Type": "AWS::IAM::Role", "Properties": {}},
+        }
+    }
+    symbols = symbols_for(template, "eu-west-1", "123456789012")
+    doc = {
+        "a": {"Ref": "Ep1"},
+        "b": {"Fn::Join": ["", ["arn:aws:bedrock-mantle:eu-west-1:", {"Ref": "AWS::AccountId"}, ":project/*"]]},
+        "c": [{"Fn::GetAtt": ["Role1", "Arn"]}],
+        "d": {"Fn::Sub": "arn:${AWS::Partition}:x:${AWS::Region}:${AWS::AccountId}:${Role1.Arn}"},
+    }
+    assert resolve(doc, symbols) == {
+        "a": fake_vpce_id("Ep1"),
+        "b": "arn:aws:bedrock-mantle:eu-west-1:123456789012:project/*",
+        "c": ["arn:aws:iam::123456789012:role/Role1"],
+        "d": "arn:aws:x:eu-west-1:123456789012:arn:aws:iam::123456789012:role/Role1",
+    }
+    assert fake_vpce_id("Ep1") != fake_vpce_id("Ep2") and fake_vpce_id("Ep1").startswith("vpce-")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"Ref": "Nope"}, {"Fn::GetAtt": ["Ep1", "DnsEntries"]}, {"Fn::If": ["C", "a", "b"]}, {"Fn::Select": [0, ["a"]]}],
+)
+def test_resolver_refuses_what_it_cannot_resolve(value: Any) -> None:
+    with pytest.raises(UnresolvedIntrinsic):
+        resolve({"Statement": [{"Resource": value}]}, Symbols(refs={"AWS::AccountId": "1"}))
+
+
+def test_the_simulator_rejects_a_request_it_cannot_evaluate(template_copy, monkeypatch) -> None:
+    """A cell the simulator cannot evaluate stops the run; it never becomes a silent deny."""
+    import tools.prove.matrix as matrix
+
+    monkeypatch.setattr(matrix, "ADMIN_POLICY", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*", "Bogus": 1}]})
+    with pytest.raises(SimulationError, match="rejected a cell"):
+        prove({"us-east-1": template_copy("us-east-1")})

@@ -1,0 +1,52 @@
+"""Print the IAM allow/deny matrix of the synthesized templates; exit 1 on any unexpected cell.
+
+Usage: python -m tools.prove [cdk.out] [--markdown]
+
+Exit status: 0 every cell as designed, 1 some cell is not (each one is listed), 2 the matrix
+could not be built (no templates, a template of an unexpected shape, a simulator error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tools.prove.deployment import TemplateShapeError
+from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
+from tools.prove.report import LEGEND, markdown, print_matrices
+from tools.prove.resolve import UnresolvedIntrinsic
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.prove", description=__doc__.splitlines()[0])
+    parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="directory with PrivateBedrock-<region>.template.json (default: cdk.out)")
+    parser.add_argument("--markdown", action="store_true", help="print GitHub Markdown tables instead")
+    args = parser.parse_args(argv)
+
+    templates = load_templates(args.cdk_out)
+    if not templates:
+        print(f"No PrivateBedrock-*.template.json in {args.cdk_out}; run `make synth` first.", file=sys.stderr)
+        return 2
+    try:
+        matrices = prove(templates)
+    except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
+        print(f"Could not build the matrix: {err}", file=sys.stderr)
+        return 2
+    if args.markdown:
+        for m in matrices:
+            print(f"#### {m.region}\n\n{markdown(m)}\n")
+        print(LEGEND)
+    else:
+        print_matrices(matrices)
+    bad = unexpected(matrices)
+    if bad:
+        print(f"\n{len(bad)} cell(s) are not what the design promises:", file=sys.stderr)
+        for cell in bad:
+            print(f"  {cell.describe()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
