@@ -15,6 +15,8 @@ from stacks.regions import GLOBAL_PREFIX, PROFILE_GEOGRAPHIES
 
 PARTITION = "aws"  # every region in stacks/regions.py is in the commercial partition
 
+# Every Bedrock action, for the identity policy's Deny outside this deployment's endpoints.
+FENCED_PREFIXES = ("bedrock:*", "bedrock-mantle:*")
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 # Bearer-token (API key) authentication is a permission of its own per service prefix;
 # forbidding API keys means denying both (aws-facts: api-keys-permissions).
@@ -171,20 +173,26 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     policy of the same principal that would allow these actions from elsewhere.
     """
     statements: list[dict[str, Any]] = []
-    granted: set[str] = set()
     for service in cfg.endpoints:
         for g in grants_for(service, cfg, account):
             vpce = {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}}
             statements.append(_statement("Allow", f"{pascal(service)}{g.sid}", g.actions, g.resources, _merge(g.conditions, vpce)))
-            granted.update(g.actions)
     all_ids = [endpoint_ids[s] for s in cfg.endpoints]
+    # The fence covers every action of both prefixes, not only the granted ones: a broader
+    # grant elsewhere (say AmazonBedrockFullAccess on the same role) must not work from
+    # outside the VPC either. Wildcards are safe in a Deny. Calls an AWS service makes on
+    # the principal's behalf (forward access sessions) carry no aws:SourceVpce and are
+    # left to that service's own authorization.
     statements.append(
         _statement(
             "Deny",
             "DenyBedrockOutsideThisDeploymentsEndpoints",
-            sorted(granted),
+            FENCED_PREFIXES,
             ["*"],
-            {"StringNotEquals": {"aws:SourceVpce": _one_or_many(all_ids)}},
+            {
+                "StringNotEquals": {"aws:SourceVpce": _one_or_many(all_ids)},
+                "BoolIfExists": {"aws:ViaAWSService": "false"},
+            },
         )
     )
     bearer_actions = sorted({BEARER_ACTION[s] for s in cfg.endpoints})

@@ -79,6 +79,7 @@ class PrivateBedrockStack(Stack):
                 "mantleModels": list(config.mantle_models),
                 "inferenceRegions": list(config.inference_regions()),
                 "endpointPolicy": config.endpoint_policy,
+                "allowApiKeys": config.allow_api_keys,
                 "azCount": config.az_count,
             }
         }

@@ -18,6 +18,7 @@ Usage: python -m tools.lint_templates [cdk.out]   (exit 1 on any finding)
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
@@ -56,10 +57,15 @@ def _iam_data_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def known_actions(prefix: str) -> frozenset[str]:
-    """Lower-case action names of an IAM service prefix, from iam-data."""
+def _action_names(prefix: str) -> dict[str, str]:
+    """lower-case -> documented spelling of every action of an IAM service prefix (iam-data)."""
     path = _iam_data_dir() / "data" / "actions" / f"{prefix}.json"
-    return frozenset(json.loads(path.read_text()))
+    return {k: v["name"] for k, v in json.loads(path.read_text()).items()}
+
+
+def known_actions(prefix: str) -> frozenset[str]:
+    """Lower-case action names of an IAM service prefix."""
+    return frozenset(_action_names(prefix))
 
 
 @lru_cache(maxsize=None)
@@ -114,8 +120,9 @@ def _action_findings(name: str, where: str, statement: Mapping[str, Any], allowe
                 if not any(fnmatchcase(a, verb.lower()) for a in actions):
                     yield Finding(name, where, "action-unknown", f"{field} {action!r} matches no {prefix} action")
             elif verb.lower() not in actions:
-                close = [a for a in actions if a[:6] == verb.lower()[:6]]
-                hint = f" (known {prefix} actions starting alike: {', '.join(sorted(close)[:5])})" if close else ""
+                close = difflib.get_close_matches(verb.lower(), sorted(actions), n=3, cutoff=0.8)
+                names = _action_names(prefix.lower())
+                hint = f" (did you mean {', '.join(f'{prefix}:{names[c]}' for c in close)}?)" if close else ""
                 yield Finding(name, where, "action-unknown", f"{field} {action!r} is not a {prefix} action in the IAM reference{hint}")
 
 

@@ -36,7 +36,8 @@ def policy_line(document: dict[str, Any]) -> str:
     """allow A, B (n conditions); deny C — one line a reviewer can scan."""
     parts = []
     for effect in ("Allow", "Deny"):
-        acts = sorted({a.split(":", 1)[1] for s in document["Statement"] if s["Effect"] == effect for a in _actions(s)})
+        # Short names for readability; a wildcard keeps its prefix (bedrock:* vs bedrock-mantle:*).
+        acts = sorted({a if a.endswith(":*") else a.split(":", 1)[1] for s in document["Statement"] if s["Effect"] == effect for a in _actions(s)})
         if acts:
             parts.append(f"{effect.lower()} {', '.join(acts)}")
     keys = sorted({k for s in document["Statement"] for op in s.get("Condition", {}).values() for k in op})

@@ -48,6 +48,7 @@ class Deployment:
     identity_policy_roles: tuple[str, ...]  # logical ids of the roles it is attached to
     roles: Mapping[str, Role]  # by logical id
     endpoint_principal_arns: tuple[str, ...]  # every aws:PrincipalArn the endpoint policies name
+    in_vpc_roles: tuple[str, ...]  # logical ids of the roles of the template's in-VPC Lambda functions
     metadata: Mapping[str, Any]  # Metadata.PrivateBedrock
     symbols: Symbols
 
@@ -153,6 +154,14 @@ def read_deployment(template: Mapping[str, Any], region: str, account: str = ACC
     for ep in endpoints.values():
         named |= _principal_arns(ep.policy)
 
+    in_vpc: list[str] = []
+    for lid, res in resources.items():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Lambda::Function" and props.get("VpcConfig"):
+            role = props.get("Role")
+            if isinstance(role, dict) and "Fn::GetAtt" in role and role["Fn::GetAtt"][0] in roles:
+                in_vpc.append(role["Fn::GetAtt"][0])
+
     return Deployment(
         region=region,
         account=account,
@@ -162,6 +171,7 @@ def read_deployment(template: Mapping[str, Any], region: str, account: str = ACC
         identity_policy_roles=tuple(_attached_roles(identity_res.get("Properties", {}))),
         roles=roles,
         endpoint_principal_arns=tuple(sorted(named)),
+        in_vpc_roles=tuple(in_vpc),
         metadata=template.get("Metadata", {}).get("PrivateBedrock", {}),
         symbols=symbols,
     )

@@ -6,8 +6,8 @@ promises (`expected`). This module only builds the cells and states the promise;
 evaluation itself is the simulator's.
 
 Principals (chosen to show each layer doing its job):
-- workload: each role of the template the endpoint policies name (the in-VPC probe role);
-  it carries the SourceVpce-only identity policy.
+- workload: each role of the template the endpoint policies name, and each role of an in-VPC
+  Lambda function (both: the probe role); it carries the SourceVpce-only identity policy.
 - control: each role of the template that carries the identity policy but is not named by
   the endpoint policies (the outside-VPC control probe): its identity policy would allow the
   allow-listed calls through our endpoints, so a refusal there is the endpoint policy's.
@@ -161,8 +161,11 @@ class Expectations:
     allow_api_keys: bool = False
 
     @classmethod
-    def from_metadata(cls, meta: Mapping[str, Any]) -> "Expectations":
-        return cls(endpoint_policy=meta.get("endpointPolicy", "allow"), allow_api_keys=bool(meta.get("allowApiKeys", False)))
+    def from_metadata(cls, meta: Mapping[str, Any], allow_api_keys: bool | None = None) -> "Expectations":
+        # Metadata.PrivateBedrock carries endpointPolicy; allowApiKeys only if the stack writes
+        # it, else the caller says so (python -m tools.prove --allow-api-keys).
+        keys = meta.get("allowApiKeys", False) if allow_api_keys is None else allow_api_keys
+        return cls(endpoint_policy=meta.get("endpointPolicy", "allow"), allow_api_keys=bool(keys))
 
 
 def _short(logical_id: str) -> str:
@@ -171,21 +174,27 @@ def _short(logical_id: str) -> str:
 
 
 def principals_for(dep: Deployment) -> tuple[Principal, ...]:
+    """The workload roles are those the endpoint policies name plus the roles of in-VPC Lambda
+    functions (the probe), so a loosened or emptied principal list in an endpoint policy
+    cannot change who the matrix expects to succeed."""
     by_arn = {r.arn: r for r in dep.roles.values()}
+    workload = [by_arn[arn].logical_id for arn in dep.endpoint_principal_arns if arn in by_arn]
+    # extraPrincipalArns name roles outside the template; their policies are unknown here.
+    workload += [lid for lid in dep.in_vpc_roles if lid not in workload]
     out: list[Principal] = []
-    for arn in dep.endpoint_principal_arns:
-        role = by_arn.get(arn)
-        if role is None:
-            continue  # extraPrincipalArns: roles outside the template; their policies are unknown here
+    for lid in workload:
+        role = dep.roles[lid]
         if role.opaque_policy_arns:
-            raise SimulationError(f"{role.logical_id} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
-        out.append(Principal(_short(role.logical_id), "workload", arn, dep.account, dep.policies_of(role.logical_id), role.description or "named by the endpoint policies"))
+            raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
+        out.append(Principal(_short(lid), "workload", role.arn, dep.account, dep.policies_of(lid), role.description or "named by the endpoint policies"))
     if not out:
-        raise SimulationError(f"{dep.region}: the endpoint policies name no role of the template")
+        raise SimulationError(f"{dep.region}: no workload role (named by the endpoint policies or running in the VPC) in the template")
     for lid in dep.identity_policy_roles:
         role = dep.roles[lid]
-        if role.arn in dep.endpoint_principal_arns:
+        if lid in workload:
             continue
+        if role.opaque_policy_arns:
+            raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
         out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
     out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on *, no identity policy of this deployment"))
     out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on * in another account"))
@@ -307,13 +316,13 @@ def _reason(result: Mapping[str, Any]) -> str:
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
+def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, allow_api_keys: bool | None = None) -> list[RegionMatrix]:
     """Build and evaluate the matrix of every region's template in one simulator run."""
     plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
     sims: list[dict[str, Any]] = []
     for region, template in templates.items():
         dep = read_deployment(template, region, account)
-        exp = Expectations.from_metadata(dep.metadata)
+        exp = Expectations.from_metadata(dep.metadata, allow_api_keys)
         principals, requests = principals_for(dep), requests_for(dep, exp)
         cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
         sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]

@@ -1,0 +1,395 @@
+"""Deploy rehearsal in a local AWS emulator (moto), without internet, AWS account or Docker.
+
+What the rehearsal does, in order (see `rehearse`):
+
+1. start moto's ThreadedMotoServer on a free loopback port. The CLI and boto3 reach it as
+   `http://localhost:<port>`: moto takes S3 bucket names from the URL, and `localhost`
+   keeps the CDK CLI's asset uploads path-style;
+2. `cdk bootstrap aws://<moto account>/<region>` for every region with the pinned CLI (the
+   real bootstrap template, deployed by moto's CloudFormation);
+3. `cdk synth` with fake credentials, so the app sees a concrete account and takes the
+   lookup path a real deployment takes: the CLI asks moto for the availability zones and
+   the endpoint services' zones. moto knows bedrock and bedrock-runtime but not
+   bedrock-mantle, so those keys alone are pre-seeded (SEEDED_MANTLE_ZONES) in a
+   *temporary* project directory's cdk.context.json, never in the repository's;
+4. a rehearsal-only copy of the cloud assembly without its `Custom::*` resources (moto runs
+   custom-resource handlers only through Docker, see `strip_custom_resources`);
+5. `cdk deploy --all --require-approval never` of that assembly with the pinned CLI.
+
+The product's stacks are never changed; only the deployed copy of the assembly is.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from tests.conftest import NODE_BIN, ROOT, offline_env
+
+CDK = str(NODE_BIN / "cdk")
+
+# moto (5.2.5) answers DescribeVpcEndpointServices for bedrock and bedrock-runtime in every
+# zone but does not know bedrock-mantle, so its zones are seeded. They are deliberately
+# narrower than the region (mantle was seen in only 3 of 6 us-east-1 zones, aws-facts) so the
+# deploy exercises the placement code: ap-northeast-1 offers it in one zone only, so the
+# mantle endpoint gets one subnet while the other endpoints get two.
+SEEDED_MANTLE_ZONES: Mapping[str, tuple[str, ...]] = {
+    "us-east-1": ("us-east-1c", "us-east-1d", "us-east-1f"),
+    "ap-northeast-1": ("ap-northeast-1d",),
+}
+
+# Resource types moto's CloudFormation accepts but does not create (it logs "No Moto
+# CloudFormation support for ..."); the rehearsal asserts these on the template instead.
+UNMODELLED_TYPES = frozenset({"AWS::CDK::Metadata", "AWS::EC2::SecurityGroupEgress"})
+
+
+class RehearsalError(AssertionError):
+    """A step of the rehearsal failed; the message carries the CLI's output."""
+
+
+def _run(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: int, what: str) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(list(args), cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as err:
+        raise RehearsalError(f"{what} timed out after {timeout}s:\n{_tail(err.stdout)}\n{_tail(err.stderr)}") from err
+    if result.returncode != 0:
+        raise RehearsalError(f"{what} failed (exit {result.returncode}):\n{_tail(result.stdout)}\n{_tail(result.stderr)}")
+    return result
+
+
+def _tail(text: str | bytes | None, limit: int = 6000) -> str:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return (text or "")[-limit:]
+
+
+# --------------------------------------------------------------------------- moto server
+
+
+@dataclass
+class Moto:
+    endpoint: str  # http://localhost:<port>
+    account: str
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[Moto]:
+    """moto in this process on an ephemeral loopback port, reset before use."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.server import ThreadedMotoServer
+
+    # One line per request otherwise; failures are reported through the CLI's output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # Port 0: the OS picks a free port at bind time, so there is no race with other users.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        _, port = server.get_host_and_port()
+        endpoint = f"http://localhost:{port}"
+        # Backends are process-global: drop anything an earlier in-process mock left behind.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener.open(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).read()
+        yield Moto(endpoint=endpoint, account=DEFAULT_ACCOUNT_ID)
+    finally:
+        server.stop()
+
+
+def cli_env(moto: Moto, region: str) -> dict[str, str]:
+    """The CLI's environment: offline_env() plus fake credentials and moto's endpoint."""
+    env = offline_env(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="testing",
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        # The AWS SDK for JavaScript v3 in the CDK CLI honours the global endpoint override.
+        AWS_ENDPOINT_URL=moto.endpoint,
+        NO_PROXY="localhost,127.0.0.1",
+        no_proxy="localhost,127.0.0.1",
+    )
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(proxy, None)
+    return env
+
+
+def boto3_client(moto: Moto, service: str, region: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=moto.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        aws_session_token="testing",
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, proxies={}),
+    )
+
+
+# --------------------------------------------------------------------------- CLI steps
+
+
+def bootstrap(moto: Moto, regions: Sequence[str], workdir: Path) -> None:
+    """The real `cdk bootstrap` template, deployed into moto (run outside any CDK project)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    _run(
+        [CDK, "bootstrap", "--no-notices", *(f"aws://{moto.account}/{r}" for r in regions)],
+        cwd=workdir,
+        env=cli_env(moto, regions[0]),
+        timeout=300,
+        what="cdk bootstrap",
+    )
+
+
+def context_key_zones(account: str, region: str) -> str:
+    return f"availability-zones:account={account}:region={region}"
+
+
+def context_key_service(account: str, region: str, service: str) -> str:
+    return f"endpoint-service-availability-zones:account={account}:region={region}:serviceName=com.amazonaws.{region}.{service}"
+
+
+def make_project(workdir: Path, account: str, regions: Sequence[str]) -> Path:
+    """A throwaway CDK project: the repo's cdk.json (app path made absolute) + seeded context.
+
+    The CLI writes lookup results to ./cdk.context.json, so it must never run in the repo.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())
+    cdk_json["app"] = " ".join(
+        shlex.quote(str(ROOT / arg)) if (ROOT / arg).is_file() else shlex.quote(arg) for arg in shlex.split(cdk_json["app"])
+    )
+    cdk_json.pop("watch", None)
+    (workdir / "cdk.json").write_text(json.dumps(cdk_json, indent=1))
+    repo_context = ROOT / "cdk.context.json"
+    context = json.loads(repo_context.read_text()) if repo_context.is_file() else {}
+    for region in regions:
+        context[context_key_service(account, region, "bedrock-mantle")] = list(SEEDED_MANTLE_ZONES[region])
+    (workdir / "cdk.context.json").write_text(json.dumps(context, indent=1))
+    return workdir
+
+
+def synth(moto: Moto, project: Path, outdir: Path, region: str) -> None:
+    _run(
+        [CDK, "synth", "--no-notices", "--quiet", "-o", str(outdir)],
+        cwd=project,
+        env=cli_env(moto, region),
+        timeout=600,
+        what="cdk synth (concrete account, lookups against moto)",
+    )
+
+
+def strip_custom_resources(assembly: Path) -> dict[str, dict[str, str]]:
+    """Remove `Custom::*` resources from every template of `assembly` (a rehearsal copy).
+
+    moto hands a custom resource to its Lambda handler only by running the handler in Docker.
+    Through CreateStack the stack then waits for the handler's reply forever; through a change
+    set (what `cdk deploy` uses) moto marks the resource CREATE_COMPLETE although nothing ran,
+    and on a machine with Docker it would try to pull a Lambda image. Removing the resource is
+    the honest form: the rehearsal claims nothing about it. Its provider function and role stay.
+    Returns {stack: {logical id: type}} of what was removed.
+    """
+    removed: dict[str, dict[str, str]] = {}
+    for path in sorted(assembly.glob("*.template.json")):
+        template = json.loads(path.read_text())
+        resources = template["Resources"]
+        custom = {k: r["Type"] for k, r in resources.items() if r["Type"].startswith("Custom::")}
+        for logical_id in custom:
+            del resources[logical_id]
+        for resource in resources.values():
+            depends = resource.get("DependsOn")
+            if depends is None:
+                continue
+            kept = [d for d in ([depends] if isinstance(depends, str) else depends) if d not in custom]
+            if kept:
+                resource["DependsOn"] = kept
+            else:
+                del resource["DependsOn"]
+        dangling = sorted(ref for ref in custom if _references(template, ref))
+        if dangling:
+            raise RehearsalError(f"{path.name}: something still references the removed custom resources {dangling}")
+        path.write_text(json.dumps(template, indent=1))
+        removed[path.name.removesuffix(".template.json")] = custom
+    return removed
+
+
+def _references(node: Any, logical_id: str) -> bool:
+    if isinstance(node, dict):
+        if node.get("Ref") == logical_id:
+            return True
+        get_att = node.get("Fn::GetAtt")
+        if isinstance(get_att, list) and get_att and get_att[0] == logical_id:
+            return True
+        if isinstance(get_att, str) and get_att.split(".", 1)[0] == logical_id:
+            return True
+        return any(_references(v, logical_id) for v in node.values())
+    if isinstance(node, list):
+        return any(_references(v, logical_id) for v in node)
+    if isinstance(node, str) and "Fn::Sub" not in node:
+        return False
+    return False
+
+
+def deploy(moto: Moto, assembly: Path, workdir: Path, region: str) -> str:
+    """`cdk deploy --all` of a synthesized assembly; returns the CLI's output."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = _run(
+        [CDK, "deploy", "--app", str(assembly), "--all", "--require-approval", "never", "--no-notices", "--progress", "events"],
+        cwd=workdir,
+        env=cli_env(moto, region),
+        timeout=600,
+        what="cdk deploy",
+    )
+    return result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- the whole rehearsal
+
+
+@dataclass
+class Rehearsal:
+    moto: Moto
+    regions: tuple[str, ...]
+    assembly: Path  # the deployed (stripped) copy
+    templates: dict[str, dict]  # region -> deployed template
+    synthesized_templates: dict[str, dict]  # region -> template as the app synthesized it
+    context: dict[str, Any]  # the temporary project's cdk.context.json after synth
+    removed: dict[str, dict[str, str]]  # stack -> {logical id: type} stripped before deploy
+    deploy_output: str
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def client(self, service: str, region: str) -> Any:
+        return boto3_client(self.moto, service, region)
+
+
+def rehearse(moto: Moto, regions: Sequence[str], workdir: Path) -> Rehearsal:
+    import time
+
+    regions = tuple(regions)
+    seconds: dict[str, float] = {}
+    start = time.monotonic()
+    bootstrap(moto, regions, workdir / "bootstrap")
+    seconds["bootstrap"] = time.monotonic() - start
+
+    start = time.monotonic()
+    project = make_project(workdir / "project", moto.account, regions)
+    synthesized = workdir / "cdk.out"
+    synth(moto, project, synthesized, regions[0])
+    seconds["synth"] = time.monotonic() - start
+
+    assembly = workdir / "cdk.out.rehearsal"
+    shutil.copytree(synthesized, assembly)
+    removed = strip_custom_resources(assembly)
+
+    start = time.monotonic()
+    output = deploy(moto, assembly, workdir / "deploy", regions[0])
+    seconds["deploy"] = time.monotonic() - start
+
+    def load(d: Path) -> dict[str, dict]:
+        return {r: json.loads((d / f"PrivateBedrock-{r}.template.json").read_text()) for r in regions}
+
+    return Rehearsal(
+        moto=moto,
+        regions=regions,
+        assembly=assembly,
+        templates=load(assembly),
+        synthesized_templates=load(synthesized),
+        context=json.loads((project / "cdk.context.json").read_text()),
+        removed=removed,
+        deploy_output=output,
+        seconds=seconds,
+    )
+
+
+# --------------------------------------------------------------------------- reading moto's answers
+
+
+def parse_policy(document: Any) -> dict:
+    """An endpoint policy as moto returns it: JSON, or (moto 5.2) a Python repr of a dict."""
+    if isinstance(document, dict):
+        return document
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError:
+        parsed = ast.literal_eval(document)
+        if not isinstance(parsed, dict):
+            raise
+        return parsed
+
+
+def resolve(node: Any, physical: Mapping[str, Any], pseudo: Mapping[str, str]) -> Any:
+    """Resolve the intrinsics the product's policies use (Ref, Fn::GetAtt, Fn::Join).
+
+    `physical` maps logical id -> {"Ref": value, "<attribute>": value}.
+    """
+    if isinstance(node, list):
+        return [resolve(v, physical, pseudo) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if set(node) == {"Ref"}:
+        name = node["Ref"]
+        return pseudo[name] if name in pseudo else physical[name]["Ref"]
+    if set(node) == {"Fn::GetAtt"}:
+        logical_id, attribute = node["Fn::GetAtt"]
+        return physical[logical_id][attribute]
+    if set(node) == {"Fn::Join"}:
+        separator, parts = node["Fn::Join"]
+        return separator.join(resolve(p, physical, pseudo) for p in parts)
+    return {k: resolve(v, physical, pseudo) for k, v in node.items()}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def canonical(policy: Mapping) -> dict:
+    """Order-insensitive form: statements by Sid, one-element lists and strings alike."""
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        if isinstance(v, list):
+            items = [norm(x) for x in v]
+            if len(items) == 1:
+                return items[0]
+            return sorted(items, key=lambda x: json.dumps(x, sort_keys=True))
+        return v
+
+    statements = sorted((norm(s) for s in as_list(policy["Statement"])), key=lambda s: json.dumps(s, sort_keys=True))
+    return {"Version": policy.get("Version"), "Statement": statements}
+
+
+def dump_env_for_debugging(moto: Moto, region: str) -> str:
+    """A shell line to re-run the CLI by hand against the same server (for failure messages)."""
+    env = cli_env(moto, region)
+    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "JSII_NODE")
+    return " ".join(f"{k}={shlex.quote(env[k])}" for k in keys)
+
+
+__all__ = [
+    "Moto",
+    "Rehearsal",
+    "RehearsalError",
+    "SEEDED_MANTLE_ZONES",
+    "UNMODELLED_TYPES",
+    "as_list",
+    "canonical",
+    "context_key_service",
+    "context_key_zones",
+    "moto_server",
+    "parse_policy",
+    "rehearse",
+    "resolve",
+    "os",
+]

@@ -1,0 +1,162 @@
+"""Linters on the synthesized templates: cfn-lint, and our own checks (tools/lint_templates.py).
+
+cfn-lint runs as a human would run it (the CLI, reading .cfnlintrc), once per region so each
+template is validated against its own region. Our checks cover what cfn-lint does not:
+endpoint service names and the IAM action and condition-key names in our policies.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tools.lint_templates import Finding, known_actions, lint_template
+
+CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
+CFNLINTRC = ROOT / ".cfnlintrc"
+
+
+def _cfn_lint(region: str, *files: Path) -> subprocess.Popen[str]:
+    args = [str(CFN_LINT), "--config-file", str(CFNLINTRC), "--regions", region, "--include-checks", "I", "--format", "parseable", "--", *map(str, files)]
+    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def cfn_lint_output(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """file name -> cfn-lint findings (parseable lines); the regions run in parallel.
+
+    A deliberately broken copy of the us-east-1 template rides along to prove the run
+    (and .cfnlintrc) still reports errors.
+    """
+    broken_dir = tmp_path_factory.mktemp("broken")
+    template = json.loads((cdk_out / "PrivateBedrock-us-east-1.template.json").read_text())
+    endpoint = next(r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint")
+    endpoint["Properties"]["VpcEndpointType"] = "Interfase"
+    broken = broken_dir / "Broken-us-east-1.template.json"
+    broken.write_text(json.dumps(template))
+    runs = [
+        _cfn_lint("us-east-1", cdk_out / "PrivateBedrock-us-east-1.template.json", broken),
+        _cfn_lint("ap-northeast-1", cdk_out / "PrivateBedrock-ap-northeast-1.template.json"),
+    ]
+    out: dict[str, list[str]] = {}
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        # Exit codes are a bit mask of error(2)/warning(4)/informational(8); 1 is a crash.
+        assert run.returncode in (0, 2, 4, 6, 8, 10, 12, 14), f"cfn-lint crashed ({run.returncode}):\n{stderr}"
+        for line in stdout.splitlines():
+            out.setdefault(Path(line.split(":", 1)[0]).name, []).append(line)
+    return out
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "ap-northeast-1"])
+def test_cfn_lint_is_clean(cfn_lint_output: dict[str, list[str]], region: str) -> None:
+    findings = cfn_lint_output.get(f"PrivateBedrock-{region}.template.json", [])
+    assert not findings, "cfn-lint findings:\n" + "\n".join(findings)
+
+
+def test_cfn_lint_still_reports_a_broken_template(cfn_lint_output: dict[str, list[str]]) -> None:
+    findings = cfn_lint_output.get("Broken-us-east-1.template.json", [])
+    assert any("Interfase" in f and re.search(r":E\d{4}:", f) for f in findings), findings
+
+
+def test_every_cfn_lint_ignore_has_a_written_reason() -> None:
+    text = CFNLINTRC.read_text()
+    config = yaml.safe_load(text)
+    assert set(config) <= {"ignore_checks", "include_checks", "regions", "templates", "ignore_templates", "configure_rules"}
+    lines = text.splitlines()
+    for rule in config.get("ignore_checks", []):
+        at = next(i for i, line in enumerate(lines) if line.strip() == f"- {rule}")
+        comment = []
+        for line in reversed(lines[:at]):
+            if not line.strip().startswith("#"):
+                break
+            comment.append(line)
+        assert rule in " ".join(comment) and len(" ".join(comment)) > 80, f"{rule} is ignored without a written reason above it"
+
+
+# --- our checks ----------------------------------------------------------------------------
+
+
+def test_our_checks_are_clean(templates: dict[str, dict]) -> None:
+    for region, template in templates.items():
+        assert lint_template(template, region) == [], region
+
+
+def test_the_action_data_is_there() -> None:
+    """The checks read iam-data's action lists; a missing or empty list would pass anything."""
+    assert {"invokemodel", "listfoundationmodels", "callwithbearertoken"} <= known_actions("bedrock")
+    assert {"createinference", "listmodels", "callwithbearertoken"} <= known_actions("bedrock-mantle")
+
+
+def _endpoint(template: dict[str, Any], service: str) -> dict[str, Any]:
+    return next(r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint" and r["Properties"]["ServiceName"].endswith("." + service))
+
+
+def _identity(template: dict[str, Any]) -> dict[str, Any]:
+    return next(r["Properties"]["PolicyDocument"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"].get("Description", "").startswith("Amazon Bedrock"))
+
+
+def _rules(findings: list[Finding]) -> list[tuple[str, str]]:
+    return [(f.rule, f.message) for f in findings]
+
+
+@pytest.fixture
+def broken(templates: dict[str, dict]) -> dict[str, Any]:
+    return copy.deepcopy(templates["us-east-1"])
+
+
+def test_a_misspelled_endpoint_policy_action_is_a_finding(broken: dict[str, Any]) -> None:
+    _endpoint(broken, "bedrock-runtime")["PolicyDocument"]["Statement"][0]["Action"] = ["bedrock:InvokeModle", "bedrock:InvokeModelWithResponseStream"]
+    (finding,) = lint_template(broken, "us-east-1")
+    assert finding.rule == "action-unknown" and "'bedrock:InvokeModle'" in finding.message
+    assert finding.where.startswith("EndpointsBedrockRuntime") and "InvokeConfiguredModels" in finding.where
+    assert "did you mean bedrock:InvokeModel" in finding.message
+
+
+def test_a_misspelled_identity_policy_action_is_a_finding(broken: dict[str, Any]) -> None:
+    statement = next(s for s in _identity(broken)["Statement"] if s["Sid"] == "DenyBearerTokens")
+    statement["Action"] = ["bedrock-mantle:CallWithBearerTokens", "bedrock:CallWithBearerToken"]
+    assert _rules(lint_template(broken, "us-east-1")) == [
+        ("action-unknown", "Action 'bedrock-mantle:CallWithBearerTokens' is not a bedrock-mantle action in the IAM reference (did you mean bedrock-mantle:CallWithBearerToken?)")
+    ]
+
+
+def test_wildcards_must_match_an_action_and_prefixes_must_fit_the_endpoint(broken: dict[str, Any]) -> None:
+    mantle = _endpoint(broken, "bedrock-mantle")["PolicyDocument"]["Statement"]
+    mantle[1]["Action"] = ["bedrock-mantle:List*", "bedrock-mantle:Lsit*", "bedrock:InvokeModel"]
+    rules = _rules(lint_template(broken, "us-east-1"))
+    assert [r for r, _ in rules] == ["action-unknown", "action-prefix"]
+    assert "'bedrock-mantle:Lsit*' matches no" in rules[0][1] and "'bedrock:InvokeModel'" in rules[1][1]
+
+
+def test_a_misspelled_condition_key_is_a_finding(broken: dict[str, Any]) -> None:
+    statement = _endpoint(broken, "bedrock-mantle")["PolicyDocument"]["Statement"][0]
+    statement["Condition"]["StringEquals"] = {"bedrock-mantle:Modle": ["openai.gpt-oss-20b"]}
+    _identity(broken)["Statement"][0]["Condition"]["StringEquals"] = {"aws:SourceVPCE": "vpce-1", "aws:SourceVpcee": "vpce-1"}
+    rules = _rules(lint_template(broken, "us-east-1"))
+    assert [r for r, _ in rules] == ["condition-key-unknown", "condition-key-unknown"]
+    assert "'bedrock-mantle:Modle'" in rules[0][1] and "'aws:SourceVpcee'" in rules[1][1]  # key names are case-insensitive
+
+
+@pytest.mark.parametrize(
+    "service_name",
+    ["com.amazonaws.us-east-1.bedrock-runtim", "com.amazonaws.us-west-2.bedrock-runtime", "com.amazonaws.us-east-1.bedrock-agentcore", "aws.sagemaker.us-east-1.bedrock-runtime"],
+)
+def test_an_unknown_or_foreign_endpoint_service_is_a_finding(broken: dict[str, Any], service_name: str) -> None:
+    _endpoint(broken, "bedrock-runtime")["ServiceName"] = service_name
+    findings = lint_template(broken, "us-east-1")
+    assert [f.rule for f in findings] == ["endpoint-service"], findings
+    assert service_name in findings[0].message
+
+
+def test_the_service_name_may_use_the_region_pseudo_parameter(broken: dict[str, Any]) -> None:
+    _endpoint(broken, "bedrock")["ServiceName"] = {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".bedrock"]]}
+    assert lint_template(broken, "us-east-1") == []
