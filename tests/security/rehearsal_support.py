@@ -25,7 +25,6 @@ import ast
 import contextlib
 import json
 import logging
-import os
 import shlex
 import shutil
 import subprocess
@@ -236,8 +235,8 @@ def _references(node: Any, logical_id: str) -> bool:
         return any(_references(v, logical_id) for v in node.values())
     if isinstance(node, list):
         return any(_references(v, logical_id) for v in node)
-    if isinstance(node, str) and "Fn::Sub" not in node:
-        return False
+    if isinstance(node, str):
+        return "${" + logical_id in node  # inside an Fn::Sub string
     return False
 
 
@@ -368,28 +367,3 @@ def canonical(policy: Mapping) -> dict:
 
     statements = sorted((norm(s) for s in as_list(policy["Statement"])), key=lambda s: json.dumps(s, sort_keys=True))
     return {"Version": policy.get("Version"), "Statement": statements}
-
-
-def dump_env_for_debugging(moto: Moto, region: str) -> str:
-    """A shell line to re-run the CLI by hand against the same server (for failure messages)."""
-    env = cli_env(moto, region)
-    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "JSII_NODE")
-    return " ".join(f"{k}={shlex.quote(env[k])}" for k in keys)
-
-
-__all__ = [
-    "Moto",
-    "Rehearsal",
-    "RehearsalError",
-    "SEEDED_MANTLE_ZONES",
-    "UNMODELLED_TYPES",
-    "as_list",
-    "canonical",
-    "context_key_service",
-    "context_key_zones",
-    "moto_server",
-    "parse_policy",
-    "rehearse",
-    "resolve",
-    "os",
-]
