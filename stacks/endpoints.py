@@ -11,20 +11,6 @@ from constructs import Construct
 from stacks.config import RegionConfig
 from stacks.policies import endpoint_policy, pascal
 
-# The private DNS name each service answers on once private DNS is enabled (aws-facts).
-PRIVATE_DNS = {
-    "bedrock": "bedrock.{region}.amazonaws.com",
-    "bedrock-runtime": "bedrock-runtime.{region}.amazonaws.com",
-    "bedrock-mantle": "bedrock-mantle.{region}.api.aws",
-    "bedrock-agent": "bedrock-agent.{region}.amazonaws.com",
-    "bedrock-agent-runtime": "bedrock-agent-runtime.{region}.amazonaws.com",
-}
-
-
-def private_dns_name(service: str, region: str) -> str:
-    return PRIVATE_DNS[service].format(region=region)
-
-
 @dataclass(frozen=True)
 class BedrockEndpointsProps:
     config: RegionConfig

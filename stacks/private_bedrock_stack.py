@@ -9,11 +9,12 @@ from constructs import Construct
 
 from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
 from stacks.config import RegionConfig
-from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps, private_dns_name
+from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
 from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
 from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
+from stacks.regions import private_dns_name
 
 
 class PrivateBedrockStack(Stack):

@@ -24,6 +24,20 @@ BEDROCK_REGIONS: frozenset[str] = frozenset(
     }
 )
 
+# The name each service answers on inside the VPC once private DNS is enabled (aws-facts).
+PRIVATE_DNS: dict[str, str] = {
+    "bedrock": "bedrock.{region}.amazonaws.com",
+    "bedrock-runtime": "bedrock-runtime.{region}.amazonaws.com",
+    "bedrock-mantle": "bedrock-mantle.{region}.api.aws",
+    "bedrock-agent": "bedrock-agent.{region}.amazonaws.com",
+    "bedrock-agent-runtime": "bedrock-agent-runtime.{region}.amazonaws.com",
+}
+
+
+def private_dns_name(service: str, region: str) -> str:
+    return PRIVATE_DNS[service].format(region=region)
+
+
 # Regions where com.amazonaws.<region>.bedrock-mantle exists (13, per the announcement).
 MANTLE_REGIONS: frozenset[str] = frozenset(
     {

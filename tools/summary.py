@@ -13,18 +13,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from stacks.regions import private_dns_name
+
 # us-east-1 list prices (USD); other regions differ by a few percent. Interface endpoints
 # bill per endpoint per AZ per hour; a customer-managed KMS key bills per month.
 ENDPOINT_AZ_HOUR = 0.01
 HOURS_PER_MONTH = 730
 KMS_KEY_MONTH = 1.00
-PRIVATE_DNS = {
-    "bedrock": "bedrock.{r}.amazonaws.com",
-    "bedrock-runtime": "bedrock-runtime.{r}.amazonaws.com",
-    "bedrock-mantle": "bedrock-mantle.{r}.api.aws",
-    "bedrock-agent": "bedrock-agent.{r}.amazonaws.com",
-    "bedrock-agent-runtime": "bedrock-agent-runtime.{r}.amazonaws.com",
-}
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -73,7 +68,7 @@ def summarize(template_path: Path, console: Console) -> None:
         service = props["ServiceName"].split(".", 3)[3]
         azs = len(props["SubnetIds"])
         endpoint_azs.append(azs)
-        dns = PRIVATE_DNS.get(service, "?").format(r=region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
+        dns = private_dns_name(service, region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
         table.add_row(service, dns, str(azs), policy_line(props["PolicyDocument"]))
     console.print(table)
     for res in resources.values():
