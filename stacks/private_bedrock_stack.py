@@ -92,6 +92,11 @@ class PrivateBedrockStack(Stack):
             return unrestricted(zones, config.endpoints)
         candidates = list(config.availability_zones) or list(self.availability_zones)
         supported = {svc: supported_zones(self, config.region, svc, candidates) for svc in config.endpoints}
+        if any(az.startswith("dummy") for az in candidates):
+            # The account's zones are not looked up yet: CDK hands out placeholders and the
+            # CLI synthesizes again once it has the answer. Judging placement now would fail
+            # on placeholders against real cached zones.
+            return unrestricted(candidates[: config.az_count], config.endpoints)
         return choose_zones(config.region, candidates, supported, config.az_count)
 
     def _log_key(self) -> kms.Key:

@@ -52,12 +52,12 @@ TASK_ROOT = "/var/task"
 # Bump when the install recipe below changes, so old cache entries are not reused.
 _RECIPE = "v1"
 # Bump when the bytecode recipe (entry points, walk, compile options) changes.
-_BYTECODE_RECIPE = "b1"
+_BYTECODE_RECIPE = "b2"
 
 # Modules a cold run of the probe imports that a walk of module-level imports from the
 # probe's own modules cannot see: the probe imports its SDKs inside functions, the OpenAI
 # client loads its resources on attribute access, httpx2 loads its transport on the first
-# request, pydantic loads most of itself through a module __getattr__. Everything these
+# request, pydantic and anyio load most of themselves through a module __getattr__. Everything these
 # import at module level is found by the walk. bench/probe_cold_start.py reports any module
 # a cold run imported without a pyc, so a dependency bump that moves imports shows up there.
 _COLD_PATH_ENTRY_POINTS = (
@@ -66,6 +66,7 @@ _COLD_PATH_ENTRY_POINTS = (
     "openai.resources.chat.completions.completions", "openai.resources.responses.responses",
     "aws_bedrock_token_generator",
     "httpcore2", "h11", "jiter",
+    "anyio._core._tasks", "anyio._core._resources", "anyio.abc._resources", "anyio.abc._streams", "anyio.abc._tasks",
     "pydantic.main", "pydantic.type_adapter", "pydantic.dataclasses", "pydantic.functional_validators",
     "pydantic.plugin._loader", "pydantic._internal._model_construction", "pydantic._internal._generate_schema",
     "pydantic._internal._dataclasses", "pydantic._internal._discriminated_union",
@@ -202,6 +203,10 @@ def module_file(name):
     return None
 
 def type_checking(test):
+    # `if TYPE_CHECKING:` and `if TYPE_CHECKING or not install_lazy_importer():` (anyio's
+    # eager fallback when its lazy importer cannot be installed).
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(type_checking(v) for v in test.values)
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 

@@ -16,6 +16,7 @@ from report import ALLOWED, DENIED, ERROR, NETWORK_ERROR, NOT_A_POLICY_DECISION,
 # costs nothing because that work is CPU-bound under the GIL anyway.
 lock = threading.RLock()
 _session = None
+_clients: dict[str, object] = {}
 
 
 def reset() -> None:
@@ -23,6 +24,7 @@ def reset() -> None:
     global _session
     with lock:
         _session = None
+        _clients.clear()
 
 
 def session():
@@ -37,6 +39,15 @@ def session():
 
 
 def client(service: str, config):
+    # One client per service and invocation, shared by the checks (botocore clients are
+    # thread-safe): creating one resolves endpoints and builds the service's operation model.
+    with lock:
+        if service not in _clients:
+            _clients[service] = _new_client(service, config)
+        return _clients[service]
+
+
+def _new_client(service: str, config):
     with lock:
         from botocore.config import Config
 

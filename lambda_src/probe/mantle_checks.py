@@ -46,7 +46,7 @@ def _client(config, auth: str):
         if auth not in _clients:
             import botocore.auth  # noqa: F401  the SDK's signer imports these lazily, per request
             import botocore.awsrequest  # noqa: F401
-            from openai import OpenAI, Timeout
+            from openai import DefaultHttpxClient, OpenAI, Timeout
             from openai.providers import bedrock
 
             base_url = config.mantle_base_url()
@@ -57,8 +57,13 @@ def _client(config, auth: str):
                 # environment from silently switching the SDK to bearer auth.
                 provider = bedrock(region=config.region, base_url=base_url,
                                    credential_provider=aws_session.credentials)
-            client = OpenAI(provider=provider, max_retries=0,
-                            timeout=Timeout(config.timeout, connect=config.connect_timeout))
+            timeout = Timeout(config.timeout, connect=config.connect_timeout)
+            if "http" not in _clients:
+                # One HTTP client (connection pool, TLS context) for both auth modes: each
+                # SDK-made client would load the CA bundle into a new SSL context. Same
+                # defaults as the SDK's own (DefaultHttpxClient), same base URL and timeout.
+                _clients["http"] = DefaultHttpxClient(base_url=base_url, timeout=timeout)
+            client = OpenAI(provider=provider, max_retries=0, timeout=timeout, http_client=_clients["http"])
             # The SDK imports each resource module on first attribute access; do it here,
             # under the lock, so threads never import the same package tree concurrently.
             client.models, client.chat.completions, client.responses

@@ -2,16 +2,20 @@
 
 What the rehearsal does, in order (see `rehearse`):
 
-1. start moto's ThreadedMotoServer on a free loopback port. The CLI and boto3 reach it as
-   `http://localhost:<port>`: moto takes S3 bucket names from the URL, and `localhost`
-   keeps the CDK CLI's asset uploads path-style;
+1. start moto's ThreadedMotoServer (in this process) on a free loopback port. The CLI and
+   boto3 reach it as `http://localhost:<port>`, not 127.0.0.1: moto tells S3 bucket names
+   from the request's host, and with `localhost` the CLI's asset uploads arrive path-style
+   (/<bucket>/<key>), which moto serves;
 2. `cdk bootstrap aws://<moto account>/<region>` for every region with the pinned CLI (the
    real bootstrap template, deployed by moto's CloudFormation);
 3. `cdk synth` with fake credentials, so the app sees a concrete account and takes the
    lookup path a real deployment takes: the CLI asks moto for the availability zones and
-   the endpoint services' zones. moto knows bedrock and bedrock-runtime but not
-   bedrock-mantle, so those keys alone are pre-seeded (SEEDED_MANTLE_ZONES) in a
-   *temporary* project directory's cdk.context.json, never in the repository's;
+   for the zones of each endpoint service. moto lists bedrock and bedrock-runtime (in
+   every zone) but not bedrock-mantle, so the rehearsal registers mantle in moto's
+   endpoint-service catalogue (`offer_endpoint_service`, moto configuration in this
+   process) for a subset of zones. Nothing is pre-seeded: the project directory is a
+   temporary one, because the CLI writes lookups to ./cdk.context.json, and the repo's own
+   cdk.context.json is never touched;
 4. a rehearsal-only copy of the cloud assembly without its `Custom::*` resources (moto runs
    custom-resource handlers only through Docker, see `strip_custom_resources`);
 5. `cdk deploy --all --require-approval never` of that assembly with the pinned CLI.
@@ -38,14 +42,15 @@ from tests.conftest import NODE_BIN, ROOT, offline_env
 CDK = str(NODE_BIN / "cdk")
 
 # moto (5.2.5) answers DescribeVpcEndpointServices for bedrock and bedrock-runtime in every
-# zone but does not know bedrock-mantle, so its zones are seeded. They are deliberately
-# narrower than the region (mantle was seen in only 3 of 6 us-east-1 zones, aws-facts) so the
-# deploy exercises the placement code: ap-northeast-1 offers it in one zone only, so the
-# mantle endpoint gets one subnet while the other endpoints get two.
-SEEDED_MANTLE_ZONES: Mapping[str, tuple[str, ...]] = {
+# zone but does not know bedrock-mantle; the rehearsal offers it in these zones. They are
+# deliberately narrower than the region (mantle was seen in only 3 of 6 us-east-1 zones,
+# aws-facts) so the deploy exercises the placement code: in ap-northeast-1 one zone only,
+# so the mantle endpoint gets one subnet while the other endpoints get two.
+MANTLE_ZONES: Mapping[str, tuple[str, ...]] = {
     "us-east-1": ("us-east-1c", "us-east-1d", "us-east-1f"),
     "ap-northeast-1": ("ap-northeast-1d",),
 }
+MANTLE_PRIVATE_DNS = "bedrock-mantle.{region}.api.aws"
 
 # Resource types moto's CloudFormation accepts but does not create (it logs "No Moto
 # CloudFormation support for ..."); the rehearsal asserts these on the template instead.
@@ -101,6 +106,50 @@ def moto_server() -> Iterator[Moto]:
         yield Moto(endpoint=endpoint, account=DEFAULT_ACCOUNT_ID)
     finally:
         server.stop()
+        _forget_endpoint_services()
+
+
+_OFFERED_REGIONS: set[str] = set()
+
+
+def offer_endpoint_service(moto: Moto, region: str, service: str, zones: Sequence[str], private_dns_name: str) -> None:
+    """Make moto's DescribeVpcEndpointServices list com.amazonaws.<region>.<service> in `zones`.
+
+    moto builds its catalogue of AWS endpoint services once per region into a module-level
+    cache (moto.ec2.models.vpcs.DEFAULT_VPC_ENDPOINT_SERVICES); the entry is added there, in
+    the shape moto's own factory produces. The cache outlives moto's reset, so the regions
+    touched are dropped again when the server stops (moto then rebuilds them unchanged).
+    """
+    from moto.core.base_backend import BaseBackend
+    from moto.ec2.models import vpcs
+
+    name = f"com.amazonaws.{region}.{service}"
+    try:
+        catalogue = vpcs.VPCBackend._collect_default_endpoint_services(moto.account, region)
+    except AttributeError as err:  # pragma: no cover - a moto upgrade moved the internals
+        raise RehearsalError(f"moto {_moto_version()} no longer has the endpoint-service catalogue this rehearsal extends: {err}") from err
+    with vpcs.ENDPOINT_SERVICE_COLLECTION_LOCK:
+        catalogue[:] = [s for s in catalogue if s["ServiceName"] != name]
+        (entry,) = BaseBackend.default_vpc_endpoint_service_factory(region, list(zones), service)
+        entry["PrivateDnsName"] = private_dns_name
+        entry["PrivateDnsNames"] = [{"PrivateDnsName": private_dns_name}]
+        catalogue.append(entry)
+        _OFFERED_REGIONS.add(region)
+
+
+def _forget_endpoint_services() -> None:
+    from moto.ec2.models import vpcs
+
+    with vpcs.ENDPOINT_SERVICE_COLLECTION_LOCK:
+        for region in _OFFERED_REGIONS:
+            vpcs.DEFAULT_VPC_ENDPOINT_SERVICES.pop(region, None)
+        _OFFERED_REGIONS.clear()
+
+
+def _moto_version() -> str:
+    import moto
+
+    return moto.__version__
 
 
 def cli_env(moto: Moto, region: str) -> dict[str, str]:
@@ -159,10 +208,11 @@ def context_key_service(account: str, region: str, service: str) -> str:
     return f"endpoint-service-availability-zones:account={account}:region={region}:serviceName=com.amazonaws.{region}.{service}"
 
 
-def make_project(workdir: Path, account: str, regions: Sequence[str]) -> Path:
-    """A throwaway CDK project: the repo's cdk.json (app path made absolute) + seeded context.
+def make_project(workdir: Path) -> Path:
+    """A throwaway CDK project: the repo's cdk.json with the app's path made absolute.
 
     The CLI writes lookup results to ./cdk.context.json, so it must never run in the repo.
+    The repo's cdk.context.json, if any, is copied so the rehearsal sees what a deploy would.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     cdk_json = json.loads((ROOT / "cdk.json").read_text())
@@ -172,10 +222,8 @@ def make_project(workdir: Path, account: str, regions: Sequence[str]) -> Path:
     cdk_json.pop("watch", None)
     (workdir / "cdk.json").write_text(json.dumps(cdk_json, indent=1))
     repo_context = ROOT / "cdk.context.json"
-    context = json.loads(repo_context.read_text()) if repo_context.is_file() else {}
-    for region in regions:
-        context[context_key_service(account, region, "bedrock-mantle")] = list(SEEDED_MANTLE_ZONES[region])
-    (workdir / "cdk.context.json").write_text(json.dumps(context, indent=1))
+    if repo_context.is_file():
+        shutil.copyfile(repo_context, workdir / "cdk.context.json")
     return workdir
 
 
@@ -282,7 +330,9 @@ def rehearse(moto: Moto, regions: Sequence[str], workdir: Path) -> Rehearsal:
     seconds["bootstrap"] = time.monotonic() - start
 
     start = time.monotonic()
-    project = make_project(workdir / "project", moto.account, regions)
+    for region in regions:
+        offer_endpoint_service(moto, region, "bedrock-mantle", MANTLE_ZONES[region], MANTLE_PRIVATE_DNS.format(region=region))
+    project = make_project(workdir / "project")
     synthesized = workdir / "cdk.out"
     synth(moto, project, synthesized, regions[0])
     seconds["synth"] = time.monotonic() - start
@@ -353,7 +403,7 @@ def as_list(value: Any) -> list:
 
 
 def canonical(policy: Mapping) -> dict:
-    """Order-insensitive form: statements by Sid, one-element lists and strings alike."""
+    """Order-insensitive form: statements and lists sorted, a one-element list = its element."""
 
     def norm(v: Any) -> Any:
         if isinstance(v, dict):

@@ -67,3 +67,11 @@ def test_explicit_zones_without_mantle_fail_with_one_sentence() -> None:
 def test_more_zones_than_the_account_has() -> None:
     with pytest.raises(ConfigError, match="azCount 3 exceeds the 2 availability zones"):
         choose_zones("us-east-1", ["us-east-1a", "us-east-1b"], {}, 3)
+
+
+def test_pending_zone_lookup_does_not_fail_synth() -> None:
+    """Only the endpoint-service lookup is cached: the CLI still has to look up the zones."""
+    ctx = {"regions": ["us-east-1"], **lookups(["us-east-1d"])}
+    del ctx[f"availability-zones:account={ACCOUNT}:region=us-east-1"]
+    zones, _ = placement_of(synth_in_process(ctx, ACCOUNT)["PrivateBedrock-us-east-1"])
+    assert zones == ["dummy1a", "dummy1b"]  # CDK's placeholders, replaced after the lookup
