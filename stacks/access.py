@@ -33,24 +33,20 @@ class SourceVpceOnlyPolicy(Construct):
             document=iam.PolicyDocument.from_json(document),
             roles=list(props.roles),
         )
-        self.document = document
-        acknowledge_wildcards(self.policy, props.config, document)
+        acknowledge_wildcards(self.policy, document)
 
 
-def acknowledge_wildcards(target: Construct, cfg: RegionConfig, document: Mapping) -> None:
-    """Acknowledge, one finding at a time, each wildcard resource the policy must carry."""
-    reasons = {
-        "*": "Actions without a resource type (ListFoundationModels, CallWithBearerToken) and the explicit Deny statements take only Resource '*'; every Allow is also conditioned on aws:SourceVpce.",
-    }
+def acknowledge_wildcards(target: Construct, document: Mapping) -> None:
+    """Acknowledge, one finding at a time, each wildcard resource an Allow must carry."""
     for st in document["Statement"]:
         for res in [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]:
-            if not isinstance(res, str) or "*" not in res or st["Effect"] != "Allow":
-                continue
-            reason = reasons.get(res) or _reason_for(res)
-            acknowledge(target, f"AwsSolutions-IAM5[Resource::{_nag_form(res)}]", reason)
+            if "*" in res and st["Effect"] == "Allow":
+                acknowledge(target, f"AwsSolutions-IAM5[Resource::{_nag_form(res)}]", _reason_for(res))
 
 
 def _reason_for(resource: str) -> str:
+    if resource == "*":
+        return "Actions without a resource type (ListFoundationModels, CallWithBearerToken, List*) take only Resource '*'; every Allow is also conditioned on aws:SourceVpce."
     if ":bedrock-mantle:" in resource:
         return "bedrock-mantle authorizes inference against a project whose default id is not documented; scoped to this account and region, and CreateInference is limited by bedrock-mantle:Model to the configured models."
     if "foundation-model" in resource:

@@ -249,9 +249,10 @@ def _denial_model(candidates: tuple[str, ...], allowed: set[str]) -> str:
     return next(c for c in candidates if c not in allowed)
 
 
-def _region_config(region: str, settings: Mapping[str, Any]) -> RegionConfig:
+def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str]) -> RegionConfig:
     def where(key: str) -> str:
-        return f"regionOverrides.{region}.{key}" if key in settings.get("__overridden__", ()) else key
+        """Name the setting where the user wrote it, so the error points at the right line."""
+        return f"regionOverrides.{region}.{key}" if key in overridden else key
 
     az_count = _as_int(where("azCount"), settings.get("azCount", 2))
     if not 1 <= az_count <= 3:
@@ -409,9 +410,7 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
 
     built = []
     for region in regions:
-        settings: dict[str, Any] = {k: ours[k] for k in REGIONAL_KEYS if k in ours}
-        override = dict(overrides.get(region, {}))
-        settings.update(override)
-        settings["__overridden__"] = tuple(override)
-        built.append(_region_config(region, settings))
+        override = overrides.get(region, {})
+        settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
+        built.append(_region_config(region, settings, frozenset(override)))
     return AppConfig(account=account, regions=tuple(built))
