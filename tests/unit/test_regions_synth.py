@@ -54,3 +54,23 @@ def test_deny_mode_flips_endpoint_policies_and_probe_expectations() -> None:
             assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
     env = next(r["Properties"]["Environment"]["Variables"] for k, r in template["Resources"].items() if k.startswith("ProbeInVpc") and r["Type"] == "AWS::Lambda::Function")
     assert env["EXPECT_ALLOWED"] == "denied"
+
+
+def test_agent_endpoints_and_extra_principals() -> None:
+    workload = "arn:aws:iam::111122223333:role/my-workload"
+    ctx = {
+        "regions": ["us-east-1"],
+        "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
+        "extraPrincipalArns": [workload],
+    }
+    template = synth_in_process(ctx)["PrivateBedrock-us-east-1"]  # nag packs run here too
+    endpoints = {r["Properties"]["ServiceName"].rsplit(".", 1)[1]: r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint"}
+    assert sorted(endpoints) == ["bedrock", "bedrock-agent", "bedrock-agent-runtime", "bedrock-mantle", "bedrock-runtime"]
+    for service, props in endpoints.items():
+        assert props["PrivateDnsEnabled"] is True
+        for st in props["PolicyDocument"]["Statement"]:
+            if st["Effect"] == "Allow":
+                principals = st["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+                assert len(principals) == 2 and principals[1] == workload, (service, st)
+    agent_runtime = {a for st in endpoints["bedrock-agent-runtime"]["PolicyDocument"]["Statement"] if st["Effect"] == "Allow" for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    assert agent_runtime == {"bedrock:InvokeAgent", "bedrock:Retrieve"}
