@@ -17,7 +17,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK := $(NODE_BIN)/cdk
 # Offline synth: no credentials, no profile, no instance metadata, so the CLI never looks
-# anything up and the app synthesizes account-agnostic (see README "Offline synth").
+# anything up and the app synthesizes account-agnostic (README: "Offline synth").
 OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
@@ -36,7 +36,13 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	@$(JSII_NODE) --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22" >&2; exit 1; }
 	@touch $@
 
-setup: .make/venv .make/node
+# The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
+# work from the cache in .cache/ without reaching PyPI.
+.make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
+	$(PY) -m stacks.probe_bundling
+	@touch $@
+
+setup: .make/venv .make/node .make/probe-deps
 
 synth: setup
 	rm -rf cdk.out
@@ -50,8 +56,8 @@ prove: setup
 	$(PY) -m pytest tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
 
 deploy: setup
-	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>" >&2; exit 2; }
-	$(CDK) deploy --no-notices PrivateBedrock-$(REGION) $(CDK_ARGS)
+	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
+	$(CDK) deploy --no-notices $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(CDK_ARGS)
 
 verify: setup
 	@test -n "$(REGION)" || { echo "Usage: make verify REGION=<region>" >&2; exit 2; }

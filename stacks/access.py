@@ -9,9 +9,9 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.config import RegionConfig
+from stacks.config import ConfigError, RegionConfig
 from stacks.nag import acknowledge
-from stacks.policies import source_vpce_policy
+from stacks.policies import MANAGED_POLICY_MAX_CHARS, identity_policy_chars, source_vpce_policy
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,14 @@ class SourceVpceOnlyPolicyProps:
 class SourceVpceOnlyPolicy(Construct):
     def __init__(self, scope: Construct, id: str, *, props: SourceVpceOnlyPolicyProps) -> None:
         super().__init__(scope, id)
+        size = identity_policy_chars(props.config)
+        if size > MANAGED_POLICY_MAX_CHARS:
+            models = len(props.config.runtime_models) + len(props.config.mantle_models)
+            raise ConfigError(
+                f"The identity policy for {props.config.region} would be {size} characters, over IAM's "
+                f"{MANAGED_POLICY_MAX_CHARS} for a managed policy ({models} models, each profile granting "
+                "every destination region); allow-list fewer models or profiles in this region."
+            )
         document = source_vpce_policy(props.config, props.account, props.endpoint_ids)
         self.policy = iam.ManagedPolicy(
             self,

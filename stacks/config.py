@@ -45,8 +45,12 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
     2557, 2922, 3288, 3653,
 )
 # Real models the probe uses to show that a model outside the allow list is refused.
-RUNTIME_DENIAL_CANDIDATES = ("amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0", "amazon.nova-micro-v1:0")
-MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai.gpt-oss-safeguard-20b")
+# (Authorization happens before model lookup, so a refusal is shown whatever the region offers.)
+RUNTIME_DENIAL_CANDIDATES = (
+    "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0", "amazon.nova-micro-v1:0",
+    "meta.llama3-8b-instruct-v1:0", "mistral.mistral-small-2402-v1:0",
+)
+MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai.gpt-oss-safeguard-20b", "openai.gpt-oss-safeguard-120b")
 
 _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -245,8 +249,15 @@ def _cidr(key: str, value: str, *, vpc: bool) -> str:
     return str(net)
 
 
-def _denial_model(candidates: tuple[str, ...], allowed: set[str]) -> str:
-    return next(c for c in candidates if c not in allowed)
+def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> str:
+    """A real model outside the allow list, for the probe to show that it is refused."""
+    for candidate in candidates:
+        if candidate not in allowed:
+            return candidate
+    raise ConfigError(
+        f"{key} allow-lists every model the probe uses to show a refusal ({', '.join(candidates)}); "
+        "leave at least one of them out."
+    )
 
 
 def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str]) -> RegionConfig:
@@ -355,9 +366,9 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         flow_log_retention_days=retention,
         probe=ProbePlan(
             runtime_model=models[0].model_id,
-            runtime_denied_model=_denial_model(RUNTIME_DENIAL_CANDIDATES, runtime_ids),
+            runtime_denied_model=_denial_model(where("runtimeModels"), RUNTIME_DENIAL_CANDIDATES, runtime_ids),
             mantle_model=mantle_models[0] if mantle_enabled else None,
-            mantle_denied_model=_denial_model(MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
+            mantle_denied_model=_denial_model(where("mantleModels"), MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
             mantle_base_path=base_path,
         ),
     )

@@ -7,6 +7,7 @@ list of grants per service, so the two can never disagree about what a workload 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -204,6 +205,20 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     else:
         statements.append(_statement("Deny", "DenyBearerTokens", bearer_actions, ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+# IAM counts a managed policy's JSON without whitespace; beyond this CloudFormation fails
+# at deploy time with LimitExceeded, so the app refuses such a configuration at synth.
+MANAGED_POLICY_MAX_CHARS = 6144
+# Stand-ins of the real length for tokens (12-digit account, vpce-<17 hex>).
+_SAMPLE_ACCOUNT = "123456789012"
+_SAMPLE_VPCE = "vpce-0123456789abcdef0"
+
+
+def identity_policy_chars(cfg: RegionConfig) -> int:
+    """Size of the deployed identity policy as IAM counts it."""
+    document = source_vpce_policy(cfg, _SAMPLE_ACCOUNT, {s: _SAMPLE_VPCE for s in cfg.endpoints})
+    return len(json.dumps(document, separators=(",", ":")))
 
 
 def pascal(service: str) -> str:

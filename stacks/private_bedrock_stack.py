@@ -81,6 +81,8 @@ class PrivateBedrockStack(Stack):
                 "inferenceRegions": list(config.inference_regions()),
                 "endpointPolicy": config.endpoint_policy,
                 "allowApiKeys": config.allow_api_keys,
+                # The real models the probe expects refused; the IAM matrix checks the same ones.
+                "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
             }
         }

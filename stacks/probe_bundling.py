@@ -342,3 +342,18 @@ class LocalProbeBundling:
         # jsii passes the BundlingOptions struct as keyword arguments; none of them matter here.
         build_probe_bundle(output_dir, python_version=self.python_version, platform=self.platform)
         return True
+
+
+def prefetch(targets: list[tuple[str, str]]) -> None:
+    """Fill the wheel cache for each (python_version, platform), so synth and tests stay offline."""
+    for python_version, platform in targets:
+        print(f"probe dependencies cached for cp{python_version.replace('.', '')} {platform}: {_deps_dir(python_version, platform)}")
+
+
+if __name__ == "__main__":
+    # `make setup`: the Lambda target (python3.14 arm64) and this interpreter's own, which the
+    # bundling tests and the bench build for. The only step of the suite that needs PyPI.
+    import sysconfig
+
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    prefetch([("3.14", "manylinux2014_aarch64"), (here, "manylinux2014_" + sysconfig.get_platform().split("-")[-1])])

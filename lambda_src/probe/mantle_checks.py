@@ -80,7 +80,8 @@ def _call(client, spec) -> str:
         r = client.chat.completions.create(model=model, max_tokens=32,
                                            messages=[{"role": "user", "content": PROMPT}])
         return f"{model}: chat completion {r.id}, finish_reason={r.choices[0].finish_reason if r.choices else None}"
-    r = client.responses.create(model=model, input=PROMPT, max_output_tokens=32)
+    # store=False: nothing of the probe's exchange is kept server-side.
+    r = client.responses.create(model=model, input=PROMPT, max_output_tokens=32, store=False)
     return f"{model}: response {r.id}, status={r.status}"
 
 

@@ -17,8 +17,10 @@ _NO_ALLOW = re.compile(r"because no " + _POLICY + r" allows", re.I)
 _EXPLICIT = re.compile(r"with an explicit deny in an? " + _POLICY, re.I)
 # What a 401/403 from mantle must say before it counts as an authorization decision;
 # a bare 401 can also mean "wrong path prefix", which is a configuration error.
+# "bearer" alone is not such a word: "The bearer token has expired" is a broken key, and
+# counting it as a denial would let the bearer check pass without any policy deciding.
 _AUTHZ_WORDS = re.compile(
-    r"not authori[sz]ed|access[ _-]?denied|explicit deny|forbidden|permission|not allowed|bearer", re.I)
+    r"not authori[sz]ed|access[ _-]?denied|explicit deny|forbidden|permission|not allowed", re.I)
 # 403s that are about the caller's credentials or signature, not a policy decision:
 # counting them as "denied" would let a broken probe pass the control checks.
 NOT_A_POLICY_DECISION = frozenset({

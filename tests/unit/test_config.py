@@ -78,6 +78,10 @@ def test_probe_denied_models_are_outside_the_allow_lists() -> None:
         ({"regionOverrides": {"eu-west-1": {}}}, "not in regions"),
         ({"regionOverrides": {"us-east-1": {"regions": ["x"]}}}, "regionOverrides.us-east-1 has unknown key 'regions'"),
         ({"availabilityZones": ["us-east-1a"]}, "lists 1 zones but azCount is 2"),
+        (
+            {"mantleModels": ["openai.gpt-oss-20b", "openai.gpt-oss-120b", "openai.gpt-oss-safeguard-20b", "openai.gpt-oss-safeguard-120b"]},
+            "mantleModels allow-lists every model the probe uses to show a refusal",
+        ),
         ({"regions": ["us-east-1"], "azCount": 1, "availabilityZones": ["eu-west-1a"]}, "is not an availability zone of us-east-1"),
     ],
 )

@@ -76,3 +76,19 @@ def test_denied_by(message, phrase):
 
 def test_empty_run_is_not_a_pass():
     assert report.build("r", "vpc", [], [])["passed"] is False
+
+
+@pytest.mark.parametrize(
+    ("message", "is_decision"),
+    [
+        ("User: arn:aws:sts::1:assumed-role/p/x is not authorized to perform: bedrock-mantle:CallWithBearerToken "
+         "with an explicit deny in a VPC endpoint policy", True),
+        ("access_denied: not authorized to perform: bedrock-mantle:CreateInference on arn:aws:bedrock-mantle:r:1:project/default", True),
+        # A broken or expired key is not a policy decision: the bearer check must not pass on it.
+        ("The bearer token has expired", False),
+        ("Bearer token signature is invalid", False),
+        ("Not Found", False),
+    ],
+)
+def test_only_authorization_messages_count_as_denials(message: str, is_decision: bool) -> None:
+    assert report.looks_like_authz(message) is is_decision

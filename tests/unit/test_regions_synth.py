@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stacks.config import ConfigError
+
 from stacks.regions import MANTLE_REGIONS
 from tests.conftest import synth_in_process
 
@@ -74,3 +76,10 @@ def test_agent_endpoints_and_extra_principals() -> None:
                 assert len(principals) == 2 and principals[1] == workload, (service, st)
     agent_runtime = {a for st in endpoints["bedrock-agent-runtime"]["PolicyDocument"]["Statement"] if st["Effect"] == "Allow" for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
     assert agent_runtime == {"bedrock:InvokeAgent", "bedrock:Retrieve"}
+
+
+def test_identity_policy_over_the_iam_size_limit_fails_at_synth() -> None:
+    models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
+    ctx = {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}
+    with pytest.raises(ConfigError, match=r"^The identity policy for ap-northeast-1 would be \d+ characters, over IAM's 6144"):
+        synth_in_process(ctx)

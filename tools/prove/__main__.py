@@ -22,11 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.prove", description=__doc__.splitlines()[0])
     parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="directory with PrivateBedrock-<region>.template.json (default: cdk.out)")
     parser.add_argument("--markdown", action="store_true", help="print GitHub Markdown tables instead")
-    parser.add_argument(
-        "--allow-api-keys", action="store_true", default=None,
-        help="expect bearer tokens (API keys) to be allowed, for templates synthesized with -c allowApiKeys=true "
-        "(the template metadata does not record it)",
-    )
     args = parser.parse_args(argv)
 
     templates = load_templates(args.cdk_out)
@@ -34,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No PrivateBedrock-*.template.json in {args.cdk_out}; run `make synth` first.", file=sys.stderr)
         return 2
     try:
-        matrices = prove(templates, allow_api_keys=args.allow_api_keys)
+        matrices = prove(templates)
     except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
         print(f"Could not build the matrix: {err}", file=sys.stderr)
         return 2

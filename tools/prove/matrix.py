@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from stacks.config import MANTLE_DENIAL_CANDIDATES, RUNTIME_DENIAL_CANDIDATES
 from stacks.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment, read_deployment
 from tools.prove.resolve import ACCOUNT, PARTITION
@@ -161,11 +160,9 @@ class Expectations:
     allow_api_keys: bool = False
 
     @classmethod
-    def from_metadata(cls, meta: Mapping[str, Any], allow_api_keys: bool | None = None) -> "Expectations":
-        # Metadata.PrivateBedrock carries endpointPolicy; allowApiKeys only if the stack writes
-        # it, else the caller says so (python -m tools.prove --allow-api-keys).
-        keys = meta.get("allowApiKeys", False) if allow_api_keys is None else allow_api_keys
-        return cls(endpoint_policy=meta.get("endpointPolicy", "allow"), allow_api_keys=bool(keys))
+    def from_metadata(cls, meta: Mapping[str, Any]) -> "Expectations":
+        # The stack writes its design switches into Metadata.PrivateBedrock.
+        return cls(endpoint_policy=meta["endpointPolicy"], allow_api_keys=bool(meta["allowApiKeys"]))
 
 
 def _short(logical_id: str) -> str:
@@ -220,7 +217,6 @@ def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
     if "bedrock" in services:
         out.append(Request("list-fm", "ListFoundationModels", "bedrock", "bedrock:ListFoundationModels", "*", True))
     if "bedrock-runtime" in services:
-        foundation_ids: set[str] = set(runtime_models)
         for i, model in enumerate(runtime_models):
             prefix, _, rest = model.partition(".")
             is_profile = prefix in PROFILE_PREFIXES
@@ -229,12 +225,11 @@ def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
             out.append(Request(f"invoke{sfx}", f"InvokeModel {model}", "bedrock-runtime", "bedrock:InvokeModel", arn, True))
             out.append(Request(f"stream{sfx}", f"InvokeModelWithResponseStream {model}", "bedrock-runtime", "bedrock:InvokeModelWithResponseStream", arn, True))
             if is_profile:
-                foundation_ids.add(rest)
                 dest = _destination(region, list(meta.get("inferenceRegions", [])))
                 ctx = {"bedrock:InferenceProfileArn": _profile(region, model)}
                 out.append(Request(f"invoke-dest{sfx}", f"InvokeModel {rest} in {dest} via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), True, ctx))
                 out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False))
-        other = next(m for m in RUNTIME_DENIAL_CANDIDATES if m not in foundation_ids)
+        other = meta["probeDeniedModels"]["runtime"]
         out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False))
     if "bedrock-mantle" in services:
         project = f"arn:{PARTITION}:bedrock-mantle:{region}:{{account}}:project/default"
@@ -242,7 +237,7 @@ def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
             sfx = f"-{i}" if i else ""
             out.append(Request(f"mantle-create{sfx}", f"mantle CreateInference {model}", "bedrock-mantle", "bedrock-mantle:CreateInference", project, True, {"bedrock-mantle:Model": model}))
         out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
-        other = next(m for m in MANTLE_DENIAL_CANDIDATES if m not in mantle_models)
+        other = meta["probeDeniedModels"]["mantle"]
         out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
     out.append(
         Request(
@@ -316,13 +311,13 @@ def _reason(result: Mapping[str, Any]) -> str:
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, allow_api_keys: bool | None = None) -> list[RegionMatrix]:
+def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
     """Build and evaluate the matrix of every region's template in one simulator run."""
     plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
     sims: list[dict[str, Any]] = []
     for region, template in templates.items():
         dep = read_deployment(template, region, account)
-        exp = Expectations.from_metadata(dep.metadata, allow_api_keys)
+        exp = Expectations.from_metadata(dep.metadata)
         principals, requests = principals_for(dep), requests_for(dep, exp)
         cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
         sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]
