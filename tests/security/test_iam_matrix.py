@@ -155,19 +155,22 @@ def test_endpoint_policy_open_to_any_principal_is_reported_cell_by_cell(template
     )
 
 
-def test_dropping_the_mantle_model_pin_opens_exactly_the_other_model(template_copy) -> None:
-    t = template_copy("us-east-1")
+def drop_condition_key_everywhere(t: dict, key: str) -> None:
+    """Loosen the identity policy and every endpoint policy of a template copy alike."""
     for doc in [identity_policy(t), *endpoint_policies(t)]:
         for s in doc["Statement"]:
-            drop_condition_key(s, "bedrock-mantle:Model")
+            drop_condition_key(s, key)
+
+
+def test_dropping_the_mantle_model_pin_opens_exactly_the_other_model(template_copy) -> None:
+    t = template_copy("us-east-1")
+    drop_condition_key_everywhere(t, "bedrock-mantle:Model")
     assert loosened(prove({"us-east-1": t})) == {("ProbeInVpcRole", "mantle-create-other", "own")}
 
 
 def test_dropping_the_profile_condition_opens_direct_calls_to_destination_models(template_copy) -> None:
     t = template_copy("ap-northeast-1")
-    for doc in [identity_policy(t), *endpoint_policies(t)]:
-        for s in doc["Statement"]:
-            drop_condition_key(s, "bedrock:InferenceProfileArn")
+    drop_condition_key_everywhere(t, "bedrock:InferenceProfileArn")
     assert loosened(prove({"ap-northeast-1": t})) == {("ProbeInVpcRole", "invoke-dest-direct", "own")}
 
 
@@ -243,9 +246,7 @@ def test_the_command_exits_1_naming_each_loosened_cell(template_copy, tmp_path, 
     from tools.prove.__main__ import main
 
     t = template_copy("us-east-1")
-    for doc in [identity_policy(t), *endpoint_policies(t)]:
-        for s in doc["Statement"]:
-            drop_condition_key(s, "bedrock-mantle:Model")
+    drop_condition_key_everywhere(t, "bedrock-mantle:Model")
     (tmp_path / "PrivateBedrock-us-east-1.template.json").write_text(json.dumps(t))
     assert main([str(tmp_path)]) == 1
     err = capsys.readouterr().err

@@ -39,8 +39,24 @@ def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
     assert probe_env["ENDPOINTS"] == "bedrock,bedrock-runtime" and probe_env["MANTLE_MODEL"] == ""
 
 
-def test_on_prem_cidrs_admitted_on_443_only() -> None:
-    template = synth_in_process({"regions": ["us-east-1"], "onPremCidrs": ["192.168.10.0/24"]})["PrivateBedrock-us-east-1"]
+WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
+
+
+@pytest.fixture(scope="module")
+def optional_features() -> dict:
+    """One synth (nag packs included) with the optional features on: on-premises CIDRs,
+    the agent endpoints and an extra principal."""
+    ctx = {
+        "regions": ["us-east-1"],
+        "onPremCidrs": ["192.168.10.0/24"],
+        "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
+        "extraPrincipalArns": [WORKLOAD],
+    }
+    return synth_in_process(ctx)["PrivateBedrock-us-east-1"]
+
+
+def test_on_prem_cidrs_admitted_on_443_only(optional_features: dict) -> None:
+    template = optional_features
     sgs = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroup"]
     endpoint_sg = next(p for p in sgs if p["GroupDescription"].startswith("Bedrock interface endpoints"))
     assert endpoint_sg["SecurityGroupIngress"] == [
@@ -58,14 +74,9 @@ def test_deny_mode_flips_endpoint_policies_and_probe_expectations() -> None:
     assert env["EXPECT_ALLOWED"] == "denied"
 
 
-def test_agent_endpoints_and_extra_principals() -> None:
-    workload = "arn:aws:iam::111122223333:role/my-workload"
-    ctx = {
-        "regions": ["us-east-1"],
-        "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
-        "extraPrincipalArns": [workload],
-    }
-    template = synth_in_process(ctx)["PrivateBedrock-us-east-1"]  # nag packs run here too
+def test_agent_endpoints_and_extra_principals(optional_features: dict) -> None:
+    workload = WORKLOAD
+    template = optional_features
     endpoints = {r["Properties"]["ServiceName"].rsplit(".", 1)[1]: r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint"}
     assert sorted(endpoints) == ["bedrock", "bedrock-agent", "bedrock-agent-runtime", "bedrock-mantle", "bedrock-runtime"]
     for service, props in endpoints.items():

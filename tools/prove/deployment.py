@@ -44,7 +44,6 @@ class Deployment:
     account: str
     endpoints: Mapping[str, Endpoint]  # by service
     identity_policy_id: str
-    identity_policy: Mapping[str, Any]
     identity_policy_roles: tuple[str, ...]  # logical ids of the roles it is attached to
     roles: Mapping[str, Role]  # by logical id
     endpoint_principal_arns: tuple[str, ...]  # every aws:PrincipalArn the endpoint policies name
@@ -167,7 +166,6 @@ def read_deployment(template: Mapping[str, Any], region: str, account: str = ACC
         account=account,
         endpoints=endpoints,
         identity_policy_id=identity_id,
-        identity_policy=resolve(identity_res["Properties"]["PolicyDocument"], symbols, f"{identity_id}/PolicyDocument"),
         identity_policy_roles=tuple(_attached_roles(identity_res.get("Properties", {}))),
         roles=roles,
         endpoint_principal_arns=tuple(sorted(named)),
