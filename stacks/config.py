@@ -23,8 +23,8 @@ from stacks.regions import (
 )
 
 
-class ConfigError(ValueError):
-    """A configuration mistake, explained in one sentence."""
+from stacks.errors import ConfigError  # noqa: E402  (re-exported: callers import it from here)
+from stacks.config_topology import TOPOLOGY_KEYS, NetworkChoice, parse_network  # noqa: E402
 
 
 # Endpoint services this app knows how to build and police.
@@ -72,6 +72,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "endpointPolicy",
     "flowLogRetentionDays",
     "mantleBasePath",
+    *TOPOLOGY_KEYS,
 )
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
@@ -132,6 +133,8 @@ class RegionConfig:
     endpoint_policy: str  # "allow" (normal) or "deny" (the seed's flip-to-Deny demo)
     flow_log_retention_days: int
     probe: ProbePlan
+    # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
+    network: NetworkChoice = NetworkChoice()
 
     @property
     def stack_id(self) -> str:
@@ -346,6 +349,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
         )
 
+    network = parse_network(region, settings, where, endpoints)
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
     return RegionConfig(
@@ -371,6 +375,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             mantle_denied_model=_denial_model(where("mantleModels"), MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
             mantle_base_path=base_path,
         ),
+        network=network,
     )
 
 

@@ -10,8 +10,7 @@ from constructs import Construct
 from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
 from stacks.config import RegionConfig
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
-from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
-from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
+from stacks.network import Network, build_network
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
 from stacks.regions import private_dns_name
@@ -26,22 +25,8 @@ class PrivateBedrockStack(Stack):
             description=f"Private Amazon Bedrock access over PrivateLink in {config.region} (bedrock, bedrock-runtime, bedrock-mantle)",
         )
         self.config = config
-        placement = self._placement(config, account)
-        retention = config.flow_log_retention_days
         log_key = self._log_key()
-
-        network = IsolatedNetwork(
-            self,
-            "Network",
-            props=IsolatedNetworkProps(
-                cidr=config.vpc_cidr,
-                availability_zones=placement.zones,
-                flow_log_retention_days=retention,
-                log_key=log_key,
-                on_prem_cidrs=config.on_prem_cidrs,
-            ),
-        )
-        subnet_of = dict(zip(placement.zones, network.subnets))
+        network = build_network(self, config, account=account, log_key=log_key)
         probe = ConnectivityProbe(
             self,
             "Probe",
@@ -51,7 +36,8 @@ class PrivateBedrockStack(Stack):
                 subnets=network.subnets,
                 security_group=network.workload_sg,
                 log_key=log_key,
-                log_retention_days=retention,
+                log_retention_days=config.flow_log_retention_days,
+                dns_cidrs=network.dns_cidrs,
             ),
         )
         endpoints = BedrockEndpoints(
@@ -62,7 +48,7 @@ class PrivateBedrockStack(Stack):
                 account=self.account,
                 vpc=network.vpc,
                 security_group=network.endpoint_sg,
-                subnets_by_service={svc: [subnet_of[az] for az in zones] for svc, zones in placement.by_service.items()},
+                subnets_by_service=network.subnets_by_service,
                 principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
             ),
         )
@@ -84,22 +70,10 @@ class PrivateBedrockStack(Stack):
                 # The real models the probe expects refused; the IAM matrix checks the same ones.
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
+                "topology": config.network.topology,
+                "existingVpc": config.network.existing is not None,
             }
         }
-
-    def _placement(self, config: RegionConfig, account: str | None) -> Placement:
-        if account is None:
-            # No account, no lookup: CloudFormation picks the zones at deploy time.
-            zones = list(config.availability_zones) or deploy_time_azs(self, config.az_count)
-            return unrestricted(zones, config.endpoints)
-        candidates = list(config.availability_zones) or list(self.availability_zones)
-        supported = {svc: supported_zones(self, config.region, svc, candidates) for svc in config.endpoints}
-        if any(az.startswith("dummy") for az in candidates):
-            # The account's zones are not looked up yet: CDK hands out placeholders and the
-            # CLI synthesizes again once it has the answer. Judging placement now would fail
-            # on placeholders against real cached zones.
-            return unrestricted(candidates[: config.az_count], config.endpoints)
-        return choose_zones(config.region, candidates, supported, config.az_count)
 
     def _log_key(self) -> kms.Key:
         key = kms.Key(
@@ -119,8 +93,9 @@ class PrivateBedrockStack(Stack):
         )
         return key
 
-    def _outputs(self, network: IsolatedNetwork, endpoints: BedrockEndpoints, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
+    def _outputs(self, network: Network, endpoints: BedrockEndpoints, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
         CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
+        CfnOutput(self, "SubnetIds", value=Fn.join(",", [s.subnet_id for s in network.subnets]), description="Place workloads in these subnets")
         CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id, description="Attach to workloads that call Bedrock")
         CfnOutput(self, "EndpointSecurityGroupId", value=network.endpoint_sg.security_group_id)
         CfnOutput(self, "SourceVpceOnlyPolicyArn", value=access.policy.managed_policy_arn, description="Attach to workload roles (and list them in extraPrincipalArns)")

@@ -34,6 +34,7 @@ class ConnectivityProbeProps:
     security_group: ec2.ISecurityGroup
     log_key: kms.IKey
     log_retention_days: int
+    dns_cidrs: Sequence[str]  # the endpoint names must resolve into these ranges
 
 
 class ConnectivityProbe(Construct):
@@ -53,7 +54,7 @@ class ConnectivityProbe(Construct):
         }
         self.function = self._function(
             "InVpc", props, code,
-            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": cfg.vpc_cidr, "EXPECT_ALLOWED": expect_allowed},
+            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": ",".join(props.dns_cidrs), "EXPECT_ALLOWED": expect_allowed},
             in_vpc=True,
         )
         self.control_function = self._function(

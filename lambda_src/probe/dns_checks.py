@@ -1,6 +1,7 @@
 """Private DNS: each enabled service name must resolve only to addresses inside the VPC.
 
-Outcome mapping: "allowed" = every address is inside VPC_CIDR (private DNS works),
+Outcome mapping: "allowed" = every address is inside VPC_CIDR (private DNS works; a
+comma-separated list of ranges: an existing VPC's subnets, or a hub VPC seen from a spoke),
 "denied" = at least one address is outside (the name resolves publicly, traffic would
 leave the VPC), "network_error" = the name does not resolve.
 """
@@ -19,7 +20,7 @@ def run(spec, config) -> dict:
     host = config.host(spec.service)
     endpoint = host
     try:
-        network = ipaddress.ip_network(config.vpc_cidr, strict=False)
+        networks = [ipaddress.ip_network(c.strip(), strict=False) for c in config.vpc_cidr.split(",") if c.strip()]
     except ValueError as exc:
         return result(spec, endpoint, ERROR, f"VPC_CIDR is invalid: {exc}", started)
     try:
@@ -27,8 +28,9 @@ def run(spec, config) -> dict:
     except (socket.gaierror, UnicodeError) as exc:
         return result(spec, endpoint, NETWORK_ERROR, f"{host} does not resolve: {exc}", started)
     addresses = sorted({info[4][0] for info in infos})
-    outside = [a for a in addresses if ipaddress.ip_address(a.split("%")[0]) not in network]
+    ranges = ", ".join(map(str, networks))
+    outside = [a for a in addresses if not any(ipaddress.ip_address(a.split("%")[0]) in n for n in networks)]
     if outside:
         return result(spec, endpoint, DENIED,
-                      f"{host} -> {', '.join(addresses)}; outside {network}: {', '.join(outside)}", started)
-    return result(spec, endpoint, ALLOWED, f"{host} -> {', '.join(addresses)} (all in {network})", started)
+                      f"{host} -> {', '.join(addresses)}; outside {ranges}: {', '.join(outside)}", started)
+    return result(spec, endpoint, ALLOWED, f"{host} -> {', '.join(addresses)} (all in {ranges})", started)
