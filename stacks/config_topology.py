@@ -162,6 +162,13 @@ def parse_network(region: str, settings: Mapping[str, Any], where: Callable[[str
             raise ConfigError(
                 f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies)."
             )
+        if existing is None:
+            hub_cidr = ipaddress.IPv4Network(str(settings.get("vpcCidr", "10.80.0.0/16")), strict=False)
+            for c in cidrs:
+                if ipaddress.IPv4Network(c).overlaps(hub_cidr):
+                    raise ConfigError(
+                        f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_cidr}; spokes are routed to the hub, so their ranges must differ."
+                    )
         return NetworkChoice("hub", existing, hub=HubSettings(cidrs, arns))
 
     if topology == "spoke":

@@ -35,6 +35,7 @@ class ConnectivityProbeProps:
     log_key: kms.IKey
     log_retention_days: int
     dns_cidrs: Sequence[str]  # the endpoint names must resolve into these ranges
+    role_name: str | None = None  # the in-VPC probe role's name (fixed for a spoke, else generated)
 
 
 class ConnectivityProbe(Construct):
@@ -75,6 +76,7 @@ class ConnectivityProbe(Construct):
             self,
             f"{id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_name=props.role_name if in_vpc else None,
             description=f"Bedrock connectivity probe ({'in the VPC' if in_vpc else 'control, outside the VPC'})",
         )
         statements = [

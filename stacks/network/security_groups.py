@@ -48,8 +48,8 @@ def spoke_workload_group(scope: Construct, vpc: ec2.IVpc, hub_cidr: str) -> ec2.
         scope,
         "WorkloadSg",
         vpc=vpc,
-        description="Workloads and the probe: TLS out to the hub's Bedrock endpoints only",
+        description="Workloads and the probe: TLS out to the hub Bedrock endpoints only",
         allow_all_outbound=False,
     )
-    workload_sg.add_egress_rule(ec2.Peer.ipv4(hub_cidr), TLS, f"TLS to the hub's Bedrock endpoints in {hub_cidr}")
+    workload_sg.add_egress_rule(ec2.Peer.ipv4(hub_cidr), TLS, f"TLS to the hub Bedrock endpoints in {hub_cidr}")
     return workload_sg
