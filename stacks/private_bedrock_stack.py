@@ -98,6 +98,9 @@ class PrivateBedrockStack(Stack):
                 "azCount": config.az_count,
                 "topology": config.network.topology,
                 "existingVpc": config.network.existing is not None,
+                # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
+                **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
+                **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
             }
         }
 
