@@ -40,6 +40,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from stacks.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment, read_deployment
 from tools.prove.resolve import ACCOUNT, PARTITION
+from tools.prove.spokes import spoke_principals
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node_modules" / ".bin" / "node"
@@ -69,7 +70,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | admin
+    kind: str  # workload | control | admin | spoke | spoke-unlisted
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -259,7 +260,8 @@ def _destination(region: str, inference_regions: Sequence[str]) -> str:
 
 def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations) -> str:
     if path.key == "own":
-        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
+        # A spoke role the hub lists is a workload of the hub's endpoints (tools/prove/spokes.py).
+        ok = principal.kind in ("workload", "spoke") and request.allow_listed and exp.endpoint_policy == "allow"
     else:
         # Off our endpoints the identity policy's Allows are void and its Deny applies; only
         # a principal that does not carry it (and has its own permissions) gets through.
@@ -311,14 +313,25 @@ def _reason(result: Mapping[str, Any]) -> str:
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
-    """Build and evaluate the matrix of every region's template in one simulator run."""
+def prove(
+    templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, spokes: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[RegionMatrix]:
+    """Build and evaluate the matrix of every region's template in one simulator run.
+
+    `spokes`: region -> a spoke template paired with that region's hub template; its roles
+    become the hub matrix's spoke columns. A spoke template alone has no endpoints to prove
+    and is skipped (its calls are the hub's cells).
+    """
     plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
     sims: list[dict[str, Any]] = []
     for region, template in templates.items():
         dep = read_deployment(template, region, account)
+        if dep.metadata.get("topology") == "spoke":
+            continue
         exp = Expectations.from_metadata(dep.metadata)
         principals, requests = principals_for(dep), requests_for(dep, exp)
+        if spokes and region in spokes:
+            principals += tuple(spoke_principals(dep, spokes[region], Principal))
         cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
         sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]
         plans.append((dep, principals, requests, cells, exp))

@@ -9,7 +9,7 @@ from tools.prove.matrix import ALLOW, Cell, RegionMatrix
 
 PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint"}
 WIDTH = 170  # wide enough for one line per row; used when stdout is not a terminal
-KIND_LABEL = {"workload": "workload", "control": "control", "admin": "admin"}
+KIND_LABEL = {"workload": "workload", "control": "control", "admin": "admin", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "
