@@ -122,7 +122,9 @@ def _endpoint_ids(key: str, value: Any, endpoints: Sequence[str]) -> tuple[tuple
     return tuple((s, pairs[s]) for s in endpoints)
 
 
-def parse_network(region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str]) -> NetworkChoice:
+def parse_network(
+    region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str], vpc_cidr: str
+) -> NetworkChoice:
     """Validate vpcId/subnetIds/topology and the hub or spoke settings of one region."""
     topology = settings.get("topology", "standalone")
     if topology not in TOPOLOGIES:
@@ -163,7 +165,7 @@ def parse_network(region: str, settings: Mapping[str, Any], where: Callable[[str
                 f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies)."
             )
         if existing is None:
-            hub_cidr = ipaddress.IPv4Network(str(settings.get("vpcCidr", "10.80.0.0/16")), strict=False)
+            hub_cidr = ipaddress.IPv4Network(vpc_cidr)
             for c in cidrs:
                 if ipaddress.IPv4Network(c).overlaps(hub_cidr):
                     raise ConfigError(

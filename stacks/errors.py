@@ -1,4 +1,6 @@
-"""The one exception a user's configuration can cause (kept apart so config modules share it)."""
+"""The one exception a user's configuration can cause (re-exported by stacks.config)."""
+
+from __future__ import annotations
 
 
 class ConfigError(ValueError):

@@ -12,6 +12,7 @@ from stacks.config import RegionConfig
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
 from stacks.network import Network, build_network
 from stacks.network.shared_dns import HubDns, HubDnsProps, SpokeDns, SpokeDnsProps
+from stacks.network_resolver import ResolverInboundEndpoint, ResolverInboundEndpointProps
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
 from stacks.regions import private_dns_name
@@ -28,6 +29,21 @@ class PrivateBedrockStack(Stack):
         self.config = config
         log_key = self._log_key()
         network = build_network(self, config, account=account, log_key=log_key)
+        if config.resolver_inbound_endpoint:
+            resolver = ResolverInboundEndpoint(
+                self,
+                "OnPremDns",
+                props=ResolverInboundEndpointProps(
+                    vpc=network.vpc, subnets=network.subnets, on_prem_cidrs=config.on_prem_cidrs, name=f"{config.stack_id}-inbound"
+                ),
+            )
+            CfnOutput(
+                self,
+                "ResolverInboundEndpointId",
+                value=resolver.endpoint.attr_resolver_endpoint_id,
+                description="Forward the <Service>PrivateDnsName names from on-premises DNS to this endpoint's addresses "
+                "(aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <id>)",
+            )
         probe = ConnectivityProbe(
             self,
             "Probe",
