@@ -10,9 +10,15 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from stacks.config import AppConfig, ConfigError, load_config
+from stacks.feature_flags import FEATURE_FLAGS
 from stacks.private_bedrock_stack import PrivateBedrockStack
 
 NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
+
+
+def new_app(context: dict | None = None) -> cdk.App:
+    """The app with this project's feature flags; `context` (tests) and the CLI's context win over them."""
+    return cdk.App(context={**FEATURE_FLAGS, **(context or {})})
 
 
 def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBedrockStack]]:
@@ -25,7 +31,7 @@ def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBed
 
 
 def main() -> None:
-    app = cdk.App()
+    app = new_app()
     try:
         # The only place that reads the environment: everything below gets typed config.
         build(app, os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
