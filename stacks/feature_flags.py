@@ -1,18 +1,18 @@
-"""The CDK feature flags this app is written against, set in code rather than in cdk.json.
+"""The CDK feature flags this app is built and reviewed with, set in code.
 
-They are part of the app, not of a deployment's configuration: every synthesis (the CLI,
-the tests' in-process apps, a user's edited cdk.json) gets the same construct behaviour.
-`cdk.App(context=...)` gives them lowest precedence, so a flag a user sets in cdk.json or
-with -c still wins, as CDK documents.
+They used to live in cdk.json, which only the CLI reads: an in-process synth (the tests)
+built different templates. Set here, every synth gets them; a value in cdk.json or `-c`
+still wins (the app only fills flags nobody set).
 """
 
 from __future__ import annotations
 
-FEATURE_FLAGS: dict[str, object] = {
+from typing import Any, Mapping
+
+FEATURE_FLAGS: Mapping[str, Any] = {
     "@aws-cdk/aws-iam:minimizePolicies": True,
     "@aws-cdk/core:checkSecretUsage": True,
     "@aws-cdk/core:target-partitions": ["aws"],
-    # Strips the default security group of its rules (a custom resource at deploy time).
     "@aws-cdk/aws-ec2:restrictDefaultSecurityGroup": True,
     "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
     "@aws-cdk/core:validateSnapshotRemovalPolicy": True,
