@@ -82,12 +82,14 @@ def templates(cdk_out: Path) -> dict[str, dict]:
 
 def synth_in_process(context: dict, account: str | None = None) -> dict[str, dict]:
     """Build the app as app.py does (nag packs included) with exactly `context`; stack id -> template."""
-    from app import build, new_app
+    import aws_cdk as cdk
+
+    from app import build
 
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
     # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
     os.environ.pop("CDK_CONTEXT_JSON", None)
-    app = new_app(context)
+    app = cdk.App(context=context)  # build() adds the app's feature flags (stacks/feature_flags.py)
     _, stacks = build(app, account)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}

@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import synth_in_process
 from tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
 
-ROLE = "arn:aws:iam::123456789012:role/analytics-app"
+# The matrix resolves the deployment account to 111122223333 (tools/prove/resolve.py).
+ROLE = "arn:aws:iam::111122223333:role/analytics-app"
 
 # Test-owned configurations beside the code's defaults: each switches on a part of the
 # design the default does not exercise. Keys are the names the matrix tests report.

@@ -60,7 +60,7 @@ def test_configurations_exercise_what_they_are_for(all_matrices: list[RegionMatr
     assert all(c.got == DENY for c in deny.cells if c.path.key == "own")
     (agents,) = by(all_matrices, "agents-extra-principal")
     assert {"bedrock-agent", "bedrock-agent-runtime"} <= set(agents.deployment.endpoints)
-    assert "arn:aws:iam::123456789012:role/analytics-app" in agents.deployment.endpoint_principal_arns
+    assert "arn:aws:iam::111122223333:role/analytics-app" in agents.deployment.endpoint_principal_arns
     (profile,) = by(all_matrices, "profile-region")
     assert profile.region == "eu-central-1"
     assert profile.cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW
