@@ -27,12 +27,12 @@ import pytest
 
 from stacks.network_inputs import default_vpc_cidr
 from stacks.regions import private_dns_name
+from tests.conftest import hermetic_project
 from tests.security.rehearsal_support import (
     Moto,
     boto3_client,
     bootstrap,
     deploy,
-    make_project,
     moto_server,
     offer_endpoint_service,
     strip_custom_resources,
@@ -78,11 +78,7 @@ class TopologyRehearsal:
 
 
 def _project(workdir: Path, context: dict) -> Path:
-    project = make_project(workdir)
-    cdk_json = json.loads((project / "cdk.json").read_text())
-    cdk_json["context"] = {**cdk_json.get("context", {}), **context}
-    (project / "cdk.json").write_text(json.dumps(cdk_json, indent=1))
-    return project
+    return hermetic_project(workdir, context)
 
 
 def strip_alias_records(assembly: Path) -> dict[str, dict]:
