@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from aws_cdk import ContextProvider, Fn
+from aws_cdk import Annotations, ContextProvider, Fn
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -64,6 +64,11 @@ class ImportedVpc(Construct):
             self.subnets: list[ec2.ISubnet] = [
                 ec2.Subnet.from_subnet_attributes(self, f"Subnet{i}", subnet_id=s) for i, s in enumerate(ex.subnet_ids)
             ]
+            for subnet in self.subnets:
+                Annotations.of(subnet).acknowledge_warning(
+                    "@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                    "Imported by id offline: nothing in this stack reads or changes the subnets' route tables.",
+                )
             self.subnets_by_service = {svc: list(self.subnets) for svc in props.services}
             self.subnet_cidrs: tuple[str, ...] = ()
             return

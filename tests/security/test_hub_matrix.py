@@ -95,3 +95,26 @@ def test_a_hub_without_the_spoke_statements_is_reported(hub_template: dict, spok
 
 def test_a_spoke_template_alone_is_skipped(spoke_template: dict) -> None:
     assert prove({"us-east-1": spoke_template}) == []
+
+
+def test_the_command_evaluates_a_hub_in_its_own_account(hub_template: dict, spoke_template: dict, tmp_path, capsys) -> None:
+    """`python -m tools.prove` on an offline hub assembly: the spoke roles the hub names are
+    not taken for the deployment's account (the same-account admin stays in the hub's), and
+    a spoke template next to it is skipped, not failed."""
+    import json
+
+    from tools.prove.__main__ import main
+
+    artifacts = {}
+    for name, region, template in (("PrivateBedrock-us-east-1", "us-east-1", hub_template), ("PrivateBedrock-ap-northeast-1", "ap-northeast-1", spoke_template)):
+        (tmp_path / f"{name}.template.json").write_text(json.dumps(template))
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": f"aws://unknown-account/{region}",
+            "properties": {"templateFile": f"{name}.template.json"},
+        }
+    (tmp_path / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "same-account admin: arn:aws:iam::111122223333:role/BedrockAdmin" in out
+    assert SPOKE_ACCOUNT + ":role/BedrockAdmin" not in out

@@ -31,7 +31,8 @@ def deployment_account(cdk_out: Path, templates: Mapping[str, Mapping[str, Any]]
     extra: set[str] = set()
     for region, template in templates.items():
         dep = read_deployment(template, region)
-        known = {r.arn for r in dep.roles.values()}
+        # A hub's spoke roles live in the spoke accounts, not the deployment's.
+        known = {r.arn for r in dep.roles.values()} | set(dep.metadata.get("spokePrincipalArns", []))
         extra |= {arn.split(":")[4] for arn in dep.endpoint_principal_arns if arn not in known}
     return extra.pop() if len(extra) == 1 else ACCOUNT
 
