@@ -22,7 +22,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup synth test prove deploy verify destroy clean
+.PHONY: setup synth test prove deploy verify destroy clean fence-ids deploy-fence
 
 .make/venv: requirements.txt requirements-dev.txt
 	@mkdir -p .make
@@ -66,6 +66,15 @@ verify: setup
 destroy: setup
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
 	$(CDK) destroy --no-notices PrivateBedrock-$(REGION) $(CDK_ARGS)
+
+# The organisation fence (README: "Organisation fence"). fence-ids: with the regional stacks'
+# account credentials, store their endpoint ids in cdk.context.json. deploy-fence: with the
+# management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
+fence-ids: setup
+	$(PY) -m tools.fence_ids $(FENCE_IDS_ARGS)
+
+deploy-fence: setup
+	$(CDK) deploy --no-notices PrivateBedrockFence $(CDK_ARGS)
 
 clean:
 	rm -rf cdk.out .make .cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from stacks.regions import (
     BEDROCK_REGIONS,
@@ -21,6 +21,10 @@ from stacks.regions import (
     default_runtime_model,
     geographies_of,
 )
+
+
+if TYPE_CHECKING:
+    from stacks.fence_config import FenceConfig
 
 
 class ConfigError(ValueError):
@@ -73,7 +77,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "flowLogRetentionDays",
     "mantleBasePath",
 )
-GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
+# fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
+GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
 
@@ -154,6 +159,7 @@ class RegionConfig:
 class AppConfig:
     account: str | None  # None: synthesize account-agnostic (no credentials needed)
     regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
+    fence: "FenceConfig | None" = None  # always set by load_config
 
 
 # --------------------------------------------------------------------------- parsing
@@ -424,4 +430,8 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         override = overrides.get(region, {})
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
         built.append(_region_config(region, settings, frozenset(override)))
-    return AppConfig(account=account, regions=tuple(built))
+    # Imported here: fence_config builds on this module's helpers.
+    from stacks.fence_config import parse_fence
+
+    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
+    return AppConfig(account=account, regions=tuple(built), fence=fence)
