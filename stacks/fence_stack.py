@@ -37,10 +37,14 @@ class OrganisationFenceStack(Stack):
                 policy.name,
                 name=policy.name,
                 type="SERVICE_CONTROL_POLICY",
-                # A string, not an object: Organizations counts every character of what it
-                # is given, and this is exactly the minified text whose size synth checked.
-                content=policy.content,
+                content=dict(policy.document),
                 description="Amazon Bedrock only through the private endpoints, allow-listed models and regions, no API keys",
                 target_ids=list(props.targets),
             )
+            # Deployed as a string, not an object: Organizations counts every character it is
+            # given (whitespace included when created through the API), and this is exactly
+            # the minified text whose size synth checked. CloudFormation accepts both forms
+            # (the string form gives up drift detection of the content); CDK's typed
+            # property only takes an object, hence the override.
+            scp.add_property_override("Content", policy.content)
             CfnOutput(self, f"{policy.name.replace('-', '')}Id", value=scp.attr_id)

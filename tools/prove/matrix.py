@@ -39,6 +39,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from stacks.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment, read_deployment
+from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | admin
+    kind: str  # workload | control | admin | breakglass
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -144,6 +145,7 @@ class RegionMatrix:
     requests: tuple[Request, ...]
     cells: tuple[Cell, ...]
     simulator: str = ""
+    fenced: bool = False  # evaluated with the organisation fence's SCPs (tools/prove/fence.py)
 
     def unexpected(self) -> list[Cell]:
         return [c for c in self.cells if not c.ok]
@@ -170,7 +172,7 @@ def _short(logical_id: str) -> str:
     return logical_id[:-8] if len(logical_id) > 8 and all(c in "0123456789ABCDEF" for c in logical_id[-8:]) else logical_id
 
 
-def principals_for(dep: Deployment) -> tuple[Principal, ...]:
+def principals_for(dep: Deployment, fence: FenceLayer | None = None) -> tuple[Principal, ...]:
     """The workload roles are those the endpoint policies name plus the roles of in-VPC Lambda
     functions (the probe), so a loosened or emptied principal list in an endpoint policy
     cannot change who the matrix expects to succeed."""
@@ -195,6 +197,9 @@ def principals_for(dep: Deployment) -> tuple[Principal, ...]:
         out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
     out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on *, no identity policy of this deployment"))
     out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on * in another account"))
+    if fence is not None and fence.break_glass_principal_arns:
+        arn = concrete_principal_arn(fence.break_glass_principal_arns[0])
+        out.append(Principal("break-glass admin", "breakglass", arn, arn.split(":")[4], (("BedrockAdmin", ADMIN_POLICY),), "the admin policy, on the fence's break-glass list (fence.breakGlassPrincipalArns)"))
     return tuple(out)
 
 
@@ -206,7 +211,7 @@ def _profile(region: str, profile_id: str) -> str:
     return f"arn:{PARTITION}:bedrock:{region}:{{account}}:inference-profile/{profile_id}"
 
 
-def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
+def requests_for(dep: Deployment, exp: Expectations, fence: FenceLayer | None = None) -> tuple[Request, ...]:
     region, meta, services = dep.region, dep.metadata, set(dep.endpoints)
     runtime_models: list[str] = list(meta.get("runtimeModels", []))
     mantle_models: list[str] = list(meta.get("mantleModels", []))
@@ -245,6 +250,11 @@ def requests_for(dep: Deployment, exp: Expectations) -> tuple[Request, ...]:
             f"arn:{PARTITION}:bedrock:{region}:{{account}}:custom-model/prove-matrix", False,
         )
     )
+    if fence is not None and "bedrock-runtime" in services:
+        # The fence's region statement: a model call sent to a region outside the configuration.
+        model = next(m for m in [*runtime_models, meta["probeDeniedModels"]["runtime"]] if m.partition(".")[0] not in PROFILE_PREFIXES)
+        outside = fence.outside_region()
+        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False))
     out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
     if "bedrock-mantle" in services:
         out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))
@@ -257,23 +267,24 @@ def _destination(region: str, inference_regions: Sequence[str]) -> str:
     return others[0] if others else region
 
 
-def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations) -> str:
+def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, fenced: bool = False) -> str:
     if path.key == "own":
         ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
     else:
         # Off our endpoints the identity policy's Allows are void and its Deny applies; only
-        # a principal that does not carry it (and has its own permissions) gets through.
-        ok = principal.kind == "admin"
+        # a principal that does not carry it (and has its own permissions) gets through, and
+        # under the organisation fence only a break-glass principal.
+        ok = principal.kind == "breakglass" or (principal.kind == "admin" and not fenced)
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath) -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
-    ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, **ctx}
+    ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
         "identityPolicies": [{"name": name, "policy": doc} for name, doc in p.policies],
-        "serviceControlPolicies": [],
+        "serviceControlPolicies": list(scps),
         "resourceControlPolicies": [],
     }
     if path.key == "own":
@@ -308,19 +319,28 @@ def _reason(result: Mapping[str, Any]) -> str:
             parts.append(f"{layer} (explicit)")
         elif verdict == "ImplicitlyDenied":
             parts.append(layer)
+    if result.get("scp") == "ExplicitlyDenied":
+        parts.append(f"service control policy (explicit: {', '.join(result.get('scpDenials') or [])})")
+    elif result.get("scp") == "ImplicitlyDenied":
+        parts.append("service control policy")
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
-    """Build and evaluate the matrix of every region's template in one simulator run."""
+def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, fence: FenceLayer | None = None) -> list[RegionMatrix]:
+    """Build and evaluate the matrix of every region's template in one simulator run.
+
+    With `fence`, every principal is also under the organisation fence's SCPs."""
     plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
     sims: list[dict[str, Any]] = []
-    for region, template in templates.items():
-        dep = read_deployment(template, region, account)
+    deployments = [read_deployment(template, region, account) for region, template in templates.items()]
+    matrix_ids = {(d.region, svc): ep.vpce_id for d in deployments for svc, ep in d.endpoints.items()}
+    scps = fence.service_control_policies(matrix_ids) if fence is not None else []
+    for dep in deployments:
+        region = dep.region
         exp = Expectations.from_metadata(dep.metadata)
-        principals, requests = principals_for(dep), requests_for(dep, exp)
-        cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
-        sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]
+        principals, requests = principals_for(dep, fence), requests_for(dep, exp, fence)
+        cells = [Cell(region, p, r, path, expected(p, r, path, exp, fence is not None)) for r in requests for path in PATHS for p in principals]
+        sims += [_simulation(dep, c.principal, c.request, c.path, scps) for c in cells]
         plans.append((dep, principals, requests, cells, exp))
     version, results = simulate(sims)
     it = iter(results)
@@ -335,7 +355,7 @@ def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) ->
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
             done.append(Cell(cell.region, cell.principal, cell.request, cell.path, cell.expected, got, _reason(res)))
-        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version))
+        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, fence is not None))
     return matrices
 
 
