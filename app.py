@@ -13,7 +13,7 @@ from stacks.config import AppConfig, ConfigError, load_config
 from stacks.fence_output import write_fence_files
 from stacks.fence_stack import OrganisationFenceProps, OrganisationFenceStack
 from stacks.private_bedrock_stack import PrivateBedrockStack
-from stacks.scp import fence_policies
+from stacks.policies.scp import fence_policies
 
 NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from stacks.config import AppConfig
-from stacks.scp import FencePolicy, fence_manifest
+from stacks.policies.scp import FencePolicy, fence_manifest
 
 SCP_DIR = "scp"
 MANIFEST = "fence-manifest.json"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from stacks.config import load_config
-from stacks.scp import fence_manifest, fence_policies
+from stacks.policies.scp import fence_manifest, fence_policies
 from tools.prove.fence import FenceLayer, load_fence
 from tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected
 from tools.prove.report import code

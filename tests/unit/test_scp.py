@@ -1,4 +1,4 @@
-"""The organisation fence's generator (stacks/scp.py) and its configuration (stacks/fence_config.py)."""
+"""The organisation fence's generator (stacks/policies/scp.py) and its configuration (stacks/fence_config.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from stacks.config import ConfigError, load_config
-from stacks.scp import (
+from stacks.policies.scp import (
     MANTLE_MODEL_ACTIONS,
     SCP_MAX_CHARS,
     fence_manifest,

@@ -20,7 +20,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config import AppConfig, ConfigError, RegionConfig
 from stacks.fence_config import FenceConfig
-from stacks.policies import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.statements import one_or_many
 
 # IAM and Organizations count every character of an SCP created through the API, whitespace
 # included (only the console strips it), so the size is measured on the minified JSON that
@@ -61,18 +62,14 @@ def minified(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def _one_or_many(values: Sequence[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else list(values)
-
-
 def _deny(sid: str, actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]] | None = None, *, not_resources: Sequence[str] = ()) -> dict[str, Any]:
-    st: dict[str, Any] = {"Sid": sid, "Effect": "Deny", "Action": _one_or_many(actions)}
+    st: dict[str, Any] = {"Sid": sid, "Effect": "Deny", "Action": one_or_many(actions)}
     if not_resources:
-        st["NotResource"] = _one_or_many(not_resources)
+        st["NotResource"] = one_or_many(not_resources)
     else:
         st["Resource"] = "*"
     if conditions:
-        st["Condition"] = {op: {k: (_one_or_many(v) if isinstance(v, (list, tuple)) else v) for k, v in kv.items()} for op, kv in conditions.items()}
+        st["Condition"] = {op: {k: (one_or_many(v) if isinstance(v, (list, tuple)) else v) for k, v in kv.items()} for op, kv in conditions.items()}
     return st
 
 
