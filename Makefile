@@ -57,7 +57,7 @@ prove: setup
 
 deploy: setup
 	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
-	$(CDK) deploy --no-notices $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(CDK_ARGS)
+	$(CDK) deploy --no-notices $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(CDK_ARGS)
 
 verify: setup
 	@test -n "$(REGION)" || { echo "Usage: make verify REGION=<region>" >&2; exit 2; }

@@ -69,3 +69,18 @@ def test_the_manifest_describes_the_files(fenced_app) -> None:
     (entry,) = manifest["policies"]
     document = json.loads((outdir / "scp" / entry["file"]).read_text())
     assert entry["chars"] == len(json.dumps(document, separators=(",", ":"))) and entry["maxChars"] == 5120
+
+
+def test_cfn_lint_accepts_the_fence_template(fenced_app, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    templates, _ = fenced_app
+    path = tmp_path / "PrivateBedrockFence.template.json"
+    path.write_text(json.dumps(templates["PrivateBedrockFence"]))
+    run = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "cfn-lint"), "--config-file", str(ROOT / ".cfnlintrc"), "--regions", "us-east-1", "--format", "parseable", "--", str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -13,8 +13,8 @@ KIND_LABEL = {"workload": "workload", "control": "control", "admin": "admin", "b
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "
-    "carry the SourceVpce policy and the call does not use this deployment's endpoints (fence the account with "
-    "an SCP if that matters). deny: E = no endpoint-policy Allow, E! = explicit endpoint-policy Deny, "
+    "carry the SourceVpce policy and the call does not use this deployment's endpoints (the organisation fence, "
+    "cdk.out/scp/, turns them into denials). deny: E = no endpoint-policy Allow, E! = explicit endpoint-policy Deny, "
     "I = no identity-policy Allow, I! = explicit identity-policy Deny. ✗ = not what the design promises."
 )
 FENCE_LEGEND = (
