@@ -9,12 +9,12 @@ the workload account's credentials.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from stacks.config import ConfigError, RegionConfig, _as_bool, _as_int, _as_list
+from stacks.config import SERVICES, ConfigError, RegionConfig, _as_bool, _as_int, _as_list, _as_mapping
+from stacks.regions import BEDROCK_REGIONS
 
 FENCE_KEYS: tuple[str, ...] = (
     "enabled",
@@ -74,36 +74,30 @@ def _principals(key: str, value: Any) -> tuple[str, ...]:
 
 
 def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str, str, str], ...]:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"fenceEndpointIds must be an object {{region: {{service: vpce-id}}}} as `make fence-ids` writes it, got {raw!r}.")
+    """The ids of the endpoints this configuration builds; ids of regions or services not
+    selected now (`-c regions=us-east-1` with both regions' ids stored) are kept and ignored."""
+    raw = _as_mapping("fenceEndpointIds", raw, '{"us-east-1": {"bedrock-runtime": "vpce-0123456789abcdef0"}}')
     by_region = {r.region: r for r in regions}
     out: list[tuple[str, str, str]] = []
     for region, services in sorted(raw.items()):
-        if region not in by_region:
-            raise ConfigError(f"fenceEndpointIds has ids for {region!r}, which is not in regions; run `make fence-ids` again or remove the entry.")
+        if region not in BEDROCK_REGIONS:
+            raise ConfigError(f"fenceEndpointIds has ids for {region!r}, which is not a region this app knows; run `make fence-ids` again or remove the entry.")
         if not isinstance(services, Mapping):
             raise ConfigError(f"fenceEndpointIds.{region} must be an object {{service: vpce-id}}, got {services!r}.")
         for service, vpce in sorted(services.items()):
-            if service not in by_region[region].endpoints:
-                raise ConfigError(f"fenceEndpointIds.{region}.{service} names an endpoint this configuration does not build in {region}; run `make fence-ids` again.")
+            if service not in SERVICES:
+                raise ConfigError(f"fenceEndpointIds.{region}.{service} is not an endpoint service of this app; use one of: {', '.join(SERVICES)}.")
             if not isinstance(vpce, str) or not _VPCE.match(vpce):
                 raise ConfigError(f"fenceEndpointIds.{region}.{service} {vpce!r} is not a VPC endpoint id such as vpce-0123456789abcdef0.")
-            out.append((region, service, vpce))
+            if region in by_region and service in by_region[region].endpoints:
+                out.append((region, service, vpce))
     return tuple(out)
 
 
 def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig]) -> FenceConfig:
     """Validate `fence` and `fenceEndpointIds` against the regional configuration."""
-    if raw is None:
-        raw = {}
-    if isinstance(raw, str):
-        # `-c fence='{"enabled": true, ...}'` arrives as a string.
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise ConfigError(f"fence {raw!r} is not a JSON object; write it in cdk.json or pass valid JSON to -c fence=...") from None
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"fence must be an object with keys {', '.join(FENCE_KEYS)}, got {raw!r}.")
+    # `-c fence='{"enabled": true, ...}'` arrives as JSON text.
+    raw = _as_mapping("fence", {} if raw is None else raw, '{"enabled": true, "targets": ["ou-..."]}')
     unknown = sorted(set(raw) - set(FENCE_KEYS))
     if unknown:
         raise ConfigError(f"fence has unknown key {unknown[0]!r}; accepted keys are: {', '.join(FENCE_KEYS)}.")

@@ -227,7 +227,7 @@ def test_a_configuration_that_cannot_fit_fails_at_synth() -> None:
         ({**ENABLED, "targets": []}, r"fence.targets is empty"),
         ({**ENABLED, "breakGlassPrincipalArns": []}, r"fence.breakGlassPrincipalArns is empty"),
         (ENABLED, r"^fence.enabled is true but the endpoint id of us-east-1/bedrock is unknown \(6 missing\); deploy the regional stacks, then run `make fence-ids`"),
-        ("{not json", r"is not a JSON object"),
+        ("{not json", r"^fence '\{not json' is not valid JSON"),
     ],
 )
 def test_fence_configuration_errors_are_one_sentence(fence: Any, message: str) -> None:
@@ -239,14 +239,19 @@ def test_fence_configuration_errors_are_one_sentence(fence: Any, message: str) -
 @pytest.mark.parametrize(
     ("ids", "message"),
     [
-        ({"eu-west-1": {}}, r"fenceEndpointIds has ids for 'eu-west-1', which is not in regions"),
-        ({"us-east-1": {"bedrock-agent": "vpce-0123456789abcdef0"}}, r"fenceEndpointIds.us-east-1.bedrock-agent names an endpoint this configuration does not build"),
+        ({"mars-1": {}}, r"fenceEndpointIds has ids for 'mars-1', which is not a region this app knows"),
+        ({"us-east-1": {"bedrock-foo": "vpce-0123456789abcdef0"}}, r"fenceEndpointIds.us-east-1.bedrock-foo is not an endpoint service of this app"),
         ({"us-east-1": {"bedrock": "vpc-0123"}}, r"fenceEndpointIds.us-east-1.bedrock 'vpc-0123' is not a VPC endpoint id"),
     ],
 )
 def test_endpoint_id_errors(ids: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config(fenceEndpointIds=ids)
+
+
+def test_ids_of_regions_and_services_not_built_now_are_ignored() -> None:
+    cfg = config(regions=["us-east-1"], endpoints=["bedrock-runtime"], fenceEndpointIds={**IDS, "eu-west-1": {"bedrock": "vpce-0123456789abcdef0"}})
+    assert cfg.fence.endpoint_ids == (("us-east-1", "bedrock-runtime", IDS["us-east-1"]["bedrock-runtime"]),)
 
 
 def test_an_enabled_fence_with_every_id_is_accepted() -> None:
