@@ -27,13 +27,21 @@ full-access policy); not through any VPC endpoint (no aws:SourceVpce, no endpoin
 The promise: through our endpoints, exactly the workload roles' allow-listed requests are
 allowed; off our endpoints, only principals that do not carry the identity policy and hold
 their own Bedrock permissions (the admins) are allowed, and no one else.
+
+Layers: the promise is checked with both policy layers in place ("both"), and with each
+layer on its own, so a layer loosened while the other still refuses fails a cell too:
+- "identity": our endpoints carry the full-access policy; the identity policy alone must
+  confine the roles that carry it (workload and control alike) to the allow list, through
+  our endpoints only;
+- "endpoint": every role of the template holds the admin policy instead of its own; the
+  endpoint policies alone must admit exactly the workload roles' allow-listed requests.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -62,6 +70,7 @@ FULL_ACCESS_ENDPOINT_POLICY = {
 }
 
 ALLOW, DENY = "allow", "deny"
+LAYERS = ("both", "identity", "endpoint")
 
 
 class SimulationError(RuntimeError):
@@ -120,6 +129,9 @@ class Cell:
     expected: str
     got: str | None = None
     reason: str = ""
+    config: str = "default"  # the name of the synthesized configuration
+    layer: str = "both"  # which policy layers are in place (LAYERS)
+    fenced: bool = False  # also under the organisation fence's SCPs (tools/prove/fence.py)
 
     @property
     def ok(self) -> bool:
@@ -128,11 +140,11 @@ class Cell:
     @property
     def ungoverned(self) -> bool:
         """Allowed by design only because nothing in this deployment applies to the call."""
-        return self.expected == ALLOW and self.path.key != "own"
+        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path, self.fenced)
 
     def describe(self) -> str:
         return (
-            f"region {self.region} | principal {self.principal.key} ({self.principal.role_arn}) | "
+            f"config {self.config} | layer {self.layer} | region {self.region} | principal {self.principal.key} ({self.principal.role_arn}) | "
             f"request {self.request.label} [{self.request.action} on {self.request.for_account(self.principal.account)[0]}] | "
             f"path {self.path.label} | expected {self.expected} | got {self.got} ({self.reason})"
         )
@@ -146,6 +158,8 @@ class RegionMatrix:
     requests: tuple[Request, ...]
     cells: tuple[Cell, ...]
     simulator: str = ""
+    config: str = "default"
+    layer: str = "both"
     fenced: bool = False  # evaluated with the organisation fence's SCPs (tools/prove/fence.py)
 
     def unexpected(self) -> list[Cell]:
@@ -294,30 +308,49 @@ def _destination(region: str, inference_regions: Sequence[str]) -> str:
     return others[0] if others else region
 
 
-def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, fenced: bool = False) -> str:
-    if path.key == "own":
-        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
+def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = False) -> bool:
+    """Whether a policy of this deployment applies to the cell in this layer setting."""
+    if fenced and principal.kind == "admin":
+        return True  # the organisation fence applies to every principal but the break-glass list
+    outsider = principal.kind in ("admin", "breakglass")  # carries no policy of this deployment
+    if layer == "identity":
+        return not outsider  # only the identity policy is ours
+    if layer == "endpoint":
+        return path.key == "own"  # only the endpoint policies are ours
+    return path.key == "own" or not outsider
+
+
+def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, layer: str = "both", fenced: bool = False) -> str:
+    if not governs(layer, principal, path, fenced):
+        # Nothing of this deployment applies: the principal's own permissions decide.
+        return ALLOW
+    if path.key != "own":
+        # Off our endpoints the identity policy's Allows are void and its Deny applies.
+        return DENY
+    if layer == "identity":
+        # Behind a full-access endpoint the identity policy allows its allow list to
+        # every role that carries it.
+        ok = request.allow_listed
     else:
-        # Off our endpoints the identity policy's Allows are void and its Deny applies; only
-        # a principal that does not carry it (and has its own permissions) gets through, and
-        # under the organisation fence only a break-glass principal.
-        ok = principal.kind == "breakglass" or (principal.kind == "admin" and not fenced)
+        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
+    policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
-        "identityPolicies": [{"name": name, "policy": doc} for name, doc in p.policies],
+        "identityPolicies": [{"name": name, "policy": doc} for name, doc in policies],
         "serviceControlPolicies": list(scps),
         "resourceControlPolicies": [],
     }
     if path.key == "own":
         ep = dep.endpoints[r.service]
         ctx["aws:SourceVpce"] = ep.vpce_id
-        sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": ep.policy}]
+        policy = FULL_ACCESS_ENDPOINT_POLICY if layer == "identity" else ep.policy
+        sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": policy}]
     elif path.key == "foreign":
         ctx["aws:SourceVpce"] = FOREIGN_VPCE
         sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
@@ -353,26 +386,53 @@ def _reason(result: Mapping[str, Any]) -> str:
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, fence: FenceLayer | None = None) -> list[RegionMatrix]:
+@dataclass(frozen=True)
+class Job:
+    """One template to evaluate: which configuration, region and layer setting."""
+
+    config: str
+    region: str
+    template: Mapping[str, Any]
+    layer: str = "both"
+
+
+def prove(
+    templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, *, layer: str = "both", config: str = "default", fence: FenceLayer | None = None
+) -> list[RegionMatrix]:
     """Build and evaluate the matrix of every region's template in one simulator run.
 
     With `fence`, every principal is also under the organisation fence's SCPs."""
-    plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
+    return prove_many([Job(config, region, t, layer) for region, t in templates.items()], account, fence=fence)
+
+
+def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | None = None) -> list[RegionMatrix]:
+    """Every job's matrix, all cells evaluated by one simulator process."""
+    plans: list[tuple[Job, Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell]]] = []
     sims: list[dict[str, Any]] = []
-    deployments = [read_deployment(template, region, account) for region, template in templates.items()]
+    deployments = []
+    for job in jobs:
+        if job.layer not in LAYERS:
+            raise ValueError(f"unknown layer {job.layer!r}; use one of {LAYERS}")
+        deployments.append(read_deployment(job.template, job.region, account))
+    # The fence names the endpoints by their real (or placeholder) ids; the matrix by its own.
     matrix_ids = {(d.region, svc): ep.vpce_id for d in deployments for svc, ep in d.endpoints.items()}
     scps = fence.service_control_policies(matrix_ids) if fence is not None else []
-    for dep in deployments:
-        region = dep.region
+    fenced = fence is not None
+    for job, dep in zip(jobs, deployments):
         exp = Expectations.from_metadata(dep.metadata)
         principals, requests = principals_for(dep, fence), requests_for(dep, exp, fence)
-        cells = [Cell(region, p, r, path, expected(p, r, path, exp, fence is not None)) for r in requests for path in PATHS for p in principals]
-        sims += [_simulation(dep, c.principal, c.request, c.path, scps) for c in cells]
-        plans.append((dep, principals, requests, cells, exp))
+        cells = [
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
+            for r in requests
+            for path in PATHS
+            for p in principals
+        ]
+        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps) for c in cells]
+        plans.append((job, dep, principals, requests, cells))
     version, results = simulate(sims)
     it = iter(results)
     matrices = []
-    for dep, principals, requests, cells, _ in plans:
+    for job, dep, principals, requests, cells in plans:
         done = []
         for cell in cells:
             res = next(it)
@@ -381,8 +441,8 @@ def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, fe
             if res.get("ignoredContextKeys"):
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
-            done.append(Cell(cell.region, cell.principal, cell.request, cell.path, cell.expected, got, _reason(res)))
-        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, fence is not None))
+            done.append(replace(cell, got=got, reason=_reason(res)))
+        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer, fenced))
     return matrices
 
 
