@@ -19,14 +19,13 @@ from tools.prove.fence import FenceLayer, load_fence
 from tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected
 from tools.prove.report import code
 
-ROOT = Path(__file__).resolve().parents[2]
 BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
 NETWORK_SID = "PrivateBedrockFence-1/FenceBedrockOffTheseEndpoints"
 
 
 def fence_for(extra: dict[str, Any] | None = None) -> FenceLayer:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    config = load_config({**context, "fence": {"breakGlassPrincipalArns": [BREAK_GLASS], **(extra or {})}}, None)
+    # The code's defaults (as the session's synth), plus a break-glass role.
+    config = load_config({"fence": {"breakGlassPrincipalArns": [BREAK_GLASS], **(extra or {})}}, None)
     policies = fence_policies(config)
     return FenceLayer.from_manifest(fence_manifest(config, policies), {p.name: p.document for p in policies})
 

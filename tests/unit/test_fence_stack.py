@@ -27,6 +27,7 @@ def fenced_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict
     from app import build
 
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
+    os.environ.pop("CDK_CONTEXT_JSON", None)  # exactly the context below (tests/conftest.py)
     outdir = tmp_path_factory.mktemp("fenced.out")
     app = cdk.App(outdir=str(outdir), context={"regions": ["us-east-1"], "fence": FENCE, "fenceEndpointIds": IDS})
     _, stacks = build(app, None)
