@@ -34,10 +34,10 @@ def calls(report):
     return [c for c in report["checks"] if c["name"] not in DNS]
 
 
-@pytest.mark.parametrize("kind", ["vpc", "control"])
-@pytest.mark.parametrize("refusal, reason", [(MODEL_ACCESS_NOT_ENABLED, "model access is not enabled"),
-                                             (ACCOUNT_NOT_ENABLED, "account is not enabled"),
-                                             (MARKETPLACE, "Marketplace subscription")])
+@pytest.mark.parametrize("kind, refusal, reason", [("vpc", MODEL_ACCESS_NOT_ENABLED, "model access is not enabled"),
+                                                   ("control", MODEL_ACCESS_NOT_ENABLED, "model access is not enabled"),
+                                                   ("control", ACCOUNT_NOT_ENABLED, "account is not enabled"),
+                                                   ("control", MARKETPLACE, "Marketplace subscription")])
 def test_access_denied_for_another_reason_is_an_error_not_a_denial(run, kind, refusal, reason):
     # Every call is refused with AccessDenied, but not by a policy: a control probe (which
     # expects every call denied) and the VPC probe's denied-model checks must all fail.
@@ -74,16 +74,13 @@ def test_a_call_that_outlives_the_deadline_is_not_reported_as_its_answer(run):
     # Every endpoint answers with the expected policy denial, but only after 2.5 s, while the
     # function has 1.2 s left: the handler must report what it saw by its deadline (nothing),
     # never the outcome the check expected.
+    # (Had the handler waited for the answers, the outcomes would read "denied".)
     with FakeBedrock(policy=Policy.deny_all(), delay_seconds=2.5) as fake:
-        started = time.monotonic()
         report = run(fake, EXPECT_ALLOWED="denied", context=FakeContext(1200), PROBE_TIMEOUT_SECONDS="5")
-        elapsed = time.monotonic() - started
     unfinished = calls(report)
     assert unfinished and {c["outcome"] for c in unfinished} == {"network_error"}, failures(report)
     assert all(c["detail"] == load_handler().DEADLINE_DETAIL and not c["passed"] for c in unfinished)
     assert not report["passed"]
-    # The report came back within the time the function had, not after the answers.
-    assert elapsed < 2.5
 
 
 def test_no_time_left_reports_every_check_unfinished_without_raising(run):
