@@ -136,7 +136,8 @@ class ProbePlan:
     runtime_openai_model: str | None = None
     runtime_responses_model: str | None = None
     runtime_openai_denied_model: str = RUNTIME_OPENAI_DENIAL_CANDIDATES[0]
-    public_dns_name: str = DEFAULT_PROBE_PUBLIC_DNS_NAME
+    # None: no DNS firewall to prove (the probe then skips its public-name check).
+    public_dns_name: str | None = DEFAULT_PROBE_PUBLIC_DNS_NAME
     # "supported" | "disputed" | "unsupported" (stacks/regions.py api_key_support).
     api_keys_in_region: str = "supported"
     # Whether mantle's server-side web search is expected to work (a capability enables it).

@@ -53,7 +53,7 @@ class ConnectivityProbe(Construct):
             "RUNTIME_OPENAI_MODEL": cfg.probe.runtime_openai_model or "",
             "RUNTIME_RESPONSES_MODEL": cfg.probe.runtime_responses_model or "",
             "RUNTIME_OPENAI_DENIED_MODEL": cfg.probe.runtime_openai_denied_model,
-            "PUBLIC_DNS_NAME": cfg.probe.public_dns_name,
+            "PUBLIC_DNS_NAME": cfg.probe.public_dns_name or "",
             # Where AWS offers no API keys the bearer checks are skipped, not failed.
             "API_KEYS_IN_REGION": cfg.probe.api_keys_in_region,
             "EXPECT_BEARER": "allowed" if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else "denied",
