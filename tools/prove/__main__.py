@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from tools.assembly import AssemblyError, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
-from tools.prove.report import LEGEND, markdown, print_matrices
+from tools.prove.report import LEGEND, UNEXPECTED_LEGEND, markdown, print_matrices
 from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
 
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         for m in matrices:
             print(f"#### {m.region}\n\n{markdown(m)}\n")
         print(LEGEND)
+        if unexpected(matrices):
+            print(UNEXPECTED_LEGEND)
     else:
         print_matrices(matrices)
     bad = unexpected(matrices)
