@@ -25,16 +25,25 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 
 .PHONY: setup setup-dev synth test prove bootstrap deploy verify destroy clean
 
-# What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
-.make/venv: requirements.txt
-	@mkdir -p .make
+# uv (pinned, from PyPI, installed into the venv by pip) installs the requirements: faster
+# than pip on a fresh machine (figures in docs/internals.md, "A fast start").
+UV_VERSION := 0.13.8
+UV := $(CURDIR)/$(VENV)/bin/uv
+UV_INSTALL := $(UV) pip install --quiet --python $(PY)
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
+.make/venv: requirements.txt | $(UV)
+	@mkdir -p .make
+	$(UV_INSTALL) -r requirements.txt
 	@touch $@
 
 # The tests, the verify CLI and the local rehearsal (requirements-dev.txt).
-.make/venv-dev: .make/venv requirements-dev.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.make/venv-dev: .make/venv requirements-dev.txt | $(UV)
+	$(UV_INSTALL) -r requirements-dev.txt
 	@touch $@
 
 .make/node: package.json package-lock.json
