@@ -30,8 +30,9 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 UV_VERSION := 0.13.8
 UV := $(CURDIR)/$(VENV)/bin/uv
 # --compile-bytecode: pip does it too; without it every synth compiles aws-cdk-lib again
-# (PYTHONDONTWRITEBYTECODE), about 4 s of CPU each time.
-UV_INSTALL := $(UV) pip install --quiet --compile-bytecode --python $(PY)
+# (PYTHONDONTWRITEBYTECODE), about 4 s of CPU each time. No per-file timeout: uv's default
+# (60 s) fails on aws-cdk-lib's largest modules on a busy machine.
+UV_INSTALL := UV_COMPILE_BYTECODE_TIMEOUT=0 $(UV) pip install --quiet --compile-bytecode --python $(PY)
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
