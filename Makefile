@@ -25,28 +25,16 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 
 .PHONY: setup setup-dev synth test prove bootstrap deploy verify destroy clean
 
-# uv (pinned, from PyPI, installed into the venv by pip) installs the requirements: faster
-# than pip on a fresh machine (figures in docs/internals.md, "A fast start").
-UV_VERSION := 0.13.8
-UV := $(CURDIR)/$(VENV)/bin/uv
-# --compile-bytecode: pip does it too; without it every synth compiles aws-cdk-lib again
-# (PYTHONDONTWRITEBYTECODE), about 4 s of CPU each time. No per-file timeout: uv's default
-# (60 s) fails on aws-cdk-lib's largest modules on a busy machine.
-UV_INSTALL := UV_COMPILE_BYTECODE_TIMEOUT=0 $(UV) pip install --quiet --compile-bytecode --python $(PY)
-
-$(UV):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
-.make/venv: requirements.txt | $(UV)
+.make/venv: requirements.txt
 	@mkdir -p .make
-	$(UV_INSTALL) -r requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 # The tests, the verify CLI and the local rehearsal (requirements-dev.txt).
-.make/venv-dev: .make/venv requirements-dev.txt | $(UV)
-	$(UV_INSTALL) -r requirements-dev.txt
+.make/venv-dev: .make/venv requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 .make/node: package.json package-lock.json
