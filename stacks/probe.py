@@ -83,23 +83,18 @@ class ConnectivityProbe(Construct):
                 resources=[f"{log_group.log_group_arn}:log-stream:*"],
             )
         ]
-        if in_vpc:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="ManageOwnEnis",
-                    # What AWSLambdaVPCAccessExecutionRole grants; EC2 has no resource-level
-                    # permissions for Describe* and Lambda creates the ENIs before they exist.
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DescribeNetworkInterfaces",
-                        "ec2:DescribeSubnets",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses",
-                    ],
-                    resources=["*"],
-                )
+        # Lambda decrypts the function's environment (encrypted with the stack's key) with
+        # this role; the key policy admits that only through Lambda.
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptOwnEnvironmentViaLambda",
+                actions=["kms:Decrypt"],
+                resources=[props.log_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"lambda.{stack.region}.amazonaws.com"}},
             )
+        )
+        if in_vpc:
+            statements.extend(eni_statements(stack, props))
         execution = iam.ManagedPolicy(self, f"{id}ExecutionPolicy", statements=statements, roles=[role])
         acknowledge(
             execution,
@@ -110,7 +105,12 @@ class ConnectivityProbe(Construct):
             acknowledge(
                 execution,
                 "AwsSolutions-IAM5[Resource::*]",
-                "Lambda's VPC ENI management (the actions of AWSLambdaVPCAccessExecutionRole) has no resource-level permissions.",
+                "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets have no resource-level permissions; every ENI action that has one is scoped to this VPC, its subnets and the workload security group.",
+            )
+            acknowledge(
+                execution,
+                f"AwsSolutions-IAM5[Resource::arn:aws:ec2:{stack.region}:<AWS::AccountId>:network-interface/*]",
+                "Lambda creates the ENIs at run time, so their ids are unknown; conditioned on this VPC (ec2:Vpc) and created only in this stack's subnets and security group.",
             )
         fn = lambda_.Function(
             self,
@@ -123,6 +123,7 @@ class ConnectivityProbe(Construct):
             timeout=PROBE_TIMEOUT,
             memory_size=1024,  # more memory is more CPU: the cold start is import-bound
             environment=env,
+            environment_encryption=props.log_key,
             log_group=log_group,
             vpc=props.vpc if in_vpc else None,
             vpc_subnets=ec2.SubnetSelection(subnets=list(props.subnets)) if in_vpc else None,
@@ -148,3 +149,39 @@ class ConnectivityProbe(Construct):
                 "The control probe must run outside the VPC: it proves that the same permissions are refused without aws:SourceVpce.",
             )
         return fn
+
+
+def eni_statements(stack: Stack, props: ConnectivityProbeProps) -> list[iam.PolicyStatement]:
+    """Lambda's VPC ENI management, scoped to this VPC wherever EC2 has resource-level permissions."""
+    def arn(resource: str) -> str:
+        return f"arn:aws:ec2:{stack.region}:{stack.account}:{resource}"
+
+    in_this_vpc = {"ArnEquals": {"ec2:Vpc": arn(f"vpc/{props.vpc.vpc_id}")}}
+    return [
+        iam.PolicyStatement(
+            sid="CreateEnisInThisVpcsSubnetsAndGroupOnly",
+            actions=["ec2:CreateNetworkInterface"],
+            # CreateNetworkInterface authorizes the new ENI, its subnet and its security groups.
+            resources=[
+                *(arn(f"subnet/{s.subnet_id}") for s in props.subnets),
+                arn(f"security-group/{props.security_group.security_group_id}"),
+            ],
+        ),
+        iam.PolicyStatement(
+            sid="CreateEnisInThisVpc",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[arn("network-interface/*")],
+            conditions=in_this_vpc,
+        ),
+        iam.PolicyStatement(
+            sid="ManageEnisOfThisVpcOnly",
+            actions=["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            resources=[arn("network-interface/*")],
+            conditions=in_this_vpc,
+        ),
+        iam.PolicyStatement(
+            sid="DescribeHasNoResourceLevelPermissions",
+            actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            resources=["*"],
+        ),
+    ]
