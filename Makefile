@@ -36,13 +36,22 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	@$(JSII_NODE) --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22" >&2; exit 1; }
 	@touch $@
 
+# checkov has its own virtualenv: it pins boto3/botocore/packaging/networkx versions that
+# would downgrade the ones the app, the probe tests and cfn-lint use.
+CHECKOV_VENV := .venv-checkov
+.make/checkov: requirements-checkov.txt
+	@mkdir -p .make
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
 .make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
 	$(PY) -m stacks.probe_bundling
 	@touch $@
 
-setup: .make/venv .make/node .make/probe-deps
+setup: .make/venv .make/node .make/probe-deps .make/checkov
 
 synth: setup
 	rm -rf cdk.out
@@ -50,7 +59,7 @@ synth: setup
 	$(PY) -m tools.summary cdk.out
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	REQUIRE_CHECKOV=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 prove: setup
 	$(PY) -m pytest tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
@@ -68,4 +77,4 @@ destroy: setup
 	$(CDK) destroy --no-notices PrivateBedrock-$(REGION) $(CDK_ARGS)
 
 clean:
-	rm -rf cdk.out .make .cache
+	rm -rf cdk.out .make .cache $(CHECKOV_VENV)

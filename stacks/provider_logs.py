@@ -11,6 +11,14 @@ from aws_cdk import CfnResource, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 
 from stacks.log_groups import encrypted_log_group
+from stacks.nag import skip_checkov
+
+# cdk-nag does not judge CDK's provider functions (raw CfnResources); checkov does.
+PROVIDER_EXCEPTIONS = {
+    "CKV_AWS_115": "A CDK custom-resource provider runs only during CloudFormation deployments, one call per resource; reserving concurrency would only take from the account's quota.",
+    "CKV_AWS_116": "CloudFormation invokes a custom-resource provider synchronously and records every failure in the stack events; there is no asynchronous event to dead-letter.",
+    "CKV_AWS_117": "The provider calls the EC2 API; the VPC it would run in has no route to AWS APIs by design (no NAT, no EC2 endpoint).",
+}
 
 PROVIDER_SUFFIX = "CustomResourceProvider"  # CDK's CustomResourceProvider construct ids end so
 
@@ -29,5 +37,7 @@ def give_providers_log_groups(stack: Stack, *, key: kms.IKey, retention_days: in
         )
         handler.add_property_override("LoggingConfig", {"LogGroup": group.log_group_name})
         handler.add_resource_dependency(group.node.default_child)  # type: ignore[arg-type]
+        for check, reason in PROVIDER_EXCEPTIONS.items():
+            skip_checkov(handler, check, reason)
         handled.append(child.node.id)
     return handled
