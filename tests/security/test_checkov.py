@@ -32,7 +32,7 @@ def checkov_results(cdk_out: Path) -> list[dict]:
             pytest.fail("checkov is not installed; run `make setup` (it creates .venv-checkov).")
         pytest.skip("checkov is not installed here (make setup creates .venv-checkov; make test requires it)")
     files = [str(cdk_out / f"PrivateBedrock-{r}.template.json") for r in DEFAULT_REGIONS]
-    args = [str(binary), "--framework", "cloudformation", "--quiet", "--compact", "--skip-download", "-o", "json"]
+    args = [str(binary), "--framework", "cloudformation", "--compact", "--skip-download", "-o", "json"]
     for f in files:
         args += ["-f", f]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=600, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
