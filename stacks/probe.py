@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -109,7 +109,7 @@ class ConnectivityProbe(Construct):
             )
             acknowledge(
                 execution,
-                f"AwsSolutions-IAM5[Resource::arn:aws:ec2:{stack.region}:<AWS::AccountId>:network-interface/*]",
+                f"AwsSolutions-IAM5[Resource::arn:aws:ec2:{stack.region}:{_nag_account(stack)}:network-interface/*]",
                 "Lambda creates the ENIs at run time, so their ids are unknown; conditioned on this VPC (ec2:Vpc) and created only in this stack's subnets and security group.",
             )
         fn = lambda_.Function(
@@ -152,6 +152,11 @@ class ConnectivityProbe(Construct):
                 checkov=["CKV_AWS_117"],
             )
         return fn
+
+
+def _nag_account(stack: Stack) -> str:
+    """How cdk-nag writes the account in a finding id: literal when known, else the token."""
+    return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
 
 
 def eni_statements(stack: Stack, props: ConnectivityProbeProps) -> list[iam.PolicyStatement]:

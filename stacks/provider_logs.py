@@ -1,8 +1,9 @@
-"""Log groups for the Lambda functions CDK adds on its own (custom-resource providers).
+"""The Lambda functions CDK adds on its own (custom-resource providers): logs and scanners.
 
 CDK's providers (for example the one behind `restrict_default_security_group`) log to an
 implicit /aws/lambda/<name> group: unencrypted and kept forever. Each gets a group of the
-stack instead (encrypted with the stack's key, with retention), through its LoggingConfig.
+stack instead (encrypted with the stack's key, with retention), through its LoggingConfig,
+and its checkov exceptions (cdk-nag does not look at these raw resources).
 """
 
 from __future__ import annotations
