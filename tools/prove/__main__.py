@@ -21,7 +21,7 @@ from tools.assembly import AssemblyError, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.fence import load_fence
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
-from tools.prove.report import FENCE_LEGEND, LEGEND, markdown, print_matrices
+from tools.prove.report import FENCE_LEGEND, LEGEND, UNEXPECTED_LEGEND, markdown, print_matrices
 from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
 
 
@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         for m in matrices:
             print(f"#### {m.region}\n\n{markdown(m)}\n")
         print(LEGEND)
+        if unexpected(matrices):
+            print(UNEXPECTED_LEGEND)
         if any(m.fenced for m in matrices):
             print(FENCE_LEGEND)
     else:
