@@ -10,6 +10,7 @@ from constructs import Construct
 from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
 from stacks.config import RegionConfig
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
+from stacks.monitoring import ProbeMonitoring, ProbeMonitoringProps
 from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
 from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 from stacks.policies import pascal
@@ -71,7 +72,20 @@ class PrivateBedrockStack(Stack):
             "Access",
             props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoints.ids, roles=probe.roles),
         )
+        monitoring = ProbeMonitoring(
+            self,
+            "Monitoring",
+            props=ProbeMonitoringProps(
+                config=config,
+                probe_function=probe.function,
+                control_function=probe.control_function,
+                vpc_id=network.vpc.vpc_id,
+                endpoint_ids=endpoints.ids,
+            ),
+        )
         self._outputs(network, endpoints, access, probe)
+        CfnOutput(self, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="Subscribe here to the probe alarms")
+        CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard.dashboard_name)
         # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
         self.template_options.metadata = {
             "PrivateBedrock": {
@@ -84,6 +98,7 @@ class PrivateBedrockStack(Stack):
                 # The real models the probe expects refused; the IAM matrix checks the same ones.
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
+                "monitoring": monitoring.summary,
             }
         }
 

@@ -20,6 +20,16 @@ from stacks.regions import private_dns_name
 ENDPOINT_AZ_HOUR = 0.01
 HOURS_PER_MONTH = 730
 KMS_KEY_MONTH = 1.00
+# Continuous proof (stacks/monitoring). us-east-1 list prices as published by AWS in 2025
+# (CloudWatch, EventBridge Scheduler, Lambda pricing pages); not re-checked from this
+# offline machine on 2026-11-28, and other regions differ by a few percent.
+CUSTOM_METRIC_MONTH = 0.30  # per metric, first 10,000
+ALARM_METRIC_MONTH = 0.10  # standard resolution, per metric an alarm evaluates
+DASHBOARD_MONTH = 3.00  # beyond the account's 3 free dashboards
+SCHEDULER_PER_MILLION = 1.00  # beyond 14 million free invocations a month
+LAMBDA_GB_SECOND_ARM = 0.0000133334
+LAMBDA_PER_MILLION = 0.20
+PROBE_RUN_GB_SECONDS = 5.0  # 1 GB for about 5 s (imports, then the checks in parallel)
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -43,6 +53,35 @@ def policy_line(document: dict[str, Any]) -> str:
 
 def monthly_cost(endpoint_azs: list[int]) -> float:
     return sum(endpoint_azs) * ENDPOINT_AZ_HOUR * HOURS_PER_MONTH + KMS_KEY_MONTH
+
+
+def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tuple[float, str]:
+    """Monthly cost of the schedule, metrics, alarms, dashboard and trail; and how it adds up."""
+    runs = monitoring.get("probeRunsPerMonth", 0)
+    alarm_metrics = 0
+    for res in resources.values():
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            metrics = res["Properties"].get("Metrics")
+            alarm_metrics += sum(1 for m in metrics if "MetricStat" in m) if metrics else 1
+    dashboards = sum(r["Type"] == "AWS::CloudWatch::Dashboard" for r in resources.values())
+    # The monitoring's own keys (the alarm topic's, the audit trail's); the log key is priced above.
+    keys = sum(r["Type"] == "AWS::KMS::Key" and k.startswith("Monitoring") for k, r in resources.items())
+    parts = {
+        "schedule": runs / 1e6 * SCHEDULER_PER_MILLION,
+        "probe runs": runs * (PROBE_RUN_GB_SECONDS * LAMBDA_GB_SECOND_ARM + LAMBDA_PER_MILLION / 1e6),
+        "metrics": monitoring.get("customMetrics", 0) * CUSTOM_METRIC_MONTH,
+        "alarms": alarm_metrics * ALARM_METRIC_MONTH,
+        "dashboard": dashboards * DASHBOARD_MONTH,
+        "keys": keys * KMS_KEY_MONTH,
+    }
+    text = (
+        f"{runs} probe runs, {monitoring.get('customMetrics', 0)} metrics x ${CUSTOM_METRIC_MONTH}, "
+        f"{alarm_metrics} alarm metrics x ${ALARM_METRIC_MONTH}, {dashboards} dashboard x ${DASHBOARD_MONTH:.2f}, "
+        f"{keys} more KMS key(s)"
+    )
+    if monitoring.get("auditTrail"):
+        text += "; audit trail: $0.10 per 100,000 bedrock-mantle data events, plus S3 storage"
+    return sum(parts.values()), text
 
 
 def summarize(template_path: Path, console: Console) -> None:
@@ -81,6 +120,12 @@ def summarize(template_path: Path, console: Console) -> None:
         f"({sum(endpoint_azs)} endpoint-AZs x ${ENDPOINT_AZ_HOUR}/h x {HOURS_PER_MONTH} h + KMS key ${KMS_KEY_MONTH:.2f}; "
         "plus $0.01/GB through the endpoints, flow-log ingestion, and Bedrock usage)"
     )
+    if "monitoring" in meta:
+        cost, how = monitoring_cost(meta["monitoring"], resources)
+        console.print(
+            f"continuous proof (schedule {meta['monitoring'].get('probeSchedule')}): [bold]${cost:,.2f}[/] a month "
+            f"({how}; plus the probe's own Bedrock tokens)"
+        )
 
 
 def nag_line(out: Path) -> str:

@@ -20,6 +20,7 @@ import aws_session
 import control_plane
 import dns_checks
 import mantle_checks
+import metrics
 import plan
 import report
 import runtime_checks
@@ -48,6 +49,7 @@ def _budget(context) -> float:
     return _DEFAULT_BUDGET
 
 
+@metrics.published  # CloudWatch metrics (EMF) of every report, for the scheduled runs' alarms
 def handler(event, context=None) -> dict:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
     kind = os.environ.get("PROBE_KIND")
