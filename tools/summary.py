@@ -77,7 +77,7 @@ def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tu
     text = (
         f"{runs} probe runs, {monitoring.get('customMetrics', 0)} metrics x ${CUSTOM_METRIC_MONTH}, "
         f"{alarm_metrics} alarm metrics x ${ALARM_METRIC_MONTH}, {dashboards} dashboard x ${DASHBOARD_MONTH:.2f}, "
-        f"{keys} more KMS key(s)"
+        f"{keys} more KMS key{'' if keys == 1 else 's'}"
     )
     if monitoring.get("auditTrail"):
         text += "; audit trail: $0.10 per 100,000 bedrock-mantle data events, plus S3 storage"
