@@ -1,0 +1,34 @@
+"""The VPC endpoint policy builder: the grants, for this deployment's principals only."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from stacks.config import RegionConfig
+from stacks.policies.grants import BEARER_ACTION, grants_for
+from stacks.policies.statements import merge_conditions, statement
+
+
+def endpoint_policy(service: str, cfg: RegionConfig, account: str, principal_arns: Sequence[str]) -> dict[str, Any]:
+    """The VPC endpoint policy for `service`.
+
+    allow mode: each grant for this deployment's principals only (Principal "*" narrowed by
+    aws:PrincipalArn, the form endpoint policies support), bearer tokens denied unless the
+    config opts in. deny mode: an explicit Deny of everything the grants name (the
+    seed's "flip the endpoint policy to Deny" demonstration).
+    """
+    grants = grants_for(service, cfg, account)
+    bearer = BEARER_ACTION[service]
+    if cfg.endpoint_policy == "deny":
+        actions = sorted({a for g in grants for a in g.actions} | {bearer})
+        return {"Version": "2012-10-17", "Statement": [statement("Deny", "DenyAllThroughThisEndpoint", actions, ["*"], principal=True)]}
+
+    principals = {"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}}
+    statements = [
+        statement("Allow", g.sid, g.actions, g.resources, merge_conditions(g.conditions, principals), principal=True) for g in grants
+    ]
+    if cfg.allow_api_keys:
+        statements.append(statement("Allow", "AllowBearerTokens", [bearer], ["*"], principals, principal=True))
+    else:
+        statements.append(statement("Deny", "DenyBearerTokens", [bearer], ["*"], principal=True))
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,66 @@
+"""The identity policy builder: exactly the grants, each only through its own endpoint."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from stacks.config import RegionConfig
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.names import pascal
+from stacks.policies.statements import merge_conditions, one_or_many, statement
+
+
+def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[str, str]) -> dict[str, Any]:
+    """The identity policy: exactly the grants, each only through its own endpoint.
+
+    aws:SourceVpce is present only on requests that travel through a VPC endpoint, so the
+    Allows are void outside the VPC; the explicit Deny is defence in depth against any other
+    policy of the same principal that would allow these actions from elsewhere.
+    """
+    statements: list[dict[str, Any]] = []
+    for service in cfg.endpoints:
+        for g in grants_for(service, cfg, account):
+            vpce = {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}}
+            statements.append(statement("Allow", f"{pascal(service)}{g.sid}", g.actions, g.resources, merge_conditions(g.conditions, vpce)))
+    all_ids = [endpoint_ids[s] for s in cfg.endpoints]
+    # The fence covers every action of both prefixes, not only the granted ones: a broader
+    # grant elsewhere (say AmazonBedrockFullAccess on the same role) must not work from
+    # outside the VPC either. Wildcards are safe in a Deny. Calls an AWS service makes on
+    # the principal's behalf (forward access sessions) carry no aws:SourceVpce and are
+    # left to that service's own authorization.
+    statements.append(
+        statement(
+            "Deny",
+            "DenyBedrockOutsideThisDeploymentsEndpoints",
+            FENCED_PREFIXES,
+            ["*"],
+            {
+                "StringNotEquals": {"aws:SourceVpce": one_or_many(all_ids)},
+                "BoolIfExists": {"aws:ViaAWSService": "false"},
+            },
+        )
+    )
+    bearer_actions = sorted({BEARER_ACTION[s] for s in cfg.endpoints})
+    if cfg.allow_api_keys:
+        for service in cfg.endpoints:
+            statements.append(
+                statement("Allow", f"{pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
+            )
+    else:
+        statements.append(statement("Deny", "DenyBearerTokens", bearer_actions, ["*"]))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# IAM counts a managed policy's JSON without whitespace; beyond this CloudFormation fails
+# at deploy time with LimitExceeded, so the app refuses such a configuration at synth.
+MANAGED_POLICY_MAX_CHARS = 6144
+# Stand-ins of the real length for tokens (12-digit account, vpce-<17 hex>).
+_SAMPLE_ACCOUNT = "123456789012"
+_SAMPLE_VPCE = "vpce-0123456789abcdef0"
+
+
+def identity_policy_chars(cfg: RegionConfig) -> int:
+    """Size of the deployed identity policy as IAM counts it."""
+    document = source_vpce_policy(cfg, _SAMPLE_ACCOUNT, {s: _SAMPLE_VPCE for s in cfg.endpoints})
+    return len(json.dumps(document, separators=(",", ":")))
