@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from stacks.regions import (
     BEDROCK_REGIONS,
@@ -287,7 +287,7 @@ def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> s
     )
 
 
-def _monitoring(where, settings: Mapping[str, Any]) -> MonitoringConfig:
+def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> MonitoringConfig:
     raw = settings.get("probeSchedule", DEFAULT_PROBE_SCHEDULE)
     schedule: str | None = None
     if raw != "off":

@@ -62,6 +62,7 @@ class ProbeAlarms(Construct):
         period = Duration.minutes(props.interval_minutes or 60)
         action = cw_actions.SnsAction(self.topic)
         self.alarms: list[cw.Alarm] = []
+        self.alarm_names: list[str] = []
         for kind, fn in props.functions.items():
             Kind = kind.capitalize()
             self._alarm(
@@ -131,3 +132,4 @@ class ProbeAlarms(Construct):
         alarm.add_alarm_action(action)
         alarm.add_ok_action(action)  # the all-clear is news too
         self.alarms.append(alarm)
+        self.alarm_names.append(name)

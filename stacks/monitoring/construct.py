@@ -58,7 +58,7 @@ class ProbeMonitoring(Construct):
                 endpoints=cfg.endpoints,
                 endpoint_ids=props.endpoint_ids,
                 vpc_id=props.vpc_id,
-                alarms=self.alarms.alarms,
+                alarm_names=self.alarms.alarm_names,
                 schedule=mon.probe_schedule,
                 dns_firewall=props.dns_firewall,
             ),

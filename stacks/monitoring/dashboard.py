@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
@@ -47,7 +47,7 @@ class ProbeDashboardProps:
     endpoints: tuple[str, ...]
     endpoint_ids: Mapping[str, str]  # service -> vpce id
     vpc_id: str
-    alarms: Sequence[cw.IAlarm]
+    alarm_names: Sequence[str]  # plain names: the dashboard does not depend on the alarms
     schedule: str | None
     dns_firewall: DnsFirewallRef | None = None
 
@@ -75,7 +75,7 @@ class ProbeDashboard(Construct):
         probed = [s for s in m.PROBED_SERVICES if s in props.endpoints]
         rows: list[list[cw.IWidget]] = [
             [cw.TextWidget(markdown=self._header(props), width=WIDTH, height=2)],
-            [cw.AlarmStatusWidget(title="Alarms", alarms=list(props.alarms), width=WIDTH, height=3)],
+            [cw.AlarmStatusWidget(title="Alarms", alarms=self._alarms(props.alarm_names), width=WIDTH, height=3)],
             [
                 cw.GraphWidget(
                     title="Probe results per run",
@@ -122,6 +122,15 @@ class ProbeDashboard(Construct):
             ],
         ]
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=props.dashboard_name, widgets=rows)
+
+    def _alarms(self, names: Sequence[str]) -> list[cw.IAlarm]:
+        # By ARN built from the name, not by reference: the dashboard needs no alarm to exist
+        # first (and CloudFormation emulators that do not model alarms can still deploy it).
+        stack = Stack.of(self)
+        return [
+            cw.Alarm.from_alarm_arn(self, f"Alarm{i}", f"arn:aws:cloudwatch:{stack.region}:{stack.account}:alarm:{name}")
+            for i, name in enumerate(names)
+        ]
 
     @staticmethod
     def _header(props: ProbeDashboardProps) -> str:

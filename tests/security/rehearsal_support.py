@@ -54,7 +54,11 @@ MANTLE_PRIVATE_DNS = "bedrock-mantle.{region}.api.aws"
 
 # Resource types moto's CloudFormation accepts but does not create (it logs "No Moto
 # CloudFormation support for ..."); the rehearsal asserts these on the template instead.
-UNMODELLED_TYPES = frozenset({"AWS::CDK::Metadata", "AWS::EC2::SecurityGroupEgress"})
+UNMODELLED_TYPES = frozenset({
+    "AWS::CDK::Metadata", "AWS::EC2::SecurityGroupEgress",
+    # The monitoring's (tests/security/test_monitoring_template.py asserts them).
+    "AWS::CloudWatch::Alarm", "AWS::Scheduler::Schedule", "AWS::SNS::TopicPolicy",
+})
 
 
 class RehearsalError(AssertionError):

@@ -167,8 +167,11 @@ def test_the_topic_takes_alarms_of_this_account_and_region_only_over_tls(default
 def test_dashboard_widgets_reference_the_right_metrics(default) -> None:
     widgets = dashboard_widgets(default)
     by_title = {w["properties"].get("title"): w for w in widgets}
-    alarm_ids = {k for k, r in default["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert sorted(by_title["Alarms"]["properties"]["alarms"]) == sorted(f"<GetAtt:{a}.Arn>" for a in alarm_ids)
+    alarm_names = [p["AlarmName"] for p in of_type(default, "AWS::CloudWatch::Alarm").values()]
+    region = next(iter(of_type(default, "AWS::EC2::VPCEndpoint").values()))["ServiceName"].split(".")[2]
+    assert sorted(by_title["Alarms"]["properties"]["alarms"]) == sorted(
+        f"arn:aws:cloudwatch:{region}:<Ref:AWS::AccountId>:alarm:{n}" for n in alarm_names
+    )
 
     results = widget_metrics(by_title["Probe results per run"])
     assert {(m[1], m[2][names.KIND]) for m in results} == {(n, k) for n in (names.CHECKS_PASSED, names.MISMATCHES) for k in names.PROBE_KINDS}

@@ -30,7 +30,7 @@ def dashboards() -> dict[str, dict]:
     }
     common = dict(region="eu-central-1", functions=functions, endpoints=("bedrock-runtime", "bedrock-mantle"),
                   endpoint_ids={"bedrock-runtime": "vpce-0runtime", "bedrock-mantle": "vpce-0mantle"},
-                  vpc_id="vpc-0abc", alarms=[], schedule="rate(1 hour)")
+                  vpc_id="vpc-0abc", alarm_names=["a-mismatch"], schedule="rate(1 hour)")
     ProbeDashboard(stack, "WithFirewall", props=ProbeDashboardProps(dashboard_name="with", dns_firewall=DnsFirewallRef("rslvr-frg-0aaa", "rslvr-fdl-0bbb"), **common))
     ProbeDashboard(stack, "RuleGroupOnly", props=ProbeDashboardProps(dashboard_name="group", dns_firewall=DnsFirewallRef("rslvr-frg-0aaa"), **common))
     ProbeDashboard(stack, "NoFirewall", props=ProbeDashboardProps(dashboard_name="none", **common))
