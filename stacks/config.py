@@ -10,7 +10,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from stacks.errors import ConfigError
 from stacks.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
@@ -24,6 +24,9 @@ from stacks.regions import (
     default_runtime_model,
     geographies_of,
 )
+
+if TYPE_CHECKING:
+    from stacks.fence_config import FenceConfig
 
 __all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
@@ -85,7 +88,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "alarmEmails",
     "auditTrail",
 )
-GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
+# fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
+GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
 
@@ -185,6 +189,7 @@ class RegionConfig:
 class AppConfig:
     account: str | None  # None: synthesize account-agnostic (no credentials needed)
     regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
+    fence: "FenceConfig | None" = None  # always set by load_config
 
 
 # --------------------------------------------------------------------------- parsing
@@ -520,4 +525,8 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         override = overrides.get(region, {})
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
         built.append(_region_config(region, settings, frozenset(override)))
-    return AppConfig(account=account, regions=tuple(built))
+    # Imported here: fence_config builds on this module's helpers.
+    from stacks.fence_config import parse_fence
+
+    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
+    return AppConfig(account=account, regions=tuple(built), fence=fence)
