@@ -23,7 +23,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup setup-dev synth test prove bootstrap deploy verify destroy clean fence-ids deploy-fence
+.PHONY: setup setup-dev synth test prove mutate bootstrap deploy verify destroy clean fence-ids deploy-fence
 
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
 .make/venv: requirements.txt
@@ -67,6 +67,16 @@ test: setup-dev
 
 prove: setup-dev
 	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
+
+# Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
+# docs/internals.md. Not part of `make test`: it runs the fast tests once per mutant.
+.make/venv-mutate: .make/venv-dev requirements-mutate.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	@touch $@
+
+mutate: setup-dev .make/venv-mutate
+	$(VENV)/bin/mutmut run --max-children $(shell nproc)
+	$(VENV)/bin/mutmut results --all true | $(PY) -m tools.mutation_summary
 
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
 bootstrap: setup

@@ -260,9 +260,9 @@ def test_the_summary_prices_what_the_template_deploys(templates) -> None:
 
     t = templates["us-east-1"]
     meta = t["Metadata"]["PrivateBedrock"]["monitoring"]
-    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 56, "alarmEmails": 0, "auditTrail": False}
+    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 79, "alarmEmails": 0, "auditTrail": False}
     cost, how = monitoring_cost(meta, t["Resources"])
-    # 56 metrics, 8 alarm metrics (the two error alarms evaluate two each), a dashboard, the
+    # 79 metrics at most, 8 alarm metrics (the two error alarms evaluate two each), a dashboard, the
     # topic's key, 1,460 runs of 5 GB-s on arm64 and 1,460 scheduler invocations.
-    assert cost == pytest.approx(56 * 0.30 + 8 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
+    assert cost == pytest.approx(79 * 0.30 + 8 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
     assert "8 alarm metrics" in how and "1 more KMS key" in how
