@@ -25,9 +25,9 @@ def run(monkeypatch, tmp_path, capsys):
     """run(fake, event={}, **env) -> (report, EMF documents printed on stdout)."""
 
     def _run(target, event=None, **env):
-        url = target if isinstance(target, str) else target.url
-        creds = target.credentials if isinstance(target, FakeBedrock) else Credentials()
-        set_probe_env(monkeypatch, tmp_path, url=url, credentials=creds, **env)
+        fake = isinstance(target, FakeBedrock)
+        creds = target.credentials if fake else Credentials()
+        set_probe_env(monkeypatch, tmp_path, url=None if fake else target, urls=target.urls if fake else None, credentials=creds, **env)
         capsys.readouterr()
         report = load_handler().handler({} if event is None else event, None)
         lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
