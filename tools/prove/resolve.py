@@ -66,6 +66,11 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
             # Functions without FunctionName get a generated name; the logical id stands in for it.
             refs[logical_id] = logical_id
             getatts[(logical_id, "Arn")] = f"arn:{PARTITION}:lambda:{region}:{account}:function:{logical_id}"
+        elif kind in _EC2_IDS:
+            # The probe's ENI statements name this VPC, its subnets and its security group.
+            refs[logical_id] = f"{_EC2_IDS[kind]}-" + hashlib.sha256(logical_id.encode()).hexdigest()[:17]
+            if kind == "AWS::EC2::SecurityGroup":
+                getatts[(logical_id, "GroupId")] = refs[logical_id]
         elif kind == "AWS::KMS::Key":
             key_id = "mrk-" + hashlib.sha256(logical_id.encode()).hexdigest()[:32]
             refs[logical_id] = key_id
@@ -73,6 +78,7 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
     return Symbols(refs=refs, getatts=getatts)
 
 
+_EC2_IDS = {"AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet", "AWS::EC2::SecurityGroup": "sg"}
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
