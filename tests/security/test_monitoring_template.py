@@ -198,7 +198,11 @@ def test_dashboard_widgets_reference_the_right_metrics(default) -> None:
             assert dims["Service Name"].startswith("com.amazonaws.") and dims["Service Name"].count(".") == 3
             seen.add((metric, service))
     assert seen == {(m, s) for m in ("ActiveConnections", "NewConnections", "BytesProcessed", "PacketsDropped") for s in endpoint_ids}
-    assert "DNS Firewall" not in by_title  # no firewall in this configuration
+    # The VPC's DNS Firewall rule group: queries of this VPC that matched it.
+    (group_id,) = [k for k, r in default["Resources"].items() if r["Type"] == "AWS::Route53Resolver::FirewallRuleGroup"]
+    assert widget_metrics(by_title["DNS Firewall"]) == [
+        ("AWS/Route53Resolver", "FirewallRuleGroupVpcQueryVolume", {"FirewallRuleGroupId": f"<GetAtt:{group_id}.Id>", "VpcId": f"<Ref:{vpc_id}>"})
+    ]
     # The grid fits: no widget overlaps another.
     cells = set()
     for w in widgets:
