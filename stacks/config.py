@@ -10,7 +10,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from stacks.errors import ConfigError
 from stacks.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
@@ -78,6 +78,12 @@ _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[a-zA-Z]{2,}$")
+DEFAULT_PROBE_SCHEDULE = "rate(1 hour)"
+# The missed-run alarm waits two intervals, and CloudWatch evaluates at most one day of
+# periods; the shortest interval keeps the probe's Bedrock calls (and cost) sensible.
+PROBE_INTERVAL_MINUTES = (5, 12 * 60)
 _KEY_ADMIN_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -102,6 +108,9 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "resolverInboundEndpoint",
     "probePublicDnsName",
     *TOPOLOGY_KEYS,
+    "probeSchedule",
+    "alarmEmails",
+    "auditTrail",
 )
 # fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
@@ -159,6 +168,23 @@ class ProbePlan:
 
 
 @dataclass(frozen=True)
+class MonitoringConfig:
+    """The scheduled probe, its alarms and the optional bedrock-mantle audit trail."""
+
+    probe_schedule: str | None  # "rate(1 hour)"; None = no schedule ("off")
+    alarm_emails: tuple[str, ...]
+    audit_trail: bool
+
+    @property
+    def interval_minutes(self) -> int | None:
+        if self.probe_schedule is None:
+            return None
+        m = _RATE.match(self.probe_schedule)
+        assert m is not None  # validated by _monitoring
+        return int(m.group(1)) * (60 if m.group(2).startswith("hour") else 1)
+
+
+@dataclass(frozen=True)
 class RegionConfig:
     region: str
     az_count: int
@@ -175,6 +201,7 @@ class RegionConfig:
     endpoint_policy: str  # "allow" (normal) or "deny" (the seed's flip-to-Deny demo)
     flow_log_retention_days: int
     probe: ProbePlan
+    monitoring: MonitoringConfig = MonitoringConfig(DEFAULT_PROBE_SCHEDULE, (), False)
     dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
     key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
     # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
@@ -343,6 +370,32 @@ def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> s
     )
 
 
+def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> MonitoringConfig:
+    raw = settings.get("probeSchedule", DEFAULT_PROBE_SCHEDULE)
+    schedule: str | None = None
+    if raw != "off":
+        m = _RATE.match(raw) if isinstance(raw, str) else None
+        minutes = int(m.group(1)) * (60 if m.group(2).startswith("hour") else 1) if m else 0
+        low, high = PROBE_INTERVAL_MINUTES
+        if not m or not low <= minutes <= high or (m.group(1) == "1") != (not m.group(2).endswith("s")):
+            raise ConfigError(
+                f"{where('probeSchedule')} {raw!r} is not supported; use \"off\" or a rate from "
+                f"rate({low} minutes) to rate({high // 60} hours), for example {DEFAULT_PROBE_SCHEDULE!r}."
+            )
+        schedule = raw
+    emails = tuple(_as_list(where("alarmEmails"), settings.get("alarmEmails", [])))
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ConfigError(f"{where('alarmEmails')} entry {email!r} is not an email address such as security@example.com.")
+    if len(set(emails)) != len(emails):
+        raise ConfigError(f"{where('alarmEmails')} lists an address twice; list each address once.")
+    return MonitoringConfig(
+        probe_schedule=schedule,
+        alarm_emails=emails,
+        audit_trail=_as_bool(where("auditTrail"), settings.get("auditTrail", False)),
+    )
+
+
 def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str]) -> RegionConfig:
     def where(key: str) -> str:
         """Name the setting where the user wrote it, so the error points at the right line."""
@@ -480,6 +533,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         resolver_inbound_endpoint=resolver,
         endpoint_policy=_one_of(where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES),
         flow_log_retention_days=retention,
+        monitoring=_monitoring(where, settings),
         probe=ProbePlan(
             runtime_model=models[0].model_id,
             runtime_denied_model=_denial_model(where("runtimeModels"), RUNTIME_DENIAL_CANDIDATES, runtime_ids),

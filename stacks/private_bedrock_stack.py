@@ -11,6 +11,7 @@ from stacks.config import RegionConfig
 from stacks.dns_firewall import DnsFirewall, DnsFirewallProps
 from stacks.dns_names import allow_list
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
+from stacks.monitoring import DnsFirewallRef, ProbeMonitoring, ProbeMonitoringProps
 from stacks.log_groups import log_group_prefix
 from stacks.log_key import LogKey, LogKeyProps
 from stacks.network import Network, build_network
@@ -123,6 +124,20 @@ class PrivateBedrockStack(Stack):
             "Access",
             props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoint_ids, roles=probe.roles),
         )
+        monitoring = ProbeMonitoring(
+            self,
+            "Monitoring",
+            props=ProbeMonitoringProps(
+                config=config,
+                probe_function=probe.function,
+                control_function=probe.control_function,
+                vpc_id=network.vpc.vpc_id,
+                endpoint_ids=endpoints.ids,
+                dns_firewall=DnsFirewallRef(rule_group_id=dns_firewall.rule_group_id),
+            ),
+        )
+        CfnOutput(self, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="Subscribe here to the probe alarms")
+        CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard.dashboard_name)
         give_providers_log_groups(self, key=log_key, retention_days=retention)
         self._outputs(network, endpoints, access, probe)
         CfnOutput(self, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
@@ -138,6 +153,7 @@ class PrivateBedrockStack(Stack):
                 # The real models the probe expects refused; the IAM matrix checks the same ones.
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
+                "monitoring": monitoring.summary,
                 "dnsAllowedDomains": list(config.dns_allowed_domains),
                 "topology": config.network.topology,
                 "existingVpc": config.network.existing is not None,

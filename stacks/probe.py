@@ -146,13 +146,13 @@ class ConnectivityProbe(Construct):
         acknowledge_compliance(
             fn,
             "LambdaConcurrency",
-            "No reserved concurrency: new accounts have a concurrency quota of 10 and reserving any fails the deploy; the probe runs only when the verify command invokes it.",
+            "No reserved concurrency: new accounts have a concurrency quota of 10 and reserving any fails the deploy; the probe runs only when the verify command or the schedule (two runs per interval) invokes it.",
             checkov=["CKV_AWS_115"],
         )
         acknowledge_compliance(
             fn,
             "LambdaDLQ",
-            "The probe is invoked synchronously by the verify command, which receives every failure; there is no asynchronous event to dead-letter.",
+            "The verify command invokes synchronously and receives every failure; a scheduled (asynchronous) run carries an empty event, so there is nothing to replay: a failed run raises the error or missed-run alarm and the next run comes within one interval.",
             checkov=["CKV_AWS_116"],
         )
         if not in_vpc:

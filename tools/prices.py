@@ -69,3 +69,17 @@ class MonthlyEstimate:
 
 def estimate(region: str, endpoint_azs: int, resolver_enis: int = 0) -> MonthlyEstimate:
     return MonthlyEstimate(region, endpoint_azs, resolver_enis, endpoint_rate(region))
+
+
+# Continuous proof (stacks/monitoring), us-east-1 list prices as AWS published them in 2025
+# (CloudWatch, EventBridge Scheduler and Lambda pricing pages; https://aws.amazon.com/cloudwatch/pricing/,
+# https://aws.amazon.com/eventbridge/pricing/, https://aws.amazon.com/lambda/pricing/), not
+# re-checked from this offline machine on 2026-11-28; other regions differ by a few percent.
+CUSTOM_METRIC_MONTH = 0.30  # per metric, first 10,000
+ALARM_METRIC_MONTH = 0.10  # standard resolution, per metric an alarm evaluates
+DASHBOARD_MONTH = 3.00  # beyond the account's 3 free dashboards
+SCHEDULER_PER_MILLION = 1.00  # beyond 14 million free invocations a month
+LAMBDA_GB_SECOND_ARM = 0.0000133334
+LAMBDA_PER_MILLION = 0.20
+PROBE_RUN_GB_SECONDS = 5.0  # 1 GB for about 5 s (imports, then the checks in parallel)
+CLOUDTRAIL_DATA_EVENTS_PER_100K = 0.10

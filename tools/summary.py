@@ -18,6 +18,7 @@ from stacks.regions import private_dns_name
 from tools.assembly import AssemblyError, StackArtifact, stacks
 from tools import hub_cost
 from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
+from tools import prices
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -88,6 +89,35 @@ def probe_bundle_line(stack: StackArtifact) -> str | None:
     return None
 
 
+def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tuple[float, str]:
+    """Monthly cost of the schedule, metrics, alarms, dashboard and trail; and how it adds up."""
+    runs = monitoring.get("probeRunsPerMonth", 0)
+    alarm_metrics = 0
+    for res in resources.values():
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            metrics = res["Properties"].get("Metrics")
+            alarm_metrics += sum(1 for m in metrics if "MetricStat" in m) if metrics else 1
+    dashboards = sum(r["Type"] == "AWS::CloudWatch::Dashboard" for r in resources.values())
+    # The monitoring's own keys (the alarm topic's, the audit trail's); the log key is priced above.
+    keys = sum(r["Type"] == "AWS::KMS::Key" and k.startswith("Monitoring") for k, r in resources.items())
+    parts = {
+        "schedule": runs / 1e6 * prices.SCHEDULER_PER_MILLION,
+        "probe runs": runs * (prices.PROBE_RUN_GB_SECONDS * prices.LAMBDA_GB_SECOND_ARM + prices.LAMBDA_PER_MILLION / 1e6),
+        "metrics": monitoring.get("customMetrics", 0) * prices.CUSTOM_METRIC_MONTH,
+        "alarms": alarm_metrics * prices.ALARM_METRIC_MONTH,
+        "dashboard": dashboards * prices.DASHBOARD_MONTH,
+        "keys": keys * KMS_KEY_MONTH,
+    }
+    text = (
+        f"{runs} probe runs, {monitoring.get('customMetrics', 0)} metrics x ${prices.CUSTOM_METRIC_MONTH}, "
+        f"{alarm_metrics} alarm metrics x ${prices.ALARM_METRIC_MONTH}, {dashboards} dashboard x ${prices.DASHBOARD_MONTH:.2f}, "
+        f"{keys} more KMS key{'' if keys == 1 else 's'}"
+    )
+    if monitoring.get("auditTrail"):
+        text += f"; audit trail: ${prices.CLOUDTRAIL_DATA_EVENTS_PER_100K} per 100,000 bedrock-mantle data events, plus S3 storage"
+    return sum(parts.values()), text
+
+
 def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
     template = stack.template()
     meta = template.get("Metadata", {}).get("PrivateBedrock", {})
@@ -136,6 +166,13 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
     )
     if meta.get("topology") == "hub":
         _hub_lines(console, region, sum(endpoint_azs), resources, len(meta.get("spokePrincipalArns", [])))
+    if "monitoring" in meta:
+        proof, how = monitoring_cost(meta["monitoring"], resources)
+        console.print(
+            f"continuous proof (schedule {meta['monitoring'].get('probeSchedule')}): [bold]${proof:,.2f}[/] a month "
+            f"({how}; plus the probe's own Bedrock tokens)",
+            highlight=False,
+        )
     return cost
 
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import aws_session
 import control_plane
 import dns_checks
+import metrics
 import openai_checks
 import plan
 import report
@@ -71,6 +72,7 @@ def collect(checks, futures, started: float) -> list[dict]:
     return results
 
 
+@metrics.published  # CloudWatch metrics (EMF) of every report, for the scheduled runs' alarms
 def handler(event, context=None) -> dict:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
     kind = os.environ.get("PROBE_KIND")

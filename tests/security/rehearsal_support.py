@@ -58,6 +58,10 @@ UNMODELLED_TYPES = frozenset(
     {
         "AWS::CDK::Metadata",
         "AWS::EC2::SecurityGroupEgress",
+        # The monitoring's (tests/security/test_monitoring_template.py asserts them).
+        "AWS::CloudWatch::Alarm",
+        "AWS::Scheduler::Schedule",
+        "AWS::SNS::TopicPolicy",
         "AWS::Route53Resolver::FirewallDomainList",
         "AWS::Route53Resolver::FirewallRuleGroup",
         "AWS::Route53Resolver::FirewallRuleGroupAssociation",

@@ -62,6 +62,10 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
         elif kind == "AWS::Logs::LogGroup":
             refs[logical_id] = logical_id
             getatts[(logical_id, "Arn")] = f"arn:{PARTITION}:logs:{region}:{account}:log-group:{logical_id}:*"
+        elif kind == "AWS::Lambda::Function":
+            # Functions without FunctionName get a generated name; the logical id stands in for it.
+            refs[logical_id] = logical_id
+            getatts[(logical_id, "Arn")] = f"arn:{PARTITION}:lambda:{region}:{account}:function:{logical_id}"
         elif kind in _EC2_IDS:
             # The probe's ENI statements name this VPC, its subnets and its security group.
             refs[logical_id] = f"{_EC2_IDS[kind]}-" + hashlib.sha256(logical_id.encode()).hexdigest()[:17]

@@ -1,0 +1,135 @@
+"""ProbeAlarms: a mismatch, a probe error or a missed run alarms to one encrypted SNS topic.
+
+Per probe kind (the in-VPC probe and its control outside the VPC):
+- mismatch: any check whose outcome differs from what the deployment promises;
+- error: the function failed (Lambda Errors: crash, timeout) or its report carries an
+  error (bad event or configuration), so no check could be judged;
+- missed run (only with a schedule): no run reported for two schedule intervals; missing
+  data is breaching, because silence is exactly what this alarm is for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subs
+from constructs import Construct
+
+from stacks.monitoring import metric_names as m
+from stacks.monitoring.policies import alarm_key_statement, alarm_publish_statement
+
+LABEL = {"vpc": "in-VPC probe", "control": "control probe (outside the VPC)"}
+
+
+def probe_metric(name: str, kind: str, period: Duration, statistic: str = "Sum", label: str | None = None, **dimensions: str) -> cw.Metric:
+    """A metric the probe publishes (EMF), for this probe kind and any further dimensions."""
+    return cw.Metric(
+        namespace=m.NAMESPACE, metric_name=name, dimensions_map={m.KIND: kind, **dimensions}, statistic=statistic, period=period, label=label
+    )
+
+
+@dataclass(frozen=True)
+class ProbeAlarmsProps:
+    region: str
+    functions: dict[str, lambda_.IFunction]  # probe kind -> function
+    interval_minutes: int | None  # None: no schedule, so no missed-run alarm
+    alarm_emails: Sequence[str]
+
+
+class ProbeAlarms(Construct):
+    def __init__(self, scope: Construct, id: str, *, props: ProbeAlarmsProps) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        self.key = kms.Key(self, "TopicKey", description="Encrypts the Bedrock probe alarm topic", enable_key_rotation=True)
+        self.key.add_to_resource_policy(iam.PolicyStatement.from_json(alarm_key_statement()))
+        self.topic = sns.Topic(self, "Topic", display_name=f"Private Bedrock probe alarms ({props.region})", master_key=self.key, enforce_ssl=True)
+        # The topic has a policy (enforce_ssl), which replaces SNS's default one: CloudWatch
+        # needs its own Allow, limited to this account's alarms in this region.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement.from_json(alarm_publish_statement(stack.region, stack.account, self.topic.topic_arn))
+        )
+        for email in props.alarm_emails:
+            self.topic.add_subscription(subs.EmailSubscription(email))
+
+        period = Duration.minutes(props.interval_minutes or 60)
+        action = cw_actions.SnsAction(self.topic)
+        self.alarms: list[cw.Alarm] = []
+        self.alarm_names: list[str] = []
+        for kind, fn in props.functions.items():
+            Kind = kind.capitalize()
+            self._alarm(
+                f"{Kind}Mismatch",
+                f"{stack.stack_name}-{kind}-probe-mismatch",
+                f"The {LABEL[kind]} saw a check whose outcome differs from what this deployment promises "
+                "(something allowed that must be denied, or the reverse, or an endpoint unreachable). "
+                "Open the dashboard's check widgets, then `make verify` for the details.",
+                probe_metric(m.MISMATCHES, kind, period),
+                missing=cw.TreatMissingData.NOT_BREACHING,  # a missing run is the missed-run alarm's business
+                action=action,
+            )
+            self._alarm(
+                f"{Kind}Error",
+                f"{stack.stack_name}-{kind}-probe-error",
+                f"The {LABEL[kind]} failed (Lambda error or timeout) or reported an error instead of results; "
+                "nothing was proven in that run. Read the function's log group.",
+                cw.MathExpression(
+                    expression="FILL(lambdaErrors, 0) + FILL(reportErrors, 0)",
+                    using_metrics={
+                        "lambdaErrors": fn.metric_errors(period=period, statistic="Sum"),
+                        "reportErrors": probe_metric(m.REPORT_ERROR, kind, period),
+                    },
+                    period=period,
+                    label="Lambda errors + report errors",
+                ),
+                missing=cw.TreatMissingData.NOT_BREACHING,
+                action=action,
+            )
+            if props.interval_minutes is not None:
+                self._alarm(
+                    f"{Kind}MissedRun",
+                    f"{stack.stack_name}-{kind}-probe-missed-run",
+                    f"No report from the {LABEL[kind]} for two schedule intervals: the schedule, its role or "
+                    "the function is broken, so the policies are no longer being proven.",
+                    probe_metric(m.RUNS, kind, period),
+                    missing=cw.TreatMissingData.BREACHING,
+                    action=action,
+                    comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    evaluation_periods=2,
+                )
+
+    def _alarm(
+        self,
+        id: str,
+        name: str,
+        description: str,
+        metric: cw.IMetric,
+        *,
+        missing: cw.TreatMissingData,
+        action: cw.IAlarmAction,
+        comparison: cw.ComparisonOperator = cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluation_periods: int = 1,
+    ) -> None:
+        alarm = cw.Alarm(
+            self,
+            id,
+            alarm_name=name,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=evaluation_periods,
+            treat_missing_data=missing,
+        )
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)  # the all-clear is news too
+        self.alarms.append(alarm)
+        self.alarm_names.append(name)

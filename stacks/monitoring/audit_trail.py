@@ -1,0 +1,107 @@
+"""MantleAuditTrail (optional): CloudTrail data events of bedrock-mantle to an encrypted bucket.
+
+Mantle inference is a CloudTrail data event (off by default in every trail), so an account
+without an organisation trail that logs it has no record of who called which model. This
+trail logs only those data events, in this region, with log file validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.monitoring.policies import trail_key_statements
+from stacks.nag import acknowledge, acknowledge_compliance
+
+# bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
+# user guide, "Monitor bedrock-mantle API calls using CloudTrail"; names as CloudTrail lists them).
+MANTLE_DATA_RESOURCE_TYPES = ("AWS::BedrockMantle::Project", "AWS::BedrockMantle::CustomizedModel", "AWS::BedrockMantle::Reservation")
+
+
+def mantle_event_selectors() -> list[dict]:
+    """One selector per resource type: CloudTrail takes one resources.type value per selector."""
+    return [
+        {
+            "Name": f"bedrock-mantle data events: {t.rsplit('::', 1)[1]}",
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": [t]},
+            ],
+        }
+        for t in MANTLE_DATA_RESOURCE_TYPES
+    ]
+
+
+@dataclass(frozen=True)
+class MantleAuditTrailProps:
+    retention_days: int  # how long the bucket keeps trail files
+
+
+class MantleAuditTrail(Construct):
+    def __init__(self, scope: Construct, id: str, *, props: MantleAuditTrailProps) -> None:
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        # Named, so the key policy can name the trail without a dependency cycle.
+        self.trail_name = f"{stack.stack_name}-mantle-audit"
+        self.key = kms.Key(self, "Key", description="Encrypts the bedrock-mantle audit trail", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
+        for statement in trail_key_statements(stack.region, stack.account, self.trail_name):
+            self.key.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+        # Who read the audit files: S3 server access logs. Their bucket can only use SSE-S3
+        # (server access logging does not deliver to SSE-KMS buckets).
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days), noncurrent_version_expiration=Duration.days(30))],
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="audit-trail/",
+            removal_policy=RemovalPolicy.RETAIN,  # audit evidence outlives the stack
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days), noncurrent_version_expiration=Duration.days(30))],
+        )
+        self.trail = cloudtrail.Trail(
+            self,
+            "Trail",
+            trail_name=self.trail_name,
+            bucket=self.bucket,
+            encryption_key=self.key,
+            enable_file_validation=True,
+            include_global_service_events=False,
+            is_multi_region_trail=False,
+            send_to_cloud_watch_logs=False,
+        )
+        cfn = self.trail.node.default_child
+        assert isinstance(cfn, cloudtrail.CfnTrail)
+        # Advanced selectors replace basic ones (a trail takes one kind or the other).
+        cfn.add_property_override("AdvancedEventSelectors", mantle_event_selectors())
+        cfn.add_property_deletion_override("EventSelectors")
+        acknowledge(self.access_logs, "AwsSolutions-S1", "This bucket receives the audit bucket's server access logs; logging it again would recurse.")
+        acknowledge_compliance(self.access_logs, "S3BucketLoggingEnabled", "This bucket receives the audit bucket's server access logs; logging it again would recurse.")
+        acknowledge_compliance(self.access_logs, "S3DefaultEncryptionKMS", "S3 server access logging delivers only to buckets encrypted with SSE-S3.")
+        for bucket in (self.bucket, self.access_logs):
+            acknowledge_compliance(bucket, "S3BucketReplicationEnabled", "Single-region audit archive, versioned and retained on stack deletion; replicate it with your organisation's backup policy if required.")
+        acknowledge_compliance(
+            self.trail,
+            "CloudTrailCloudWatchLogsEnabled",
+            "The trail is an archive of bedrock-mantle data events in S3 with log file validation; streaming them to CloudWatch Logs as well would double the ingestion cost.",
+        )
