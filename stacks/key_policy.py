@@ -48,26 +48,38 @@ def account_root(account: str) -> str:
     return f"arn:aws:iam::{account}:root"
 
 
-def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns: Sequence[str] = ()) -> dict:
+def administration_statements(account: str, admin_arns: Sequence[str] = ()) -> list[dict]:
+    """Administration without use, and disable/delete for the named admins (root otherwise):
+    the first statements of every customer-managed key of this app."""
     root = account_root(account)
     destroyers = list(admin_arns) or [root]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "KeyAdministration",
-                "Effect": "Allow",
-                "Principal": {"AWS": [root, *admin_arns] if admin_arns else root},
-                "Action": list(ADMIN_ACTIONS),
-                "Resource": "*",  # in a key policy, "*" means this key
-            },
-            {
-                "Sid": "DisableOrDeleteKeyNamedAdminsOnly" if admin_arns else "DisableOrDeleteKey",
-                "Effect": "Allow",
-                "Principal": {"AWS": destroyers if len(destroyers) > 1 else destroyers[0]},
-                "Action": list(DESTRUCTIVE_ACTIONS),
-                "Resource": "*",
-            },
+    return [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": [root, *admin_arns] if admin_arns else root},
+            "Action": list(ADMIN_ACTIONS),
+            "Resource": "*",  # in a key policy, "*" means this key
+        },
+        {
+            "Sid": "DisableOrDeleteKeyNamedAdminsOnly" if admin_arns else "DisableOrDeleteKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": destroyers if len(destroyers) > 1 else destroyers[0]},
+            "Action": list(DESTRUCTIVE_ACTIONS),
+            "Resource": "*",
+        },
+    ]
+
+
+def key_policy(account: str, use_statements: Sequence[dict], admin_arns: Sequence[str] = ()) -> dict:
+    """A key policy: administration apart from use, then exactly the given use statements."""
+    return {"Version": "2012-10-17", "Statement": [*administration_statements(account, admin_arns), *use_statements]}
+
+
+def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns: Sequence[str] = ()) -> dict:
+    return key_policy(
+        account,
+        [
             {
                 "Sid": "CloudWatchLogsForThisStacksLogGroupsOnly",
                 "Effect": "Allow",
@@ -81,10 +93,11 @@ def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns:
             {
                 "Sid": "LambdaEnvironmentOfThisAccountViaLambdaOnly",
                 "Effect": "Allow",
-                "Principal": {"AWS": root},
+                "Principal": {"AWS": account_root(account)},
                 "Action": list(LAMBDA_ACTIONS),
                 "Resource": "*",
                 "Condition": {"StringEquals": {"kms:ViaService": f"lambda.{region}.amazonaws.com", "kms:CallerAccount": account}},
             },
         ],
-    }
+        admin_arns,
+    )

@@ -24,6 +24,7 @@ from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
 from stacks.monitoring import metric_names as m
+from stacks.key_policy import key_policy
 from stacks.monitoring.policies import alarm_key_statement, alarm_publish_statement
 
 LABEL = {"vpc": "in-VPC probe", "control": "control probe (outside the VPC)"}
@@ -42,14 +43,23 @@ class ProbeAlarmsProps:
     functions: dict[str, lambda_.IFunction]  # probe kind -> function
     interval_minutes: int | None  # None: no schedule, so no missed-run alarm
     alarm_emails: Sequence[str]
+    key_admin_arns: Sequence[str] = ()  # keyAdminArns: who alone may disable or delete the topic key
 
 
 class ProbeAlarms(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ProbeAlarmsProps) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        self.key = kms.Key(self, "TopicKey", description="Encrypts the Bedrock probe alarm topic", enable_key_rotation=True)
-        self.key.add_to_resource_policy(iam.PolicyStatement.from_json(alarm_key_statement()))
+        # The L1, as for the log key (stacks/log_key.py): kms.Key would add "kms:*" for the
+        # account root, mixing administration and use. Only CloudWatch may use this key.
+        key = kms.CfnKey(
+            self,
+            "TopicKey",
+            description="Encrypts the Bedrock probe alarm topic",
+            enable_key_rotation=True,
+            key_policy=key_policy(stack.account, [alarm_key_statement()], props.key_admin_arns),
+        )
+        self.key: kms.IKey = kms.Key.from_key_arn(self, "TopicKeyRef", key.attr_arn)
         self.topic = sns.Topic(self, "Topic", display_name=f"Private Bedrock probe alarms ({props.region})", master_key=self.key, enforce_ssl=True)
         # The topic has a policy (enforce_ssl), which replaces SNS's default one: CloudWatch
         # needs its own Allow, limited to this account's alarms in this region.

@@ -46,7 +46,7 @@ class ProbeMonitoring(Construct):
         self.alarms = ProbeAlarms(
             self,
             "Alarms",
-            props=ProbeAlarmsProps(region=cfg.region, functions=functions, interval_minutes=mon.interval_minutes, alarm_emails=mon.alarm_emails),
+            props=ProbeAlarmsProps(region=cfg.region, functions=functions, interval_minutes=mon.interval_minutes, alarm_emails=mon.alarm_emails, key_admin_arns=cfg.key_admin_arns),
         )
         self.dashboard = ProbeDashboard(
             self,

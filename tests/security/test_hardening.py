@@ -111,9 +111,32 @@ def test_dns_firewall_rule_group_id_is_an_output(region_template) -> None:
 # ----------------------------------------------------------------- §7 KMS: administration apart from use
 
 
-def key_statements(t: dict) -> dict[str, dict]:
-    (key,) = of_type(t, "AWS::KMS::Key").values()
+def log_key_id(t: dict) -> str:
+    (lid,) = [k for k, r in of_type(t, "AWS::KMS::Key").items() if r["Properties"]["Description"].startswith("Encrypts this stack's log groups")]
+    return lid
+
+
+def key_statements(t: dict, logical_id: str | None = None) -> dict[str, dict]:
+    key = t["Resources"][logical_id or log_key_id(t)]
     return {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+
+
+def test_every_key_of_the_stack_separates_administration_from_use(region_template) -> None:
+    """The log key and the alarm topic key alike: no kms:*, no use by an IAM principal except
+    through Lambda, and the topic key usable by CloudWatch alone."""
+    _, t = region_template
+    keys = of_type(t, "AWS::KMS::Key")
+    assert len(keys) == 2, sorted(keys)
+    for lid in keys:
+        for sid, st in key_statements(t, lid).items():
+            actions = set(as_list(st["Action"]))
+            assert "kms:*" not in actions, (lid, sid)
+            if "AWS" in st["Principal"]:
+                use = actions & USE_ACTIONS
+                assert not use or st["Condition"]["StringEquals"]["kms:ViaService"].startswith("lambda."), (lid, sid)
+    (topic_key,) = [k for k in keys if k != log_key_id(t)]
+    users = [st for st in key_statements(t, topic_key).values() if set(as_list(st["Action"])) & (USE_ACTIONS | {"kms:GenerateDataKey*"})]
+    assert [st["Principal"] for st in users] == [{"Service": "cloudwatch.amazonaws.com"}]
 
 
 def test_key_policy_gives_no_principal_kms_star_and_no_unconditioned_use(region_template) -> None:
@@ -152,7 +175,7 @@ def test_every_log_group_is_encrypted_has_retention_and_is_under_the_key_prefix(
     assert len(groups) >= 5  # flow logs, resolver queries, two probes, the default-SG provider
     for lid, g in groups.items():
         p = g["Properties"]
-        assert p["KmsKeyId"] == {"Fn::GetAtt": [next(iter(of_type(t, "AWS::KMS::Key"))), "Arn"]}, lid
+        assert p["KmsKeyId"] == {"Fn::GetAtt": [log_key_id(t), "Arn"]}, lid
         assert p["RetentionInDays"] > 0, lid
         assert p["LogGroupName"].startswith(log_group_prefix(f"PrivateBedrock-{region}")), lid
 
@@ -171,7 +194,7 @@ def test_every_function_logs_to_a_log_group_of_the_stack(region_template) -> Non
 
 def test_function_environments_are_encrypted_with_the_stacks_key(region_template) -> None:
     _, t = region_template
-    (key_id,) = of_type(t, "AWS::KMS::Key")
+    key_id = log_key_id(t)
     with_env = [f for f in of_type(t, "AWS::Lambda::Function").values() if "Environment" in f["Properties"]]
     assert len(with_env) == 2
     for fn in with_env:

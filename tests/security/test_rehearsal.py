@@ -311,7 +311,10 @@ def test_flow_logs_go_to_an_encrypted_log_group(deployed: Deployed) -> None:
     (group,) = [g for g in groups if g["logGroupName"] == flow_log["LogGroupName"]]
     assert group["retentionInDays"] == 365
     # The key exists, rotates, and lets this region's CloudWatch Logs use it.
-    key_logical = next(k for k, r in deployed.template["Resources"].items() if r["Type"] == "AWS::KMS::Key")
+    key_logical = next(
+        k for k, r in deployed.template["Resources"].items()
+        if r["Type"] == "AWS::KMS::Key" and r["Properties"]["Description"].startswith("Encrypts this stack's log groups")
+    )
     kms = deployed.client("kms")
     key_id = deployed.resources[key_logical]["PhysicalResourceId"]
     # (Not DescribeKey: moto stores a CloudFormation KeyPolicy as a dict and DescribeKey then

@@ -128,11 +128,13 @@ def test_users_dns_names_and_agent_endpoints_join_the_allow_list(optional_featur
 
 
 def test_named_key_admin_alone_may_disable_or_delete_the_key(optional_features: dict) -> None:
-    (key,) = [r for r in optional_features["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
-    st = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
-    assert st["DisableOrDeleteKeyNamedAdminsOnly"]["Principal"] == {"AWS": KEY_ADMIN}
-    assert "kms:ScheduleKeyDeletion" in st["DisableOrDeleteKeyNamedAdminsOnly"]["Action"]
-    assert not any("kms:ScheduleKeyDeletion" in s["Action"] for sid, s in st.items() if sid != "DisableOrDeleteKeyNamedAdminsOnly")
+    keys = [r for r in optional_features["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert len(keys) == 2  # the log key and the alarm topic key: both obey keyAdminArns
+    for key in keys:
+        st = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+        assert st["DisableOrDeleteKeyNamedAdminsOnly"]["Principal"] == {"AWS": KEY_ADMIN}
+        assert "kms:ScheduleKeyDeletion" in st["DisableOrDeleteKeyNamedAdminsOnly"]["Action"]
+        assert not any("kms:ScheduleKeyDeletion" in s["Action"] for sid, s in st.items() if sid != "DisableOrDeleteKeyNamedAdminsOnly")
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
