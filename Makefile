@@ -22,7 +22,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup synth test prove deploy verify destroy clean
+.PHONY: setup synth test prove lookup deploy verify destroy clean
 
 .make/venv: requirements.txt requirements-dev.txt
 	@mkdir -p .make
@@ -55,8 +55,14 @@ test: setup
 prove: setup
 	$(PY) -m pytest tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
 
+# With credentials: ask the account (endpoint services, profile destinations, model catalog)
+# and cache the answers in cdk.context.json, which synthesis then prefers to the documented table.
+lookup: setup
+	$(PY) -m tools.lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
+
 deploy: setup
 	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
+	$(PY) -m tools.lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
 	$(CDK) deploy --no-notices $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(CDK_ARGS)
 
 verify: setup

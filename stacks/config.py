@@ -393,6 +393,11 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         model_sources[m.model_id] = ACCOUNT_SOURCE if looked_up else DOCUMENTED_SOURCE
         _check_scope(where("runtimeModels"), where("inferenceScope"), region, scope, m, model_regions[m.model_id], model_sources[m.model_id])
     warnings = _check_model_ids(where("runtimeModels"), region, tuple(m.model_id for m in models), facts.runtime_catalog)
+    if account is not None and not facts.endpoint_services:
+        warnings += (
+            f"No account lookup is cached for {region} (account {account}), so the documented table applies; "
+            "run `make lookup` to ask the account and cache its answers in cdk.context.json.",
+        )
 
     mantle_models = tuple(_as_list(where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL])))
     for m in mantle_models:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stacks.regions import private_dns_name
+from tools.summary_residency import residency_lines
 
 # us-east-1 list prices (USD); other regions differ by a few percent. Interface endpoints
 # bill per endpoint per AZ per hour; a customer-managed KMS key bills per month.
@@ -51,11 +52,9 @@ def summarize(template_path: Path, console: Console) -> None:
     resources = template["Resources"]
     region = template_path.name.removeprefix("PrivateBedrock-").removesuffix(".template.json")
     console.rule(f"[bold]{template_path.name.removesuffix('.template.json')}")
-    console.print(
-        f"inference scope: [bold]{meta.get('inferenceScope')}[/]  native models: {', '.join(meta.get('runtimeModels', []))}  "
-        f"mantle models: {', '.join(meta.get('mantleModels', [])) or '-'}"
-    )
-    console.print(f"native inference may run in: {', '.join(meta.get('inferenceRegions', [])).replace('*', 'any commercial region')}")
+    # Residency first: where prompts may be processed, and on whose word (tools/summary_residency.py).
+    for line in residency_lines(meta, region):
+        console.print(line, highlight=False)
 
     table = Table(show_lines=False)
     for col in ("endpoint", "private DNS name", "AZs", "endpoint policy"):
