@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from stacks.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, parse_model_id
+from stacks.config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, _as_mapping, parse_model_id
 from stacks.regions import default_runtime_model
 
 TIMEOUT_S = 20
@@ -53,9 +53,7 @@ def region_targets(context: Mapping[str, Any], only: list[str] | None) -> dict[s
     up again (the account may have changed), so nothing here consults those facts.
     """
     regions = _as_list("regions", context.get("regions", list(DEFAULT_REGIONS)))
-    overrides = context.get("regionOverrides", {})
-    if isinstance(overrides, str):
-        overrides = json.loads(overrides)
+    overrides = _as_mapping("regionOverrides", context.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
     targets = {}
     for region in regions:
         if only and region not in only:
