@@ -16,6 +16,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from stacks.regions import PROFILE_PREFIXES
+
 # Native foundation-model ids -> the profile prefixes AWS documents for them.
 RUNTIME_FOUNDATION_MODELS: dict[str, tuple[str, ...]] = {
     "amazon.nova-micro-v1:0": ("us", "eu", "apac"),
@@ -83,10 +85,7 @@ DOCUMENTED_MANTLE = ModelCatalog(frozenset(MANTLE_MODELS), "documented table")
 def _kind(model_id: str) -> str:
     """'jp' for jp.anthropic..., '' for an in-region id: suggestions keep the user's kind."""
     head = model_id.partition(".")[0]
-    return head if head in _PROFILE_HEADS else ""
-
-
-_PROFILE_HEADS = frozenset({"us", "eu", "apac", "jp", "au", "global"})
+    return head if head in PROFILE_PREFIXES else ""
 
 
 def close_matches(model_id: str, known: frozenset[str]) -> list[str]:
