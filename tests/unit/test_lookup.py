@@ -55,20 +55,23 @@ def mantle_offered(zones: dict[str, list[str]], policy_supported: bool = True):
     from moto.core.base_backend import BaseBackend
     from moto.ec2.models import vpcs
 
-    added = []
-    for region, region_zones in zones.items():
-        # Builds (and takes the lock for) moto's per-region catalogue, then we extend it.
+    saved = []
+    for region in {*zones, "us-east-1", "ap-northeast-1"}:
+        # Builds (and takes the lock for) moto's per-region catalogue; another test (the
+        # rehearsal) may have offered mantle there already: only this test's offer counts.
         catalogue = vpcs.VPCBackend._collect_default_endpoint_services(ACCOUNT, region)
-        (entry,) = BaseBackend.default_vpc_endpoint_service_factory(region, region_zones, "bedrock-mantle", policy_supported=policy_supported)
         with vpcs.ENDPOINT_SERVICE_COLLECTION_LOCK:
-            catalogue.append(entry)
-        added.append((catalogue, entry))
+            saved.append((catalogue, list(catalogue)))
+            catalogue[:] = [e for e in catalogue if not e["ServiceName"].endswith(".bedrock-mantle")]
+            if region in zones:
+                (entry,) = BaseBackend.default_vpc_endpoint_service_factory(region, zones[region], "bedrock-mantle", policy_supported=policy_supported)
+                catalogue.append(entry)
     try:
         yield
     finally:
         with vpcs.ENDPOINT_SERVICE_COLLECTION_LOCK:
-            for catalogue, entry in added:
-                catalogue[:] = [e for e in catalogue if e is not entry]
+            for catalogue, before in saved:
+                catalogue[:] = before
 
 
 def run_lookup(app_dir: Path, context: dict, moto_url: str, fake: FakeBedrockControl, *args: str) -> tuple[int, dict]:
@@ -145,7 +148,7 @@ def test_a_service_the_region_does_not_offer_is_refused_before_deploy(tmp_path, 
     # Here the account offers no bedrock-mantle in us-east-1: the lookup says so and synthesis
     # refuses, although the documented table lists the region (the account decides).
     context = {"regions": ["us-east-1"]}
-    with FakeBedrockControl(PROFILES, FOUNDATION, None) as fake:
+    with mantle_offered({}), FakeBedrockControl(PROFILES, FOUNDATION, None) as fake:
         rc, cache = run_lookup(tmp_path, context, moto_url, fake)
     assert rc == 0
     assert cache[endpoint_service_key(ACCOUNT, "us-east-1", "bedrock-mantle")] == {"offered": False, "policySupported": False, "availabilityZones": []}
