@@ -76,6 +76,8 @@ _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+_KEY_ADMIN_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 # Keys that may differ per region (top level = default, regionOverrides.<region> = override).
 REGIONAL_KEYS: tuple[str, ...] = (
@@ -92,6 +94,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "endpointPolicy",
     "flowLogRetentionDays",
     "mantleBasePath",
+    "dnsAllowedDomains",
+    "keyAdminArns",
     "allowPublicOnPremCidrs",
     "resolverInboundEndpoint",
     "probePublicDnsName",
@@ -176,6 +180,8 @@ class RegionConfig:
     endpoint_sources: Mapping[str, str] = field(default_factory=dict)
     # One-sentence warnings for the person synthesizing (unknown ids offline, say).
     warnings: tuple[str, ...] = ()
+    dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
+    key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
 
     @property
     def stack_id(self) -> str:
@@ -377,6 +383,19 @@ def _cidr(key: str, value: str, *, vpc: bool) -> str:
     return str(net)
 
 
+def _dns_domain(key: str, value: str) -> str:
+    """A name DNS Firewall can match: lower case, optionally '*.' for every name below it."""
+    if value.strip("*.") == "":
+        raise ConfigError(f"{key} entry {value!r} would allow every name and switch the DNS firewall off; list your own domains, for example corp.example.com.")
+    labels = (value[2:] if value.startswith("*.") else value).split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ConfigError(
+            f"{key} entry {value!r} is not a domain name DNS Firewall can match; give lower-case names "
+            "without a trailing dot such as corp.example.com, or *.corp.example.com for the names below it."
+        )
+    return value
+
+
 def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> str:
     """A real model outside the allow list, for the probe to show that it is refused."""
     for candidate in candidates:
@@ -497,6 +516,14 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
         )
 
+    dns_domains = tuple(_dns_domain(where("dnsAllowedDomains"), d) for d in _as_list(where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", [])))
+    key_admins = tuple(_as_list(where("keyAdminArns"), settings.get("keyAdminArns", [])))
+    for arn in key_admins:
+        if not _KEY_ADMIN_ARN.match(arn):
+            raise ConfigError(
+                f"{where('keyAdminArns')} entry {arn!r} is not an IAM role or user ARN such as "
+                "arn:aws:iam::123456789012:role/key-admin."
+            )
     vpc_cidr = _cidr(where("vpcCidr"), settings.get("vpcCidr", default_vpc_cidr(region)), vpc=True)
     check_subnets_fit(where("vpcCidr"), vpc_cidr, az_count)
     on_prem = tuple(
@@ -552,6 +579,8 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         model_sources=model_sources,
         endpoint_sources=endpoint_sources,
         warnings=warnings,
+        dns_allowed_domains=dns_domains,
+        key_admin_arns=key_admins,
     )
 
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Fn, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
+from aws_cdk import CfnOutput, DefaultStackSynthesizer, Environment, Fn, Stack
 from constructs import Construct
 
 from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
+from stacks.bootstrap_version import require_bootstrap_version
 from stacks.config import RegionConfig
+from stacks.dns_firewall import DnsFirewall, DnsFirewallProps
+from stacks.dns_names import allow_list
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
+from stacks.log_groups import log_group_prefix
+from stacks.log_key import LogKey, LogKeyProps
 from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
 from stacks.network_resolver import ResolverInboundEndpoint, ResolverInboundEndpointProps
 from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
+from stacks.provider_logs import give_providers_log_groups
 from stacks.regions import private_dns_name
 from stacks.residency import residency_metadata
 
@@ -26,11 +30,20 @@ class PrivateBedrockStack(Stack):
             config.stack_id,
             env=Environment(account=account, region=config.region),
             description=f"Private Amazon Bedrock access over PrivateLink in {config.region} (bedrock, bedrock-runtime, bedrock-mantle)",
+            # CDK's rule only asks for bootstrap version 6; ours asks for the takeover fix.
+            synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
+        require_bootstrap_version(self)
         self.config = config
         placement = self._placement(config, account)
         retention = config.flow_log_retention_days
-        log_key = self._log_key()
+        log_key = LogKey(
+            self,
+            "LogKey",
+            props=LogKeyProps(
+                region=self.region, account=self.account, log_group_prefix=log_group_prefix(self.stack_name), admin_arns=config.key_admin_arns
+            ),
+        ).key
 
         network = IsolatedNetwork(
             self,
@@ -44,6 +57,16 @@ class PrivateBedrockStack(Stack):
             ),
         )
         subnet_of = dict(zip(placement.zones, network.subnets))
+        dns_firewall = DnsFirewall(
+            self,
+            "DnsFirewall",
+            props=DnsFirewallProps(
+                vpc_id=network.vpc.vpc_id,
+                allowed_domains=allow_list(config.region, config.endpoints, config.dns_allowed_domains),
+                log_key=log_key,
+                log_retention_days=retention,
+            ),
+        )
         if config.resolver_inbound_endpoint:
             resolver = ResolverInboundEndpoint(
                 self,
@@ -88,7 +111,9 @@ class PrivateBedrockStack(Stack):
             "Access",
             props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoints.ids, roles=probe.roles),
         )
+        give_providers_log_groups(self, key=log_key, retention_days=retention)
         self._outputs(network, endpoints, access, probe)
+        CfnOutput(self, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
         # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
         self.template_options.metadata = {
             "PrivateBedrock": {
@@ -103,6 +128,7 @@ class PrivateBedrockStack(Stack):
                 # The real models the probe expects refused; the IAM matrix checks the same ones.
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
+                "dnsAllowedDomains": list(config.dns_allowed_domains),
             }
         }
 
@@ -119,24 +145,6 @@ class PrivateBedrockStack(Stack):
             # on placeholders against real cached zones.
             return unrestricted(candidates[: config.az_count], config.endpoints)
         return choose_zones(config.region, candidates, supported, config.az_count)
-
-    def _log_key(self) -> kms.Key:
-        key = kms.Key(
-            self,
-            "LogKey",
-            description="Encrypts this stack's flow logs and probe logs",
-            enable_key_rotation=True,
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{self.region}:{self.account}:log-group:*"}},
-            )
-        )
-        return key
 
     def _outputs(self, network: IsolatedNetwork, endpoints: BedrockEndpoints, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
         CfnOutput(self, "VpcId", value=network.vpc.vpc_id)

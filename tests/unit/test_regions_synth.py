@@ -59,18 +59,22 @@ def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
 
 
 WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
+KEY_ADMIN = "arn:aws:iam::111122223333:role/key-admin"
 
 
 @pytest.fixture(scope="module")
 def optional_features() -> dict:
     """One synth (nag packs included) with the optional features on: on-premises CIDRs and
-    their Resolver inbound endpoint, the agent endpoints and an extra principal."""
+    their Resolver inbound endpoint, the agent endpoints, an extra principal, the user's DNS
+    names and a named key admin."""
     ctx = {
         "regions": ["us-east-1"],
         "onPremCidrs": ["192.168.10.0/24"],
         "resolverInboundEndpoint": True,
         "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
         "extraPrincipalArns": [WORKLOAD],
+        "dnsAllowedDomains": ["corp.example.com", "*.corp.example.com"],
+        "keyAdminArns": [KEY_ADMIN],
     }
     return synth_in_process(ctx)["PrivateBedrock-us-east-1"]
 
@@ -114,6 +118,21 @@ def test_identity_policy_over_the_iam_size_limit_fails_at_synth() -> None:
     ctx = {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}
     with pytest.raises(ConfigError, match=r"^The identity policy for ap-northeast-1 would be \d+ characters, over IAM's 6144"):
         synth_in_process(ctx)
+
+
+def test_users_dns_names_and_agent_endpoints_join_the_allow_list(optional_features: dict) -> None:
+    lists = [r["Properties"]["Domains"] for r in optional_features["Resources"].values() if r["Type"] == "AWS::Route53Resolver::FirewallDomainList"]
+    allowed = next(d for d in lists if d != ["*"])
+    assert allowed[-2:] == ["corp.example.com", "*.corp.example.com"]
+    assert "bedrock-agent-runtime.us-east-1.amazonaws.com" in allowed and "*.bedrock-agent.us-east-1.vpce.amazonaws.com" in allowed
+
+
+def test_named_key_admin_alone_may_disable_or_delete_the_key(optional_features: dict) -> None:
+    (key,) = [r for r in optional_features["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    st = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert st["DisableOrDeleteKeyNamedAdminsOnly"]["Principal"] == {"AWS": KEY_ADMIN}
+    assert "kms:ScheduleKeyDeletion" in st["DisableOrDeleteKeyNamedAdminsOnly"]["Action"]
+    assert not any("kms:ScheduleKeyDeletion" in s["Action"] for sid, s in st.items() if sid != "DisableOrDeleteKeyNamedAdminsOnly")
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
