@@ -58,8 +58,13 @@ CHECKOV_VENV := .venv-checkov
 	$(PY) -m stacks.probe_bundling
 	@touch $@
 
+# The same wheels for this machine's Python: only the bundling tests and the bench need them.
+.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
+	$(PY) -m stacks.probe_bundling --host
+	@touch $@
+
 setup: .make/venv .make/node .make/probe-deps
-setup-dev: setup .make/venv-dev .make/checkov
+setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov
 
 # The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
 # to .make/synth.log and is shown only when synthesis fails; the summary says what was built.

@@ -35,6 +35,8 @@ from stacks.regions import (
     scope_meaning,
 )
 
+from stacks.config_topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
+
 if TYPE_CHECKING:
     from stacks.fence_config import FenceConfig
 
@@ -99,6 +101,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "allowPublicOnPremCidrs",
     "resolverInboundEndpoint",
     "probePublicDnsName",
+    *TOPOLOGY_KEYS,
 )
 # fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
@@ -182,6 +185,8 @@ class RegionConfig:
     warnings: tuple[str, ...] = ()
     dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
     key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
+    # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
+    network: NetworkChoice = NetworkChoice()
 
     @property
     def stack_id(self) -> str:
@@ -540,6 +545,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"{where('resolverInboundEndpoint')} is true but onPremCidrs is empty; list the on-premises ranges "
             "whose resolvers may query it (its security group admits DNS from them only)."
         )
+    network = parse_network(region, settings, where, endpoints, vpc_cidr)
 
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
@@ -581,6 +587,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         warnings=warnings,
         dns_allowed_domains=dns_domains,
         key_admin_arns=key_admins,
+        network=network,
     )
 
 

@@ -34,6 +34,8 @@ class ConnectivityProbeProps:
     security_group: ec2.ISecurityGroup
     log_key: kms.IKey
     log_retention_days: int
+    dns_cidrs: Sequence[str]  # the endpoint names must resolve into these ranges
+    role_name: str | None = None  # the in-VPC probe role's name (fixed for a spoke, else generated)
 
 
 class ConnectivityProbe(Construct):
@@ -61,7 +63,7 @@ class ConnectivityProbe(Construct):
         }
         self.function = self._function(
             "InVpc", props, code,
-            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": cfg.vpc_cidr, "EXPECT_ALLOWED": expect_allowed},
+            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": ",".join(props.dns_cidrs), "EXPECT_ALLOWED": expect_allowed},
             in_vpc=True,
         )
         self.control_function = self._function(
@@ -82,6 +84,7 @@ class ConnectivityProbe(Construct):
             self,
             f"{id}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_name=props.role_name if in_vpc else None,
             description=f"Bedrock connectivity probe ({'in the VPC' if in_vpc else 'control, outside the VPC'})",
         )
         statements = [
