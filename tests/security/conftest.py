@@ -30,8 +30,9 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
         "extraPrincipalArns": [ROLE],
     },
-    # A region whose default model is a cross-region profile of another geography.
-    "profile-region": {"regions": ["eu-central-1"]},
+    # A cross-region profile of a wider geography, written down (no country profile and no
+    # built-in default in eu-central-1: residency beyond the region is the user's decision).
+    "profile-region": {"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography"},
 }
 
 

@@ -94,7 +94,7 @@ def test_the_matrix_covers_what_the_issue_asks(matrices: list[RegionMatrix]) -> 
             assert any(r.allow_listed for r in m.requests if r.service == service), service
             assert any(not r.allow_listed for r in m.requests if r.service == service), service
         assert len(m.cells) == len(m.principals) * len(m.requests) * 3
-    # ap-northeast-1 uses the apac profile: the destination model is allowed only via it.
+    # ap-northeast-1 uses the jp. profile: the destination model is allowed only via it.
     tokyo = by_region["ap-northeast-1"]
     assert {"invoke-dest", "invoke-dest-direct"} <= {r.key for r in tokyo.requests}
     assert tokyo.cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW

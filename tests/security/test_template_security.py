@@ -183,9 +183,11 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
 def test_runtime_grant_covers_profile_destinations_in_tokyo(templates: dict[str, dict]) -> None:
     statements = identity_policy(templates["ap-northeast-1"])["PolicyDocument"]["Statement"]
     via = next(s for s in statements if s["Sid"] == "BedrockRuntimeInvokeThroughProfile0")
-    assert "arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-micro-v1:0" in via["Resource"]
+    # Tokyo's default is the jp. profile (Japan only): both Japanese destinations are granted.
+    for destination in ("ap-northeast-1", "ap-northeast-3"):
+        assert f"arn:aws:bedrock:{destination}::foundation-model/amazon.nova-2-lite-v1:0" in via["Resource"]
     profile = via["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"]
-    assert json.dumps(profile).endswith(':inference-profile/apac.amazon.nova-micro-v1:0"]]}')
+    assert json.dumps(profile).endswith(':inference-profile/jp.amazon.nova-2-lite-v1:0"]]}')
 
 
 def test_probes_in_and_out_of_the_vpc(region_template) -> None:

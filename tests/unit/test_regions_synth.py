@@ -6,11 +6,11 @@ import pytest
 
 from stacks.config import ConfigError
 
-from stacks.regions import MANTLE_REGIONS
+from stacks.regions import MANTLE_REGIONS, default_runtime_model
 from tests.conftest import synth_in_process
 
-# sa-east-1 belongs to no inference-profile geography, so it has no built-in default model.
-OVERRIDES = {"sa-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0"]}}
+# Regions without a country profile or a documented in-region default have no built-in model.
+OVERRIDES = {r: {"runtimeModels": ["amazon.nova-micro-v1:0"]} for r in MANTLE_REGIONS if default_runtime_model(r) is None}
 
 
 @pytest.fixture(scope="module")
