@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
 from stacks.regions import (
     BEDROCK_REGIONS,
     DEFAULT_MANTLE_MODEL,
@@ -56,6 +57,11 @@ _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+# Bedrock resource ARNs the configuration names (patterns from the Bedrock API reference).
+_GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[a-z0-9]+$")
+_AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
+_KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
+AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
 
 # Keys that may differ per region (top level = default, regionOverrides.<region> = override).
 REGIONAL_KEYS: tuple[str, ...] = (
@@ -72,6 +78,10 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "endpointPolicy",
     "flowLogRetentionDays",
     "mantleBasePath",
+    "capabilities",
+    "guardrailArn",
+    "agentAliasArns",
+    "knowledgeBaseArns",
 )
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
@@ -132,6 +142,14 @@ class RegionConfig:
     endpoint_policy: str  # "allow" (normal) or "deny" (the seed's flip-to-Deny demo)
     flow_log_retention_days: int
     probe: ProbePlan
+    # What the grants cover beyond the endpoints and models (stacks/capabilities.py).
+    capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
+    guardrail_arn: str | None = None  # when set, bedrock-runtime inference only with this guardrail
+    agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
+    knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
 
     @property
     def stack_id(self) -> str:
@@ -260,7 +278,42 @@ def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> s
     )
 
 
-def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str]) -> RegionConfig:
+def _capabilities(key: str, value: Any) -> tuple[str, ...]:
+    names = _as_list(key, value)
+    for name in names:
+        if name not in CAPABILITIES:
+            raise ConfigError(f"{key} entry {name!r} is not a known capability; use any of: {', '.join(CAPABILITIES)}.")
+    if "inference" not in names:
+        raise ConfigError(f"{key} {names!r} lacks inference, which every other capability and the probe build on; add it.")
+    for name, needed in REQUIRES.items():
+        if name in names and needed not in names:
+            raise ConfigError(f"{key} lists {name} without {needed}, which it extends; add {needed} or remove {name}.")
+    # Keep the documented order so the policies do not change when the user reorders the list.
+    return tuple(c for c in CAPABILITIES if c in names)
+
+
+def _bedrock_arns(key: str, values: list[str], pattern: re.Pattern[str], example: str, region: str, account: str | None) -> tuple[str, ...]:
+    """ARNs of this region's (and account's) Bedrock resources, validated one by one."""
+    for arn in values:
+        m = pattern.match(arn)
+        if not m:
+            raise ConfigError(f"{key} entry {arn!r} is not an ARN such as {example}.")
+        if m.group(1) != region:
+            raise ConfigError(f"{key} entry {arn!r} is in {m.group(1)}, not {region}; name a resource of {region} (set it in regionOverrides.{region}).")
+        if account is not None and m.group(2) != account:
+            raise ConfigError(f"{key} entry {arn!r} belongs to account {m.group(2)}, not the deployment account {account}; name a resource of {account}.")
+    return tuple(dict.fromkeys(values))
+
+
+def _one_account(key_arns: Mapping[str, tuple[str, ...]]) -> None:
+    """Without a deployment account, the named resources must at least share one account."""
+    owners = {arn.split(":")[4]: key for key, arns in key_arns.items() for arn in arns}
+    if len(owners) > 1:
+        listed = ", ".join(f"{acct} ({key})" for acct, key in sorted(owners.items()))
+        raise ConfigError(f"The Bedrock resources named in the configuration belong to several accounts ({listed}); name resources of the deployment account only.")
+
+
+def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str], account: str | None = None) -> RegionConfig:
     def where(key: str) -> str:
         """Name the setting where the user wrote it, so the error points at the right line."""
         return f"regionOverrides.{region}.{key}" if key in overridden else key
@@ -348,6 +401,44 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
 
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
+
+    capabilities = _capabilities(where("capabilities"), settings.get("capabilities", list(DEFAULT_CAPABILITIES)))
+    guardrail = settings.get("guardrailArn")
+    if guardrail is not None:
+        if not isinstance(guardrail, str):
+            raise ConfigError(f"{where('guardrailArn')} must be one guardrail ARN string, got {guardrail!r}.")
+        (guardrail,) = _bedrock_arns(where("guardrailArn"), [guardrail], _GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
+        if "guardrails" not in capabilities:
+            raise ConfigError(f"{where('guardrailArn')} is set but {where('capabilities')} lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
+        if mantle_enabled:
+            raise ConfigError(
+                f"{where('guardrailArn')} can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
+                f"remove bedrock-mantle from {where('endpoints')} in {region} or unset guardrailArn."
+            )
+    elif "guardrails" in capabilities:
+        raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
+
+    alias_arns = _bedrock_arns(
+        where("agentAliasArns"), _as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), _AGENT_ALIAS_ARN,
+        f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345", region, account,
+    )
+    kb_arns = _bedrock_arns(
+        where("knowledgeBaseArns"), _as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), _KNOWLEDGE_BASE_ARN,
+        f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678", region, account,
+    )
+    agent_endpoints = [s for s in AGENT_SERVICES if s in endpoints]
+    if agent_endpoints and not (alias_arns or kb_arns):
+        raise ConfigError(
+            f"{where('endpoints')} enables {' and '.join(agent_endpoints)} but no agent or knowledge base is named; "
+            f"list the ones workloads may use in {where('agentAliasArns')} and/or {where('knowledgeBaseArns')}."
+        )
+    if (alias_arns or kb_arns) and not agent_endpoints:
+        raise ConfigError(
+            f"{where('agentAliasArns') if alias_arns else where('knowledgeBaseArns')} is set but {where('endpoints')} has no agent endpoint; "
+            "add bedrock-agent-runtime (and bedrock-agent for reads) or remove the ARNs."
+        )
+    if account is None:
+        _one_account({"guardrailArn": (guardrail,) if guardrail else (), "agentAliasArns": alias_arns, "knowledgeBaseArns": kb_arns})
     return RegionConfig(
         region=region,
         az_count=az_count,
@@ -371,6 +462,10 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             mantle_denied_model=_denial_model(where("mantleModels"), MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
             mantle_base_path=base_path,
         ),
+        capabilities=capabilities,
+        guardrail_arn=guardrail,
+        agent_alias_arns=alias_arns,
+        knowledge_base_arns=kb_arns,
     )
 
 
@@ -423,5 +518,5 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
     for region in regions:
         override = overrides.get(region, {})
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
-        built.append(_region_config(region, settings, frozenset(override)))
+        built.append(_region_config(region, settings, frozenset(override), account))
     return AppConfig(account=account, regions=tuple(built))

@@ -84,6 +84,11 @@ class PrivateBedrockStack(Stack):
                 # The real models the probe expects refused; the IAM matrix checks the same ones.
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
+                # What the grants cover beyond inference; the IAM matrix derives its cells from these.
+                "capabilities": list(config.capabilities),
+                "guardrailArn": config.guardrail_arn,
+                "agentAliasArns": list(config.agent_alias_arns),
+                "knowledgeBaseArns": list(config.knowledge_base_arns),
             }
         }
 

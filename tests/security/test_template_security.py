@@ -170,7 +170,8 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
     deny = next(s for s in statements if s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints")
     assert deny["Effect"] == "Deny"
     assert sorted(deny["Condition"]["StringNotEquals"]["aws:SourceVpce"], key=str) == sorted(endpoint_ids.values(), key=str)
-    assert deny["Condition"]["BoolIfExists"] == {"aws:ViaAWSService": "false"}
+    # No exemption for services acting on the caller's behalf (aws:ViaAWSService, issue 9).
+    assert set(deny["Condition"]) == {"StringNotEquals"} and set(deny["Condition"]["StringNotEquals"]) == {"aws:SourceVpce"}
     assert sorted(deny["Action"]) == ["bedrock-mantle:*", "bedrock:*"] and deny["Resource"] == "*"
     bearer = next(s for s in statements if s["Sid"] == "DenyBearerTokens")
     assert bearer["Effect"] == "Deny" and "Condition" not in bearer
@@ -181,10 +182,12 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
 
 def test_runtime_grant_covers_profile_destinations_in_tokyo(templates: dict[str, dict]) -> None:
     statements = identity_policy(templates["ap-northeast-1"])["PolicyDocument"]["Statement"]
-    via = next(s for s in statements if s["Sid"] == "BedrockRuntimeInvokeThroughProfile0")
-    assert "arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-micro-v1:0" in via["Resource"]
-    profile = via["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"]
-    assert json.dumps(profile).endswith(':inference-profile/apac.amazon.nova-micro-v1:0"]]}')
+    via = next(s for s in statements if s["Sid"] == "BedrockRuntimeInvokeThroughProfiles")
+    profile_id = templates["ap-northeast-1"]["Metadata"]["PrivateBedrock"]["runtimeModels"][0]
+    # Every region, so a destination AWS adds to the profile is never refused (issue 8).
+    assert via["Resource"] == f"arn:aws:bedrock:*::foundation-model/{profile_id.split('.', 1)[1]}"
+    (profile,) = via["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"]
+    assert json.dumps(profile).endswith(f':inference-profile/{profile_id}"]]}}')
 
 
 def test_probes_in_and_out_of_the_vpc(region_template) -> None:
