@@ -1,4 +1,5 @@
 # Two commands from a fresh clone: `make synth` and `make test`. Everything else is optional.
+# `make synth` installs only what synthesis needs; `make test` adds the test tools.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := synth
@@ -22,11 +23,17 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup synth test prove deploy verify destroy clean
+.PHONY: setup setup-dev synth test prove bootstrap deploy verify destroy clean
 
-.make/venv: requirements.txt requirements-dev.txt
+# What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
+.make/venv: requirements.txt
 	@mkdir -p .make
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+# The tests, the verify CLI and the local rehearsal (requirements-dev.txt).
+.make/venv-dev: .make/venv requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
@@ -43,29 +50,48 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	@touch $@
 
 setup: .make/venv .make/node .make/probe-deps
+setup-dev: setup .make/venv-dev
+
+# The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
+# to .make/synth.log and is shown only when synthesis fails; the summary says what was built.
+SYNTH = $(CDK) synth --no-notices --quiet $(CDK_ARGS) > .make/synth.log 2>&1 || { cat .make/synth.log >&2; exit 1; }
 
 synth: setup
 	rm -rf cdk.out
-	$(OFFLINE) $(CDK) synth --no-notices --quiet $(CDK_ARGS)
-	$(PY) -m tools.summary cdk.out
+	@echo "synthesizing offline (CLI output: .make/synth.log) ..."
+	@$(OFFLINE) $(SYNTH)
+	@$(PY) -m tools.summary cdk.out
 
-test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: setup-dev
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-prove: setup
-	$(PY) -m pytest tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
+prove: setup-dev
+	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
 
+# With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
+bootstrap: setup
+	$(CDK) bootstrap --no-notices $(if $(REGION),-c regions=$(REGION)) $(CDK_ARGS)
+
+# Deploy exactly what was synthesized and checked: synth (with credentials: lookups cached in
+# cdk.context.json), refuse a region the configuration does not build, deploy the assembly.
+# CDK_ARGS: context (-c key=value) for the synth; DEPLOY_ARGS: options of `cdk deploy`.
 deploy: setup
 	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
-	$(CDK) deploy --no-notices $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(CDK_ARGS)
+	rm -rf cdk.out
+	@$(SYNTH)
+	@$(PY) -m tools.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))
+	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
-verify: setup
+verify: setup-dev
 	@test -n "$(REGION)" || { echo "Usage: make verify REGION=<region>" >&2; exit 2; }
 	$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS)
 
 destroy: setup
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
-	$(CDK) destroy --no-notices PrivateBedrock-$(REGION) $(CDK_ARGS)
+	rm -rf cdk.out
+	@$(SYNTH)
+	@$(PY) -m tools.assembly cdk.out --require-region $(REGION)
+	$(CDK) destroy --no-notices --app cdk.out PrivateBedrock-$(REGION) $(DEPLOY_ARGS)
 
 clean:
 	rm -rf cdk.out .make .cache

@@ -5,18 +5,44 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
-import aws_cdk as cdk
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+ROOT = Path(__file__).resolve().parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
-from stacks.config import AppConfig, ConfigError, load_config
-from stacks.private_bedrock_stack import PrivateBedrockStack
+
+def _use_project_interpreter() -> None:
+    """`npx cdk ...` from a fresh shell runs cdk.json's `python3 app.py` outside the project's
+    virtualenv: run this file again with the project's interpreter, or say how to get one."""
+    try:
+        import aws_cdk  # noqa: F401
+    except ModuleNotFoundError:
+        if VENV_PYTHON.exists() and not os.environ.get("PRIVATE_BEDROCK_REEXEC"):
+            os.environ["PRIVATE_BEDROCK_REEXEC"] = "1"
+            os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(ROOT / "app.py"), *sys.argv[1:]])
+        print(f"{sys.executable} cannot import aws_cdk and {VENV_PYTHON} does not exist: run `make setup` (or `make synth`) first.", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    _use_project_interpreter()
+
+import aws_cdk as cdk  # noqa: E402
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks  # noqa: E402
+
+from stacks.config import AppConfig, ConfigError, load_config  # noqa: E402
+from stacks.feature_flags import FEATURE_FLAGS  # noqa: E402
+from stacks.private_bedrock_stack import PrivateBedrockStack  # noqa: E402
 
 NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
 
 
 def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBedrockStack]]:
     """Validate the app's context and add one stack per configured region (tests call this)."""
+    # Flags first: they must be set before any construct exists. cdk.json or -c still win.
+    for flag, value in FEATURE_FLAGS.items():
+        if app.node.try_get_context(flag) is None:
+            app.node.set_context(flag, value)
     # Packs are registered before any construct exists so every resource is checked.
     for pack in NAG_PACKS:
         cdk.Validations.of(app).add_plugins(pack(app))

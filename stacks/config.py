@@ -7,11 +7,14 @@ sentence naming the bad value, what is accepted, and how to fix it.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
+from stacks.errors import ConfigError
+from stacks.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
 from stacks.regions import (
     BEDROCK_REGIONS,
     DEFAULT_MANTLE_MODEL,
@@ -23,9 +26,7 @@ from stacks.regions import (
     geographies_of,
 )
 
-
-class ConfigError(ValueError):
-    """A configuration mistake, explained in one sentence."""
+__all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
 
 # Endpoint services this app knows how to build and police.
@@ -78,6 +79,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "endpointPolicy",
     "flowLogRetentionDays",
     "mantleBasePath",
+    "allowPublicOnPremCidrs",
+    "resolverInboundEndpoint",
     "capabilities",
     "guardrailArn",
     "agentAliasArns",
@@ -139,6 +142,7 @@ class RegionConfig:
     allow_api_keys: bool
     extra_principal_arns: tuple[str, ...]
     on_prem_cidrs: tuple[str, ...]
+    resolver_inbound_endpoint: bool  # a Route 53 Resolver inbound endpoint for on-premises DNS
     endpoint_policy: str  # "allow" (normal) or "deny" (the seed's flip-to-Deny demo)
     flow_log_retention_days: int
     probe: ProbePlan
@@ -177,13 +181,35 @@ class AppConfig:
 # --------------------------------------------------------------------------- parsing
 
 
+def _json(key: str, value: str, example: str) -> Any:
+    """`-c key='[...]'` or `-c key='{...}'`: the CDK CLI passes the JSON text as a string."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as err:
+        raise ConfigError(
+            f"{key} {value!r} is not valid JSON ({err.msg} at character {err.pos}); quote it for the shell, "
+            f"for example -c {key}='{example}'."
+        ) from None
+
+
 def _as_list(key: str, value: Any) -> list[str]:
-    """Context from `-c key=a,b` arrives as a string; cdk.json gives a list."""
-    if isinstance(value, str):
+    """Context from `-c key=a,b` or `-c key='["a","b"]'` arrives as a string; cdk.json gives a list."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        value = _json(key, value.strip(), '["a", "b"]')
+    elif isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value]
-    raise ConfigError(f"{key} must be a list of strings or a comma-separated string, got {value!r}.")
+    raise ConfigError(f"{key} must be a list of strings, a JSON list or a comma-separated string, got {value!r}.")
+
+
+def _as_mapping(key: str, value: Any, example: str) -> Mapping[str, Any]:
+    """An object from cdk.json, or its JSON text from `-c key='{...}'`."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        value = _json(key, value.strip(), example)
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be an object, for example -c {key}='{example}', got {value!r}.")
+    return value
 
 
 def _as_int(key: str, value: Any) -> int:
@@ -399,6 +425,23 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
         )
 
+    vpc_cidr = _cidr(where("vpcCidr"), settings.get("vpcCidr", default_vpc_cidr(region)), vpc=True)
+    check_subnets_fit(where("vpcCidr"), vpc_cidr, az_count)
+    on_prem = tuple(
+        _cidr(where("onPremCidrs"), c, vpc=False) for c in _as_list(where("onPremCidrs"), settings.get("onPremCidrs", []))
+    )
+    check_on_prem_cidrs(
+        where("onPremCidrs"), on_prem, vpc_cidr,
+        public_acknowledged=_as_bool(where("allowPublicOnPremCidrs"), settings.get("allowPublicOnPremCidrs", False)),
+        ack_key=where("allowPublicOnPremCidrs"),
+    )
+    resolver = _as_bool(where("resolverInboundEndpoint"), settings.get("resolverInboundEndpoint", False))
+    if resolver and not on_prem:
+        raise ConfigError(
+            f"{where('resolverInboundEndpoint')} is true but onPremCidrs is empty; list the on-premises ranges "
+            "whose resolvers may query it (its security group admits DNS from them only)."
+        )
+
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
 
@@ -443,16 +486,15 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         region=region,
         az_count=az_count,
         availability_zones=azs,
-        vpc_cidr=_cidr(where("vpcCidr"), settings.get("vpcCidr", "10.80.0.0/16"), vpc=True),
+        vpc_cidr=vpc_cidr,
         endpoints=endpoints,
         runtime_models=models,
         mantle_models=mantle_models if mantle_enabled else (),
         inference_scope=scope,
         allow_api_keys=_as_bool(where("allowApiKeys"), settings.get("allowApiKeys", False)),
         extra_principal_arns=principals,
-        on_prem_cidrs=tuple(
-            _cidr(where("onPremCidrs"), c, vpc=False) for c in _as_list(where("onPremCidrs"), settings.get("onPremCidrs", []))
-        ),
+        on_prem_cidrs=on_prem,
+        resolver_inbound_endpoint=resolver,
         endpoint_policy=_one_of(where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES),
         flow_log_retention_days=retention,
         probe=ProbePlan(
@@ -497,14 +539,14 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
                 f"use one of: {', '.join(sorted(BEDROCK_REGIONS))}."
             )
 
-    overrides = ours.get("regionOverrides", {})
-    if not isinstance(overrides, Mapping):
-        raise ConfigError(f"regionOverrides must be an object keyed by region, got {overrides!r}.")
+    overrides = _as_mapping("regionOverrides", ours.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
     for region, override in overrides.items():
-        if region not in regions:
+        # An override for a region that is not selected now is kept for later and ignored
+        # (`-c regions=us-east-1` with a Tokyo override in cdk.json); a misspelt region is not.
+        if region not in BEDROCK_REGIONS:
             raise ConfigError(
-                f"regionOverrides has an entry for {region!r}, which is not in regions "
-                f"({', '.join(regions)}); add it to regions or remove the override."
+                f"regionOverrides has an entry for {region!r}, which is not a region this app knows; "
+                f"use one of: {', '.join(sorted(BEDROCK_REGIONS))}."
             )
         if not isinstance(override, Mapping):
             raise ConfigError(f"regionOverrides.{region} must be an object of settings, got {override!r}.")

@@ -11,6 +11,7 @@ from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
 from stacks.config import RegionConfig
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
 from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
+from stacks.network_resolver import ResolverInboundEndpoint, ResolverInboundEndpointProps
 from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
@@ -42,6 +43,21 @@ class PrivateBedrockStack(Stack):
             ),
         )
         subnet_of = dict(zip(placement.zones, network.subnets))
+        if config.resolver_inbound_endpoint:
+            resolver = ResolverInboundEndpoint(
+                self,
+                "OnPremDns",
+                props=ResolverInboundEndpointProps(
+                    vpc=network.vpc, subnets=network.subnets, on_prem_cidrs=config.on_prem_cidrs, name=f"{config.stack_id}-inbound"
+                ),
+            )
+            CfnOutput(
+                self,
+                "ResolverInboundEndpointId",
+                value=resolver.endpoint.attr_resolver_endpoint_id,
+                description="Forward the <Service>PrivateDnsName names from on-premises DNS to this endpoint's addresses "
+                "(aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <id>)",
+            )
         probe = ConnectivityProbe(
             self,
             "Probe",

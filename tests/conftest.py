@@ -67,7 +67,8 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
 
 # The optional features, synthesized once per session (nag packs included) for the unit and
 # security tests alike: us-east-1 with every endpoint, every capability that goes with
-# bedrock-mantle, named agents, on-premises CIDRs and an extra principal; us-west-2 with a
+# bedrock-mantle, named agents, on-premises CIDRs (and their Resolver inbound endpoint) and an
+# extra principal; us-west-2 with a
 # guardrail enforced on bedrock-runtime (guardrails cannot go with bedrock-mantle).
 OPTIONAL_WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
 OPTIONAL_ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"
@@ -76,6 +77,7 @@ OPTIONAL_GUARDRAIL = "arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123def
 OPTIONAL_CONTEXT = {
     "regions": ["us-east-1", "us-west-2"],
     "onPremCidrs": ["192.168.10.0/24"],
+    "resolverInboundEndpoint": True,
     "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
     "extraPrincipalArns": [OPTIONAL_WORKLOAD],
     "capabilities": ["inference", "streaming", "bidirectionalStreaming", "countTokens", "asyncInvoke", "storedResponses", "serverSideTools", "externalWebAccess"],

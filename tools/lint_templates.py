@@ -30,6 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from tools.assembly import AssemblyError
+from tools.assembly import stacks as assembly_stacks
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWN_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime")
 IAM_PREFIX = {s: ("bedrock-mantle" if s == "bedrock-mantle" else "bedrock") for s in KNOWN_SERVICES}
@@ -200,18 +203,22 @@ def lint_template(template: Mapping[str, Any], region: str, name: str = "") -> l
 
 
 def lint_dir(cdk_out: Path) -> list[Finding]:
+    """Every stack the assembly's manifest lists (not stale templates of an earlier synth)."""
     findings: list[Finding] = []
-    for path in sorted(Path(cdk_out).glob("PrivateBedrock-*.template.json")):
-        region = path.name.removeprefix("PrivateBedrock-").removesuffix(".template.json")
-        findings += lint_template(json.loads(path.read_text()), region, path.name)
+    for stack in assembly_stacks(Path(cdk_out)):
+        findings += lint_template(stack.template(), stack.region, stack.template_path.name)
     return findings
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     cdk_out = Path(args[0] if args else "cdk.out")
-    if not list(cdk_out.glob("PrivateBedrock-*.template.json")):
-        print(f"No PrivateBedrock-*.template.json in {cdk_out}; run `make synth` first.", file=sys.stderr)
+    try:
+        if not assembly_stacks(cdk_out):
+            print(f"The cloud assembly in {cdk_out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
+            return 2
+    except AssemblyError as err:
+        print(err, file=sys.stderr)
         return 2
     findings = lint_dir(cdk_out)
     for f in findings:

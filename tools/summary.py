@@ -1,25 +1,22 @@
-"""Print what `cdk synth` built, per region, from the templates in cdk.out.
+"""Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists.
 
 Usage: python -m tools.summary cdk.out
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from rich.console import Console
 from rich.table import Table
 
 from stacks.regions import private_dns_name
-
-# us-east-1 list prices (USD); other regions differ by a few percent. Interface endpoints
-# bill per endpoint per AZ per hour; a customer-managed KMS key bills per month.
-ENDPOINT_AZ_HOUR = 0.01
-HOURS_PER_MONTH = 730
-KMS_KEY_MONTH = 1.00
+from tools.assembly import AssemblyError, StackArtifact, stacks
+from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -41,16 +38,61 @@ def policy_line(document: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def monthly_cost(endpoint_azs: list[int]) -> float:
-    return sum(endpoint_azs) * ENDPOINT_AZ_HOUR * HOURS_PER_MONTH + KMS_KEY_MONTH
+def vpc_cidr(resources: dict[str, Any]) -> str | None:
+    cidrs = [r["Properties"].get("CidrBlock") for r in resources.values() if r["Type"] == "AWS::EC2::VPC"]
+    return cidrs[0] if len(cidrs) == 1 and isinstance(cidrs[0], str) else None
 
 
-def summarize(template_path: Path, console: Console) -> None:
-    template = json.loads(template_path.read_text())
+def _port(rule: dict[str, Any]) -> str:
+    proto = {"6": "tcp", "17": "udp", "-1": "all"}.get(str(rule.get("IpProtocol")), str(rule.get("IpProtocol")))
+    lo, hi = rule.get("FromPort"), rule.get("ToPort")
+    return proto if proto == "all" else f"{proto} {lo}" if lo == hi else f"{proto} {lo}-{hi}"
+
+
+def admitted_ranges(resources: dict[str, Any]) -> dict[str, list[str]]:
+    """CIDR -> the ports security groups admit from it (the on-premises ranges, as deployed)."""
+    rules: list[dict[str, Any]] = []
+    for res in resources.values():
+        if res["Type"] == "AWS::EC2::SecurityGroup":
+            rules += res["Properties"].get("SecurityGroupIngress", [])
+        elif res["Type"] == "AWS::EC2::SecurityGroupIngress":
+            rules.append(res["Properties"])
+    out: dict[str, list[str]] = {}
+    for rule in rules:
+        if isinstance(rule.get("CidrIp"), str):
+            out.setdefault(rule["CidrIp"], []).append(_port(rule))
+    return {cidr: sorted(set(ports)) for cidr, ports in out.items()}
+
+
+def resolver_enis(resources: dict[str, Any]) -> int:
+    return sum(
+        len(r["Properties"].get("IpAddresses", []))
+        for r in resources.values()
+        if r["Type"] == "AWS::Route53Resolver::ResolverEndpoint"
+    )
+
+
+def probe_bundle_line(stack: StackArtifact) -> str | None:
+    """What the probe bundle says about itself (bundle_info.json), said once per synth."""
+    for asset in stack.asset_dirs():
+        info_path = asset / "bundle_info.json"
+        if info_path.exists():
+            info = json.loads(info_path.read_text())
+            if info.get("bytecode"):
+                return f"probe bundle: precompiled bytecode ({info['bytecode']['compiled_by']})."
+            return (
+                f"probe bundle: no precompiled bytecode ({info.get('no_bytecode_reason', 'not compiled')}); each Lambda cold "
+                f"start compiles what it imports. Set PROBE_BYTECODE_PYTHON to a python{info.get('python_version', '')} to precompile."
+            )
+    return None
+
+
+def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
+    template = stack.template()
     meta = template.get("Metadata", {}).get("PrivateBedrock", {})
     resources = template["Resources"]
-    region = template_path.name.removeprefix("PrivateBedrock-").removesuffix(".template.json")
-    console.rule(f"[bold]{template_path.name.removesuffix('.template.json')}")
+    region = stack.region
+    console.rule(f"[bold]{stack.stack_id}")
     console.print(
         f"inference scope: [bold]{meta.get('inferenceScope')}[/]  native models: {', '.join(meta.get('runtimeModels', []))}  "
         f"mantle models: {', '.join(meta.get('mantleModels', [])) or '-'}"
@@ -76,11 +118,28 @@ def summarize(template_path: Path, console: Console) -> None:
             console.print(f"identity policy (SourceVpceOnlyPolicy): {policy_line(res['Properties']['PolicyDocument'])}")
     nat = sum(r["Type"] in ("AWS::EC2::NatGateway", "AWS::EC2::InternetGateway") for r in resources.values())
     console.print(f"internet gateways + NAT gateways: {nat}")
-    console.print(
-        f"estimated monthly cost: [bold]${monthly_cost(endpoint_azs):,.2f}[/] "
-        f"({sum(endpoint_azs)} endpoint-AZs x ${ENDPOINT_AZ_HOUR}/h x {HOURS_PER_MONTH} h + KMS key ${KMS_KEY_MONTH:.2f}; "
-        "plus $0.01/GB through the endpoints, flow-log ingestion, and Bedrock usage)"
+    ranges = admitted_ranges(resources)
+    on_prem = ", ".join(f"{cidr} ({', '.join(ports)})" for cidr, ports in ranges.items()) or "none"
+    console.print(f"VPC range: {vpc_cidr(resources) or '(not created by this stack)'}  on-premises ranges admitted: {on_prem}", highlight=False)
+
+    cost = estimate(region, sum(endpoint_azs), resolver_enis(resources))
+    rate = f"${cost.rate.per_az_hour:.3f}/h in {region}" if cost.rate.sourced else (
+        f"[bold yellow]no sourced rate for {region}[/], at least ${cost.rate.per_az_hour:.3f}/h"
     )
+    resolver = f" + {cost.resolver_enis} Resolver IPs x ${RESOLVER_ENI_HOUR}/h x {HOURS_PER_MONTH} h" if cost.resolver_enis else ""
+    console.print(
+        f"estimated monthly cost: [bold]${cost.total:,.2f}[/] "
+        f"({cost.endpoint_azs} endpoint-AZs x {rate} x {HOURS_PER_MONTH} h{resolver} + KMS key ${KMS_KEY_MONTH:.2f}; "
+        f"plus ${ENDPOINT_GB}/GB through the endpoints, flow-log ingestion, and Bedrock usage)",
+        highlight=False,
+    )
+    return cost
+
+
+def overlapping_vpcs(stack_cidrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """Pairs of regions whose VPC ranges overlap (they cannot be joined to one network)."""
+    nets = [(region, ipaddress.IPv4Network(c)) for region, c in stack_cidrs if c]
+    return [(a, b) for i, (a, na) in enumerate(nets) for b, nb in nets[i + 1 :] if na.overlaps(nb)]
 
 
 def nag_line(out: Path) -> str:
@@ -95,14 +154,33 @@ def nag_line(out: Path) -> str:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "cdk.out")
-    templates = sorted(out.glob("PrivateBedrock-*.template.json"))
-    if not templates:
-        print(f"No PrivateBedrock-*.template.json in {out}; run `make synth` first.", file=sys.stderr)
+    try:
+        found = stacks(out)
+    except AssemblyError as err:
+        print(err, file=sys.stderr)
+        return 1
+    if not found:
+        print(f"The cloud assembly in {out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
         return 1
     console = Console(width=160)
-    for path in templates:
-        summarize(path, console)
-    console.print(f"\n{len(templates)} region(s) synthesized to {out}/; {nag_line(out)}")
+    costs = [summarize(stack, console) for stack in found]
+    console.rule()
+    if len(costs) > 1:
+        console.print(
+            f"estimated monthly total, {len(costs)} regions: [bold]${sum(c.total for c in costs):,.2f}[/] "
+            f"({' + '.join(f'{c.region} ${c.total:,.2f}' for c in costs)})",
+            highlight=False,
+        )
+    console.print(f"prices as of {PRICES_AS_OF}: {PRICE_SOURCE}", highlight=False)
+    unsourced = [c.region for c in costs if not c.rate.sourced]
+    if unsourced:
+        console.print(f"no sourced endpoint rate for {', '.join(unsourced)}: the estimate uses the lowest known rate; add it to tools/prices.py", highlight=False)
+    for a, b in overlapping_vpcs((s.region, vpc_cidr(s.template()["Resources"])) for s in found):
+        console.print(f"[yellow]the VPC ranges of {a} and {b} overlap[/]: they cannot be joined to one network as they are; give one of them another vpcCidr", highlight=False)
+    bundle = next((line for line in map(probe_bundle_line, found) if line), None)
+    if bundle:
+        console.print(bundle, highlight=False)
+    console.print(f"{len(found)} region(s) synthesized to {out}/; {nag_line(out)}", highlight=False)
     return 0
 
 

@@ -8,11 +8,11 @@ templates show the matrix reports exactly the cells a loosening opens.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterator
 
 import pytest
 
+from tests.assembly_support import write_assembly
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_GUARDRAIL, OPTIONAL_KB
 from tools.prove.matrix import ALLOW, DENY, PATHS, RegionMatrix, SimulationError, prove, unexpected
 from tools.prove.report import code, print_matrices
@@ -364,7 +364,7 @@ def test_the_command_exits_1_naming_each_loosened_cell(template_copy, tmp_path, 
 
     t = template_copy("us-east-1")
     drop_condition_key_everywhere(t, "bedrock-mantle:Model")
-    (tmp_path / "PrivateBedrock-us-east-1.template.json").write_text(json.dumps(t))
+    write_assembly(tmp_path, {"us-east-1": t})
     assert main([str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "1 cell(s) are not what the design promises" in err

@@ -28,6 +28,7 @@ from typing import Iterator
 
 import pytest
 
+from stacks.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,
@@ -264,13 +265,14 @@ def test_source_vpce_policy_names_the_deployed_endpoints(deployed: Deployed) -> 
 def test_vpc_has_no_path_to_the_internet(deployed: Deployed) -> None:
     vpc_id = deployed.vpc_id
     (vpc,) = deployed.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
-    assert vpc["CidrBlock"] == "10.80.0.0/16"
+    cidr = default_vpc_cidr(deployed.region)
+    assert vpc["CidrBlock"] == cidr
 
     subnets = deployed.subnets()
     assert len(subnets) == 2
     for subnet in subnets.values():
         assert subnet["MapPublicIpOnLaunch"] is False, subnet["SubnetId"]
-        assert ipaddress.ip_network(subnet["CidrBlock"]).subnet_of(ipaddress.ip_network("10.80.0.0/16"))
+        assert ipaddress.ip_network(subnet["CidrBlock"]).subnet_of(ipaddress.ip_network(cidr))
 
     attached = deployed.ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
     assert attached == []
@@ -287,7 +289,7 @@ def test_vpc_has_no_path_to_the_internet(deployed: Deployed) -> None:
     for table in tables:
         for route in table["Routes"]:
             assert route.get("GatewayId") == "local", route
-            assert route["DestinationCidrBlock"] == "10.80.0.0/16", route
+            assert route["DestinationCidrBlock"] == cidr, route
 
 
 def test_vpc_dns_attributes_on_the_deployed_template(deployed: Deployed) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from stacks.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 
 SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")
@@ -208,7 +209,8 @@ def test_probes_in_and_out_of_the_vpc(region_template) -> None:
     assert in_vpc["Environment"]["Variables"]["EXPECT_ALLOWED"] == "allowed"
     assert control["Environment"]["Variables"]["PROBE_KIND"] == "control"
     assert control["Environment"]["Variables"]["EXPECT_ALLOWED"] == "denied"
-    assert in_vpc["Environment"]["Variables"]["VPC_CIDR"] == "10.80.0.0/16"
+    region, _ = region_template
+    assert in_vpc["Environment"]["Variables"]["VPC_CIDR"] == default_vpc_cidr(region)
 
 
 def test_probe_execution_policies_are_narrow(region_template) -> None:

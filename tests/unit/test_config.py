@@ -75,7 +75,7 @@ def test_probe_denied_models_are_outside_the_allow_lists() -> None:
         ({"flowLogRetentionDays": 10}, "is not a CloudWatch Logs retention period"),
         ({"mantleBasePath": "/v2"}, "mantleBasePath '/v2' is not supported"),
         ({"regionz": ["us-east-1"]}, "Unknown context key 'regionz'"),
-        ({"regionOverrides": {"eu-west-1": {}}}, "not in regions"),
+        ({"regionOverrides": {"eu-westt-1": {}}}, "regionOverrides has an entry for 'eu-westt-1', which is not a region this app knows"),
         ({"regionOverrides": {"us-east-1": {"regions": ["x"]}}}, "regionOverrides.us-east-1 has unknown key 'regions'"),
         ({"availabilityZones": ["us-east-1a"]}, "lists 1 zones but azCount is 2"),
         (

@@ -8,6 +8,7 @@ from stacks.config import ConfigError
 
 from stacks.regions import MANTLE_REGIONS
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
+from tests.conftest import OPTIONAL_WORKLOAD as WORKLOAD
 
 # sa-east-1 belongs to no inference-profile geography, so it has no built-in default model.
 OVERRIDES = {"sa-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0"]}}
@@ -38,8 +39,6 @@ def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
     )
     assert probe_env["ENDPOINTS"] == "bedrock,bedrock-runtime" and probe_env["MANTLE_MODEL"] == ""
 
-
-from tests.conftest import OPTIONAL_WORKLOAD as WORKLOAD
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +90,59 @@ def test_identity_policy_over_the_iam_size_limit_fails_at_synth() -> None:
     ctx = {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}
     with pytest.raises(ConfigError, match=r"^The identity policy for ap-northeast-1 would be \d+ characters, over IAM's 6144"):
         synth_in_process(ctx)
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {k: r["Properties"] for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_resolver_inbound_endpoint_admits_dns_from_on_premises_only(optional_features: dict) -> None:
+    template = optional_features
+    (endpoint,) = _of_type(template, "AWS::Route53Resolver::ResolverEndpoint").values()
+    assert endpoint["Direction"] == "INBOUND"
+    subnets = {k for k in _of_type(template, "AWS::EC2::Subnet")}
+    addresses = [a["SubnetId"]["Ref"] for a in endpoint["IpAddresses"]]
+    assert len(addresses) == 2 and set(addresses) == subnets  # one address per zone, both zones
+    (sg_ref,) = endpoint["SecurityGroupIds"]
+    sg = _of_type(template, "AWS::EC2::SecurityGroup")[sg_ref["Fn::GetAtt"][0]]
+    assert sorted((r["CidrIp"], r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in sg["SecurityGroupIngress"]) == [
+        ("192.168.10.0/24", "tcp", 53, 53), ("192.168.10.0/24", "udp", 53, 53)
+    ]
+    # No egress: CDK's placeholder rule that matches no traffic.
+    assert sg["SecurityGroupEgress"] == [{"CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic", "FromPort": 252, "IpProtocol": "icmp", "ToPort": 86}]
+    # Nothing else admits DNS, and no other group admits the on-premises range on port 53.
+    others = [r for k, p in _of_type(template, "AWS::EC2::SecurityGroup").items() if k != sg_ref["Fn::GetAtt"][0] for r in p.get("SecurityGroupIngress", [])]
+    assert all(r.get("FromPort") == 443 for r in others if "CidrIp" in r)
+    assert "ResolverInboundEndpointId" in template["Outputs"]
+
+
+def test_without_the_option_there_is_no_resolver_endpoint(templates: dict[str, dict]) -> None:
+    for template in templates.values():
+        assert not _of_type(template, "AWS::Route53Resolver::ResolverEndpoint")
+
+
+def test_extra_principals_are_columns_of_the_matrix(optional_features: dict) -> None:
+    from tools.prove.matrix import ALLOW, prove, unexpected
+
+    (m,) = prove({"us-east-1": optional_features})
+    assert not unexpected([m]), [c.describe() for c in unexpected([m])]
+    extra = next(p for p in m.principals if p.role_arn == WORKLOAD)
+    assert extra.key == "my-workload (extra)" and extra.kind == "workload"
+    assert [name for name, _ in extra.policies] == [m.deployment.identity_policy_id]
+    for c in m.cells:
+        if c.principal is extra:
+            assert (c.got == ALLOW) == (c.request.allow_listed and c.path.key == "own"), c.describe()
+    assert m.cell(extra.key, "invoke", "own").got == ALLOW and m.cell(extra.key, "invoke", "none").got != ALLOW
+
+
+def test_summary_shows_ranges_and_costs_the_resolver(optional_features: dict, tmp_path, capsys) -> None:
+    from tests.assembly_support import write_assembly
+    from tools.summary import main
+
+    write_assembly(tmp_path, {"us-east-1": optional_features})
+    assert main(["summary", str(tmp_path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "VPC range: 10.80.0.0/16 on-premises ranges admitted: 192.168.10.0/24 (tcp 443, tcp 53, udp 53)" in out
+    # 5 endpoints x 2 zones at $0.01/h, 2 Resolver addresses at $0.125/h, the KMS key.
+    expected = 10 * 0.01 * 730 + 2 * 0.125 * 730 + 1.00
+    assert f"estimated monthly cost: ${expected:,.2f}" in out and "2 Resolver IPs x $0.125/h" in out

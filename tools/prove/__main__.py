@@ -12,24 +12,46 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.prove.deployment import TemplateShapeError
+from typing import Any, Mapping
+
+from tools.assembly import AssemblyError, stacks
+from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
 from tools.prove.report import LEGEND, markdown, print_matrices
-from tools.prove.resolve import UnresolvedIntrinsic
+from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
+
+
+def deployment_account(cdk_out: Path, templates: Mapping[str, Mapping[str, Any]]) -> str:
+    """The account to evaluate in: the synth's own when it had credentials; offline, the one
+    account of the user's extraPrincipalArns if they share one (so their calls are modelled
+    as same-account calls, as deployed); else a placeholder account."""
+    concrete = {s.account for s in stacks(cdk_out) if s.account}
+    if len(concrete) == 1:
+        return concrete.pop()
+    extra: set[str] = set()
+    for region, template in templates.items():
+        dep = read_deployment(template, region)
+        known = {r.arn for r in dep.roles.values()}
+        extra |= {arn.split(":")[4] for arn in dep.endpoint_principal_arns if arn not in known}
+    return extra.pop() if len(extra) == 1 else ACCOUNT
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.prove", description=__doc__.splitlines()[0])
-    parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="directory with PrivateBedrock-<region>.template.json (default: cdk.out)")
+    parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="a cloud assembly directory (default: cdk.out); its manifest.json names the stacks")
     parser.add_argument("--markdown", action="store_true", help="print GitHub Markdown tables instead")
     args = parser.parse_args(argv)
 
-    templates = load_templates(args.cdk_out)
+    try:
+        templates = load_templates(args.cdk_out)
+    except AssemblyError as err:
+        print(err, file=sys.stderr)
+        return 2
     if not templates:
-        print(f"No PrivateBedrock-*.template.json in {args.cdk_out}; run `make synth` first.", file=sys.stderr)
+        print(f"The cloud assembly in {args.cdk_out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
         return 2
     try:
-        matrices = prove(templates)
+        matrices = prove(templates, deployment_account(args.cdk_out, templates))
     except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
         print(f"Could not build the matrix: {err}", file=sys.stderr)
         return 2

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from tools.assembly import templates_by_region
 from tools.prove.deployment import Deployment, read_deployment
 from tools.prove.requests import MatrixInputError, Request, requests_for
 from tools.prove.resolve import ACCOUNT, PARTITION
@@ -200,6 +201,7 @@ def principals_for(dep: Deployment) -> tuple[Principal, ...]:
         if role.opaque_policy_arns:
             raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
         out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
+    out += _extra_principals(dep)
     # A workload role someone also gave broad Bedrock rights (AmazonBedrockFullAccess-like):
     # only the identity policy's Denies keep it on our endpoints, which is what the
     # CloudFormation path tests (an exemption for forwarding services would open it).
@@ -208,6 +210,31 @@ def principals_for(dep: Deployment) -> tuple[Principal, ...]:
     out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:*, bedrock-mantle:* and the tool prefixes on *, no identity policy of this deployment"))
     out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "the same admin policy in another account"))
     return tuple(out)
+
+
+def _extra_principals(dep: Deployment) -> list[Principal]:
+    """The user's extraPrincipalArns: roles outside the template that the endpoint policies name.
+
+    Their own policies are unknown here; the README asks that each carries this region's
+    SourceVpceOnlyPolicy, so that is what the matrix gives them (and only that). A role in
+    another account cannot carry this account's managed policy: the note says so.
+    """
+    template_arns = {r.arn for r in dep.roles.values()}
+    extra = [arn for arn in dep.endpoint_principal_arns if arn not in template_arns]
+    if not extra:
+        return []
+    carrier = next(iter(dep.identity_policy_roles), None)
+    identity = tuple((n, d) for n, d in dep.policies_of(carrier) if n == dep.identity_policy_id) if carrier else ()
+    if not identity:
+        raise SimulationError(f"{dep.region}: the identity policy is attached to no role of the template; cannot model extraPrincipalArns")
+    out = []
+    for arn in extra:
+        account = arn.split(":")[4]
+        note = "your extraPrincipalArns entry, modelled carrying SourceVpceOnlyPolicy only (its other policies are not known here)"
+        if account != dep.account:
+            note += f"; in account {account}, not the deployment's {dep.account}: it would need its own copy of the policy"
+        out.append(Principal(f"{arn.rsplit('/', 1)[1]} (extra)", "workload", arn, account, identity, note))
+    return out
 
 
 def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations) -> str:
@@ -298,11 +325,9 @@ def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) ->
 
 
 def load_templates(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """region -> template of every PrivateBedrock-<region> stack in a cdk.out directory."""
-    found = {}
-    for path in sorted(Path(cdk_out).glob("PrivateBedrock-*.template.json")):
-        found[path.name.removeprefix("PrivateBedrock-").removesuffix(".template.json")] = json.loads(path.read_text())
-    return found
+    """region -> template of every PrivateBedrock-<region> stack the assembly's manifest lists
+    (never a stale template an earlier synth left in the directory)."""
+    return templates_by_region(Path(cdk_out))
 
 
 def unexpected(matrices: Iterable[RegionMatrix]) -> list[Cell]:
