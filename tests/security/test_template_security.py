@@ -123,11 +123,17 @@ def test_endpoint_policies_name_only_this_deployments_principal(region_template)
         statements = props["PolicyDocument"]["Statement"]
         for st in statements:
             actions = as_list(st["Action"])
-            assert all("*" not in a for a in actions), (service, st)
             if st["Effect"] == "Allow":
+                assert all("*" not in a for a in actions), (service, st)
                 assert st["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [{"Fn::GetAtt": [probe_role, "Arn"]}], (service, st)
-        denies = [st for st in statements if st["Effect"] == "Deny"]
-        assert [d["Action"] for d in denies] == ["bedrock-mantle:CallWithBearerToken" if service == "bedrock-mantle" else "bedrock:CallWithBearerToken"]
+        denies = {st["Sid"]: st for st in statements if st["Effect"] == "Deny"}
+        assert denies.pop("DenyBearerTokens")["Action"] == ("bedrock-mantle:CallWithBearerToken" if service == "bedrock-mantle" else "bedrock:CallWithBearerToken")
+        # Server-side tools: denied for every principal where a request can start them.
+        if service in ("bedrock-runtime", "bedrock-mantle"):
+            tools = denies.pop("DenyServerSideTools")
+            assert tools["Principal"] == "*" and "Condition" not in tools
+            assert {"bedrock-websearch:*", "bedrock-agentcore:InvokeGateway"} <= set(as_list(tools["Action"])), service
+        assert not denies, (service, denies)
 
 
 def test_endpoint_policy_actions_per_service(region_template) -> None:
@@ -138,7 +144,7 @@ def test_endpoint_policy_actions_per_service(region_template) -> None:
     }
     assert allowed == {
         "bedrock": ["bedrock:ListFoundationModels"],
-        "bedrock-runtime": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "bedrock-runtime": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],  # models + project/default
         "bedrock-mantle": ["bedrock-mantle:CreateInference", "bedrock-mantle:GetModel", "bedrock-mantle:ListModels"],
     }
     mantle = endpoints(t)["bedrock-mantle"]["PolicyDocument"]["Statement"]
