@@ -1,22 +1,36 @@
-"""Shared fixtures: one CLI synthesis per test session, offline, exactly as `make synth` does."""
+"""Shared fixtures: hermetic syntheses, one per configuration per test session.
+
+Hermetic: no synthesis here reads the repository's cdk.json, its cdk.context.json or the
+user's ~/.cdk.json. The CLI runs in a throwaway project whose cdk.json names only the app
+(so the configuration is the code's defaults plus what a test passes with -c), with HOME
+pointing at an empty folder; in-process apps get exactly the context a test gives them
+(plus the app's feature flags, which live in code). A user's edits to cdk.json therefore
+never change what the tests see, and a changed code default shows up as a test failure.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
+# The code's default regions (stacks/config.py DEFAULT_REGIONS), restated: a changed default
+# must fail a test, not silently move the fixtures along.
 DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
+# An empty HOME for every CLI run: the user's ~/.cdk.json (context, profile) stays out.
+EMPTY_HOME = Path(tempfile.mkdtemp(prefix="cdk-test-home-"))
 
 
 def offline_env(**extra: str) -> dict[str, str]:
     """The environment `make synth` gives the CDK CLI: no credentials, pinned Node."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CDK_DEFAULT_ACCOUNT"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) or k == "CDK_DISABLE_CLI_TELEMETRY"}
     env.update(
         AWS_SHARED_CREDENTIALS_FILE="/dev/null",
         AWS_CONFIG_FILE="/dev/null",
@@ -25,21 +39,35 @@ def offline_env(**extra: str) -> dict[str, str]:
         JSII_NODE=str(NODE_BIN / "node"),
         PATH=f"{NODE_BIN}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
         PYTHONDONTWRITEBYTECODE="1",
+        HOME=str(EMPTY_HOME),
     )
     env.update(extra)
     return env
 
 
-def cdk_synth(outdir: Path, *context: str) -> subprocess.CompletedProcess[str]:
+def hermetic_project(workdir: Path, context: dict | None = None) -> Path:
+    """A throwaway CDK project running this repo's app.py with only `context` as configuration.
+
+    The CLI writes lookups to this project's cdk.context.json, never to the repository's.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    app = f"{sys.executable} {ROOT / 'app.py'}"
+    (workdir / "cdk.json").write_text(json.dumps({"app": app, "context": context or {}}, indent=1))
+    return workdir
+
+
+def cdk_synth(outdir: Path, *context: str, project: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`cdk synth` of the app in a hermetic project (default: a sibling of `outdir`)."""
+    project = project or hermetic_project(outdir.parent / f"{outdir.name}-project")
     args = [str(NODE_BIN / "cdk"), "synth", "--no-notices", "--quiet", "-o", str(outdir)]
     for c in context:
         args += ["-c", c]
-    return subprocess.run(args, cwd=ROOT, env=offline_env(), capture_output=True, text=True, timeout=600)
+    return subprocess.run(args, cwd=project, env=offline_env(), capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="session")
 def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default configuration synthesized once by the pinned CLI, nag packs included."""
+    """The code's default configuration synthesized once by the pinned CLI, nag packs included."""
     out = tmp_path_factory.mktemp("cdk.out")
     result = cdk_synth(out)
     assert result.returncode == 0, f"cdk synth failed:\n{result.stdout}\n{result.stderr}"
@@ -53,13 +81,15 @@ def templates(cdk_out: Path) -> dict[str, dict]:
 
 
 def synth_in_process(context: dict, account: str | None = None) -> dict[str, dict]:
-    """Build the app as app.py does (nag packs included) with the given context; stack id -> template."""
+    """Build the app as app.py does (nag packs included) with exactly `context`; stack id -> template."""
     import aws_cdk as cdk
 
     from app import build
 
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
-    app = cdk.App(context=context)
+    # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
+    os.environ.pop("CDK_CONTEXT_JSON", None)
+    app = cdk.App(context=context)  # build() adds the app's feature flags (stacks/feature_flags.py)
     _, stacks = build(app, account)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}

@@ -1,4 +1,8 @@
-"""Security fixtures: the matrix of the session's synthesized templates, evaluated once."""
+"""Security fixtures: the IAM matrix over the default and test-owned configurations.
+
+Each configuration is synthesized once per session; every (configuration, region, layer)
+matrix is evaluated in ONE simulator process (tools/prove/matrix.py: prove_many).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,68 @@ from typing import Any, Callable
 
 import pytest
 
-from tools.prove.matrix import RegionMatrix, prove
+from tests.conftest import synth_in_process
+from tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
+
+# The matrix resolves the deployment account to 111122223333 (tools/prove/resolve.py).
+ROLE = "arn:aws:iam::111122223333:role/analytics-app"
+
+# Test-owned configurations beside the code's defaults: each switches on a part of the
+# design the default does not exercise. Keys are the names the matrix tests report.
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    # API keys allowed: the bearer-token Allows must still be tied to aws:SourceVpce.
+    "api-keys": {"regions": ["us-east-1"], "allowApiKeys": True},
+    # The seed's demonstration: every endpoint policy an explicit Deny.
+    "deny-mode": {"regions": ["us-east-1"], "endpointPolicy": "deny"},
+    # Agent endpoints and a workload role outside the template.
+    "agents-extra-principal": {
+        "regions": ["us-east-1"],
+        "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
+        "extraPrincipalArns": [ROLE],
+        # Agent endpoints grant only named agents and knowledge bases (issue 9, section 4).
+        "agentAliasArns": ["arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"],
+        "knowledgeBaseArns": ["arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"],
+    },
+    # A region whose default model is a cross-region profile of another geography.
+    "profile-region": {"regions": ["eu-central-1"]},
+}
 
 
 @pytest.fixture(scope="session")
-def matrices(templates: dict[str, dict]) -> list[RegionMatrix]:
-    """One simulator run over every region's template (tests/conftest.py synthesizes them)."""
-    return prove(templates)
+def configuration_templates(optional_templates: dict[str, dict]) -> dict[str, dict[str, dict]]:
+    """configuration name -> region -> template (one in-process synth per configuration).
+
+    "optional-features" is tests/conftest.py's OPTIONAL_CONTEXT (every capability, named
+    agents, an enforced guardrail), shared with the unit tests' synth of it.
+    """
+    out = {"optional-features": {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in optional_templates.items()}}
+    for name, context in CONFIGURATIONS.items():
+        stacks = synth_in_process(context)
+        out[name] = {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in stacks.items()}
+    return out
+
+
+@pytest.fixture(scope="session")
+def all_matrices(templates: dict[str, dict], configuration_templates: dict[str, dict[str, dict]]) -> list[RegionMatrix]:
+    """Every configuration x region x layer, evaluated in one simulator run."""
+    configs = {"default": templates, **configuration_templates}
+    jobs = [Job(name, region, t, layer) for name, by_region in configs.items() for region, t in by_region.items() for layer in LAYERS]
+    return prove_many(jobs)
+
+
+@pytest.fixture(scope="session")
+def matrices(all_matrices: list[RegionMatrix]) -> list[RegionMatrix]:
+    """The default configuration with both layers: the table `make prove` prints."""
+    return [m for m in all_matrices if m.config == "default" and m.layer == "both"]
 
 
 @pytest.fixture
 def template_copy(templates: dict[str, dict]) -> Callable[[str], dict[str, Any]]:
     """A deep copy of a region's template that a test may loosen without touching the others."""
     return lambda region: copy.deepcopy(templates[region])
+
+
+@pytest.fixture
+def configuration_copy(configuration_templates: dict[str, dict[str, dict]]) -> Callable[[str, str], dict[str, Any]]:
+    """A deep copy of a test-owned configuration's template, to loosen."""
+    return lambda config, region: copy.deepcopy(configuration_templates[config][region])

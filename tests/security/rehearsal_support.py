@@ -29,7 +29,6 @@ import ast
 import contextlib
 import json
 import logging
-import shlex
 import shutil
 import subprocess
 import urllib.request
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from tests.conftest import NODE_BIN, ROOT, offline_env
+from tests.conftest import NODE_BIN, ROOT, hermetic_project, offline_env
 
 CDK = str(NODE_BIN / "cdk")
 
@@ -209,22 +208,13 @@ def context_key_service(account: str, region: str, service: str) -> str:
 
 
 def make_project(workdir: Path) -> Path:
-    """A throwaway CDK project: the repo's cdk.json with the app's path made absolute.
+    """A throwaway CDK project running the repo's app with the code's default configuration.
 
-    The CLI writes lookup results to ./cdk.context.json, so it must never run in the repo.
-    The repo's cdk.context.json, if any, is copied so the rehearsal sees what a deploy would.
+    The CLI writes lookup results to ./cdk.context.json, so it must never run in the repo;
+    like every synthesis of the suite it reads neither the repo's cdk.json nor its
+    cdk.context.json (tests/conftest.py: hermetic_project).
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    cdk_json = json.loads((ROOT / "cdk.json").read_text())
-    cdk_json["app"] = " ".join(
-        shlex.quote(str(ROOT / arg)) if (ROOT / arg).is_file() else shlex.quote(arg) for arg in shlex.split(cdk_json["app"])
-    )
-    cdk_json.pop("watch", None)
-    (workdir / "cdk.json").write_text(json.dumps(cdk_json, indent=1))
-    repo_context = ROOT / "cdk.context.json"
-    if repo_context.is_file():
-        shutil.copyfile(repo_context, workdir / "cdk.context.json")
-    return workdir
+    return hermetic_project(workdir)
 
 
 def synth(moto: Moto, project: Path, outdir: Path, region: str) -> None:

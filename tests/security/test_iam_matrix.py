@@ -266,8 +266,9 @@ def test_stored_responses_are_refused_without_the_capability(matrices: list[Regi
 
 
 @pytest.fixture(scope="module")
-def optional_matrices(optional_templates: dict[str, dict]) -> dict[str, RegionMatrix]:
-    return {m.region: m for m in prove({k.removeprefix("PrivateBedrock-"): v for k, v in optional_templates.items()})}
+def optional_matrices(all_matrices: list[RegionMatrix]) -> dict[str, RegionMatrix]:
+    """The optional-features configuration with both layers (evaluated with all the others)."""
+    return {m.region: m for m in all_matrices if m.config == "optional-features" and m.layer == "both"}
 
 
 def test_optional_features_every_cell_is_as_designed(optional_matrices: dict[str, RegionMatrix]) -> None:

@@ -392,30 +392,11 @@ def test_probe_architecture_on_the_deployed_template(deployed: Deployed) -> None
         assert properties["Architectures"] == ["arm64"], output
 
 
-# --------------------------------------------------------------------------- documented gaps
-
-
-def test_stack_outputs(deployed: Deployed) -> None:
-    (stack,) = deployed.cfn.describe_stacks(StackName=deployed.stack_name)["Stacks"]
-    if not stack.get("Outputs"):
-        pytest.skip(
-            "moto gap: a stack created through a change set (what `cdk deploy` does) has no Outputs in "
-            "moto 5.2.5 (the output map is built from the empty REVIEW_IN_PROGRESS template and never "
-            "rebuilt), and through CreateStack DescribeStacks fails on the *RegionalDnsName outputs because "
-            "moto's VPCEndPoint has no Fn::GetAtt support (DnsEntries). The tests above find every resource "
-            "through the template's output expressions and ListStackResources instead."
-        )
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    assert outputs["VpcId"] == deployed.vpc_id
-
-
-def test_default_security_group_is_restricted(deployed: Deployed) -> None:
-    pytest.skip(
-        "moto gap: Custom::VpcRestrictDefaultSG runs its Lambda handler, which moto can only run in "
-        "Docker; the rehearsal deploys without that custom resource (see "
-        "test_only_the_default_sg_custom_resource_was_left_out). Its presence is asserted on the template "
-        "by tests/security/test_template_security.py::test_default_security_group_is_stripped."
-    )
+# Two checks are not here because moto cannot make them (docs/internals.md, "Emulator
+# gaps"): the stack's Outputs (moto 5.2.5 builds none for a change-set deploy) and the
+# stripped default security group (its custom resource needs Docker in moto). The outputs
+# are asserted on the template (test_template_security.py::test_outputs_give_what_users_and_resolvers_need),
+# the custom resource too (::test_default_security_group_is_stripped).
 
 
 def test_rehearsal_time(rehearsal: Rehearsal) -> None:

@@ -14,6 +14,8 @@ Principals (chosen to show each layer doing its job):
 - broad workload: a role that carries the identity policy *and* the admin policy below, not
   named by the endpoint policies: only the identity policy's Denies hold it, so every cell
   off our endpoints (the CloudFormation one included) shows those Denies doing their job.
+  (Left out of the "identity" layer setting, where a full-access endpoint would let its
+  admin policy through by design.)
 - same-account admin: a role of the deployment's account that does *not* carry the identity
   policy and holds `bedrock:*` + `bedrock-mantle:*` on `*`. Through our endpoints only the
   endpoint policy stands in its way, so the matrix shows the endpoint policy alone refusing.
@@ -34,19 +36,27 @@ path off our endpoints. The requests are built in tools/prove/requests.py.
 The promise: through our endpoints, exactly the workload roles' allow-listed requests are
 allowed; off our endpoints, only principals that do not carry the identity policy and hold
 their own Bedrock permissions (the admins) are allowed, and no one else.
+
+Layers: the promise is checked with both policy layers in place ("both"), and with each
+layer on its own, so a layer loosened while the other still refuses fails a cell too:
+- "identity": our endpoints carry the full-access policy; the identity policy alone must
+  confine the roles that carry it (workload and control alike) to the allow list, through
+  our endpoints only;
+- "endpoint": every role of the template holds the admin policy instead of its own; the
+  endpoint policies alone must admit exactly the workload roles' allow-listed requests.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from tools.assembly import templates_by_region
 from tools.prove.deployment import Deployment, read_deployment
 from tools.prove.requests import MatrixInputError, Request, requests_for
+from tools.assembly import templates_by_region
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +78,7 @@ FULL_ACCESS_ENDPOINT_POLICY = {
 }
 
 ALLOW, DENY = "allow", "deny"
+LAYERS = ("both", "identity", "endpoint")
 
 
 class SimulationError(RuntimeError):
@@ -116,6 +127,8 @@ class Cell:
     expected: str
     got: str | None = None
     reason: str = ""
+    config: str = "default"  # the name of the synthesized configuration
+    layer: str = "both"  # which policy layers are in place (LAYERS)
 
     @property
     def ok(self) -> bool:
@@ -124,11 +137,11 @@ class Cell:
     @property
     def ungoverned(self) -> bool:
         """Allowed by design only because nothing in this deployment applies to the call."""
-        return self.expected == ALLOW and self.path.key != "own"
+        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path)
 
     def describe(self) -> str:
         return (
-            f"region {self.region} | principal {self.principal.key} ({self.principal.role_arn}) | "
+            f"config {self.config} | layer {self.layer} | region {self.region} | principal {self.principal.key} ({self.principal.role_arn}) | "
             f"request {self.request.label} [{self.request.action} on {self.request.for_account(self.principal.account)[0]}] | "
             f"path {self.path.label} | expected {self.expected} | got {self.got} ({self.reason})"
         )
@@ -142,6 +155,8 @@ class RegionMatrix:
     requests: tuple[Request, ...]
     cells: tuple[Cell, ...]
     simulator: str = ""
+    config: str = "default"
+    layer: str = "both"
 
     def unexpected(self) -> list[Cell]:
         return [c for c in self.cells if not c.ok]
@@ -178,7 +193,7 @@ def _short(logical_id: str) -> str:
     return logical_id[:-8] if len(logical_id) > 8 and all(c in "0123456789ABCDEF" for c in logical_id[-8:]) else logical_id
 
 
-def principals_for(dep: Deployment) -> tuple[Principal, ...]:
+def principals_for(dep: Deployment, layer: str = "both") -> tuple[Principal, ...]:
     """The workload roles are those the endpoint policies name plus the roles of in-VPC Lambda
     functions (the probe), so a loosened or emptied principal list in an endpoint policy
     cannot change who the matrix expects to succeed."""
@@ -202,11 +217,12 @@ def principals_for(dep: Deployment) -> tuple[Principal, ...]:
             raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
         out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
     out += _extra_principals(dep)
-    # A workload role someone also gave broad Bedrock rights (AmazonBedrockFullAccess-like):
-    # only the identity policy's Denies keep it on our endpoints, which is what the
-    # CloudFormation path tests (an exemption for forwarding services would open it).
-    identity = tuple((name, doc) for name, doc in dep.policies_of(dep.identity_policy_roles[0]) if name == dep.identity_policy_id)
-    out.append(Principal("broad workload", "broad", f"arn:{PARTITION}:iam::{dep.account}:role/BroadWorkload", dep.account, identity + (("BedrockAdmin", ADMIN_POLICY),), "the identity policy plus bedrock:* etc. on *, not named by the endpoint policies"))
+    if layer != "identity":
+        # A workload role someone also gave broad Bedrock rights (AmazonBedrockFullAccess-like):
+        # only the identity policy's Denies keep it on our endpoints, which is what the
+        # CloudFormation path tests (an exemption for forwarding services would open it).
+        identity = tuple((name, doc) for name, doc in dep.policies_of(dep.identity_policy_roles[0]) if name == dep.identity_policy_id)
+        out.append(Principal("broad workload", "broad", f"arn:{PARTITION}:iam::{dep.account}:role/BroadWorkload", dep.account, identity + (("BedrockAdmin", ADMIN_POLICY),), "the identity policy plus bedrock:* etc. on *, not named by the endpoint policies"))
     out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:*, bedrock-mantle:* and the tool prefixes on *, no identity policy of this deployment"))
     out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "the same admin policy in another account"))
     return tuple(out)
@@ -237,34 +253,51 @@ def _extra_principals(dep: Deployment) -> list[Principal]:
     return out
 
 
-def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations) -> str:
-    if path.key == "own":
-        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
+def governs(layer: str, principal: Principal, path: NetPath) -> bool:
+    """Whether a policy of this deployment applies to the cell in this layer setting."""
+    if layer == "identity":
+        return principal.kind != "admin"  # only the identity policy is ours
+    if layer == "endpoint":
+        return path.key == "own"  # only the endpoint policies are ours
+    return path.key == "own" or principal.kind != "admin"
+
+
+def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, layer: str = "both") -> str:
+    if not governs(layer, principal, path):
+        # Nothing of this deployment applies: the principal's own permissions decide.
+        return ALLOW
+    if path.key != "own":
+        # Off our endpoints the identity policy's Allows are void and its Deny applies.
+        return DENY
+    if layer == "identity":
+        # Behind a full-access endpoint the identity policy allows its allow list to
+        # every role that carries it.
+        ok = request.allow_listed
     else:
-        # Off our endpoints the identity policy's Allows are void and its Deny applies; only
-        # a principal that does not carry it (and has its own permissions) gets through.
-        ok = principal.kind == "admin"
+        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath) -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both") -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, **ctx}
+    policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
-        "identityPolicies": [{"name": name, "policy": doc} for name, doc in p.policies],
+        "identityPolicies": [{"name": name, "policy": doc} for name, doc in policies],
         "serviceControlPolicies": [],
         "resourceControlPolicies": [],
     }
     if path.key == "own":
         ep = dep.endpoints[r.service]
         ctx["aws:SourceVpce"] = ep.vpce_id
-        sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": ep.policy}]
+        policy = FULL_ACCESS_ENDPOINT_POLICY if layer == "identity" else ep.policy
+        sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": policy}]
+    elif path.key == "cfn":
+        ctx.update({"aws:ViaAWSService": "true", "aws:CalledVia": [CLOUDFORMATION], "aws:CalledViaFirst": CLOUDFORMATION, "aws:CalledViaLast": CLOUDFORMATION})
     elif path.key == "foreign":
         ctx["aws:SourceVpce"] = FOREIGN_VPCE
         sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
-    elif path.key == "cfn":
-        ctx.update({"aws:ViaAWSService": "true", "aws:CalledVia": [CLOUDFORMATION], "aws:CalledViaFirst": CLOUDFORMATION, "aws:CalledViaLast": CLOUDFORMATION})
     return sim
 
 
@@ -293,24 +326,46 @@ def _reason(result: Mapping[str, Any]) -> str:
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) -> list[RegionMatrix]:
+@dataclass(frozen=True)
+class Job:
+    """One template to evaluate: which configuration, region and layer setting."""
+
+    config: str
+    region: str
+    template: Mapping[str, Any]
+    layer: str = "both"
+
+
+def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, *, layer: str = "both", config: str = "default") -> list[RegionMatrix]:
     """Build and evaluate the matrix of every region's template in one simulator run."""
-    plans: list[tuple[Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell], Expectations]] = []
+    return prove_many([Job(config, region, t, layer) for region, t in templates.items()], account)
+
+
+def prove_many(jobs: Sequence[Job], account: str = ACCOUNT) -> list[RegionMatrix]:
+    """Every job's matrix, all cells evaluated by one simulator process."""
+    plans: list[tuple[Job, Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell]]] = []
     sims: list[dict[str, Any]] = []
-    for region, template in templates.items():
-        dep = read_deployment(template, region, account)
+    for job in jobs:
+        if job.layer not in LAYERS:
+            raise ValueError(f"unknown layer {job.layer!r}; use one of {LAYERS}")
+        dep = read_deployment(job.template, job.region, account)
         exp = Expectations.from_metadata(dep.metadata)
         try:
-            principals, requests = principals_for(dep), requests_for(dep, exp)
+            principals, requests = principals_for(dep, job.layer), requests_for(dep, exp)
         except MatrixInputError as err:
             raise SimulationError(str(err)) from err
-        cells = [Cell(region, p, r, path, expected(p, r, path, exp)) for r in requests for path in PATHS for p in principals]
-        sims += [_simulation(dep, c.principal, c.request, c.path) for c in cells]
-        plans.append((dep, principals, requests, cells, exp))
+        cells = [
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer), config=job.config, layer=job.layer)
+            for r in requests
+            for path in PATHS
+            for p in principals
+        ]
+        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer) for c in cells]
+        plans.append((job, dep, principals, requests, cells))
     version, results = simulate(sims)
     it = iter(results)
     matrices = []
-    for dep, principals, requests, cells, _ in plans:
+    for job, dep, principals, requests, cells in plans:
         done = []
         for cell in cells:
             res = next(it)
@@ -319,8 +374,8 @@ def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT) ->
             if res.get("ignoredContextKeys"):
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
-            done.append(Cell(cell.region, cell.principal, cell.request, cell.path, cell.expected, got, _reason(res)))
-        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version))
+            done.append(replace(cell, got=got, reason=_reason(res)))
+        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer))
     return matrices
 
 
