@@ -23,7 +23,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup setup-dev synth test prove bootstrap deploy verify destroy clean
+.PHONY: setup setup-dev synth test prove mutate bootstrap deploy verify destroy clean fence-ids deploy-fence
 
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
 .make/venv: requirements.txt
@@ -68,6 +68,16 @@ test: setup-dev
 prove: setup-dev
 	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
 
+# Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
+# docs/internals.md. Not part of `make test`: it runs the fast tests once per mutant.
+.make/venv-mutate: .make/venv-dev requirements-mutate.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	@touch $@
+
+mutate: setup-dev .make/venv-mutate
+	$(VENV)/bin/mutmut run --max-children $(shell nproc)
+	$(VENV)/bin/mutmut results --all true | $(PY) -m tools.mutation_summary
+
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
 bootstrap: setup
 	$(CDK) bootstrap --no-notices $(if $(REGION),-c regions=$(REGION)) $(CDK_ARGS)
@@ -80,7 +90,7 @@ deploy: setup
 	rm -rf cdk.out
 	@$(SYNTH)
 	@$(PY) -m tools.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))
-	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),--all,PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
+	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
 verify: setup-dev
 	@test -n "$(REGION)" || { echo "Usage: make verify REGION=<region>" >&2; exit 2; }
@@ -92,6 +102,18 @@ destroy: setup
 	@$(SYNTH)
 	@$(PY) -m tools.assembly cdk.out --require-region $(REGION)
 	$(CDK) destroy --no-notices --app cdk.out PrivateBedrock-$(REGION) $(DEPLOY_ARGS)
+
+# The organisation fence (README: "Organisation fence"). fence-ids: with the regional stacks'
+# account credentials, store their endpoint ids in cdk.context.json. deploy-fence: with the
+# management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
+# ('PrivateBedrock-*' above keeps `make deploy REGION=all` away from the fence stack.)
+fence-ids: setup-dev
+	$(PY) -m tools.fence_ids $(FENCE_IDS_ARGS)
+
+deploy-fence: setup
+	rm -rf cdk.out
+	@$(SYNTH)
+	$(CDK) deploy --no-notices --app cdk.out PrivateBedrockFence $(DEPLOY_ARGS)
 
 clean:
 	rm -rf cdk.out .make .cache

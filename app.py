@@ -32,13 +32,16 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks  
 
 from stacks.config import AppConfig, ConfigError, load_config  # noqa: E402
 from stacks.feature_flags import FEATURE_FLAGS  # noqa: E402
+from stacks.fence_output import write_fence_files  # noqa: E402
+from stacks.fence_stack import OrganisationFenceProps, OrganisationFenceStack  # noqa: E402
+from stacks.policies.scp import fence_policies  # noqa: E402
 from stacks.private_bedrock_stack import PrivateBedrockStack  # noqa: E402
 
 NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
 
 
-def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBedrockStack]]:
-    """Validate the app's context and add one stack per configured region (tests call this)."""
+def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[cdk.Stack]]:
+    """Validate the app's context, add one stack per configured region and the fence stack if configured (tests call this)."""
     # Flags first: they must be set before any construct exists. cdk.json or -c still win.
     for flag, value in FEATURE_FLAGS.items():
         if app.node.try_get_context(flag) is None:
@@ -47,7 +50,15 @@ def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[PrivateBed
     for pack in NAG_PACKS:
         cdk.Validations.of(app).add_plugins(pack(app))
     config = load_config(app.node.get_all_context(), account)
-    return config, [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
+    stacks: list[cdk.Stack] = [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
+    # The organisation fence: always written to cdk.out/scp/ for review; deployed by its own
+    # stack in the management account only when configured (README: "Organisation fence").
+    policies = fence_policies(config)
+    write_fence_files(app.outdir, config, policies)
+    if config.fence is not None and config.fence.enabled:
+        assert config.fence.management_account is not None  # checked by load_config
+        stacks.append(OrganisationFenceStack(app, props=OrganisationFenceProps(config.fence.management_account, config.fence.targets, policies)))
+    return config, stacks
 
 
 def main() -> None:

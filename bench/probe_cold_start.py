@@ -125,7 +125,7 @@ def child_env(paths: list[Path], fake: FakeBedrock) -> dict:
             "VPC_CIDR": "127.0.0.0/8", "EXPECT_ALLOWED": "allowed", "EXPECT_BEARER": "denied",
             "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
             "AWS_EC2_METADATA_DISABLED": "true", **fake.credentials.env(),
-            **{f"AWS_ENDPOINT_URL_{s}": fake.url for s in ("BEDROCK", "BEDROCK_RUNTIME", "BEDROCK_MANTLE")}}
+            **{"AWS_ENDPOINT_URL_" + s.upper().replace("-", "_"): u for s, u in fake.urls.items()}}
 
 
 def run_child(code: str, env: dict | None) -> tuple[float, dict]:

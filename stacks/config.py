@@ -10,7 +10,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
 from stacks.errors import ConfigError
@@ -22,9 +22,13 @@ from stacks.regions import (
     MANTLE_REGIONS,
     PROFILE_GEOGRAPHIES,
     PROFILE_PREFIXES,
+    api_key_support,
     default_runtime_model,
     geographies_of,
 )
+
+if TYPE_CHECKING:
+    from stacks.fence_config import FenceConfig
 
 __all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
@@ -53,6 +57,21 @@ RUNTIME_DENIAL_CANDIDATES = (
     "meta.llama3-8b-instruct-v1:0", "mistral.mistral-small-2402-v1:0",
 )
 MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai.gpt-oss-safeguard-20b", "openai.gpt-oss-safeguard-120b")
+# bedrock-runtime's OpenAI-compatible APIs (/openai/v1: Chat Completions, Responses) serve
+# only OpenAI models, under their bedrock-runtime ids ("You can use the Create chat completion
+# API with all OpenAI models supported in Amazon Bedrock", inference-chat-completions.html);
+# Nova and the other Converse models are not served there [field: re-check
+# models-api-compatibility.html when AWS adds models]. So the probe's runtime OpenAI checks
+# use the first allow-listed runtime model of this provider, and show a refusal with an
+# OpenAI model outside the allow list (one the path would otherwise serve). Responses on
+# bedrock-runtime does not serve the GPT OSS models ("Responses API access to GPT OSS models"
+# is listed as mantle-only, inference-responses-api.html), so its check needs another one.
+RUNTIME_OPENAI_PROVIDER = "openai."
+RUNTIME_RESPONSES_NOT_SERVED = ("openai.gpt-oss-",)
+RUNTIME_OPENAI_DENIAL_CANDIDATES = ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0")
+# A public name the probe must NOT be able to resolve from the VPC (the DNS firewall blocks it).
+DEFAULT_PROBE_PUBLIC_DNS_NAME = "example.com"
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -85,8 +104,10 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "guardrailArn",
     "agentAliasArns",
     "knowledgeBaseArns",
+    "probePublicDnsName",
 )
-GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides")
+# fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
+GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
 
@@ -127,6 +148,17 @@ class ProbePlan:
     mantle_model: str | None
     mantle_denied_model: str | None
     mantle_base_path: str
+    # bedrock-runtime /openai/v1 (see RUNTIME_OPENAI_PROVIDER): None when no allow-listed
+    # runtime model is served there, and then the probe skips the calls that need one.
+    runtime_openai_model: str | None = None
+    runtime_responses_model: str | None = None
+    runtime_openai_denied_model: str = RUNTIME_OPENAI_DENIAL_CANDIDATES[0]
+    # None: no DNS firewall to prove (the probe then skips its public-name check).
+    public_dns_name: str | None = DEFAULT_PROBE_PUBLIC_DNS_NAME
+    # "supported" | "disputed" | "unsupported" (stacks/regions.py api_key_support).
+    api_keys_in_region: str = "supported"
+    # Whether mantle's server-side web search is expected to work (a capability enables it).
+    web_search_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +208,7 @@ class RegionConfig:
 class AppConfig:
     account: str | None  # None: synthesize account-agnostic (no credentials needed)
     regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
+    fence: "FenceConfig | None" = None  # always set by load_config
 
 
 # --------------------------------------------------------------------------- parsing
@@ -418,6 +451,14 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
     if base_path not in ("/v1", "/openai/v1"):
         raise ConfigError(f"{where('mantleBasePath')} {base_path!r} is not supported; use /v1 or /openai/v1.")
 
+    public_dns_name = settings.get("probePublicDnsName", DEFAULT_PROBE_PUBLIC_DNS_NAME)
+    if not isinstance(public_dns_name, str) or not _DNS_NAME.match(public_dns_name.strip().lower().rstrip(".")):
+        raise ConfigError(
+            f"{where('probePublicDnsName')} {public_dns_name!r} is not a DNS name; give a public name the "
+            "VPC must not resolve, for example example.com."
+        )
+    public_dns_name = public_dns_name.strip().lower().rstrip(".")
+
     retention = _as_int(where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", 365))
     if retention not in LOG_RETENTION_DAYS:
         raise ConfigError(
@@ -503,6 +544,16 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             mantle_model=mantle_models[0] if mantle_enabled else None,
             mantle_denied_model=_denial_model(where("mantleModels"), MANTLE_DENIAL_CANDIDATES, set(mantle_models)) if mantle_enabled else None,
             mantle_base_path=base_path,
+            runtime_openai_model=next(
+                (m.model_id for m in models if m.foundation_model_id.startswith(RUNTIME_OPENAI_PROVIDER)), None),
+            runtime_responses_model=next(
+                (m.model_id for m in models if m.foundation_model_id.startswith(RUNTIME_OPENAI_PROVIDER)
+                 and not m.foundation_model_id.startswith(RUNTIME_RESPONSES_NOT_SERVED)), None),
+            # Never raises: runtime_denied_model above already proved a candidate is free.
+            runtime_openai_denied_model=_denial_model(
+                where("runtimeModels"), RUNTIME_OPENAI_DENIAL_CANDIDATES + RUNTIME_DENIAL_CANDIDATES, runtime_ids),
+            public_dns_name=public_dns_name,
+            api_keys_in_region=api_key_support(region),
         ),
         capabilities=capabilities,
         guardrail_arn=guardrail,
@@ -561,4 +612,8 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         override = overrides.get(region, {})
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
         built.append(_region_config(region, settings, frozenset(override), account))
-    return AppConfig(account=account, regions=tuple(built))
+    # Imported here: fence_config builds on this module's helpers.
+    from stacks.fence_config import parse_fence
+
+    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
+    return AppConfig(account=account, regions=tuple(built), fence=fence)

@@ -49,7 +49,15 @@ class ConnectivityProbe(Construct):
             "MANTLE_MODEL": cfg.probe.mantle_model or "",
             "MANTLE_DENIED_MODEL": cfg.probe.mantle_denied_model or "",
             "MANTLE_BASE_PATH": cfg.probe.mantle_base_path,
+            # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (stacks/config.py).
+            "RUNTIME_OPENAI_MODEL": cfg.probe.runtime_openai_model or "",
+            "RUNTIME_RESPONSES_MODEL": cfg.probe.runtime_responses_model or "",
+            "RUNTIME_OPENAI_DENIED_MODEL": cfg.probe.runtime_openai_denied_model,
+            "PUBLIC_DNS_NAME": cfg.probe.public_dns_name or "",
+            # Where AWS offers no API keys the bearer checks are skipped, not failed.
+            "API_KEYS_IN_REGION": cfg.probe.api_keys_in_region,
             "EXPECT_BEARER": "allowed" if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else "denied",
+            "EXPECT_WEB_SEARCH": "allowed" if cfg.probe.web_search_allowed else "denied",
         }
         self.function = self._function(
             "InVpc", props, code,

@@ -92,3 +92,31 @@ def default_runtime_model(region: str) -> str | None:
             return f"{prefix}.{_GEOGRAPHY_DEFAULT_MODEL}"
     # No geography profile: a global default would send prompts anywhere, so we ask instead.
     return None
+
+
+# --------------------------------------------------------------------------- Bedrock API keys
+# (This block belongs to the probe: where the bearer checks can run at all.)
+# Regions where Bedrock API keys (bearer tokens) work, from the API-key supported-regions page:
+# https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-supported.html
+API_KEY_REGIONS: frozenset[str] = frozenset(
+    {
+        "us-east-1", "us-west-2", "ca-central-1", "sa-east-1",
+        "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+        "eu-west-1", "eu-west-2", "eu-west-3",
+        "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
+        "ap-southeast-1", "ap-southeast-2",
+    }
+)
+# [field] AWS's own sources disagree on these: some versions of that page list them, others
+# (the one cited above) leave them out. The probe still runs its bearer checks there (skipping
+# would hide a key that works), and says in the check's detail that support is disputed.
+API_KEY_REGIONS_DISPUTED: frozenset[str] = frozenset({"us-east-2", "us-west-1", "ap-southeast-3", "ap-southeast-4"})
+
+
+def api_key_support(region: str) -> str:
+    """"supported", "disputed" or "unsupported": whether a bearer check can prove anything here."""
+    if region in API_KEY_REGIONS:
+        return "supported"
+    if region in API_KEY_REGIONS_DISPUTED:
+        return "disputed"
+    return "unsupported"

@@ -152,6 +152,24 @@ def nag_line(out: Path) -> str:
     return f"nag packs {packs}: clean." if findings == 0 else f"nag packs {packs}: {findings} unacknowledged finding(s)."
 
 
+def fence_lines(out: Path) -> list[str]:
+    """Where the organisation fence's policies are, their sizes, and what is still missing."""
+    manifest_path = out / "scp" / "fence-manifest.json"
+    if not manifest_path.exists():
+        return ["organisation fence: no policies written (cdk.out/scp/ missing)"]
+    manifest = json.loads(manifest_path.read_text())
+    lines = [f"organisation fence (service control policies) written to {manifest_path.parent}/:"]
+    for p in manifest["policies"]:
+        lines.append(f"  {p['file']}: {p['chars']} of {p['maxChars']} characters (minified, as deployed)")
+    if manifest["placeholders"]:
+        lines.append("  endpoint ids are placeholders (vpce-PLACEHOLDER-...): deploy the regions, then `make fence-ids`")
+    if not manifest["breakGlassPrincipalArns"]:
+        lines.append("  no break-glass principals configured (fence.breakGlassPrincipalArns)")
+    stack = f"stack PrivateBedrockFence targets {', '.join(manifest['targets'])}" if manifest["stack"] else "no stack (set fence.enabled to create the policies with CloudFormation)"
+    lines.append(f"  {stack}")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "cdk.out")
     try:
@@ -180,6 +198,8 @@ def main(argv: list[str]) -> int:
     bundle = next((line for line in map(probe_bundle_line, found) if line), None)
     if bundle:
         console.print(bundle, highlight=False)
+    for line in fence_lines(out):
+        console.print(line, highlight=False)
     console.print(f"{len(found)} region(s) synthesized to {out}/; {nag_line(out)}", highlight=False)
     return 0
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import threading
 
-from report import ALLOWED, DENIED, ERROR, NETWORK_ERROR, NOT_A_POLICY_DECISION, denial_detail
+from report import ALLOWED, ERROR, NETWORK_ERROR, refusal
 
 # botocore sessions are not thread-safe (clients are), and first imports of big packages
 # from several threads at once can trip Python's import deadlock detection. So every SDK
-# import and client creation (mantle_checks uses it too) goes through this one lock; that
+# import and client creation (openai_checks uses it too) goes through this one lock; that
 # costs nothing because that work is CPU-bound under the GIL anyway.
 lock = threading.RLock()
 _session = None
@@ -81,8 +81,8 @@ def classify(exc: Exception) -> tuple[str, str]:
         code = err.get("Code", "")
         message = err.get("Message", "") or str(exc)
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code == "AccessDeniedException" or (status == 403 and code not in NOT_A_POLICY_DECISION):
-            return DENIED, denial_detail(status, code, message)
+        if status in (401, 403) or code.startswith("AccessDenied"):
+            return refusal(status, code, message)  # "denied" only when a policy refused
         return ERROR, f"HTTP {status} {code}: {message}"
     # Timeouts, refused connections and unresolvable hosts: the call never got an answer,
     # which says nothing about policy.

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import aws_session
 import control_plane
 import dns_checks
-import mantle_checks
+import openai_checks
 import plan
 import report
 import runtime_checks
@@ -27,25 +27,48 @@ import runtime_checks
 # Seconds kept back from the Lambda deadline to build and return the report.
 _MARGIN = 3.0
 _DEFAULT_BUDGET = 55.0
+DEADLINE_DETAIL = "did not finish before the function's deadline"
 
 
 # The check modules are light: each imports its SDK inside the call.
-_FAMILIES = {"dns": dns_checks, "control": control_plane, "runtime": runtime_checks, "mantle": mantle_checks}
+_FAMILIES = {
+    "dns": dns_checks.run,
+    "dns_public": dns_checks.run_public_name,
+    "control": control_plane.run,
+    "runtime": runtime_checks.run,
+    "openai": openai_checks.run,
+}
 
 
 def _run_one(spec, config) -> dict:
     started = time.perf_counter()
     try:
-        return _FAMILIES[spec.family].run(spec, config)
+        return _FAMILIES[spec.family](spec, config)
     except Exception as exc:  # a probe bug still yields a report line, not a crash
         return report.result(spec, spec.service, report.ERROR, f"probe failure: {type(exc).__name__}: {exc}", started)
 
 
 def _budget(context) -> float:
+    """Seconds the checks may run: always less than the time the function has left."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if callable(remaining):
-        return max(1.0, remaining() / 1000.0 - _MARGIN)
-    return _DEFAULT_BUDGET
+    if not callable(remaining):
+        return _DEFAULT_BUDGET
+    left = max(0.0, remaining() / 1000.0)
+    # Keep the margin for the report; with less than two margins left, keep half instead.
+    return left - _MARGIN if left > 2 * _MARGIN else left / 2
+
+
+def collect(checks, futures, started: float) -> list[dict]:
+    """One result per check: its own when it finished, "did not finish" otherwise."""
+    results = []
+    for spec, future in zip(checks, futures):
+        # A cancelled future is "done" too (shutdown cancels checks no thread had started),
+        # and its result() raises: it did not finish either.
+        if future.done() and not future.cancelled():
+            results.append(future.result())
+        else:  # every call has its own timeout; this guards a stuck resolver and a short deadline
+            results.append(report.result(spec, spec.service, report.NETWORK_ERROR, DEADLINE_DETAIL, started))
+    return results
 
 
 def handler(event, context=None) -> dict:
@@ -59,21 +82,14 @@ def handler(event, context=None) -> dict:
         return report.build(region, kind, [], [], error=str(exc))
 
     aws_session.reset()
-    mantle_checks.reset()
+    openai_checks.reset()
     started = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="probe")
+    pool = ThreadPoolExecutor(max_workers=max(1, len(checks)), thread_name_prefix="probe")
     futures = [pool.submit(_run_one, spec, config) for spec in checks]
     wait(futures, timeout=_budget(context))
     pool.shutdown(wait=False, cancel_futures=True)
 
-    results = []
-    for spec, future in zip(checks, futures):
-        if future.done():
-            results.append(future.result())
-        else:  # every call has its own timeout; this only guards against a stuck resolver
-            results.append(report.result(spec, spec.service, report.NETWORK_ERROR,
-                                         "did not finish before the function's deadline", started))
-    out = report.build(config.region, config.kind, results, skipped)
+    out = report.build(config.region, config.kind, collect(checks, futures, started), skipped)
     out["sdk_versions"] = _sdk_versions()
     return out
 

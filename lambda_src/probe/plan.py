@@ -22,6 +22,11 @@ ENDPOINT_ENV = {
 }
 
 
+# bedrock-runtime serves Chat Completions and Responses here (signed for service "bedrock").
+RUNTIME_OPENAI_PATH = "/openai/v1"
+API_KEY_SUPPORT = ("supported", "disputed", "unsupported")
+
+
 class PlanError(ValueError):
     """The configuration or the event cannot be turned into a plan."""
 
@@ -41,6 +46,14 @@ class Config:
     expect_bearer: str
     timeout: float  # read timeout per call, seconds
     connect_timeout: float
+    # bedrock-runtime's OpenAI-compatible API serves OpenAI models only: None when the
+    # allow list has none (the stack derives it, see stacks/config.py RUNTIME_OPENAI_PROVIDER).
+    runtime_openai_model: str | None = None  # for Chat Completions
+    runtime_responses_model: str | None = None  # Responses there does not serve GPT OSS
+    runtime_openai_denied_model: str = "openai.gpt-oss-120b-1:0"
+    public_dns_name: str | None = None  # must NOT resolve from the VPC (DNS firewall)
+    api_keys_in_region: str = "supported"  # supported | disputed | unsupported
+    expect_web_search: str = DENIED
 
     def endpoint_override(self, service: str) -> str | None:
         return os.environ.get(ENDPOINT_ENV[service]) or None
@@ -65,11 +78,19 @@ class Config:
             return url
         return url + "/" + self.mantle_base_path.strip("/")
 
+    def runtime_openai_base_url(self) -> str:
+        # The same host botocore calls for Converse, under AWS's fixed OpenAI-compatible prefix.
+        parts = urlsplit(self.endpoint_url("bedrock-runtime"))
+        return f"{parts.scheme}://{parts.netloc}{RUNTIME_OPENAI_PATH}"
+
+    def openai_base_url(self, service: str) -> str:
+        return self.runtime_openai_base_url() if service == "bedrock-runtime" else self.mantle_base_url()
+
 
 @dataclass(frozen=True)
 class CheckSpec:
     name: str
-    family: str  # dns | control | runtime | mantle
+    family: str  # dns | dns_public | control | runtime | openai
     service: str
     expected: str
     params: dict = field(default_factory=dict, compare=False)
@@ -113,6 +134,12 @@ def load_config(env: dict | None = None) -> Config:
         expect_bearer=_choice(env, "EXPECT_BEARER", DENIED, (ALLOWED, DENIED)),
         timeout=timeout,
         connect_timeout=min(3.0, timeout),
+        runtime_openai_model=(env.get("RUNTIME_OPENAI_MODEL") or "").strip() or None,
+        runtime_responses_model=(env.get("RUNTIME_RESPONSES_MODEL") or "").strip() or None,
+        runtime_openai_denied_model=env.get("RUNTIME_OPENAI_DENIED_MODEL") or "openai.gpt-oss-120b-1:0",
+        public_dns_name=(env.get("PUBLIC_DNS_NAME") or "").strip().rstrip(".") or None,
+        api_keys_in_region=_choice(env, "API_KEYS_IN_REGION", "supported", API_KEY_SUPPORT),
+        expect_web_search=_choice(env, "EXPECT_WEB_SEARCH", DENIED, (ALLOWED, DENIED)),
     )
 
 
@@ -126,42 +153,95 @@ def build_plan(config: Config) -> tuple[list[CheckSpec], list[dict]]:
     """
     control = config.kind == "control"
     allow = DENIED if control else config.expect_allowed
-    # A bearer call passes the endpoint policy too, so it can only succeed when the
-    # allow-listed calls do.
+    # A bearer or web-search call passes the endpoint policy too, so it can only succeed
+    # when the allow-listed calls do.
     bearer = config.expect_bearer if allow == ALLOWED else DENIED
+    web_search = config.expect_web_search if allow == ALLOWED else DENIED
     on = set(config.services)
     checks: list[CheckSpec] = []
     skipped: list[dict] = []
 
+    def skip(name: str, reason: str) -> None:
+        skipped.append({"name": name, "reason": reason})
+
     for service in SERVICES:
         name = "dns_" + service.replace("-", "_")
         if service not in on:
-            skipped.append({"name": name, "reason": f"{service} endpoint not enabled"})
+            skip(name, f"{service} endpoint not enabled")
         elif control:
-            skipped.append({"name": name, "reason": "control probe is outside the VPC; public DNS is expected"})
+            skip(name, "control probe is outside the VPC; public DNS is expected")
         else:
             checks.append(CheckSpec(name, "dns", service, ALLOWED))
+    if control:
+        skip("dns_public_name_blocked", "control probe is outside the VPC; the DNS firewall guards the VPC's resolver only")
+    elif config.public_dns_name is None:
+        skip("dns_public_name_blocked", "no public name to try (PUBLIC_DNS_NAME is empty)")
+    else:
+        checks.append(CheckSpec("dns_public_name_blocked", "dns_public", "vpc-resolver", DENIED,
+                                {"name": config.public_dns_name}))
 
-    def add(service: str, spec: CheckSpec) -> None:
-        (checks.append(spec) if service in on
-         else skipped.append({"name": spec.name, "reason": f"{service} endpoint not enabled"}))
+    def add(service: str, spec: CheckSpec, *, unless: str | None = None) -> None:
+        if service not in on:
+            skip(spec.name, f"{service} endpoint not enabled")
+        elif unless:
+            skip(spec.name, unless)
+        else:
+            checks.append(spec)
 
+    keys = _api_key_note(config)
+    rt, m = "bedrock-runtime", "bedrock-mantle"
     add("bedrock", CheckSpec("control_list_foundation_models", "control", "bedrock", allow))
-    add("bedrock-runtime", CheckSpec("runtime_converse_allowed_model", "runtime", "bedrock-runtime", allow,
-                                     {"model": config.runtime_model}))
-    add("bedrock-runtime", CheckSpec("runtime_converse_denied_model", "runtime", "bedrock-runtime", DENIED,
-                                     {"model": config.runtime_denied_model}))
-    m = "bedrock-mantle"
-    add(m, CheckSpec("mantle_models_list", "mantle", m, allow, {"call": "models"}))
-    add(m, CheckSpec("mantle_chat_allowed_model", "mantle", m, allow, {"call": "chat", "model": config.mantle_model}))
-    add(m, CheckSpec("mantle_responses_allowed_model", "mantle", m, allow,
+    add(rt, CheckSpec("runtime_converse_allowed_model", "runtime", rt, allow, {"model": config.runtime_model}))
+    add(rt, CheckSpec("runtime_converse_denied_model", "runtime", rt, DENIED, {"model": config.runtime_denied_model}))
+
+    # bedrock-runtime /openai/v1 through the OpenAI SDK's Bedrock provider (SigV4 for "bedrock").
+    ok_model = config.runtime_openai_model
+    no_model = None if ok_model else (
+        "no allow-listed runtime model is served by bedrock-runtime's OpenAI-compatible API (OpenAI "
+        "models only); add one such as openai.gpt-oss-20b-1:0 to runtimeModels to prove this path")
+    add(rt, CheckSpec("runtime_openai_chat_allowed_model", "openai", rt, allow,
+                      {"call": "chat", "model": ok_model}), unless=no_model)
+    responses_model = config.runtime_responses_model
+    add(rt, CheckSpec("runtime_openai_responses_allowed_model", "openai", rt, allow,
+                      {"call": "responses", "model": responses_model}),
+        unless=None if responses_model else (
+            "no allow-listed runtime model is served by bedrock-runtime's Responses API (OpenAI models "
+            "other than GPT OSS, which only bedrock-mantle serves there); add one to runtimeModels to prove this path"))
+    add(rt, CheckSpec("runtime_openai_chat_denied_model", "openai", rt, DENIED,
+                      {"call": "chat", "model": config.runtime_openai_denied_model}))
+    # Without an OpenAI model in the allow list, an expected refusal can still be shown with
+    # the Converse model (anything but a policy's refusal fails the check); an expected
+    # success cannot.
+    bearer_model = ok_model or (config.runtime_model if bearer == DENIED else None)
+    add(rt, CheckSpec("runtime_openai_bearer_token", "openai", rt, bearer,
+                      {"call": "chat", "model": bearer_model, "auth": "bearer", "note": keys[1]}),
+        unless=keys[0] or (None if bearer_model else no_model))
+
+    add(m, CheckSpec("mantle_models_list", "openai", m, allow, {"call": "models"}))
+    add(m, CheckSpec("mantle_chat_allowed_model", "openai", m, allow, {"call": "chat", "model": config.mantle_model}))
+    add(m, CheckSpec("mantle_responses_allowed_model", "openai", m, allow,
                      {"call": "responses", "model": config.mantle_model}))
-    add(m, CheckSpec("mantle_chat_denied_model", "mantle", m, DENIED,
+    add(m, CheckSpec("mantle_chat_denied_model", "openai", m, DENIED,
                      {"call": "chat", "model": config.mantle_denied_model}))
-    add(m, CheckSpec("mantle_responses_denied_model", "mantle", m, DENIED,
+    add(m, CheckSpec("mantle_responses_denied_model", "openai", m, DENIED,
                      {"call": "responses", "model": config.mantle_denied_model}))
-    add(m, CheckSpec("mantle_bearer_token", "mantle", m, bearer, {"call": "models", "auth": "bearer"}))
+    # An allowed model, so only the server-side web search tool can be what is refused.
+    add(m, CheckSpec("mantle_web_search_tool", "openai", m, web_search,
+                     {"call": "web_search", "model": config.mantle_model}))
+    add(m, CheckSpec("mantle_bearer_token", "openai", m, bearer,
+                     {"call": "models", "auth": "bearer", "note": keys[1]}), unless=keys[0])
     return checks, skipped
+
+
+def _api_key_note(config: Config) -> tuple[str | None, str | None]:
+    """(reason to skip the bearer checks, note for their detail) from the region's API-key support."""
+    if config.api_keys_in_region == "unsupported":
+        return (f"Bedrock API keys are not supported in {config.region} (api-keys-supported.html): a bearer "
+                "call there would fail whatever the policies say"), None
+    if config.api_keys_in_region == "disputed":
+        return None, (f"AWS's own pages disagree on API-key support in {config.region}; a refusal that is not "
+                      "a policy's may mean keys do not work here")
+    return None, None
 
 
 def select(checks: list[CheckSpec], event: object) -> list[CheckSpec]:

@@ -1,4 +1,4 @@
-"""Check results, the words that explain a denial, and the report the verify CLI reads."""
+"""Check results, the words that explain a refusal, and the report the verify CLI reads."""
 
 from __future__ import annotations
 
@@ -8,24 +8,37 @@ import time
 ALLOWED, DENIED, NETWORK_ERROR, ERROR = "allowed", "denied", "network_error", "error"
 DETAIL_MAX = 400
 
-# AWS names the policy type in the reason clause of an AccessDenied message, e.g.
-# "... because no VPC endpoint policy allows the bedrock:InvokeModel action" or
-# "... with an explicit deny in an identity-based policy".
+# A refusal counts as "denied" only when AWS's message says IAM refused a Bedrock action:
+# "User: <arn> is not authorized to perform: bedrock:InvokeModel on resource: <arn> because
+# no VPC endpoint policy allows the bedrock:InvokeModel action" (bedrock, bedrock-runtime),
+# "... bedrock-mantle:CreateInference on resource: ...project/default (no identity-based
+# policy allows the action)" (mantle, [field]), "... with an explicit deny in a service
+# control policy: arn:aws:organizations::...". An AccessDenied for any other reason (model
+# access not enabled, Marketplace subscription, account not enabled, legacy model) is not our
+# policies at work, so it is an "error" that fails the check whatever the check expected.
+_IAM_REFUSAL = re.compile(r"is not authori[sz]ed to perform: ([a-z0-9-]+):([A-Za-z0-9]+)")
+# The IAM prefixes whose refusals the probe's checks are about.
+POLICED_PREFIXES = frozenset({"bedrock", "bedrock-mantle", "bedrock-websearch"})
 _POLICY = (r"(VPC endpoint policy|identity-based policy|resource-based policy|service control policy"
            r"|resource control policy|permissions boundary|session policy)")
-_NO_ALLOW = re.compile(r"because no " + _POLICY + r" allows", re.I)
-_EXPLICIT = re.compile(r"with an explicit deny in an? " + _POLICY, re.I)
-# What a 401/403 from mantle must say before it counts as an authorization decision;
-# a bare 401 can also mean "wrong path prefix", which is a configuration error.
-# "bearer" alone is not such a word: "The bearer token has expired" is a broken key, and
-# counting it as a denial would let the bearer check pass without any policy deciding.
-_AUTHZ_WORDS = re.compile(
-    r"not authori[sz]ed|access[ _-]?denied|explicit deny|forbidden|permission|not allowed", re.I)
-# 403s that are about the caller's credentials or signature, not a policy decision:
-# counting them as "denied" would let a broken probe pass the control checks.
+_NO_ALLOW = re.compile(r"\bno " + _POLICY + r" allows", re.I)
+_EXPLICIT = re.compile(r"\bexplicit deny in an? " + _POLICY, re.I)
+# AccessDenied messages AWS sends for reasons other than a policy, and what they mean.
+_OTHER_REASONS = (
+    (re.compile(r"don't have access to the model", re.I), "model access is not enabled for this account"),
+    (re.compile(r"AWS Marketplace", re.I), "the model's AWS Marketplace subscription is missing"),
+    (re.compile(r"account is not authori[sz]ed to invoke this API", re.I),
+     "the account is not enabled for this API in this region"),
+    (re.compile(r"\bLegacy\b", re.I), "the model is legacy and no longer available to this account"),
+    (re.compile(r"use case details", re.I), "the model provider's use-case form has not been submitted"),
+    (re.compile(r"agreement|EULA", re.I), "the model's agreement has not been accepted"),
+)
+# 401/403 codes about the caller's credentials or signature, not a policy decision.
 NOT_A_POLICY_DECISION = frozenset({
     "UnrecognizedClientException", "InvalidSignatureException", "SignatureDoesNotMatch",
     "IncompleteSignature", "InvalidClientTokenId", "ExpiredTokenException", "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "invalid_request_signature", "invalid_api_key",
 })
 
 
@@ -40,12 +53,20 @@ def denied_by(message: str) -> str:
     return "not stated in the message"
 
 
-def looks_like_authz(message: str) -> bool:
-    return bool(_AUTHZ_WORDS.search(message or ""))
-
-
-def denial_detail(status: object, code: str, message: str) -> str:
-    return f"denied_by: {denied_by(message)}; HTTP {status} {code}: {message}"
+def refusal(status: object, code: str, message: str) -> tuple[str, str]:
+    """(outcome, detail) for an HTTP 401/403 answer: DENIED only for a policy's refusal."""
+    message = message or ""
+    head = f"HTTP {status} {code}".rstrip()
+    if code in NOT_A_POLICY_DECISION:
+        return ERROR, f"not a policy decision (credentials or signature); {head}: {message}"
+    m = _IAM_REFUSAL.search(message)
+    if m and m.group(1) in POLICED_PREFIXES:
+        return DENIED, f"denied_by: {denied_by(message)}; {head}: {message}"
+    if m:
+        return ERROR, (f"refused for {m.group(1)}:{m.group(2)}, not for the Bedrock action this check is "
+                       f"about (a prerequisite, not our policies); {head}: {message}")
+    reason = next((why for pattern, why in _OTHER_REASONS if pattern.search(message)), "reason not stated")
+    return ERROR, f"access denied, not by a policy ({reason}); {head}: {message}"
 
 
 def result(spec, endpoint: str, outcome: str, detail: str, started: float) -> dict:

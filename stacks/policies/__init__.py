@@ -4,6 +4,7 @@ No constructs here. One module per idea:
 - grants.py: the one list of grants per service (what workloads may do);
 - endpoint.py: VPC endpoint policies built from the grants;
 - identity.py: the aws:SourceVpce identity policy built from the same grants;
+- scp.py: the organisation fence (service control policies) built from the same grants;
 - arns.py, statements.py, names.py: ARN formats, statement JSON, derived names.
 The names below are the package's public surface (kept stable for existing imports).
 """

@@ -6,6 +6,8 @@ import importlib
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 PROBE_DIR = REPO / "lambda_src" / "probe"
 
@@ -16,7 +18,9 @@ _SCRUB = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT
           "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_BEDROCK_MANTLE",
           "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENAI_API_KEY",
           "PROBE_KIND", "VPC_CIDR", "ENDPOINTS", "EXPECT_ALLOWED", "EXPECT_BEARER", "MANTLE_BASE_PATH",
-          "RUNTIME_MODEL", "RUNTIME_DENIED_MODEL", "MANTLE_MODEL", "MANTLE_DENIED_MODEL", "PROBE_TIMEOUT_SECONDS")
+          "RUNTIME_MODEL", "RUNTIME_DENIED_MODEL", "MANTLE_MODEL", "MANTLE_DENIED_MODEL", "PROBE_TIMEOUT_SECONDS",
+          "RUNTIME_OPENAI_MODEL", "RUNTIME_RESPONSES_MODEL", "RUNTIME_OPENAI_DENIED_MODEL", "PUBLIC_DNS_NAME",
+          "API_KEYS_IN_REGION", "EXPECT_WEB_SEARCH")
 
 
 def isolate_aws(monkeypatch, tmp_path) -> None:
@@ -35,7 +39,12 @@ def set_probe_env(monkeypatch, tmp_path, *, url: str | None = None, urls: dict |
               "ENDPOINTS": "bedrock,bedrock-runtime,bedrock-mantle", "EXPECT_ALLOWED": "allowed",
               "EXPECT_BEARER": "denied", "RUNTIME_MODEL": "amazon.nova-micro-v1:0",
               "RUNTIME_DENIED_MODEL": "amazon.nova-lite-v1:0", "MANTLE_MODEL": "openai.gpt-oss-20b",
-              "MANTLE_DENIED_MODEL": "openai.gpt-oss-120b", "PROBE_TIMEOUT_SECONDS": "5"}
+              "MANTLE_DENIED_MODEL": "openai.gpt-oss-120b", "PROBE_TIMEOUT_SECONDS": "5",
+              "RUNTIME_OPENAI_MODEL": "openai.gpt-oss-20b-1:0", "RUNTIME_RESPONSES_MODEL": "openai.gpt-5.4",
+              "RUNTIME_OPENAI_DENIED_MODEL": "openai.gpt-oss-120b-1:0", "API_KEYS_IN_REGION": "supported",
+              "EXPECT_WEB_SEARCH": "denied",
+              # The VPC resolver's stand-in is this machine's: ".invalid" never resolves (RFC 6761).
+              "PUBLIC_DNS_NAME": "probe-public-name.invalid"}
     for service in ("BEDROCK", "BEDROCK_RUNTIME", "BEDROCK_MANTLE"):
         target = (urls or {}).get(service.lower().replace("_", "-"), url)
         if target:
@@ -56,3 +65,36 @@ def load_handler():
 
 def by_name(report: dict) -> dict:
     return {c["name"]: c for c in report["checks"]}
+
+
+class FakeContext:
+    """The part of Lambda's context object the handler reads: how much time is left."""
+
+    def __init__(self, remaining_ms: int):
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    """run(fake_or_url, event={}, credentials=None, context=None, **env) -> the real handler's report.
+
+    A FakeBedrock gets each service pointed at its own server; a URL string points all three
+    at it (a silent server, a closed port, an unresolvable name).
+    """
+    from tests.fakes.bedrock_servers import Credentials, FakeBedrock
+
+    def _run(target, event=None, credentials=None, context=None, **env):
+        fake = isinstance(target, FakeBedrock)
+        creds = credentials or (target.credentials if fake else Credentials())
+        set_probe_env(monkeypatch, tmp_path, url=None if fake else target, urls=target.urls if fake else None,
+                      credentials=creds, **env)
+        return load_handler().handler({} if event is None else event, context)
+
+    return _run
+
+
+def failures(report: dict) -> dict:
+    return {c["name"]: (c["outcome"], c["detail"]) for c in report["checks"] if not c["passed"]}

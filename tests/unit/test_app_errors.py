@@ -14,6 +14,11 @@ from tests.conftest import cdk_synth
     [
         ("regions=us-east-1,mars-1", "Configuration error: Region 'mars-1' has no Amazon Bedrock PrivateLink endpoints known to this app; use one of:"),
         ("regionz=us-east-1", "Configuration error: Unknown context key 'regionz'; accepted keys are:"),
+        (
+            'fence={"enabled": true, "managementAccount": "999988887777", "targets": ["ou-ab12-cdef3456"], '
+            '"breakGlassPrincipalArns": ["arn:aws:iam::999988887777:role/BreakGlass"]}',
+            "Configuration error: fence.enabled is true but the endpoint id of us-east-1/bedrock is unknown (6 missing); deploy the regional stacks, then run `make fence-ids`",
+        ),
     ],
 )
 def test_cli_synth_fails_with_one_sentence(tmp_path: Path, context: str, sentence: str) -> None:

@@ -122,3 +122,29 @@ def test_cdk_feature_flags_and_lookups_are_not_unknown_keys() -> None:
 def test_capability_table_mantle_regions_have_bedrock() -> None:
     assert MANTLE_REGIONS <= BEDROCK_REGIONS
     assert len(MANTLE_REGIONS) == 13
+
+
+def test_probe_runtime_openai_models_come_from_the_allow_list() -> None:
+    # Chat Completions on bedrock-runtime serves OpenAI models; Responses there, not GPT OSS.
+    r = region({"regions": ["us-west-2"], "inferenceScope": "region",
+                "runtimeModels": ["amazon.nova-micro-v1:0", "openai.gpt-oss-20b-1:0", "openai.gpt-5.4"]}, "us-west-2")
+    assert (r.probe.runtime_openai_model, r.probe.runtime_responses_model) == ("openai.gpt-oss-20b-1:0", "openai.gpt-5.4")
+    assert r.probe.runtime_openai_denied_model == "openai.gpt-oss-120b-1:0"
+    plain = region({})
+    assert (plain.probe.runtime_openai_model, plain.probe.runtime_responses_model) == (None, None)
+    both = region({"runtimeModels": ["openai.gpt-oss-20b-1:0", "openai.gpt-oss-120b-1:0"]})
+    assert both.probe.runtime_openai_denied_model not in ("openai.gpt-oss-20b-1:0", "openai.gpt-oss-120b-1:0")
+
+
+@pytest.mark.parametrize(("name", "support"), [("us-east-1", "supported"), ("us-east-2", "disputed"),
+                                               ("ap-southeast-4", "disputed"), ("eu-central-1", "supported")])
+def test_probe_knows_where_api_keys_are_offered(name: str, support: str) -> None:
+    ctx = {"regions": [name], "endpoints": ["bedrock", "bedrock-runtime"], "runtimeModels": ["amazon.nova-micro-v1:0"]}
+    assert region(ctx, name).probe.api_keys_in_region == support
+
+
+def test_probe_public_dns_name() -> None:
+    assert region({}).probe.public_dns_name == "example.com"
+    assert region({"probePublicDnsName": "Blocked.Example.ORG."}).probe.public_dns_name == "blocked.example.org"
+    with pytest.raises(ConfigError, match=r"probePublicDnsName 'not a name' is not a DNS name"):
+        region({"probePublicDnsName": "not a name"})

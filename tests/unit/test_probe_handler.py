@@ -3,58 +3,61 @@
 from __future__ import annotations
 
 import base64
+import json
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.bedrock_servers import Credentials, FakeBedrock, Policy, SilentServer  # noqa: E402
-from tests.fakes.probe_env import by_name, load_handler, set_probe_env  # noqa: E402
+from tests.fakes.bedrock_servers import SIGNATURE_MISMATCH, Credentials, FakeBedrock, Policy, SilentServer  # noqa: E402
+from tests.fakes.probe_env import by_name, failures, run  # noqa: E402,F401  (run is a fixture)
 
 ALL_CHECKS = {
-    "dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "control_list_foundation_models",
-    "runtime_converse_allowed_model", "runtime_converse_denied_model", "mantle_models_list",
+    "dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "dns_public_name_blocked",
+    "control_list_foundation_models", "runtime_converse_allowed_model", "runtime_converse_denied_model",
+    "runtime_openai_chat_allowed_model", "runtime_openai_responses_allowed_model",
+    "runtime_openai_chat_denied_model", "runtime_openai_bearer_token", "mantle_models_list",
     "mantle_chat_allowed_model", "mantle_responses_allowed_model", "mantle_chat_denied_model",
-    "mantle_responses_denied_model", "mantle_bearer_token",
+    "mantle_responses_denied_model", "mantle_web_search_tool", "mantle_bearer_token",
 }
 REPORT_KEYS = {"name", "endpoint", "expected", "outcome", "passed", "detail", "latency_ms"}
+BEARER_CHECKS = ("runtime_openai_bearer_token", "mantle_bearer_token")
+DNS_CHECKS = ("dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "dns_public_name_blocked")
 
 
-@pytest.fixture
-def run(monkeypatch, tmp_path):
-    """run(fake_or_url, event={}, **env) -> report."""
-
-    def _run(target, event=None, credentials=None, **env):
-        url = target if isinstance(target, str) else target.url
-        creds = credentials or (target.credentials if isinstance(target, FakeBedrock) else Credentials())
-        set_probe_env(monkeypatch, tmp_path, url=url, credentials=creds, **env)
-        return load_handler().handler({} if event is None else event, None)
-
-    return _run
-
-
-def failures(report):
-    return {c["name"]: (c["outcome"], c["detail"]) for c in report["checks"] if not c["passed"]}
+def calls(report):
+    """The checks that talk to an endpoint (not the DNS ones)."""
+    return [c for c in report["checks"] if c["name"] not in DNS_CHECKS]
 
 
 def test_normal_deployment_passes_and_authenticates_for_real(run):
     with FakeBedrock() as fake:
         report = run(fake)
     assert report["passed"], failures(report)
-    assert set(by_name(report)) == ALL_CHECKS
+    assert set(by_name(report)) == ALL_CHECKS and report["skipped"] == []
     assert all(set(c) == REPORT_KEYS for c in report["checks"])
     assert report["region"] == "us-east-1" and report["probe_kind"] == "vpc"
     assert fake.auth_failures == []
-    mantle = [r for r in fake.requests if r["path"].startswith("/v1/")]
-    sigv4 = [r for r in mantle if r["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256")]
-    bearer = [r for r in mantle if r["headers"]["Authorization"].startswith("Bearer ")]
-    assert len(sigv4) == 5 and len(bearer) == 1
-    assert all("/us-east-1/bedrock-mantle/aws4_request" in r["headers"]["Authorization"] for r in sigv4)
-    token = base64.b64decode(bearer[0]["headers"]["Authorization"].removeprefix("Bearer bedrock-api-key-")).decode()
-    assert "Action=CallWithBearerToken" in token
+    # SigV4 scoped to the service each endpoint authorizes: bedrock-mantle on mantle, bedrock
+    # on bedrock-runtime's /openai/v1 (the fake refuses any other scope).
+    for host, prefix, scope, signed in (("mantle", "/v1/", "/us-east-1/bedrock-mantle/aws4_request", 6),
+                                        ("amazonaws", "/openai/v1/", "/us-east-1/bedrock/aws4_request", 3)):
+        sent = [r for r in fake.requests if r["host"] == host and r["path"].startswith(prefix)]
+        sigv4 = [r for r in sent if r["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256")]
+        bearer = [r for r in sent if r["headers"]["Authorization"].startswith("Bearer ")]
+        assert (len(sigv4), len(bearer)) == (signed, 1), host
+        assert all(scope in r["headers"]["Authorization"] for r in sigv4), host
+        token = base64.b64decode(bearer[0]["headers"]["Authorization"].removeprefix("Bearer bedrock-api-key-")).decode()
+        assert "Action=CallWithBearerToken" in token
+    # bedrock-runtime's Responses: the allow-listed model it serves, and nothing stored.
+    (response,) = [json.loads(r["body"]) for r in fake.requests if r["path"] == "/openai/v1/responses"]
+    assert response["model"] == "openai.gpt-5.4" and response["store"] is False
+    (chat,) = [json.loads(r["body"]) for r in fake.requests
+               if r["path"] == "/openai/v1/chat/completions" and r["headers"]["Authorization"].startswith("AWS4")
+               and json.loads(r["body"])["model"] == "openai.gpt-oss-20b-1:0"]
+    assert chat["messages"][0]["role"] == "user"
     # botocore URL-encodes the model id in the Converse path.
     assert any(r["path"] == "/model/amazon.nova-micro-v1%3A0/converse" for r in fake.requests)
 
@@ -62,33 +65,39 @@ def test_normal_deployment_passes_and_authenticates_for_real(run):
 def test_denials_name_the_policy_that_denied(run):
     with FakeBedrock() as fake:
         checks = by_name(run(fake))
-    for name in ("runtime_converse_denied_model", "mantle_chat_denied_model", "mantle_responses_denied_model",
+    for name in ("runtime_converse_denied_model", "runtime_openai_chat_denied_model", "runtime_openai_bearer_token",
+                 "mantle_chat_denied_model", "mantle_responses_denied_model", "mantle_web_search_tool",
                  "mantle_bearer_token"):
-        assert checks[name]["outcome"] == "denied"
-        assert "denied_by: VPC endpoint policy (no allow)" in checks[name]["detail"]
+        assert checks[name]["outcome"] == "denied", (name, checks[name]["detail"])
+        assert "denied_by: VPC endpoint policy (no allow)" in checks[name]["detail"], name
 
 
 def test_explicit_deny_with_403_from_mantle(run):
-    policy = Policy(reason="with an explicit deny in a VPC endpoint policy", mantle_deny_status=403)
-    with FakeBedrock(policy=policy) as fake:
+    with FakeBedrock(policy=Policy(explicit=True, mantle_deny_status=403)) as fake:
         checks = by_name(run(fake))
     assert checks["mantle_chat_denied_model"]["outcome"] == "denied"
     assert "VPC endpoint policy (explicit deny)" in checks["mantle_chat_denied_model"]["detail"]
+
+
+def test_a_service_control_policy_is_named_too(run):
+    with FakeBedrock(policy=Policy(denied_by="service control policy", explicit=True)) as fake:
+        check = by_name(run(fake, event={"checks": ["runtime_converse_denied_model"]}))["runtime_converse_denied_model"]
+    assert check["passed"] and "denied_by: service control policy (explicit deny)" in check["detail"]
 
 
 def test_deny_mode_passes_when_everything_is_denied(run):
     with FakeBedrock(policy=Policy.deny_all()) as fake:
         report = run(fake, EXPECT_ALLOWED="denied")
     assert report["passed"], failures(report)
-    calls = [c for c in report["checks"] if not c["name"].startswith("dns_")]
-    assert {c["outcome"] for c in calls} == {"denied"}
+    assert {c["outcome"] for c in calls(report)} == {"denied"}
 
 
 def test_deny_mode_fails_when_an_allow_listed_call_gets_through(run):
     with FakeBedrock() as fake:
         report = run(fake, EXPECT_ALLOWED="denied")
     assert not report["passed"]
-    assert "runtime_converse_allowed_model" in failures(report)
+    assert {"runtime_converse_allowed_model", "runtime_openai_chat_allowed_model", "mantle_chat_allowed_model"} \
+        <= set(failures(report))
 
 
 def test_mismatch_fails_the_check_and_the_report(run):
@@ -100,12 +109,14 @@ def test_mismatch_fails_the_check_and_the_report(run):
     assert by_name(report)["mantle_chat_denied_model"]["outcome"] == "allowed"
 
 
+@pytest.mark.parametrize("name", BEARER_CHECKS)
 @pytest.mark.parametrize("expect, allow, passed", [("allowed", True, True), ("denied", True, False),
-                                                   ("allowed", False, False)])
-def test_bearer_expectation(run, expect, allow, passed):
+                                                   ("allowed", False, False), ("denied", False, True)])
+def test_bearer_expectation(run, name, expect, allow, passed):
     with FakeBedrock(policy=Policy(allow_bearer=allow)) as fake:
-        check = by_name(run(fake, EXPECT_BEARER=expect))["mantle_bearer_token"]
-    assert check["expected"] == expect and check["passed"] is passed
+        check = by_name(run(fake, event={"checks": [name]}, EXPECT_BEARER=expect))[name]
+    assert check["expected"] == expect and check["passed"] is passed, check["detail"]
+    assert check["detail"].startswith("bearer (short-term API key)")
 
 
 def test_bad_signature_is_an_error_not_a_denial(run):
@@ -113,21 +124,22 @@ def test_bad_signature_is_an_error_not_a_denial(run):
     # 403/401 as "denied" would let a broken control probe pass.
     with FakeBedrock(credentials=Credentials(secret_key="another-secret")) as fake:
         report = run(fake, EXPECT_ALLOWED="denied", credentials=Credentials())
-    assert fake.auth_failures and all("signature does not match" in f for f in fake.auth_failures[:5])
+    assert fake.auth_failures and set(fake.auth_failures) == {SIGNATURE_MISMATCH}
     # (The fake checks a bearer key's credential scope, not its presigned signature.)
-    outcomes = {c["name"]: c["outcome"] for c in report["checks"]
-                if not c["name"].startswith("dns_") and c["name"] != "mantle_bearer_token"}
+    outcomes = {c["name"]: c["outcome"] for c in calls(report) if c["name"] not in BEARER_CHECKS}
     assert set(outcomes.values()) == {"error"}, outcomes
     assert not report["passed"]
 
 
 def test_control_probe_expects_every_call_denied_and_skips_dns(run):
     with FakeBedrock(policy=Policy.deny_all()) as fake:
-        report = run(fake, PROBE_KIND="control", EXPECT_ALLOWED="allowed", EXPECT_BEARER="allowed")
+        report = run(fake, PROBE_KIND="control", EXPECT_ALLOWED="allowed", EXPECT_BEARER="allowed",
+                     EXPECT_WEB_SEARCH="allowed")
     assert report["passed"], failures(report)
     assert report["probe_kind"] == "control"
     assert {c["expected"] for c in report["checks"]} == {"denied"}
-    assert {s["name"] for s in report["skipped"]} == {"dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle"}
+    assert {s["name"] for s in report["skipped"]} == set(DNS_CHECKS)
+    assert "DNS firewall" in {s["name"]: s["reason"] for s in report["skipped"]}["dns_public_name_blocked"]
 
 
 def test_control_probe_fails_if_a_call_is_allowed(run):
@@ -142,18 +154,18 @@ def test_mantle_disabled_runs_no_mantle_checks(run):
         report = run(fake, ENDPOINTS="bedrock,bedrock-runtime")
     assert report["passed"], failures(report)
     assert not any(c["name"].startswith(("mantle_", "dns_bedrock_mantle")) for c in report["checks"])
-    assert "mantle_bearer_token" in {s["name"] for s in report["skipped"]}
-    assert not any(r["path"].startswith("/v1/") for r in fake.requests)
+    assert {"mantle_bearer_token", "mantle_web_search_tool"} <= {s["name"] for s in report["skipped"]}
+    assert not any(r["host"] == "mantle" for r in fake.requests)
 
 
 def test_mantle_override_with_a_path_is_used_as_is(run):
     with FakeBedrock() as fake:
         report = run(fake, event={"checks": ["mantle_models_list"]},
-                     AWS_ENDPOINT_URL_BEDROCK_MANTLE=fake.url + "/openai/v1")
+                     AWS_ENDPOINT_URL_BEDROCK_MANTLE=fake.mantle_url + "/openai/v1")
     check = by_name(report)["mantle_models_list"]
-    assert check["endpoint"] == fake.url + "/openai/v1"
+    assert check["endpoint"] == fake.mantle_url + "/openai/v1"
     assert [r["path"] for r in fake.requests] == ["/openai/v1/models"]
-    assert check["outcome"] == "error"  # the fake only serves /v1: a 404 is not a denial
+    assert check["outcome"] == "error"  # the fake serves models.list under /v1 only: a 404 is not a denial
 
 
 def test_subset_event_runs_only_the_named_checks(run):
@@ -172,19 +184,17 @@ def test_dns_outside_the_vpc_cidr_is_reported(run):
     assert "127.0.0.1" in check["detail"]
 
 
-def test_silent_server_is_a_network_error_and_fast(run):
+def test_silent_server_is_a_network_error_from_the_call_timeout(run):
     with SilentServer() as silent:
-        started = time.monotonic()
         report = run(silent.url, PROBE_TIMEOUT_SECONDS="0.5")
-        elapsed = time.monotonic() - started
-    calls = [c for c in report["checks"] if not c["name"].startswith("dns_")]
-    assert {c["outcome"] for c in calls} == {"network_error"}, [(c["name"], c["detail"]) for c in calls]
+    assert {c["outcome"] for c in calls(report)} == {"network_error"}, failures(report)
+    # Each call's own read timeout fired (not the handler's deadline, which is 55 s here).
+    assert all("Timeout" in c["detail"] for c in calls(report)), failures(report)
     assert not report["passed"]
-    assert elapsed < 10
 
 
 def test_unresolvable_host_is_a_network_error(run):
-    report = run("http://does-not-resolve.invalid", PROBE_TIMEOUT_SECONDS="1")
+    report = run("http://does-not-resolve.invalid", PROBE_TIMEOUT_SECONDS="1", PUBLIC_DNS_NAME="")
     assert {c["outcome"] for c in report["checks"]} == {"network_error"}, failures(report)
     assert not report["passed"]
 

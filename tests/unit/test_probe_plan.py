@@ -12,7 +12,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda_src" / "pro
 import plan  # noqa: E402
 import report  # noqa: E402
 
-BASE = {"AWS_REGION": "eu-west-1", "PROBE_KIND": "vpc", "VPC_CIDR": "10.0.0.0/16"}
+BASE = {"AWS_REGION": "eu-west-1", "PROBE_KIND": "vpc", "VPC_CIDR": "10.0.0.0/16",
+        "RUNTIME_OPENAI_MODEL": "openai.gpt-oss-20b-1:0", "RUNTIME_RESPONSES_MODEL": "openai.gpt-5.4",
+        "PUBLIC_DNS_NAME": "example.com"}
 
 
 def expectations(**env):
@@ -66,29 +68,112 @@ def test_mantle_base_url(monkeypatch):
     ("... with an explicit deny in a VPC endpoint policy", "VPC endpoint policy (explicit deny)"),
     ("... because no identity-based policy allows the bedrock:InvokeModel action", "identity-based policy (no allow)"),
     ("... with an explicit deny in an identity-based policy", "identity-based policy (explicit deny)"),
-    ("... with an explicit deny in a service control policy", "service control policy (explicit deny)"),
+    ("... with an explicit deny in a service control policy: arn:aws:organizations::1:policy/o-1/p-1",
+     "service control policy (explicit deny)"),
     ("... because no permissions boundary allows the x action", "permissions boundary (no allow)"),
+    ("... project/default (no identity-based policy allows the action)", "identity-based policy (no allow)"),
     ("Access denied", "not stated in the message"),
 ])
 def test_denied_by(message, phrase):
     assert report.denied_by(message) == phrase
 
 
+USER = "User: arn:aws:sts::123456789012:assumed-role/Probe/p is not authorized to perform: "
+
+
+@pytest.mark.parametrize(("status", "code", "message", "outcome", "says"), [
+    # IAM refusing a Bedrock action: a policy decided, and the detail says which.
+    (403, "AccessDeniedException", USER + "bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/"
+     "amazon.nova-lite-v1:0 because no VPC endpoint policy allows the bedrock:InvokeModel action",
+     "denied", "denied_by: VPC endpoint policy (no allow)"),
+    (401, "access_denied", USER + "bedrock-mantle:CreateInference on resource: arn:aws:bedrock-mantle:us-west-2:"
+     "123456789012:project/default (no identity-based policy allows the action)",
+     "denied", "denied_by: identity-based policy (no allow)"),
+    (403, "permission_error", USER + "bedrock-mantle:CreateInference on resource: arn:aws:bedrock-mantle:us-west-2:"
+     "123456789012:project/default", "denied", "denied_by: not stated in the message"),
+    (403, "access_denied", USER + "bedrock-websearch:InvokeSearch on resource: arn:aws:bedrock-websearch:us-east-1:"
+     "aws:tool/web-search with an explicit deny in an identity-based policy",
+     "denied", "identity-based policy (explicit deny)"),
+    # AccessDenied for anything else is not our policies: an error that fails any check.
+    (403, "AccessDeniedException", "You don't have access to the model with the specified model ID.",
+     "error", "model access is not enabled"),
+    (403, "AccessDeniedException", "Your account is not authorized to invoke this API operation.",
+     "error", "account is not enabled"),
+    (403, "AccessDeniedException", "Model access is denied due to IAM user or service role is not authorized to "
+     "perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) "
+     "to enable access to this model.", "error", "Marketplace subscription"),
+    (403, "AccessDeniedException", USER + "kms:Decrypt on resource: arn:aws:kms:us-east-1:1:key/k because no "
+     "identity-based policy allows the kms:Decrypt action", "error", "refused for kms:Decrypt"),
+    (403, "AccessDeniedException", "Access denied", "error", "reason not stated"),
+    # Credentials and signatures are not policy decisions, whatever the message says.
+    (403, "InvalidSignatureException", "Credential should be scoped to correct service: 'bedrock'.", "error",
+     "credentials or signature"),
+    (403, "UnrecognizedClientException", USER + "bedrock:InvokeModel", "error", "credentials or signature"),
+    (401, "access_denied", "The bearer token has expired", "error", "not by a policy"),
+])
+def test_only_a_policy_refusing_a_bedrock_action_counts_as_denied(status, code, message, outcome, says):
+    got, detail = report.refusal(status, code, message)
+    assert got == outcome and says in detail, detail
+    assert message in detail  # AWS's own words stay in the report
+
+
 def test_empty_run_is_not_a_pass():
     assert report.build("r", "vpc", [], [])["passed"] is False
 
 
-@pytest.mark.parametrize(
-    ("message", "is_decision"),
-    [
-        ("User: arn:aws:sts::1:assumed-role/p/x is not authorized to perform: bedrock-mantle:CallWithBearerToken "
-         "with an explicit deny in a VPC endpoint policy", True),
-        ("access_denied: not authorized to perform: bedrock-mantle:CreateInference on arn:aws:bedrock-mantle:r:1:project/default", True),
-        # A broken or expired key is not a policy decision: the bearer check must not pass on it.
-        ("The bearer token has expired", False),
-        ("Bearer token signature is invalid", False),
-        ("Not Found", False),
-    ],
-)
-def test_only_authorization_messages_count_as_denials(message: str, is_decision: bool) -> None:
-    assert report.looks_like_authz(message) is is_decision
+def test_runtime_openai_checks_need_an_openai_model_in_the_allow_list():
+    expected, skipped = expectations(RUNTIME_OPENAI_MODEL="", RUNTIME_RESPONSES_MODEL="")
+    assert "runtime_openai_chat_allowed_model" not in expected
+    assert "runtime_openai_responses_allowed_model" not in expected
+    assert {"runtime_openai_chat_allowed_model", "runtime_openai_responses_allowed_model"} <= skipped
+    # A refusal needs no allowed model: the denied-model and bearer checks still run.
+    assert expected["runtime_openai_chat_denied_model"] == "denied"
+    assert expected["runtime_openai_bearer_token"] == "denied"
+
+
+def test_runtime_bearer_check_falls_back_to_the_converse_model_only_for_a_refusal():
+    checks, _ = plan.build_plan(plan.load_config({**BASE, "RUNTIME_OPENAI_MODEL": "", "RUNTIME_MODEL": "amazon.nova-micro-v1:0"}))
+    (bearer,) = [c for c in checks if c.name == "runtime_openai_bearer_token"]
+    assert bearer.params["model"] == "amazon.nova-micro-v1:0" and bearer.expected == "denied"
+    expected, skipped = expectations(RUNTIME_OPENAI_MODEL="", EXPECT_BEARER="allowed")
+    assert "runtime_openai_bearer_token" in skipped and "runtime_openai_bearer_token" not in expected
+
+
+@pytest.mark.parametrize("support, runs", [("supported", True), ("disputed", True), ("unsupported", False)])
+def test_bearer_checks_follow_api_key_support_in_the_region(support, runs):
+    checks, skipped = plan.build_plan(plan.load_config({**BASE, "API_KEYS_IN_REGION": support}))
+    bearer = {c.name: c for c in checks if c.params.get("auth") == "bearer"}
+    assert (set(bearer) == {"runtime_openai_bearer_token", "mantle_bearer_token"}) is runs
+    reasons = {s["name"]: s["reason"] for s in skipped}
+    if not runs:
+        assert "not supported in eu-west-1" in reasons["mantle_bearer_token"]
+        assert "not supported in eu-west-1" in reasons["runtime_openai_bearer_token"]
+    else:
+        assert ("disagree" in (bearer["mantle_bearer_token"].params["note"] or "")) is (support == "disputed")
+
+
+@pytest.mark.parametrize("env, expected", [({}, "denied"), ({"EXPECT_WEB_SEARCH": "allowed"}, "allowed"),
+                                           ({"EXPECT_WEB_SEARCH": "allowed", "EXPECT_ALLOWED": "denied"}, "denied"),
+                                           ({"EXPECT_WEB_SEARCH": "allowed", "PROBE_KIND": "control"}, "denied")])
+def test_web_search_expectation(env, expected):
+    checks, _ = plan.build_plan(plan.load_config({**BASE, **env}))
+    (web,) = [c for c in checks if c.name == "mantle_web_search_tool"]
+    assert web.expected == expected and web.params["model"] == "openai.gpt-oss-20b"
+
+
+def test_public_name_check_is_expected_blocked_and_skipped_without_a_name_or_outside_the_vpc():
+    expected, _ = expectations()
+    assert expected["dns_public_name_blocked"] == "denied"
+    _, skipped = expectations(PUBLIC_DNS_NAME="")
+    assert "dns_public_name_blocked" in skipped
+    _, skipped = expectations(PROBE_KIND="control")
+    assert "dns_public_name_blocked" in skipped
+
+
+def test_runtime_openai_base_url_is_the_runtime_host_under_openai_v1(monkeypatch):
+    monkeypatch.delenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", raising=False)
+    config = plan.load_config(BASE)
+    assert config.runtime_openai_base_url() == "https://bedrock-runtime.eu-west-1.amazonaws.com/openai/v1"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "https://vpce-1-abc.bedrock-runtime.eu-west-1.vpce.amazonaws.com")
+    assert config.openai_base_url("bedrock-runtime") == \
+        "https://vpce-1-abc.bedrock-runtime.eu-west-1.vpce.amazonaws.com/openai/v1"

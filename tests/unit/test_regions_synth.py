@@ -26,6 +26,25 @@ def test_mantle_region_synthesizes_with_three_endpoints(region: str, mantle_temp
     assert names == [f"com.amazonaws.{region}.{s}" for s in ("bedrock", "bedrock-mantle", "bedrock-runtime")]
 
 
+def _probe_env(template: dict, prefix: str = "ProbeInVpc") -> dict:
+    return next(r["Properties"]["Environment"]["Variables"] for k, r in template["Resources"].items()
+                if k.startswith(prefix) and r["Type"] == "AWS::Lambda::Function")
+
+
+@pytest.mark.parametrize("region, support", [("us-east-1", "supported"), ("us-east-2", "disputed"),
+                                             ("ap-southeast-3", "disputed"), ("ap-northeast-1", "supported")])
+def test_probe_is_told_whether_api_keys_work_in_its_region(region: str, support: str, mantle_templates: dict) -> None:
+    template = mantle_templates[f"PrivateBedrock-{region}"]
+    for prefix in ("ProbeInVpc", "ProbeOutsideVpc"):
+        env = _probe_env(template, prefix)
+        assert env["API_KEYS_IN_REGION"] == support
+        # The default allow lists carry no OpenAI model for bedrock-runtime's /openai/v1: the
+        # probe skips the allowed calls there (with the reason) and still proves the refusals.
+        assert (env["RUNTIME_OPENAI_MODEL"], env["RUNTIME_RESPONSES_MODEL"]) == ("", "")
+        assert env["RUNTIME_OPENAI_DENIED_MODEL"] == "openai.gpt-oss-120b-1:0"
+        assert env["PUBLIC_DNS_NAME"] == "example.com" and env["EXPECT_WEB_SEARCH"] == "denied"
+
+
 def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
     ctx = {
         "regions": ["ca-central-1"],

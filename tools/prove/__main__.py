@@ -1,6 +1,9 @@
 """Print the IAM allow/deny matrix of the synthesized templates; exit 1 on any unexpected cell.
 
-Usage: python -m tools.prove [cdk.out] [--markdown]
+Usage: python -m tools.prove [cdk.out] [--markdown] [--no-fence]
+
+With the organisation fence's policies in cdk.out/scp/ (written by `make synth`), every cell
+is also evaluated under them; --no-fence shows what the account-level policies alone do.
 
 Exit status: 0 every cell as designed, 1 some cell is not (each one is listed), 2 the matrix
 could not be built (no templates, a template of an unexpected shape, a simulator error).
@@ -16,8 +19,9 @@ from typing import Any, Mapping
 
 from tools.assembly import AssemblyError, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
+from tools.prove.fence import load_fence
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
-from tools.prove.report import LEGEND, markdown, print_matrices
+from tools.prove.report import FENCE_LEGEND, LEGEND, markdown, print_matrices
 from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
 
 
@@ -40,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.prove", description=__doc__.splitlines()[0])
     parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="a cloud assembly directory (default: cdk.out); its manifest.json names the stacks")
     parser.add_argument("--markdown", action="store_true", help="print GitHub Markdown tables instead")
+    parser.add_argument("--no-fence", action="store_true", help="leave out the organisation fence's SCPs (cdk.out/scp/)")
     args = parser.parse_args(argv)
 
     try:
@@ -51,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"The cloud assembly in {args.cdk_out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
         return 2
     try:
-        matrices = prove(templates, deployment_account(args.cdk_out, templates))
+        fence = None if args.no_fence else load_fence(args.cdk_out)
+        matrices = prove(templates, deployment_account(args.cdk_out, templates), fence=fence)
     except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
         print(f"Could not build the matrix: {err}", file=sys.stderr)
         return 2
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         for m in matrices:
             print(f"#### {m.region}\n\n{markdown(m)}\n")
         print(LEGEND)
+        if any(m.fenced for m in matrices):
+            print(FENCE_LEGEND)
     else:
         print_matrices(matrices)
     bad = unexpected(matrices)

