@@ -99,7 +99,8 @@ def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
             if profile is None:
                 direct += grant.resources
             else:
-                profiles.append(profile)
+                # One grant covers every allow-listed profile (a list) since the region-wildcard grants.
+                profiles += [profile] if isinstance(profile, str) else list(profile)
                 via += grant.resources
     return _RuntimeModels(tuple(_unique(actions)), tuple(_unique(direct)), tuple(_unique(profiles)), tuple(_unique(via)))
 
