@@ -378,7 +378,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
         except MatrixInputError as err:
             raise SimulationError(str(err)) from err
         cells = [
-            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced and r.org_fenced), config=job.config, layer=job.layer, fenced=fenced and r.org_fenced)
             for r in requests
             for path in PATHS
             for p in principals

@@ -33,6 +33,10 @@ class Request:
     resource: str  # "{account}" stands for the caller's account
     allow_listed: bool
     context: Mapping[str, str | list[str]] = field(default_factory=dict)
+    # Whether the organisation fence (SCPs, stacks/policies/scp.py) covers the action. AgentCore
+    # gateway tools are fenced by this deployment's identity and endpoint policies only: an
+    # org-wide SCP on them would stop every AgentCore use in the organisation.
+    org_fenced: bool = True
 
     def for_account(self, account: str) -> tuple[str, dict[str, Any]]:
         ctx = {k: (v.replace("{account}", account) if isinstance(v, str) else [x.replace("{account}", account) for x in v]) for k, v in self.context.items()}
@@ -119,7 +123,7 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("websearch-external", "web fetch from the live internet (bedrock-websearch:ExternalWebAccess)", "bedrock-mantle", "bedrock-websearch:ExternalWebAccess", "*", has("externalWebAccess")))
     # A gateway of the user's: never granted here, and fenced unless serverSideTools is on.
     gateway = f"arn:{PARTITION}:bedrock-agentcore:{region}:{{account}}:gateway/prove-matrix-gw"
-    out.append(Request("agentcore-gateway", "AgentCore gateway tool (bedrock-agentcore:InvokeGateway)", "bedrock-mantle", "bedrock-agentcore:InvokeGateway", gateway, False))
+    out.append(Request("agentcore-gateway", "AgentCore gateway tool (bedrock-agentcore:InvokeGateway)", "bedrock-mantle", "bedrock-agentcore:InvokeGateway", gateway, False, org_fenced=False))
     return out
 
 
