@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# The public name the `run` fixture's stand-in for the VPC resolver blocks, as a DNS firewall
+# does (NXDOMAIN); every other name goes to this machine's resolver.
+BLOCKED_PUBLIC_NAME = "blocked-by-the-dns-firewall.example"
 PROBE_DIR = REPO / "lambda_src" / "probe"
 
 # Anything that could point botocore at a real account, profile or metadata service.
@@ -43,8 +46,7 @@ def set_probe_env(monkeypatch, tmp_path, *, url: str | None = None, urls: dict |
               "RUNTIME_OPENAI_MODEL": "openai.gpt-oss-20b-1:0", "RUNTIME_RESPONSES_MODEL": "openai.gpt-5.4",
               "RUNTIME_OPENAI_DENIED_MODEL": "openai.gpt-oss-120b-1:0", "API_KEYS_IN_REGION": "supported",
               "EXPECT_WEB_SEARCH": "denied",
-              # The VPC resolver's stand-in is this machine's: ".invalid" never resolves (RFC 6761).
-              "PUBLIC_DNS_NAME": "probe-public-name.invalid"}
+              "PUBLIC_DNS_NAME": BLOCKED_PUBLIC_NAME}
     for service in ("BEDROCK", "BEDROCK_RUNTIME", "BEDROCK_MANTLE"):
         target = (urls or {}).get(service.lower().replace("_", "-"), url)
         if target:
@@ -84,7 +86,19 @@ def run(monkeypatch, tmp_path):
     A FakeBedrock gets each service pointed at its own server; a URL string points all three
     at it (a silent server, a closed port, an unresolvable name).
     """
+    import socket
+
     from tests.fakes.bedrock_servers import Credentials, FakeBedrock
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def firewalled_getaddrinfo(host, *args, **kwargs):
+        if host == BLOCKED_PUBLIC_NAME:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    # Not this machine's DNS: offline, a name it cannot resolve fails with EAI_AGAIN, not NXDOMAIN.
+    monkeypatch.setattr(socket, "getaddrinfo", firewalled_getaddrinfo)
 
     def _run(target, event=None, credentials=None, context=None, **env):
         fake = isinstance(target, FakeBedrock)

@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fakes.probe_env import by_name, failures, run  # noqa: E402,F401
+from tests.fakes.probe_env import BLOCKED_PUBLIC_NAME, by_name, failures, run  # noqa: E402,F401
 
 RUNTIME_HOST = "bedrock-runtime.us-east-1.amazonaws.com"
 VPC = "10.80.0.0/16"
@@ -69,11 +69,11 @@ def test_public_addresses_only_fail(run, resolver):
     assert dns_check(run, "dns_bedrock_runtime")["outcome"] == "denied"
 
 
-def test_a_public_name_that_does_not_resolve_passes(run):
-    # ".invalid" never resolves (RFC 6761): what the DNS firewall makes of every public name.
-    check = dns_check(run, "dns_public_name_blocked", PUBLIC_DNS_NAME="probe-public-name.invalid")
+def test_a_public_name_the_firewall_blocks_passes(run):
+    # The run fixture's resolver answers NXDOMAIN for this name, as the DNS firewall does.
+    check = dns_check(run, "dns_public_name_blocked", PUBLIC_DNS_NAME=BLOCKED_PUBLIC_NAME)
     assert check["outcome"] == "denied" and check["passed"], check["detail"]
-    assert check["endpoint"] == "probe-public-name.invalid"
+    assert check["endpoint"] == BLOCKED_PUBLIC_NAME
 
 
 def test_a_public_name_that_resolves_fails(run):

@@ -8,6 +8,7 @@ and words (tests/fakes/bedrock_servers.py).
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -32,6 +33,14 @@ DNS = ("dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "dns_public_n
 
 def calls(report):
     return [c for c in report["checks"] if c["name"] not in DNS]
+
+
+def join_probe_threads() -> None:
+    """Let the checks the handler left running finish while their fake still listens: a late
+    connection to a closed fake's port could reach the next test's fake on the same port."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("probe"):
+            thread.join(timeout=30)
 
 
 @pytest.mark.parametrize("kind, refusal, reason", [("vpc", MODEL_ACCESS_NOT_ENABLED, "model access is not enabled"),
@@ -77,6 +86,7 @@ def test_a_call_that_outlives_the_deadline_is_not_reported_as_its_answer(run):
     # (Had the handler waited for the answers, the outcomes would read "denied".)
     with FakeBedrock(policy=Policy.deny_all(), delay_seconds=2.5) as fake:
         report = run(fake, EXPECT_ALLOWED="denied", context=FakeContext(1200), PROBE_TIMEOUT_SECONDS="5")
+        join_probe_threads()
     unfinished = calls(report)
     assert unfinished and {c["outcome"] for c in unfinished} == {"network_error"}, failures(report)
     assert all(c["detail"] == load_handler().DEADLINE_DETAIL and not c["passed"] for c in unfinished)
@@ -88,6 +98,7 @@ def test_no_time_left_reports_every_check_unfinished_without_raising(run):
     # are cancelled, and a cancelled future must be reported, not have its result() raise.
     with FakeBedrock(policy=Policy.deny_all(), delay_seconds=1.0) as fake:
         report = run(fake, EXPECT_ALLOWED="denied", context=FakeContext(0))
+        join_probe_threads()
     assert len(calls(report)) == 14
     assert {c["outcome"] for c in calls(report)} == {"network_error"}, failures(report)
     assert not report["passed"]
