@@ -43,14 +43,28 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	@$(JSII_NODE) --version | grep -q '^v22\.' || { echo "node_modules/.bin/node is not Node 22" >&2; exit 1; }
 	@touch $@
 
+# checkov has its own virtualenv: it pins boto3/botocore/packaging/networkx versions that
+# would downgrade the ones the app, the probe tests and cfn-lint use.
+CHECKOV_VENV := .venv-checkov
+.make/checkov: requirements-checkov.txt
+	@mkdir -p .make
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
 .make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
 	$(PY) -m stacks.probe_bundling
 	@touch $@
 
+# The same wheels for this machine's Python: only the bundling tests and the bench need them.
+.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
+	$(PY) -m stacks.probe_bundling --host
+	@touch $@
+
 setup: .make/venv .make/node .make/probe-deps
-setup-dev: setup .make/venv-dev
+setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov
 
 # The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
 # to .make/synth.log and is shown only when synthesis fails; the summary says what was built.
@@ -63,7 +77,7 @@ synth: setup
 	@$(PY) -m tools.summary cdk.out
 
 test: setup-dev
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(PYTEST_ARGS)
 
 prove: setup-dev
 	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
@@ -116,4 +130,4 @@ deploy-fence: setup
 	$(CDK) deploy --no-notices --app cdk.out PrivateBedrockFence $(DEPLOY_ARGS)
 
 clean:
-	rm -rf cdk.out .make .cache
+	rm -rf cdk.out .make .cache $(CHECKOV_VENV)

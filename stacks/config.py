@@ -27,6 +27,8 @@ from stacks.regions import (
     geographies_of,
 )
 
+from stacks.config_topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
+
 if TYPE_CHECKING:
     from stacks.fence_config import FenceConfig
 
@@ -82,6 +84,8 @@ _GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[
 _AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
 _KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
 AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
+_KEY_ADMIN_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 # Keys that may differ per region (top level = default, regionOverrides.<region> = override).
 REGIONAL_KEYS: tuple[str, ...] = (
@@ -98,6 +102,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "endpointPolicy",
     "flowLogRetentionDays",
     "mantleBasePath",
+    "dnsAllowedDomains",
+    "keyAdminArns",
     "allowPublicOnPremCidrs",
     "resolverInboundEndpoint",
     "capabilities",
@@ -105,6 +111,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "agentAliasArns",
     "knowledgeBaseArns",
     "probePublicDnsName",
+    *TOPOLOGY_KEYS,
 )
 # fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
@@ -186,6 +193,10 @@ class RegionConfig:
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
+    dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
+    key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
+    # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
+    network: NetworkChoice = NetworkChoice()
 
     @property
     def stack_id(self) -> str:
@@ -324,6 +335,19 @@ def _cidr(key: str, value: str, *, vpc: bool) -> str:
     if vpc and not net.is_private:
         raise ConfigError(f"{key} {value!r} is not a private (RFC 1918) range; use for example 10.80.0.0/16.")
     return str(net)
+
+
+def _dns_domain(key: str, value: str) -> str:
+    """A name DNS Firewall can match: lower case, optionally '*.' for every name below it."""
+    if value.strip("*.") == "":
+        raise ConfigError(f"{key} entry {value!r} would allow every name and switch the DNS firewall off; list your own domains, for example corp.example.com.")
+    labels = (value[2:] if value.startswith("*.") else value).split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ConfigError(
+            f"{key} entry {value!r} is not a domain name DNS Firewall can match; give lower-case names "
+            "without a trailing dot such as corp.example.com, or *.corp.example.com for the names below it."
+        )
+    return value
 
 
 def _denial_model(key: str, candidates: tuple[str, ...], allowed: set[str]) -> str:
@@ -466,6 +490,14 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
         )
 
+    dns_domains = tuple(_dns_domain(where("dnsAllowedDomains"), d) for d in _as_list(where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", [])))
+    key_admins = tuple(_as_list(where("keyAdminArns"), settings.get("keyAdminArns", [])))
+    for arn in key_admins:
+        if not _KEY_ADMIN_ARN.match(arn):
+            raise ConfigError(
+                f"{where('keyAdminArns')} entry {arn!r} is not an IAM role or user ARN such as "
+                "arn:aws:iam::123456789012:role/key-admin."
+            )
     vpc_cidr = _cidr(where("vpcCidr"), settings.get("vpcCidr", default_vpc_cidr(region)), vpc=True)
     check_subnets_fit(where("vpcCidr"), vpc_cidr, az_count)
     on_prem = tuple(
@@ -482,6 +514,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"{where('resolverInboundEndpoint')} is true but onPremCidrs is empty; list the on-premises ranges "
             "whose resolvers may query it (its security group admits DNS from them only)."
         )
+    network = parse_network(region, settings, where, endpoints, vpc_cidr)
 
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
@@ -559,6 +592,9 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         guardrail_arn=guardrail,
         agent_alias_arns=alias_arns,
         knowledge_base_arns=kb_arns,
+        dns_allowed_domains=dns_domains,
+        key_admin_arns=key_admins,
+        network=network,
     )
 
 

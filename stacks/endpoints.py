@@ -1,4 +1,4 @@
-"""BedrockEndpoints: one interface endpoint per enabled service, private DNS, own policy."""
+"""BedrockEndpoints: one interface endpoint per enabled service, private DNS (off in a hub), own policy."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from constructs import Construct
 
 from stacks.config import RegionConfig
 from stacks.policies import endpoint_policy, pascal
+from stacks.policies.hub import hub_endpoint_policy, principals_by_account
 
 @dataclass(frozen=True)
 class BedrockEndpointsProps:
@@ -19,6 +20,9 @@ class BedrockEndpointsProps:
     security_group: ec2.ISecurityGroup
     subnets_by_service: Mapping[str, Sequence[ec2.ISubnet]]
     principal_arns: Sequence[str]  # who may call through the endpoints (aws:PrincipalArn)
+    # A hub: private DNS off (the hub's Route 53 zones answer instead, for every spoke too),
+    # and the spokes' roles admitted, each to its own account's resources.
+    hub_spoke_principal_arns: Sequence[str] | None = None
 
 
 class BedrockEndpoints(Construct):
@@ -34,7 +38,7 @@ class BedrockEndpoints(Construct):
                 # InterfaceVpcEndpointAwsService (not ...Service) so private DNS defaults on and the
                 # name is com.amazonaws.<region>.<service>; CDK has no constant for bedrock-mantle.
                 service=ec2.InterfaceVpcEndpointAwsService(service),
-                private_dns_enabled=True,
+                private_dns_enabled=props.hub_spoke_principal_arns is None,
                 # open=False: CDK would otherwise admit the whole VPC CIDR on 443.
                 open=False,
                 security_groups=[props.security_group],
@@ -44,7 +48,11 @@ class BedrockEndpoints(Construct):
             # what the pure builder returned, which the tests and the IAM matrix evaluate.
             cfn = self.endpoints[service].node.default_child
             assert isinstance(cfn, ec2.CfnVPCEndpoint)
-            cfn.policy_document = endpoint_policy(service, cfg, props.account, props.principal_arns)
+            cfn.policy_document = (
+                endpoint_policy(service, cfg, props.account, props.principal_arns)
+                if props.hub_spoke_principal_arns is None
+                else hub_endpoint_policy(service, cfg, principals_by_account(props.account, props.principal_arns, props.hub_spoke_principal_arns))
+            )
 
     @property
     def ids(self) -> dict[str, str]:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Environment, Fn, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
+from aws_cdk import CfnOutput, DefaultStackSynthesizer, Environment, Fn, Stack
 from constructs import Construct
 
 from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
+from stacks.bootstrap_version import require_bootstrap_version
 from stacks.config import RegionConfig
+from stacks.dns_firewall import DnsFirewall, DnsFirewallProps
+from stacks.dns_names import allow_list
 from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
-from stacks.network import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs
+from stacks.log_groups import log_group_prefix
+from stacks.log_key import LogKey, LogKeyProps
+from stacks.network import Network, build_network
+from stacks.network.shared_dns import HubDns, HubDnsProps, SpokeDns, SpokeDnsProps
 from stacks.network_resolver import ResolverInboundEndpoint, ResolverInboundEndpointProps
-from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
+from stacks.provider_logs import give_providers_log_groups
 from stacks.regions import private_dns_name
 
 
@@ -25,24 +29,30 @@ class PrivateBedrockStack(Stack):
             config.stack_id,
             env=Environment(account=account, region=config.region),
             description=f"Private Amazon Bedrock access over PrivateLink in {config.region} (bedrock, bedrock-runtime, bedrock-mantle)",
+            # CDK's rule only asks for bootstrap version 6; ours asks for the takeover fix.
+            synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
+        require_bootstrap_version(self)
         self.config = config
-        placement = self._placement(config, account)
         retention = config.flow_log_retention_days
-        log_key = self._log_key()
-
-        network = IsolatedNetwork(
+        log_key = LogKey(
             self,
-            "Network",
-            props=IsolatedNetworkProps(
-                cidr=config.vpc_cidr,
-                availability_zones=placement.zones,
-                flow_log_retention_days=retention,
+            "LogKey",
+            props=LogKeyProps(
+                region=self.region, account=self.account, log_group_prefix=log_group_prefix(self.stack_name), admin_arns=config.key_admin_arns
+            ),
+        ).key
+        network = build_network(self, config, account=account, log_key=log_key)
+        dns_firewall = DnsFirewall(
+            self,
+            "DnsFirewall",
+            props=DnsFirewallProps(
+                vpc_id=network.vpc.vpc_id,
+                allowed_domains=allow_list(config.region, config.endpoints, config.dns_allowed_domains),
                 log_key=log_key,
-                on_prem_cidrs=config.on_prem_cidrs,
+                log_retention_days=retention,
             ),
         )
-        subnet_of = dict(zip(placement.zones, network.subnets))
         if config.resolver_inbound_endpoint:
             resolver = ResolverInboundEndpoint(
                 self,
@@ -67,27 +77,55 @@ class PrivateBedrockStack(Stack):
                 subnets=network.subnets,
                 security_group=network.workload_sg,
                 log_key=log_key,
-                log_retention_days=retention,
+                log_retention_days=config.flow_log_retention_days,
+                dns_cidrs=network.dns_cidrs,
+                # A spoke's probe role is named so the hub's spokePrincipalArns can list it before it exists.
+                role_name=f"{config.stack_id}-Probe" if config.network.spoke else None,
             ),
         )
-        endpoints = BedrockEndpoints(
-            self,
-            "Endpoints",
-            props=BedrockEndpointsProps(
-                config=config,
-                account=self.account,
-                vpc=network.vpc,
-                security_group=network.endpoint_sg,
-                subnets_by_service={svc: [subnet_of[az] for az in zones] for svc, zones in placement.by_service.items()},
-                principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
-            ),
-        )
+        hub, spoke = config.network.hub, config.network.spoke
+        endpoints: BedrockEndpoints | None = None
+        if spoke is not None:
+            # A spoke has no endpoints: the hub's, reached through the hub's shared DNS.
+            endpoint_ids = spoke.endpoint_id_of
+            SpokeDns(self, "SharedDns", props=SpokeDnsProps(profile_id=spoke.dns_profile_id, vpc_id=network.vpc.vpc_id, name=f"{config.stack_id}-spoke"))
+        else:
+            assert network.endpoint_sg is not None
+            endpoints = BedrockEndpoints(
+                self,
+                "Endpoints",
+                props=BedrockEndpointsProps(
+                    config=config,
+                    account=self.account,
+                    vpc=network.vpc,
+                    security_group=network.endpoint_sg,
+                    subnets_by_service=network.subnets_by_service,
+                    principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
+                    hub_spoke_principal_arns=hub.spoke_principal_arns if hub else None,
+                ),
+            )
+            endpoint_ids = endpoints.ids
+            if hub is not None:
+                self.hub_dns = HubDns(
+                    self,
+                    "SharedDns",
+                    props=HubDnsProps(
+                        region=config.region,
+                        vpc=network.vpc,
+                        endpoints=endpoints.endpoints,
+                        # RAM refuses to share with the owner: a spoke in the hub's account needs no share.
+                        spoke_accounts=[a for a in hub.spoke_accounts if a != account],
+                        name=f"{config.stack_id}-hub",
+                    ),
+                )
         access = SourceVpceOnlyPolicy(
             self,
             "Access",
-            props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoints.ids, roles=probe.roles),
+            props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoint_ids, roles=probe.roles),
         )
+        give_providers_log_groups(self, key=log_key, retention_days=retention)
         self._outputs(network, endpoints, access, probe)
+        CfnOutput(self, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
         # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
         self.template_options.metadata = {
             "PrivateBedrock": {
@@ -105,53 +143,43 @@ class PrivateBedrockStack(Stack):
                 "guardrailArn": config.guardrail_arn,
                 "agentAliasArns": list(config.agent_alias_arns),
                 "knowledgeBaseArns": list(config.knowledge_base_arns),
+                "dnsAllowedDomains": list(config.dns_allowed_domains),
+                "topology": config.network.topology,
+                "existingVpc": config.network.existing is not None,
+                # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
+                **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
+                **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
             }
         }
 
-    def _placement(self, config: RegionConfig, account: str | None) -> Placement:
-        if account is None:
-            # No account, no lookup: CloudFormation picks the zones at deploy time.
-            zones = list(config.availability_zones) or deploy_time_azs(self, config.az_count)
-            return unrestricted(zones, config.endpoints)
-        candidates = list(config.availability_zones) or list(self.availability_zones)
-        supported = {svc: supported_zones(self, config.region, svc, candidates) for svc in config.endpoints}
-        if any(az.startswith("dummy") for az in candidates):
-            # The account's zones are not looked up yet: CDK hands out placeholders and the
-            # CLI synthesizes again once it has the answer. Judging placement now would fail
-            # on placeholders against real cached zones.
-            return unrestricted(candidates[: config.az_count], config.endpoints)
-        return choose_zones(config.region, candidates, supported, config.az_count)
-
-    def _log_key(self) -> kms.Key:
-        key = kms.Key(
-            self,
-            "LogKey",
-            description="Encrypts this stack's flow logs and probe logs",
-            enable_key_rotation=True,
-        )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{self.region}:{self.account}:log-group:*"}},
-            )
-        )
-        return key
-
-    def _outputs(self, network: IsolatedNetwork, endpoints: BedrockEndpoints, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
+    def _outputs(self, network: Network, endpoints: BedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
+        cfg = self.config
         CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
+        CfnOutput(self, "SubnetIds", value=Fn.join(",", [s.subnet_id for s in network.subnets]), description="Place workloads in these subnets")
         CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id, description="Attach to workloads that call Bedrock")
-        CfnOutput(self, "EndpointSecurityGroupId", value=network.endpoint_sg.security_group_id)
+        if network.endpoint_sg is not None:
+            CfnOutput(self, "EndpointSecurityGroupId", value=network.endpoint_sg.security_group_id)
         CfnOutput(self, "SourceVpceOnlyPolicyArn", value=access.policy.managed_policy_arn, description="Attach to workload roles (and list them in extraPrincipalArns)")
         CfnOutput(self, "ProbeFunctionName", value=probe.function.function_name)
         CfnOutput(self, "ControlProbeFunctionName", value=probe.control_function.function_name)
+        if cfg.network.topology != "standalone":
+            CfnOutput(self, "ProbeRoleArn", value=probe.function.role.role_arn, description="A spoke's: list it in the hub's spokePrincipalArns")  # type: ignore[union-attr]
+        if network.created_vpc and cfg.network.hub is not None:
+            CfnOutput(self, "HubVpcCidr", value=cfg.vpc_cidr, description="The spokes' hubVpcCidr")
+        hub_dns = getattr(self, "hub_dns", None)
+        if hub_dns is not None:
+            CfnOutput(self, "DnsProfileId", value=hub_dns.profile.attr_id, description="The spokes' hubDnsProfileId (shared with their accounts through AWS RAM)")
+        if cfg.network.spoke is not None:
+            # The hub's endpoints, as this spoke's identity policy names them.
+            for service, vpce in cfg.network.spoke.endpoint_ids:
+                CfnOutput(self, f"{pascal(service)}EndpointId", value=vpce, description="The hub's endpoint")
+                CfnOutput(self, f"{pascal(service)}PrivateDnsName", value=private_dns_name(service, self.region))
+            return
+        assert endpoints is not None
         for service, endpoint in endpoints.endpoints.items():
             name = pascal(service)
-            CfnOutput(self, f"{name}EndpointId", value=endpoint.vpc_endpoint_id)
+            CfnOutput(self, f"{name}EndpointId", value=endpoint.vpc_endpoint_id, description="The spokes' hubEndpointIds" if cfg.network.hub else None)
             CfnOutput(self, f"{name}PrivateDnsName", value=private_dns_name(service, self.region), description="Forward this name to the VPC resolver for on-premises clients")
             # "<hosted zone>:<name>" of the regional entry; the name after ':' is what a
             # conditional forwarder or Route 53 Resolver rule can target.
             CfnOutput(self, f"{name}RegionalDnsName", value=Fn.select(1, Fn.split(":", Fn.select(0, endpoint.vpc_endpoint_dns_entries))))
-

@@ -351,9 +351,13 @@ def prefetch(targets: list[tuple[str, str]]) -> None:
 
 
 if __name__ == "__main__":
-    # `make setup`: the Lambda target (python3.14 arm64) and this interpreter's own, which the
-    # bundling tests and the bench build for. The only step of the suite that needs PyPI.
+    # `make setup`: the Lambda target (python3.14 arm64), all synthesis needs. `--host` (make
+    # setup-dev): this interpreter's own, which the bundling tests and the bench build for.
+    # The only steps of the suite that need PyPI.
     import sysconfig
 
     here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    prefetch([("3.14", "manylinux2014_aarch64"), (here, "manylinux2014_" + sysconfig.get_platform().split("-")[-1])])
+    if "--host" in sys.argv[1:]:
+        prefetch([(here, "manylinux2014_" + sysconfig.get_platform().split("-")[-1])])
+    else:
+        prefetch([("3.14", "manylinux2014_aarch64")])

@@ -101,6 +101,7 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
 # extra principal; us-west-2 with a
 # guardrail enforced on bedrock-runtime (guardrails cannot go with bedrock-mantle).
 OPTIONAL_WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
+OPTIONAL_KEY_ADMIN = "arn:aws:iam::111122223333:role/key-admin"
 OPTIONAL_ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"
 OPTIONAL_KB = "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"
 OPTIONAL_GUARDRAIL = "arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123def456"
@@ -110,6 +111,8 @@ OPTIONAL_CONTEXT = {
     "resolverInboundEndpoint": True,
     "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
     "extraPrincipalArns": [OPTIONAL_WORKLOAD],
+    "dnsAllowedDomains": ["corp.example.com", "*.corp.example.com"],
+    "keyAdminArns": [OPTIONAL_KEY_ADMIN],
     "capabilities": ["inference", "streaming", "bidirectionalStreaming", "countTokens", "asyncInvoke", "storedResponses", "serverSideTools", "externalWebAccess"],
     "agentAliasArns": [OPTIONAL_ALIAS],
     "knowledgeBaseArns": [OPTIONAL_KB],
@@ -127,7 +130,54 @@ OPTIONAL_CONTEXT = {
 }
 
 
+# --- hub and spoke (issue 11): one synth each per session -------------------------------
+
+SPOKE_ACCOUNT = "222233334444"  # the spoke's account in the matrix and the templates' tests
+HUB_VPC_CIDR = "10.80.0.0/16"
+SPOKE_CIDR = "10.90.0.0/16"
+SPOKE_PROBE_ARN = f"arn:aws:iam::{SPOKE_ACCOUNT}:role/PrivateBedrock-us-east-1-Probe"
+SPOKE_VPC = "vpc-05b0ce0000000000a"
+SPOKE_SUBNETS = ["subnet-05b0ce0000000000a", "subnet-05b0ce0000000000b"]
+HUB_PROFILE_ID = "rp-0a1b2c3d4e5f6a7b"
+HUB_CONTEXT = {
+    "regions": ["us-east-1"],
+    "topology": "hub",
+    "vpcCidr": HUB_VPC_CIDR,
+    "spokeCidrs": [SPOKE_CIDR],
+    "spokePrincipalArns": [SPOKE_PROBE_ARN],
+}
+
+
 @pytest.fixture(scope="session")
 def optional_templates() -> dict[str, dict]:
     """stack name -> template of the optional-features configuration (one in-process synth)."""
     return synth_in_process(OPTIONAL_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def hub_template() -> dict:
+    """A hub in us-east-1 (new VPC) admitting one spoke account's probe role."""
+    return synth_in_process(HUB_CONTEXT)["PrivateBedrock-us-east-1"]
+
+
+@pytest.fixture(scope="session")
+def spoke_template(hub_template: dict) -> dict:
+    """A spoke of that hub in us-east-1: an existing VPC, the hub's endpoint ids as the IAM
+    matrix deploys them (tools/prove/resolve.py's fake ids), the hub's Profile."""
+    from tools.prove.resolve import fake_vpce_id
+
+    ids = [
+        f"{r['Properties']['ServiceName'].rsplit('.', 1)[1]}={fake_vpce_id(lid)}"
+        for lid, r in hub_template["Resources"].items()
+        if r["Type"] == "AWS::EC2::VPCEndpoint"
+    ]
+    context = {
+        "regions": ["us-east-1"],
+        "topology": "spoke",
+        "vpcId": SPOKE_VPC,
+        "subnetIds": SPOKE_SUBNETS,
+        "hubVpcCidr": HUB_VPC_CIDR,
+        "hubDnsProfileId": HUB_PROFILE_ID,
+        "hubEndpointIds": ids,
+    }
+    return synth_in_process(context)["PrivateBedrock-us-east-1"]

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from stacks.regions import private_dns_name
 from tools.assembly import AssemblyError, StackArtifact, stacks
+from tools import hub_cost
 from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
 
 
@@ -133,7 +134,23 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
         f"plus ${ENDPOINT_GB}/GB through the endpoints, flow-log ingestion, and Bedrock usage)",
         highlight=False,
     )
+    if meta.get("topology") == "hub":
+        _hub_lines(console, region, sum(endpoint_azs), resources, len(meta.get("spokePrincipalArns", [])))
     return cost
+
+
+def _hub_lines(console: Console, region: str, endpoint_azs: int, resources: dict[str, Any], listed: int) -> None:
+    zones = sum(r["Type"] == "AWS::Route53::HostedZone" for r in resources.values())
+    rows = hub_cost.table(region, endpoint_azs, zones, listed)
+    console.print(
+        f"hub: {endpoint_azs} endpoint-AZs and {zones} private zones shared with the spokes; monthly cost against N spokes "
+        "each with its own endpoints (endpoint hours, zones and keys only; no data, Transit Gateway or Profile association charges):",
+        highlight=False,
+    )
+    console.print(
+        "  " + "  ".join(f"N={r.spokes}: hub ${r.hub:,.0f} vs ${r.standalone:,.0f}" for r in rows),
+        highlight=False,
+    )
 
 
 def overlapping_vpcs(stack_cidrs: Iterable[tuple[str, str | None]]) -> list[tuple[str, str]]:

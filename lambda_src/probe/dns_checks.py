@@ -1,7 +1,8 @@
 """DNS from inside the VPC.
 
 Private names (run): each enabled service name must resolve only to addresses inside the
-VPC. "allowed" = every address is inside VPC_CIDR (private DNS works), "denied" = at least
+VPC. "allowed" = every address is inside VPC_CIDR (private DNS works; VPC_CIDR may be a
+comma-separated list: an existing VPC's subnets, or the hub VPC seen from a spoke), "denied" = at least
 one address is outside (the name resolves publicly, or partly: an answer mixing endpoint
 and public addresses lets some connections leave the VPC), "network_error" = no answer.
 
@@ -32,18 +33,19 @@ def run(spec, config) -> dict:
     host = config.host(spec.service)
     endpoint = host
     try:
-        network = ipaddress.ip_network(config.vpc_cidr, strict=False)
+        networks = [ipaddress.ip_network(c.strip(), strict=False) for c in config.vpc_cidr.split(",") if c.strip()]
     except ValueError as exc:
         return result(spec, endpoint, ERROR, f"VPC_CIDR is invalid: {exc}", started)
     try:
         addresses = _addresses(host)
     except (socket.gaierror, UnicodeError) as exc:
         return result(spec, endpoint, NETWORK_ERROR, f"{host} does not resolve: {exc}", started)
-    outside = [a for a in addresses if ipaddress.ip_address(a.split("%")[0]) not in network]
+    ranges = ", ".join(map(str, networks))
+    outside = [a for a in addresses if not any(ipaddress.ip_address(a.split("%")[0]) in n for n in networks)]
     if outside:
         return result(spec, endpoint, DENIED,
-                      f"{host} -> {', '.join(addresses)}; outside {network}: {', '.join(outside)}", started)
-    return result(spec, endpoint, ALLOWED, f"{host} -> {', '.join(addresses)} (all in {network})", started)
+                      f"{host} -> {', '.join(addresses)}; outside {ranges}: {', '.join(outside)}", started)
+    return result(spec, endpoint, ALLOWED, f"{host} -> {', '.join(addresses)} (all in {ranges})", started)
 
 
 def run_public_name(spec, config) -> dict:

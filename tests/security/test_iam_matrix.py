@@ -373,7 +373,20 @@ def test_the_command_exits_1_naming_each_loosened_cell(template_copy, tmp_path, 
     assert "| path this deployment's endpoint | expected deny | got allow" in err
 
 
-def test_the_command_exits_2_without_templates(tmp_path) -> None:
+def test_the_command_exits_2_without_templates(tmp_path, capsys) -> None:
     from tools.prove.__main__ import main
 
     assert main([str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == f"No cloud assembly in {tmp_path} (no manifest.json); run `make synth` first."
+    write_assembly(tmp_path, {})
+    assert main([str(tmp_path)]) == 2
+    assert "has no PrivateBedrock-<region> stack" in capsys.readouterr().err
+
+
+def test_the_legend_marks_crosses_only_when_a_cell_is_unexpected(matrices, template_copy, capsys) -> None:
+    print_matrices(matrices)
+    assert "✗" not in capsys.readouterr().out
+    t = template_copy("us-east-1")
+    drop_condition_key_everywhere(t, "bedrock-mantle:Model")
+    print_matrices(prove({"us-east-1": t}))
+    assert "✗ = not what the design promises." in capsys.readouterr().out

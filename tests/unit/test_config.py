@@ -83,6 +83,14 @@ def test_probe_denied_models_are_outside_the_allow_lists() -> None:
             "mantleModels allow-lists every model the probe uses to show a refusal",
         ),
         ({"regions": ["us-east-1"], "azCount": 1, "availabilityZones": ["eu-west-1a"]}, "is not an availability zone of us-east-1"),
+        ({"dnsAllowedDomains": ["*"]}, "dnsAllowedDomains entry '*' would allow every name and switch the DNS firewall off"),
+        ({"dnsAllowedDomains": ["*.*"]}, "would allow every name"),
+        ({"dnsAllowedDomains": ["Corp.Example.com"]}, "dnsAllowedDomains entry 'Corp.Example.com' is not a domain name DNS Firewall can match"),
+        ({"dnsAllowedDomains": ["corp.example.com."]}, "is not a domain name DNS Firewall can match"),
+        ({"dnsAllowedDomains": ["localhost"]}, "is not a domain name DNS Firewall can match"),
+        ({"dnsAllowedDomains": ["a.*.example.com"]}, "is not a domain name DNS Firewall can match"),
+        ({"keyAdminArns": ["arn:aws:iam::123456789012:group/admins"]}, "keyAdminArns entry 'arn:aws:iam::123456789012:group/admins' is not an IAM role or user ARN"),
+        ({"keyAdminArns": "root"}, "is not an IAM role or user ARN"),
     ],
 )
 def test_bad_input_fails_with_one_sentence(context: dict, fragment: str) -> None:
@@ -122,6 +130,19 @@ def test_cdk_feature_flags_and_lookups_are_not_unknown_keys() -> None:
 def test_capability_table_mantle_regions_have_bedrock() -> None:
     assert MANTLE_REGIONS <= BEDROCK_REGIONS
     assert len(MANTLE_REGIONS) == 13
+
+
+def test_dns_allowed_domains_and_key_admins_are_read_per_region() -> None:
+    config = load_config(
+        {
+            "dnsAllowedDomains": ["corp.example.com", "*.corp.example.com"],
+            "regionOverrides": {"ap-northeast-1": {"keyAdminArns": ["arn:aws:iam::123456789012:role/key-admin"]}},
+        },
+        None,
+    )
+    us, tokyo = config.regions
+    assert us.dns_allowed_domains == tokyo.dns_allowed_domains == ("corp.example.com", "*.corp.example.com")
+    assert us.key_admin_arns == () and tokyo.key_admin_arns == ("arn:aws:iam::123456789012:role/key-admin",)
 
 
 def test_probe_runtime_openai_models_come_from_the_allow_list() -> None:

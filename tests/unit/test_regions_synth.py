@@ -8,7 +8,7 @@ from stacks.config import ConfigError
 
 from stacks.regions import MANTLE_REGIONS
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
-from tests.conftest import OPTIONAL_WORKLOAD as WORKLOAD
+from tests.conftest import OPTIONAL_KEY_ADMIN, OPTIONAL_WORKLOAD
 
 # sa-east-1 belongs to no inference-profile geography, so it has no built-in default model.
 OVERRIDES = {"sa-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0"]}}
@@ -59,10 +59,15 @@ def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
     assert probe_env["ENDPOINTS"] == "bedrock,bedrock-runtime" and probe_env["MANTLE_MODEL"] == ""
 
 
+WORKLOAD = OPTIONAL_WORKLOAD
+KEY_ADMIN = OPTIONAL_KEY_ADMIN
+
 
 @pytest.fixture(scope="module")
 def optional_features(optional_templates: dict[str, dict]) -> dict:
-    """The session's synth with the optional features on (tests/conftest.py)."""
+    """The session's synth with the optional features on (tests/conftest.py OPTIONAL_CONTEXT):
+    on-premises CIDRs and their Resolver inbound endpoint, the agent endpoints with named
+    agents, an extra principal, the user's DNS names, a named key admin, every capability."""
     return optional_templates["PrivateBedrock-us-east-1"]
 
 
@@ -109,6 +114,21 @@ def test_identity_policy_over_the_iam_size_limit_fails_at_synth() -> None:
     ctx = {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}
     with pytest.raises(ConfigError, match=r"^The identity policy for ap-northeast-1 would be \d+ characters, over IAM's 6144"):
         synth_in_process(ctx)
+
+
+def test_users_dns_names_and_agent_endpoints_join_the_allow_list(optional_features: dict) -> None:
+    lists = [r["Properties"]["Domains"] for r in optional_features["Resources"].values() if r["Type"] == "AWS::Route53Resolver::FirewallDomainList"]
+    allowed = next(d for d in lists if d != ["*"])
+    assert allowed[-2:] == ["corp.example.com", "*.corp.example.com"]
+    assert "bedrock-agent-runtime.us-east-1.amazonaws.com" in allowed and "*.bedrock-agent.us-east-1.vpce.amazonaws.com" in allowed
+
+
+def test_named_key_admin_alone_may_disable_or_delete_the_key(optional_features: dict) -> None:
+    (key,) = [r for r in optional_features["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    st = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert st["DisableOrDeleteKeyNamedAdminsOnly"]["Principal"] == {"AWS": KEY_ADMIN}
+    assert "kms:ScheduleKeyDeletion" in st["DisableOrDeleteKeyNamedAdminsOnly"]["Action"]
+    assert not any("kms:ScheduleKeyDeletion" in s["Action"] for sid, s in st.items() if sid != "DisableOrDeleteKeyNamedAdminsOnly")
 
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:

@@ -265,3 +265,29 @@ def test_an_enabled_fence_with_every_id_is_accepted() -> None:
     cfg = config(fence=json.dumps(ENABLED), fenceEndpointIds=IDS)
     assert cfg.fence.enabled and cfg.fence.targets == ("ou-ab12-cdef3456",)
     assert cfg.fence.endpoint_id("ap-northeast-1", "bedrock-mantle") == "vpce-0bbbbbbbbbbbbbbb3"
+
+
+def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other runtime grants (a `*` list action, a project read) must not widen NotResource, and
+    a profile condition may list several profiles under any operator."""
+    import stacks.policies.scp as scp
+    from stacks.policies.grants import Grant
+
+    profiles = ["arn:aws:bedrock:us-east-1:*:inference-profile/us.a", "arn:aws:bedrock:us-east-1:*:inference-profile/us.b"]
+
+    def grants(service: str, cfg: Any, account: str) -> list[Grant]:
+        if service != "bedrock-runtime":
+            return []
+        return [
+            Grant("Direct", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), ("arn:aws:bedrock:us-east-1::foundation-model/a",)),
+            Grant("Via", ("bedrock:InvokeModel",), ("arn:aws:bedrock:*::foundation-model/a",), {"ArnEquals": {"bedrock:InferenceProfileArn": profiles}}),
+            Grant("ListJobs", ("bedrock:ListAsyncInvokes",), ("*",)),
+            Grant("ReadResponses", ("bedrock:GetInvoke",), ("arn:aws:bedrock:us-east-1:*:project/default",)),
+        ]
+
+    monkeypatch.setattr(scp, "grants_for", grants)
+    sts = by_sid(fence_statements(config(regions=["us-east-1"], endpoints=["bedrock-runtime"]), placeholder_id))
+    assert sts["FenceModelsWithoutProfile"]["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    assert sts["FenceModelsWithoutProfile"]["NotResource"] == ["arn:aws:bedrock:us-east-1::foundation-model/a", *profiles]
+    assert sts["FenceModelsThroughProfiles"]["NotResource"] == ["arn:aws:bedrock:*::foundation-model/a", *profiles]
+    assert sts["FenceOtherProfiles"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == profiles

@@ -21,7 +21,7 @@ from tools.assembly import AssemblyError, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.fence import load_fence
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
-from tools.prove.report import FENCE_LEGEND, LEGEND, markdown, print_matrices
+from tools.prove.report import FENCE_LEGEND, LEGEND, UNEXPECTED_LEGEND, markdown, print_matrices
 from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
 
 
@@ -35,7 +35,8 @@ def deployment_account(cdk_out: Path, templates: Mapping[str, Mapping[str, Any]]
     extra: set[str] = set()
     for region, template in templates.items():
         dep = read_deployment(template, region)
-        known = {r.arn for r in dep.roles.values()}
+        # A hub's spoke roles live in the spoke accounts, not the deployment's.
+        known = {r.arn for r in dep.roles.values()} | set(dep.metadata.get("spokePrincipalArns", []))
         extra |= {arn.split(":")[4] for arn in dep.endpoint_principal_arns if arn not in known}
     return extra.pop() if len(extra) == 1 else ACCOUNT
 
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         for m in matrices:
             print(f"#### {m.region}\n\n{markdown(m)}\n")
         print(LEGEND)
+        if unexpected(matrices):
+            print(UNEXPECTED_LEGEND)
         if any(m.fenced for m in matrices):
             print(FENCE_LEGEND)
     else:

@@ -59,6 +59,7 @@ from tools.prove.requests import MatrixInputError, Request, requests_for
 from tools.assembly import templates_by_region
 from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
+from tools.prove.spokes import spoke_principals
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node_modules" / ".bin" / "node"
@@ -89,7 +90,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | broad | admin | breakglass
+    kind: str  # workload | control | broad | admin | breakglass | spoke | spoke-unlisted
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -242,7 +243,10 @@ def _extra_principals(dep: Deployment) -> list[Principal]:
     another account cannot carry this account's managed policy: the note says so.
     """
     template_arns = {r.arn for r in dep.roles.values()}
-    extra = [arn for arn in dep.endpoint_principal_arns if arn not in template_arns]
+    # A hub's spoke roles carry their spoke's identity policy, not this one: they are the
+    # spoke columns when the spoke template is paired (tools/prove/spokes.py).
+    spoke_arns = set(dep.metadata.get("spokePrincipalArns", []))
+    extra = [arn for arn in dep.endpoint_principal_arns if arn not in template_arns and arn not in spoke_arns]
     if not extra:
         return []
     carrier = next(iter(dep.identity_policy_roles), None)
@@ -283,7 +287,8 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
         # every role that carries it.
         ok = request.allow_listed
     else:
-        ok = principal.kind == "workload" and request.allow_listed and exp.endpoint_policy == "allow"
+        # A spoke role the hub lists is a workload of the hub's endpoints (tools/prove/spokes.py).
+        ok = principal.kind in ("workload", "spoke") and request.allow_listed and exp.endpoint_policy == "allow"
     return ALLOW if ok else DENY
 
 
@@ -347,15 +352,26 @@ class Job:
     region: str
     template: Mapping[str, Any]
     layer: str = "both"
+    # A spoke template paired with this (hub) template: its roles become spoke columns.
+    spoke: Mapping[str, Any] | None = None
 
 
 def prove(
-    templates: Mapping[str, Mapping[str, Any]], account: str = ACCOUNT, *, layer: str = "both", config: str = "default", fence: FenceLayer | None = None
+    templates: Mapping[str, Mapping[str, Any]],
+    account: str = ACCOUNT,
+    *,
+    layer: str = "both",
+    config: str = "default",
+    fence: FenceLayer | None = None,
+    spokes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[RegionMatrix]:
     """Build and evaluate the matrix of every region's template in one simulator run.
 
-    With `fence`, every principal is also under the organisation fence's SCPs."""
-    return prove_many([Job(config, region, t, layer) for region, t in templates.items()], account, fence=fence)
+    With `fence`, every principal is also under the organisation fence's SCPs. `spokes`:
+    region -> a spoke template paired with that region's hub template; its roles become the
+    hub matrix's spoke columns (tools/prove/spokes.py).
+    """
+    return prove_many([Job(config, region, t, layer, (spokes or {}).get(region)) for region, t in templates.items()], account, fence=fence)
 
 
 def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | None = None) -> list[RegionMatrix]:
@@ -366,17 +382,22 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
     for job in jobs:
         if job.layer not in LAYERS:
             raise ValueError(f"unknown layer {job.layer!r}; use one of {LAYERS}")
-        deployments.append(read_deployment(job.template, job.region, account))
+        dep = read_deployment(job.template, job.region, account)
+        if dep.metadata.get("topology") == "spoke":
+            continue  # no endpoints of its own: its calls are its hub's cells (pair it via Job.spoke)
+        deployments.append((job, dep))
     # The fence names the endpoints by their real (or placeholder) ids; the matrix by its own.
-    matrix_ids = {(d.region, svc): ep.vpce_id for d in deployments for svc, ep in d.endpoints.items()}
+    matrix_ids = {(d.region, svc): ep.vpce_id for _, d in deployments for svc, ep in d.endpoints.items()}
     scps = fence.service_control_policies(matrix_ids) if fence is not None else []
     fenced = fence is not None
-    for job, dep in zip(jobs, deployments):
+    for job, dep in deployments:
         exp = Expectations.from_metadata(dep.metadata)
         try:
             principals, requests = principals_for(dep, fence, job.layer), requests_for(dep, exp, fence)
         except MatrixInputError as err:
             raise SimulationError(str(err)) from err
+        if job.spoke is not None:
+            principals += tuple(spoke_principals(dep, job.spoke, Principal))
         cells = [
             Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced and r.org_fenced), config=job.config, layer=job.layer, fenced=fenced and r.org_fenced)
             for r in requests
@@ -385,6 +406,8 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
         ]
         sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps) for c in cells]
         plans.append((job, dep, principals, requests, cells))
+    if not plans:
+        return []
     version, results = simulate(sims)
     it = iter(results)
     matrices = []

@@ -9,14 +9,16 @@ from tools.prove.matrix import ALLOW, Cell, RegionMatrix
 
 PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint", "cfn": "CloudFormation for the caller"}
 WIDTH = 170  # wide enough for one line per row; used when stdout is not a terminal
-KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass"}
+KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "
     "carry the SourceVpce policy and the call does not use this deployment's endpoints (the organisation fence, "
     "cdk.out/scp/, turns them into denials). deny: E = no endpoint-policy Allow, E! = explicit endpoint-policy Deny, "
-    "I = no identity-policy Allow, I! = explicit identity-policy Deny. ✗ = not what the design promises."
+    "I = no identity-policy Allow, I! = explicit identity-policy Deny."
 )
+# Said only when a cell is marked: a legend line with a cross reads like a failure.
+UNEXPECTED_LEGEND = "✗ = not what the design promises."
 FENCE_LEGEND = (
     "With the organisation fence (cdk.out/scp/): S! = explicit Deny of a service control policy (the cell's "
     "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration."
@@ -76,6 +78,8 @@ def print_matrices(matrices: list[RegionMatrix], console: Console | None = None)
             console.print(f"  [bold red]✗ {c.describe()}[/]", highlight=False)
         console.print()
     console.print(LEGEND, highlight=False)
+    if any(m.unexpected() for m in matrices):
+        console.print(UNEXPECTED_LEGEND, highlight=False)
     if any(m.fenced for m in matrices):
         console.print(FENCE_LEGEND, highlight=False)
     if matrices:

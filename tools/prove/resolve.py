@@ -62,6 +62,11 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
         elif kind == "AWS::Logs::LogGroup":
             refs[logical_id] = logical_id
             getatts[(logical_id, "Arn")] = f"arn:{PARTITION}:logs:{region}:{account}:log-group:{logical_id}:*"
+        elif kind in _EC2_IDS:
+            # The probe's ENI statements name this VPC, its subnets and its security group.
+            refs[logical_id] = f"{_EC2_IDS[kind]}-" + hashlib.sha256(logical_id.encode()).hexdigest()[:17]
+            if kind == "AWS::EC2::SecurityGroup":
+                getatts[(logical_id, "GroupId")] = refs[logical_id]
         elif kind == "AWS::KMS::Key":
             key_id = "mrk-" + hashlib.sha256(logical_id.encode()).hexdigest()[:32]
             refs[logical_id] = key_id
@@ -69,6 +74,7 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
     return Symbols(refs=refs, getatts=getatts)
 
 
+_EC2_IDS = {"AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet", "AWS::EC2::SecurityGroup": "sg"}
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 

@@ -10,10 +10,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from stacks.config import RegionConfig
 from stacks.log_groups import encrypted_log_group
 from stacks.nag import acknowledge_compliance
-
-TLS = ec2.Port.tcp(443)
+from stacks.network.security_groups import Peer, traffic_groups
+from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,15 @@ class IsolatedNetworkProps:
     availability_zones: Sequence[str]  # names or deploy-time tokens, one subnet per zone
     flow_log_retention_days: int
     log_key: kms.IKey
-    on_prem_cidrs: Sequence[str] = ()
+    endpoint_peers: Sequence[Peer] = ()  # CIDRs admitted to the endpoints besides workloads
 
 
 class IsolatedNetwork(Construct):
     """Private isolated subnets only: no internet gateway, no NAT, no public IPs.
 
     Workloads live in `workload_sg`, whose only egress is TLS to `endpoint_sg`;
-    `endpoint_sg` admits only TLS from workloads (and the configured on-premises ranges).
+    `endpoint_sg` admits only TLS from workloads (and the configured on-premises or spoke ranges).
+    The SGs are the same in every mode (stacks/network/security_groups.py).
     """
 
     def __init__(self, scope: Construct, id: str, *, props: IsolatedNetworkProps) -> None:
@@ -65,28 +67,28 @@ class IsolatedNetwork(Construct):
             "CDK's flow-log delivery role: its inline policy only writes to this VPC's flow-log group and passes itself to VPC Flow Logs.",
         )
 
-        self.endpoint_sg = ec2.SecurityGroup(
-            self,
-            "EndpointSg",
-            vpc=self.vpc,
-            description="Bedrock interface endpoints: TLS in from workloads only",
-            allow_all_outbound=False,  # endpoints never initiate connections
-        )
-        self.workload_sg = ec2.SecurityGroup(
-            self,
-            "WorkloadSg",
-            vpc=self.vpc,
-            description="Workloads and the probe: TLS out to the Bedrock endpoints only",
-            allow_all_outbound=False,
-        )
-        self.workload_sg.add_egress_rule(self.endpoint_sg, TLS, "TLS to the Bedrock endpoints")
-        self.endpoint_sg.add_ingress_rule(self.workload_sg, TLS, "TLS from workloads")
-        for cidr in props.on_prem_cidrs:
-            self.endpoint_sg.add_ingress_rule(ec2.Peer.ipv4(cidr), TLS, f"TLS from on-premises {cidr}")
+        self.endpoint_sg, self.workload_sg = traffic_groups(self, self.vpc, props.endpoint_peers)
 
     @property
     def subnets(self) -> list[ec2.ISubnet]:
         return list(self.vpc.isolated_subnets)
+
+
+def isolated_placement(scope: Construct, config: RegionConfig, account: str | None) -> Placement:
+    """The new VPC's zones, and the zones each endpoint goes into (see stacks/placement.py)."""
+    stack = Stack.of(scope)
+    if account is None:
+        # No account, no lookup: CloudFormation picks the zones at deploy time.
+        zones = list(config.availability_zones) or deploy_time_azs(stack, config.az_count)
+        return unrestricted(zones, config.endpoints)
+    candidates = list(config.availability_zones) or list(stack.availability_zones)
+    supported = {svc: supported_zones(scope, config.region, svc, candidates) for svc in config.endpoints}
+    if any(az.startswith("dummy") for az in candidates):
+        # The account's zones are not looked up yet: CDK hands out placeholders and the
+        # CLI synthesizes again once it has the answer. Judging placement now would fail
+        # on placeholders against real cached zones.
+        return unrestricted(candidates[: config.az_count], config.endpoints)
+    return choose_zones(config.region, candidates, supported, config.az_count)
 
 
 def deploy_time_azs(stack: Stack, count: int) -> list[str]:

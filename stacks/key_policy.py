@@ -1,0 +1,90 @@
+"""Pure builder of the log key's policy: administration apart from use.
+
+- Administration (describe, update the policy, tag, rotate) for the account root — IAM
+  decides which admins — and for any admin named in `keyAdminArns`. The root statement is
+  what lets CloudFormation keep managing the key; it never includes a use action.
+- Disabling and scheduling deletion: the named admins only, when there are any (the root
+  otherwise, so that the key can still be retired).
+- Use: CloudWatch Logs, only for this stack's own log groups (the encryption context is
+  the log group ARN); Lambda, only when it acts for a principal of this account to encrypt
+  or decrypt a function's environment (kms:ViaService).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+# What key administrators may do, without any cryptographic use of the key.
+ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+# Actions that make the logs unreadable or the key weaker: the named admins only.
+DESTRUCTIVE_ACTIONS: tuple[str, ...] = ("kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion")
+# What CloudWatch Logs needs to encrypt and read a log group (CloudWatch Logs user guide).
+LOGS_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
+# What Lambda needs to store and read an environment encrypted with this key.
+LAMBDA_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt")
+
+
+def account_root(account: str) -> str:
+    return f"arn:aws:iam::{account}:root"
+
+
+def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns: Sequence[str] = ()) -> dict:
+    root = account_root(account)
+    destroyers = list(admin_arns) or [root]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "KeyAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": [root, *admin_arns] if admin_arns else root},
+                "Action": list(ADMIN_ACTIONS),
+                "Resource": "*",  # in a key policy, "*" means this key
+            },
+            {
+                "Sid": "DisableOrDeleteKeyNamedAdminsOnly" if admin_arns else "DisableOrDeleteKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": destroyers if len(destroyers) > 1 else destroyers[0]},
+                "Action": list(DESTRUCTIVE_ACTIONS),
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsForThisStacksLogGroupsOnly",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": list(LOGS_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:{log_group_prefix}*"}
+                },
+            },
+            {
+                "Sid": "LambdaEnvironmentOfThisAccountViaLambdaOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": list(LAMBDA_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": f"lambda.{region}.amazonaws.com", "kms:CallerAccount": account}},
+            },
+        ],
+    }

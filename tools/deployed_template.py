@@ -1,0 +1,176 @@
+"""What a deployed PrivateBedrock stack's own template says to expect (pure; no AWS calls).
+
+`make verify` trusts neither the probe's environment nor its report: anyone with
+lambda:UpdateFunctionConfiguration could flip EXPECT_* or point AWS_ENDPOINT_URL_* at a
+fake. The template CloudFormation deployed (GetTemplate) and the physical ids of its
+resources (ListStackResources) are the reference; this module turns them into the
+expected function configuration, the expected check outcomes and the expected policies.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from tools.prove.resolve import Symbols, resolve
+
+PROBE_DIR = Path(__file__).resolve().parent.parent / "lambda_src" / "probe"
+PROBE_OUTPUTS = {"vpc": "ProbeFunctionName", "control": "ControlProbeFunctionName"}
+IDENTITY_POLICY_OUTPUT = "SourceVpceOnlyPolicyArn"
+
+
+@dataclass(frozen=True)
+class ExpectedFunction:
+    kind: str
+    logical_id: str
+    name: str
+    environment: dict[str, str]
+    code_bucket: str
+    code_key: str
+
+
+def physical_symbols(template: Mapping, physical: Mapping[str, str], region: str, account: str, stack_name: str) -> Symbols:
+    """Ref/GetAtt values of the deployed resources, from ListStackResources' physical ids."""
+    refs: dict[str, str] = {
+        "AWS::AccountId": account, "AWS::Region": region, "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": stack_name,
+    }
+    getatts: dict[tuple[str, str], str] = {}
+    for lid, resource in template.get("Resources", {}).items():
+        if lid not in physical:
+            continue
+        pid = physical[lid]
+        refs[lid] = pid
+        kind = resource.get("Type")
+        if kind == "AWS::IAM::Role":
+            getatts[(lid, "Arn")] = f"arn:aws:iam::{account}:role/{pid}"
+        elif kind == "AWS::EC2::VPCEndpoint":
+            getatts[(lid, "Id")] = pid
+        elif kind == "AWS::EC2::SecurityGroup":
+            getatts[(lid, "GroupId")] = pid
+        elif kind == "AWS::Logs::LogGroup":
+            getatts[(lid, "Arn")] = f"arn:aws:logs:{region}:{account}:log-group:{pid}:*"
+        elif kind == "AWS::KMS::Key":
+            getatts[(lid, "Arn")] = f"arn:aws:kms:{region}:{account}:key/{pid}"
+        elif kind == "AWS::Lambda::Function":
+            getatts[(lid, "Arn")] = f"arn:aws:lambda:{region}:{account}:function:{pid}"
+    return Symbols(refs=refs, getatts=getatts)
+
+
+def _output_target(template: Mapping, output: str) -> str:
+    value = template.get("Outputs", {}).get(output, {}).get("Value")
+    if not isinstance(value, dict) or "Ref" not in value:
+        raise KeyError(f"the template has no output {output} naming a resource")
+    return value["Ref"]
+
+
+def expected_functions(template: Mapping, symbols: Symbols) -> dict[str, ExpectedFunction]:
+    out = {}
+    for kind, output in PROBE_OUTPUTS.items():
+        lid = _output_target(template, output)
+        props = template["Resources"][lid]["Properties"]
+        env = resolve(props.get("Environment", {}).get("Variables", {}), symbols, lid)
+        code = resolve(props["Code"], symbols, lid)
+        out[kind] = ExpectedFunction(kind, lid, symbols.refs[lid], {k: str(v) for k, v in env.items()}, code["S3Bucket"], code["S3Key"])
+    return out
+
+
+def expected_endpoint_policies(template: Mapping, symbols: Symbols) -> dict[str, tuple[str, dict]]:
+    """vpce id -> (service name, the policy document with every id resolved)."""
+    out = {}
+    for lid, r in template.get("Resources", {}).items():
+        if r.get("Type") == "AWS::EC2::VPCEndpoint" and lid in symbols.refs:
+            props = r["Properties"]
+            out[symbols.refs[lid]] = (resolve(props["ServiceName"], symbols, lid), resolve(props["PolicyDocument"], symbols, lid))
+    return out
+
+
+def expected_identity_policy(template: Mapping, symbols: Symbols) -> tuple[str, dict]:
+    """(policy ARN, document) of SourceVpceOnlyPolicy."""
+    lid = _output_target(template, IDENTITY_POLICY_OUTPUT)
+    return symbols.refs[lid], resolve(template["Resources"][lid]["Properties"]["PolicyDocument"], symbols, lid)
+
+
+def firewalled_vpcs(template: Mapping, symbols: Symbols) -> list[str]:
+    """The VPC ids the template associates a DNS Firewall rule group with."""
+    return sorted(
+        resolve(r["Properties"]["VpcId"], symbols, lid)
+        for lid, r in template.get("Resources", {}).items()
+        if r.get("Type") == "AWS::Route53Resolver::FirewallRuleGroupAssociation"
+    )
+
+
+def _probe_plan_module() -> Any:
+    """lambda_src/probe/plan.py, the probe's own plan (plain Python, no SDK)."""
+    name = "private_bedrock_probe_plan"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PROBE_DIR / "plan.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    sys.path.insert(0, str(PROBE_DIR))  # in case the plan imports a sibling module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        sys.path.remove(str(PROBE_DIR))
+    return module
+
+
+def expected_checks(function: ExpectedFunction, region: str) -> dict[str, str]:
+    """check name -> expected outcome, as the probe would plan it from the template's environment."""
+    plan = _probe_plan_module()
+    config = plan.load_config({**function.environment, "AWS_REGION": region})
+    checks, _ = plan.build_plan(config)
+    return {c.name: c.expected for c in checks}
+
+
+def canonical(policy: Mapping) -> dict:
+    """Order-insensitive form: lists sorted, a one-element list = its element."""
+
+    def norm(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in v.items()}
+        if isinstance(v, list):
+            items = [norm(x) for x in v]
+            return items[0] if len(items) == 1 else sorted(items, key=lambda x: json.dumps(x, sort_keys=True))
+        return v
+
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    return {"Version": policy.get("Version"), "Statement": sorted((norm(s) for s in statements), key=lambda s: json.dumps(s, sort_keys=True))}
+
+
+def policy_differences(what: str, deployed: Mapping, synthesized: Mapping) -> list[str]:
+    """One sentence per difference, naming the statement (by Sid where it has one)."""
+    d, s = canonical(deployed), canonical(synthesized)
+    if d == s:
+        return []
+
+    def key(st: Mapping) -> str:
+        return st.get("Sid") or json.dumps(st, sort_keys=True)
+
+    deployed_by, synthesized_by = {key(x): x for x in d["Statement"]}, {key(x): x for x in s["Statement"]}
+    found = []
+    for k in synthesized_by.keys() - deployed_by.keys():
+        found.append(f"{what}: statement {_short(k)} of the template is missing from the deployed policy")
+    for k in deployed_by.keys() - synthesized_by.keys():
+        found.append(f"{what}: the deployed policy has a statement the template does not: {_short(json.dumps(deployed_by[k], sort_keys=True))}")
+    for k in deployed_by.keys() & synthesized_by.keys():
+        if deployed_by[k] != synthesized_by[k]:
+            fields = sorted(f for f in set(deployed_by[k]) | set(synthesized_by[k]) if deployed_by[k].get(f) != synthesized_by[k].get(f))
+            found.append(f"{what}: statement {_short(k)} differs in {', '.join(fields)}: deployed {_short(json.dumps({f: deployed_by[k].get(f) for f in fields}))}")
+    if d["Version"] != s["Version"]:
+        found.append(f"{what}: Version {d['Version']!r} differs from the template's {s['Version']!r}")
+    return sorted(found)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
