@@ -23,7 +23,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup setup-dev synth test prove mutate bootstrap deploy verify destroy clean fence-ids deploy-fence
+.PHONY: setup setup-dev synth test prove mutate bootstrap lookup deploy verify destroy clean fence-ids deploy-fence
 
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
 .make/venv: requirements.txt
@@ -96,11 +96,20 @@ mutate: setup-dev .make/venv-mutate
 bootstrap: setup
 	$(CDK) bootstrap --no-notices $(if $(REGION),-c regions=$(REGION)) $(CDK_ARGS)
 
-# Deploy exactly what was synthesized and checked: synth (with credentials: lookups cached in
-# cdk.context.json), refuse a region the configuration does not build, deploy the assembly.
-# CDK_ARGS: context (-c key=value) for the synth; DEPLOY_ARGS: options of `cdk deploy`.
-deploy: setup
+# With credentials: ask the account (endpoint services, profile destinations, model catalog;
+# tools/lookup.py, boto3) and cache the answers in cdk.context.json, which synthesis then
+# prefers to the documented table (README: "Where inference runs").
+LOOKUP = $(PY) -m tools.lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
+lookup: setup-dev
+	$(LOOKUP)
+
+# Deploy exactly what was synthesized and checked: look up (cached in cdk.context.json), synth
+# (with credentials: CDK's own lookups cached there too), refuse a region the configuration
+# does not build, deploy the assembly.
+# CDK_ARGS: context (-c key=value) for the lookup and the synth; DEPLOY_ARGS: options of `cdk deploy`.
+deploy: setup-dev
 	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
+	$(LOOKUP)
 	rm -rf cdk.out
 	@$(SYNTH)
 	@$(PY) -m tools.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))

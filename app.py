@@ -65,10 +65,12 @@ def main() -> None:
     app = cdk.App()
     try:
         # The only place that reads the environment: everything below gets typed config.
-        build(app, os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
+        config, _ = build(app, os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
     except ConfigError as err:
         print(f"Configuration error: {err}", file=sys.stderr)
         sys.exit(2)
+    for warning in config.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     app.synth()
 
 

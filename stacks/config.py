@@ -13,18 +13,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
+from stacks.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
 from stacks.errors import ConfigError
+from stacks.model_catalog import IN_REGION_MODELS, ModelCatalog, profiles_with_prefix, unknown_model_sentence
 from stacks.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
 from stacks.regions import (
     BEDROCK_REGIONS,
+    COUNTRY_PROFILES,
     DEFAULT_MANTLE_MODEL,
     GLOBAL_PREFIX,
-    MANTLE_REGIONS,
+    INFERENCE_SCOPES,
     PROFILE_GEOGRAPHIES,
     PROFILE_PREFIXES,
+    SERVICES,
+    admitted_prefixes,
     api_key_support,
+    country_prefix,
     default_runtime_model,
     geographies_of,
+    documentation_note,
+    documented_regions,
+    scope_meaning,
 )
 
 from stacks.config_topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
@@ -35,16 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
 
-# Endpoint services this app knows how to build and police.
-SERVICES: tuple[str, ...] = (
-    "bedrock",
-    "bedrock-runtime",
-    "bedrock-mantle",
-    "bedrock-agent",
-    "bedrock-agent-runtime",
-)
 DEFAULT_ENDPOINTS: tuple[str, ...] = ("bedrock", "bedrock-runtime", "bedrock-mantle")
-INFERENCE_SCOPES: tuple[str, ...] = ("region", "geography", "global")
 ENDPOINT_POLICY_MODES: tuple[str, ...] = ("allow", "deny")
 DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1", "ap-northeast-1")
 # CloudWatch Logs accepts only these retention periods (days).
@@ -137,8 +137,8 @@ class ModelRef:
             return self.model_id
         return self.model_id[len(self.profile_prefix) + 1 :]
 
-    def inference_regions(self, source_region: str) -> tuple[str, ...]:
-        """Where inference may run when this id is called from `source_region`."""
+    def documented_regions(self, source_region: str) -> tuple[str, ...]:
+        """Where inference may run when this id is called from `source_region`, per the docs."""
         if self.profile_prefix is None:
             return (source_region,)
         if self.profile_prefix == GLOBAL_PREFIX:
@@ -193,6 +193,14 @@ class RegionConfig:
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
+    # Where each native model id may run (profile destinations from GetInferenceProfile when
+    # cached, else the documented table) and which of the two said so.
+    model_regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    model_sources: Mapping[str, str] = field(default_factory=dict)
+    # Where the endpoint-service facts came from, per service, with any doubt about them.
+    endpoint_sources: Mapping[str, str] = field(default_factory=dict)
+    # One-sentence warnings for the person synthesizing (unknown ids offline, say).
+    warnings: tuple[str, ...] = ()
     dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
     key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
     # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
@@ -206,11 +214,15 @@ class RegionConfig:
     def mantle_enabled(self) -> bool:
         return "bedrock-mantle" in self.endpoints
 
+    def regions_of(self, model: ModelRef) -> tuple[str, ...]:
+        """Where inference for `model` may run ("*" = any commercial region)."""
+        return self.model_regions.get(model.model_id) or model.documented_regions(self.region)
+
     def inference_regions(self) -> tuple[str, ...]:
         """Every region native inference may run in for the configured models."""
         seen: dict[str, None] = {}
         for model in self.runtime_models:
-            for r in model.inference_regions(self.region):
+            for r in self.regions_of(model):
                 seen[r] = None
         return tuple(seen)
 
@@ -220,6 +232,10 @@ class AppConfig:
     account: str | None  # None: synthesize account-agnostic (no credentials needed)
     regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
     fence: "FenceConfig | None" = None  # always set by load_config
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(w for r in self.regions for w in r.warnings)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -303,24 +319,77 @@ def parse_model_id(key: str, model_id: str) -> ModelRef:
     return ModelRef(model_id, None)
 
 
-def _check_scope(where: str, region: str, scope: str, model: ModelRef) -> None:
-    if model.profile_prefix is None or scope == "global":
+def _scope_hint(region: str) -> str:
+    """Real models that keep inference in `region` or its country, or the wider choice there is."""
+    country = country_prefix(region)
+    options = [*IN_REGION_MODELS.get(region, ())[:2], *(profiles_with_prefix(country)[:2] if country else ())]
+    if options:
+        return "for example " + " or ".join(options)
+    broad = next((p for p in geographies_of(region) if p not in COUNTRY_PROFILES), None)
+    wider = f", or the {broad}. profile such as {profiles_with_prefix(broad)[0]} with inferenceScope 'geography'" if broad else ""
+    return f"a model the account offers in-region there (`make lookup` lists them){wider}"
+
+
+def _check_scope(where: str, scope_where: str, region: str, scope: str, model: ModelRef, regions: tuple[str, ...], source: str) -> None:
+    """The model id's prefix must be one the scope admits, and a country profile must stay in its country."""
+    if model.profile_prefix is None:
         return
-    if scope == "region":
+    admitted = admitted_prefixes(region, scope)
+    if model.profile_prefix not in admitted:
+        wider = next((s for s in INFERENCE_SCOPES if model.profile_prefix in admitted_prefixes(region, s)), "global")
         raise ConfigError(
-            f"{where} entry {model.model_id!r} is a cross-region inference profile, which "
-            f"inferenceScope 'region' forbids in {region}; list a model offered in-region there "
-            f"(an id without prefix, such as {model.foundation_model_id!r} where AWS offers it in "
-            f"{region}) in regionOverrides.{region}.runtimeModels, or set inferenceScope to 'geography' or 'global'."
+            f"{where} entry {model.model_id!r} is a cross-region inference profile that inferenceScope "
+            f"{scope!r} does not admit in {region} (it admits {scope_meaning(region, scope)}); "
+            f"use a model that keeps inference where you need it ({_scope_hint(region)}) or set {scope_where} to {wider!r} if that residency is acceptable."
         )
-    own = geographies_of(region)
-    if model.profile_prefix not in own:
-        accepted = ", ".join(p + "." for p in own) or "none"
+    country = COUNTRY_PROFILES.get(model.profile_prefix)
+    if country and scope == "country" and "*" not in regions:
+        outside = [r for r in regions if r not in PROFILE_GEOGRAPHIES[model.profile_prefix]]
+        if outside:
+            raise ConfigError(
+                f"{where} entry {model.model_id!r} routes to {', '.join(outside)} per the {source}, outside "
+                f"{country}, which inferenceScope 'country' forbids; choose another model or set {scope_where} to 'geography'."
+            )
+
+
+def _check_endpoint(where: str, region: str, service: str, facts: AccountFacts) -> str:
+    """Refuse a service the region does not offer; return where that answer came from."""
+    fact = facts.endpoint_services.get(service)
+    if fact is not None:
+        if not fact.offered:
+            raise ConfigError(
+                f"The account lookup (cdk.context.json) says {region} does not offer a {service} interface endpoint; "
+                f"remove {service} from {where} for {region} (or run `make lookup` again if AWS has added it since)."
+            )
+        if not fact.policy_supported:
+            raise ConfigError(
+                f"The account lookup (cdk.context.json) says the {service} endpoint service in {region} does not support "
+                f"endpoint policies, which this deployment relies on; remove {service} from {where} for {region}."
+            )
+        return ACCOUNT_SOURCE
+    offered = documented_regions(service)
+    if region not in offered:
+        what = "Bedrock Agents" if service.startswith("bedrock-agent") else f"a {service} PrivateLink endpoint"
         raise ConfigError(
-            f"{where} entry {model.model_id!r} routes outside the geography of {region} "
-            f"(profiles accepted with inferenceScope 'geography': {accepted}); use one of "
-            "those prefixes, an in-region id, or set inferenceScope to 'global'."
+            f"Region {region} does not offer {what} according to AWS's documentation ({len(offered)} regions do: "
+            f"{', '.join(sorted(offered))}); remove {service} from regionOverrides.{region}.endpoints, or run "
+            "`make lookup` with credentials if your account says otherwise."
         )
+    note = documentation_note(service, region)
+    return f"{DOCUMENTED_SOURCE} ({note})" if note else DOCUMENTED_SOURCE
+
+
+def _check_model_ids(where: str, region: str, ids: tuple[str, ...], catalog: ModelCatalog) -> tuple[str, ...]:
+    """Unknown ids: refused when the account said so, a warning against the documented table."""
+    warnings = []
+    for model_id in ids:
+        if model_id in catalog.ids:
+            continue
+        sentence = unknown_model_sentence(where, model_id, region, catalog)
+        if catalog.authoritative:
+            raise ConfigError(sentence)
+        warnings.append(sentence)
+    return tuple(warnings)
 
 
 def _cidr(key: str, value: str, *, vpc: bool) -> str:
@@ -396,7 +465,7 @@ def _one_account(key_arns: Mapping[str, tuple[str, ...]]) -> None:
         raise ConfigError(f"The Bedrock resources named in the configuration belong to several accounts ({listed}); name resources of the deployment account only.")
 
 
-def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str], account: str | None = None) -> RegionConfig:
+def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str], context: Mapping[str, Any], account: str | None) -> RegionConfig:
     def where(key: str) -> str:
         """Name the setting where the user wrote it, so the error points at the right line."""
         return f"regionOverrides.{region}.{key}" if key in overridden else key
@@ -424,12 +493,6 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         raise ConfigError(
             f"{where('endpoints')} must include bedrock-runtime (the probe and the policies are built around it)."
         )
-    if "bedrock-mantle" in endpoints and region not in MANTLE_REGIONS:
-        raise ConfigError(
-            f"Region {region} does not offer a bedrock-mantle PrivateLink endpoint; set "
-            f'regionOverrides.{region}.endpoints to ["bedrock", "bedrock-runtime"] or choose one of: '
-            f"{', '.join(sorted(MANTLE_REGIONS))}."
-        )
 
     if "runtimeModels" in settings:
         raw_models = _as_list(where("runtimeModels"), settings["runtimeModels"])
@@ -442,16 +505,35 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         default = default_runtime_model(region)
         if default is None:
             raise ConfigError(
-                f"Region {region} has no built-in default model that keeps inference in a geography; "
-                f"set regionOverrides.{region}.runtimeModels to a model id offered there (and inferenceScope if it is a profile)."
+                f"Region {region} has no built-in default model that keeps inference in the region or its country; "
+                f"set regionOverrides.{region}.runtimeModels to {_scope_hint(region)}."
             )
         models = (parse_model_id("runtimeModels", default),)
-        # The built-in default is in-region where AWS offers it in-region, else a profile
-        # of the region's own geography (see stacks/regions.py and the README).
-        default_scope = "region" if not models[0].is_profile else "geography"
+        # The built-in default is in-region where AWS offers it in-region, else the profile
+        # of the region's own country (see stacks/regions.py and the README).
+        default_scope = "region" if not models[0].is_profile else "country"
     scope = _one_of(where("inferenceScope"), settings.get("inferenceScope", default_scope), INFERENCE_SCOPES)
+
+    facts = read_facts(context, account, region, endpoints, tuple(m.model_id for m in models if m.is_profile))
+    endpoint_sources = {service: _check_endpoint(where("endpoints"), region, service, facts) for service in endpoints}
+    model_regions: dict[str, tuple[str, ...]] = {}
+    model_sources: dict[str, str] = {}
     for m in models:
-        _check_scope(where("runtimeModels"), region, scope, m)
+        looked_up = facts.profile_regions.get(m.model_id, ()) if m.is_profile else ()
+        if m.model_id in facts.profile_regions and looked_up is None:
+            raise ConfigError(
+                f"{where('runtimeModels')} entry {m.model_id!r} is not an inference profile of this account in {region} "
+                f"(account lookup, cdk.context.json); {_scope_hint(region)}."
+            )
+        model_regions[m.model_id] = tuple(looked_up) or m.documented_regions(region)
+        model_sources[m.model_id] = ACCOUNT_SOURCE if looked_up else DOCUMENTED_SOURCE
+        _check_scope(where("runtimeModels"), where("inferenceScope"), region, scope, m, model_regions[m.model_id], model_sources[m.model_id])
+    warnings = _check_model_ids(where("runtimeModels"), region, tuple(m.model_id for m in models), facts.runtime_catalog)
+    if account is not None and not facts.endpoint_services:
+        warnings += (
+            f"No account lookup is cached for {region} (account {account}), so the documented table applies; "
+            "run `make lookup` to ask the account and cache its answers in cdk.context.json.",
+        )
 
     mantle_models = tuple(_as_list(where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL])))
     for m in mantle_models:
@@ -462,6 +544,8 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             )
     if "bedrock-mantle" in endpoints and not mantle_models:
         raise ConfigError(f"{where('mantleModels')} is empty while bedrock-mantle is enabled; list a model such as openai.gpt-oss-20b.")
+    if "bedrock-mantle" in endpoints:
+        warnings += _check_model_ids(where("mantleModels"), region, mantle_models, facts.mantle_catalog)
 
     principals = tuple(_as_list(where("extraPrincipalArns"), settings.get("extraPrincipalArns", [])))
     for arn in principals:
@@ -592,6 +676,10 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         guardrail_arn=guardrail,
         agent_alias_arns=alias_arns,
         knowledge_base_arns=kb_arns,
+        model_regions=model_regions,
+        model_sources=model_sources,
+        endpoint_sources=endpoint_sources,
+        warnings=warnings,
         dns_allowed_domains=dns_domains,
         key_admin_arns=key_admins,
         network=network,
@@ -647,7 +735,7 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
     for region in regions:
         override = overrides.get(region, {})
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
-        built.append(_region_config(region, settings, frozenset(override), account))
+        built.append(_region_config(region, settings, frozenset(override), context, account))
     # Imported here: fence_config builds on this module's helpers.
     from stacks.fence_config import parse_fence
 

@@ -56,6 +56,17 @@ DEFAULT_VPC_CIDRS: dict[str, str] = {
     "ap-southeast-2": "10.100.0.0/16",
     "ap-southeast-3": "10.101.0.0/16",
     "ap-southeast-4": "10.102.0.0/16",
+    # The ten newer Bedrock regions (stacks/regions.py NEWER_REGIONS).
+    "af-south-1": "10.103.0.0/16",
+    "ap-east-2": "10.104.0.0/16",
+    "ap-southeast-5": "10.105.0.0/16",
+    "ap-southeast-6": "10.106.0.0/16",
+    "ap-southeast-7": "10.107.0.0/16",
+    "ca-west-1": "10.108.0.0/16",
+    "il-central-1": "10.109.0.0/16",
+    "me-central-1": "10.110.0.0/16",
+    "me-south-1": "10.111.0.0/16",
+    "mx-central-1": "10.112.0.0/16",
 }
 
 

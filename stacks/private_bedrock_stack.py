@@ -20,6 +20,7 @@ from stacks.policies import pascal
 from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
 from stacks.provider_logs import give_providers_log_groups
 from stacks.regions import private_dns_name
+from stacks.residency import residency_metadata
 
 
 class PrivateBedrockStack(Stack):
@@ -133,6 +134,8 @@ class PrivateBedrockStack(Stack):
                 "runtimeModels": [m.model_id for m in config.runtime_models],
                 "mantleModels": list(config.mantle_models),
                 "inferenceRegions": list(config.inference_regions()),
+                # Per model: where it may run and why (stacks/residency.py); read by the summary.
+                "residency": residency_metadata(config),
                 "endpointPolicy": config.endpoint_policy,
                 "allowApiKeys": config.allow_api_keys,
                 # The real models the probe expects refused; the IAM matrix checks the same ones.

@@ -1,18 +1,28 @@
-"""What AWS offers where: the region capability table and the inference-profile geographies.
+"""What AWS offers where: regions, PrivateLink services, inference-profile geographies, defaults.
 
-Sources (re-check when AWS announces a region):
-- bedrock / bedrock-runtime PrivateLink: https://docs.aws.amazon.com/general/latest/gr/bedrock.html
+This is the *documented table*: what AWS's documentation says, checked on the dates below.
+With credentials, `make lookup` (tools/lookup.py) asks the account instead and caches the
+answers in cdk.context.json; synthesis then prefers them (stacks/account_facts.py) and says
+which source each statement came from.
+
+Sources (re-check when AWS announces a region; checked 2026-11):
+- bedrock / bedrock-runtime endpoints: https://docs.aws.amazon.com/general/latest/gr/bedrock.html
+  and https://docs.aws.amazon.com/bedrock/latest/userguide/endpoints-region-availability.html
+  ("bedrock-runtime is available in every AWS Region where Amazon Bedrock is offered")
+- PrivateLink: https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-interface-endpoints.html
 - bedrock-mantle PrivateLink: the 2026-02-12 announcement (shared/seeds/000) and
   https://docs.aws.amazon.com/bedrock/latest/userguide/bedrock-mantle.html
+- Bedrock Agents: https://docs.aws.amazon.com/bedrock/latest/userguide/agents-supported.html
 - cross-Region inference profiles:
-  https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html
+  https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html and
+  the aws-bedrock-alpha CDK docs (CrossRegionInferenceProfileRegion.APAC "might include")
 """
 
 from __future__ import annotations
 
-# Commercial regions ("aws" partition) with bedrock, bedrock-runtime, bedrock-agent and
-# bedrock-agent-runtime interface endpoints.
-BEDROCK_REGIONS: frozenset[str] = frozenset(
+# The 23 commercial regions of the first table: bedrock and bedrock-runtime interface
+# endpoints are documented there.
+_FIRST_REGIONS: frozenset[str] = frozenset(
     {
         "us-east-1", "us-east-2", "us-west-1", "us-west-2",
         "ca-central-1", "sa-east-1",
@@ -23,6 +33,73 @@ BEDROCK_REGIONS: frozenset[str] = frozenset(
         "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
     }
 )
+# Ten newer Bedrock regions: the endpoints page lists bedrock and bedrock-runtime there, but
+# no AWS page we found confirms their PrivateLink services one by one. Synthesis accepts
+# them and says the fact is unconfirmed; with credentials `make lookup` asks EC2
+# (DescribeVpcEndpointServices), which is the truth.
+NEWER_REGIONS: frozenset[str] = frozenset(
+    {
+        "af-south-1", "ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+        "ca-west-1", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+    }
+)
+BEDROCK_REGIONS: frozenset[str] = _FIRST_REGIONS | NEWER_REGIONS
+
+# Bedrock Agents (bedrock-agent, bedrock-agent-runtime) exists in these 15 regions only.
+AGENTS_REGIONS: frozenset[str] = frozenset(
+    {
+        "ap-northeast-1", "ap-northeast-2", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
+        "ca-central-1", "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
+        "sa-east-1", "us-east-1", "us-east-2", "us-west-2",
+    }
+)
+
+# Regions where com.amazonaws.<region>.bedrock-mantle exists (13, per the announcement).
+MANTLE_REGIONS: frozenset[str] = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-2",
+        "ap-southeast-3", "ap-south-1", "ap-northeast-1", "ap-southeast-2",
+        "eu-central-1", "eu-west-1", "eu-west-2", "eu-south-1", "eu-north-1",
+        "sa-east-1",
+    }
+)
+# AWS's own sources disagree here. We keep the region in the table (the announcement and
+# the mantle user-guide page list it) and let the account decide: `make lookup` asks EC2,
+# and a cached "not offered" refuses synthesis before anything is deployed.
+DISPUTED: dict[tuple[str, str], str] = {
+    ("bedrock-mantle", "ap-southeast-2"): (
+        "listed by the 2026-02-12 announcement and the bedrock-mantle page, left out by some AWS samples"
+    ),
+}
+
+SERVICES: tuple[str, ...] = (
+    "bedrock",
+    "bedrock-runtime",
+    "bedrock-mantle",
+    "bedrock-agent",
+    "bedrock-agent-runtime",
+)
+
+
+def documented_regions(service: str) -> frozenset[str]:
+    """Regions where the documentation says `service` has an interface endpoint."""
+    if service in ("bedrock", "bedrock-runtime"):
+        return BEDROCK_REGIONS
+    if service == "bedrock-mantle":
+        return MANTLE_REGIONS
+    if service in ("bedrock-agent", "bedrock-agent-runtime"):
+        return AGENTS_REGIONS
+    raise ValueError(f"unknown service {service!r}")
+
+
+def documentation_note(service: str, region: str) -> str | None:
+    """Why the documented answer for (service, region) is not certain, if it is not."""
+    if (service, region) in DISPUTED:
+        return DISPUTED[(service, region)]
+    if region in NEWER_REGIONS and region in documented_regions(service):
+        return "a newer Bedrock region whose PrivateLink services the documentation does not list one by one"
+    return None
+
 
 # The name each service answers on inside the VPC once private DNS is enabled (aws-facts).
 PRIVATE_DNS: dict[str, str] = {
@@ -38,20 +115,11 @@ def private_dns_name(service: str, region: str) -> str:
     return PRIVATE_DNS[service].format(region=region)
 
 
-# Regions where com.amazonaws.<region>.bedrock-mantle exists (13, per the announcement).
-MANTLE_REGIONS: frozenset[str] = frozenset(
-    {
-        "us-east-1", "us-east-2", "us-west-2",
-        "ap-southeast-3", "ap-south-1", "ap-northeast-1", "ap-southeast-2",
-        "eu-central-1", "eu-west-1", "eu-west-2", "eu-south-1", "eu-north-1",
-        "sa-east-1",
-    }
-)
-
-# Destination regions a system-defined profile of each geography may route to. AWS
-# publishes the exact list per model; this is the union for the geography, so a policy
-# built from it works for every model of that geography. Requests only reach these
-# regions through the profile (the grants are conditioned on bedrock:InferenceProfileArn).
+# Destination regions a system-defined profile of each prefix may route to: the union over
+# its models (AWS publishes the exact list per model and source region; GetInferenceProfile
+# gives it for the account, see tools/lookup.py). The runtime grants do not depend on this
+# table (they use a region-wildcard ARN conditioned on bedrock:InferenceProfileArn); it is
+# what the summary and the README say about where inference may run.
 PROFILE_GEOGRAPHIES: dict[str, tuple[str, ...]] = {
     "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
     "eu": (
@@ -61,37 +129,77 @@ PROFILE_GEOGRAPHIES: dict[str, tuple[str, ...]] = {
     "apac": (
         "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-south-2",
         "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+        # AWS's CDK docs: APAC profiles "might include" these too, depending on the model.
+        "ap-southeast-5", "ap-southeast-7", "ap-east-2", "me-central-1",
     ),
     "jp": ("ap-northeast-1", "ap-northeast-3"),
     "au": ("ap-southeast-2", "ap-southeast-4"),
 }
-# global.* profiles route to any commercial region; IAM grants use a region wildcard.
+# Profiles whose destinations all lie in one country: the residency a "country" scope keeps.
+COUNTRY_PROFILES: dict[str, str] = {"us": "the United States", "jp": "Japan", "au": "Australia"}
+# global.* profiles route to any commercial region.
 GLOBAL_PREFIX = "global"
 PROFILE_PREFIXES: tuple[str, ...] = (*PROFILE_GEOGRAPHIES, GLOBAL_PREFIX)
 
-# The default allow-listed native model per region: in-region where the model is offered
-# in-region (inference stays in the region), otherwise the geography's profile.
-_IN_REGION_DEFAULT = {"us-east-1": "amazon.nova-micro-v1:0"}
-_GEOGRAPHY_DEFAULT_MODEL = "amazon.nova-micro-v1:0"
-DEFAULT_MANTLE_MODEL = "openai.gpt-oss-20b"
+# inferenceScope values, narrowest first. Each admits exactly the profile prefixes
+# admitted_prefixes() returns for the region; in-region ids are always admitted.
+INFERENCE_SCOPES: tuple[str, ...] = ("region", "country", "geography", "global")
+
+
+def country_prefix(region: str) -> str | None:
+    """The country profile callable from `region` (jp. from Tokyo/Osaka...), if any."""
+    for prefix in COUNTRY_PROFILES:
+        if region in PROFILE_GEOGRAPHIES[prefix]:
+            return prefix
+    return None
 
 
 def geographies_of(region: str) -> tuple[str, ...]:
-    """Profile prefixes whose destinations include `region` (its own geographies)."""
+    """Profile prefixes (country and broader) whose destinations include `region`."""
     return tuple(p for p, regions in PROFILE_GEOGRAPHIES.items() if region in regions)
 
 
+def admitted_prefixes(region: str, scope: str) -> tuple[str, ...]:
+    """The profile prefixes `scope` admits when called from `region`."""
+    if scope == "region":
+        return ()
+    if scope == "country":
+        country = country_prefix(region)
+        return (country,) if country else ()
+    if scope == "geography":
+        return geographies_of(region)
+    if scope == "global":
+        return PROFILE_PREFIXES
+    raise ValueError(f"unknown scope {scope!r}")
+
+
+def scope_meaning(region: str, scope: str) -> str:
+    """'in-region ids, jp.' — what a scope admits, for errors, the summary and the README."""
+    prefixes = admitted_prefixes(region, scope)
+    return ", ".join(["in-region ids", *(p + "." for p in prefixes)])
+
+
+# The default allow-listed native model per region. Residency first: an in-region model
+# where AWS offers a cheap one in-region, otherwise the profile of the region's own country
+# (jp. from Tokyo/Osaka, au. from Sydney/Melbourne, us. in the US). Regions with neither get
+# no default: a broader scope (apac., eu., global.) is a decision the user writes down.
+DEFAULT_RUNTIME_MODELS: dict[str, str] = {
+    "us-east-1": "amazon.nova-micro-v1:0",
+    "us-east-2": "us.amazon.nova-micro-v1:0",
+    "us-west-2": "us.amazon.nova-micro-v1:0",
+    # Nova Micro has no jp. profile; Nova 2 Lite does (Tokyo and Osaka only).
+    "ap-northeast-1": "jp.amazon.nova-2-lite-v1:0",
+    "ap-northeast-3": "jp.amazon.nova-2-lite-v1:0",
+    # No Nova model has an au. profile in the documentation; Claude Haiku 4.5 does.
+    "ap-southeast-2": "au.anthropic.claude-haiku-4-5-20251001-v1:0",
+    "ap-southeast-4": "au.anthropic.claude-haiku-4-5-20251001-v1:0",
+}
+DEFAULT_MANTLE_MODEL = "openai.gpt-oss-20b"
+
+
 def default_runtime_model(region: str) -> str | None:
-    """The built-in allow-listed model, or None where no default keeps data in a geography."""
-    if region in _IN_REGION_DEFAULT:
-        return _IN_REGION_DEFAULT[region]
-    geos = geographies_of(region)
-    # Prefer the broad geography that carries Nova Micro (us, eu, apac) over jp/au.
-    for prefix in ("us", "eu", "apac"):
-        if prefix in geos:
-            return f"{prefix}.{_GEOGRAPHY_DEFAULT_MODEL}"
-    # No geography profile: a global default would send prompts anywhere, so we ask instead.
-    return None
+    """The built-in allow-listed model, or None where no default keeps data in the country."""
+    return DEFAULT_RUNTIME_MODELS.get(region)
 
 
 # --------------------------------------------------------------------------- Bedrock API keys

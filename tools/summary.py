@@ -18,6 +18,7 @@ from stacks.regions import private_dns_name
 from tools.assembly import AssemblyError, StackArtifact, stacks
 from tools import hub_cost
 from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
+from tools.summary_residency import residency_lines
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
@@ -94,11 +95,9 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
     resources = template["Resources"]
     region = stack.region
     console.rule(f"[bold]{stack.stack_id}")
-    console.print(
-        f"inference scope: [bold]{meta.get('inferenceScope')}[/]  native models: {', '.join(meta.get('runtimeModels', []))}  "
-        f"mantle models: {', '.join(meta.get('mantleModels', [])) or '-'}"
-    )
-    console.print(f"native inference may run in: {', '.join(meta.get('inferenceRegions', [])).replace('*', 'any commercial region')}")
+    # Residency first: where prompts may be processed, and on whose word (tools/summary_residency.py).
+    for line in residency_lines(meta, region):
+        console.print(line, highlight=False)
 
     table = Table(show_lines=False)
     for col in ("endpoint", "private DNS name", "AZs", "endpoint policy"):

@@ -33,8 +33,9 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "agentAliasArns": ["arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"],
         "knowledgeBaseArns": ["arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"],
     },
-    # A region whose default model is a cross-region profile of another geography.
-    "profile-region": {"regions": ["eu-central-1"]},
+    # A cross-region profile of a wider geography, written down (no country profile and no
+    # built-in default in eu-central-1: residency beyond the region is the user's decision).
+    "profile-region": {"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography"},
 }
 
 

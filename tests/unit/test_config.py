@@ -24,13 +24,15 @@ def test_default_scope_is_region_where_the_default_model_is_in_region() -> None:
     assert region({}).inference_scope == "region"
     assert region({}).inference_regions() == ("us-east-1",)
     tokyo = region({}, "ap-northeast-1")
-    assert tokyo.inference_scope == "geography"
-    assert tokyo.runtime_models[0].model_id == "apac.amazon.nova-micro-v1:0"
+    # Japan first: the default keeps prompts in Japan (jp. profile: Tokyo and Osaka only).
+    assert tokyo.inference_scope == "country"
+    assert tokyo.runtime_models[0].model_id == "jp.amazon.nova-2-lite-v1:0"
+    assert tokyo.inference_regions() == ("ap-northeast-1", "ap-northeast-3")
 
 
 def test_regions_from_command_line_string() -> None:
-    cfg = load_config({"regions": "us-east-1, eu-central-1"}, None)
-    assert [r.region for r in cfg.regions] == ["us-east-1", "eu-central-1"]
+    cfg = load_config({"regions": "us-east-1, us-east-2"}, None)
+    assert [r.region for r in cfg.regions] == ["us-east-1", "us-east-2"]
 
 
 def test_region_override_wins_over_the_default() -> None:

@@ -27,7 +27,8 @@ GUARDRAIL = "arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123def456"
 CONFIGURATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "default-us-east-1": ("us-east-1", {}),
     "default-tokyo": ("ap-northeast-1", {}),
-    "default-frankfurt": ("eu-central-1", {}),
+    # Frankfurt has no default (no country profile): the eu. profile is written down.
+    "frankfurt-eu-profile": ("eu-central-1", {"runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography"}),
     "api-keys": ("us-east-1", {"allowApiKeys": True}),
     "api-keys-tokyo": ("ap-northeast-1", {"allowApiKeys": True}),
     "deny-mode": ("us-east-1", {"endpointPolicy": "deny"}),
@@ -72,7 +73,7 @@ def test_the_sweep_reaches_each_branch(sweep) -> None:
     assert {"bedrock-agent", "bedrock-agent-runtime"} <= set(both["agents-extra-principal"].deployment.endpoints)
     assert "bedrock-mantle" not in both["no-mantle"].deployment.endpoints
     assert {"mantle-create", "mantle-create-1"} <= {r.key for r in both["two-mantle-models"].requests}
-    for name in ("default-tokyo", "default-frankfurt", "global-profile"):
+    for name in ("default-tokyo", "frankfurt-eu-profile", "global-profile"):
         assert both[name].cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW, name
         assert both[name].cell("ProbeInVpcRole", "invoke-dest-direct", "own").got == DENY, name
     mixed = both["mixed-models"]

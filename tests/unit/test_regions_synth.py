@@ -6,12 +6,12 @@ import pytest
 
 from stacks.config import ConfigError
 
-from stacks.regions import MANTLE_REGIONS
+from stacks.regions import MANTLE_REGIONS, default_runtime_model
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
 from tests.conftest import OPTIONAL_KEY_ADMIN, OPTIONAL_WORKLOAD
 
-# sa-east-1 belongs to no inference-profile geography, so it has no built-in default model.
-OVERRIDES = {"sa-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0"]}}
+# Regions without a country profile or a documented in-region default have no built-in model.
+OVERRIDES = {r: {"runtimeModels": ["amazon.nova-micro-v1:0"]} for r in MANTLE_REGIONS if default_runtime_model(r) is None}
 
 
 @pytest.fixture(scope="module")

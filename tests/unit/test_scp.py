@@ -92,13 +92,13 @@ def test_api_keys_opted_in_by_a_region_stay_allowed_only_through_its_endpoints()
 def test_regions_outside_the_configuration_are_denied_except_through_configured_profiles() -> None:
     st = default_statements()["FenceBedrockOutsideTheseRegions"]
     assert st["Condition"]["StringNotEquals"] == {"aws:RequestedRegion": ["us-east-1", "ap-northeast-1"]}
-    # Tokyo's default model is the apac profile: its destination regions keep working.
-    assert st["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == "arn:aws:bedrock:ap-northeast-1:*:inference-profile/apac.amazon.nova-micro-v1:0"
+    # Tokyo's default model is the jp. profile: its destination regions keep working.
+    assert st["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0"
 
 
 def test_runtime_models_come_from_the_grants() -> None:
     sts = default_statements()
-    profile = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/apac.amazon.nova-micro-v1:0"
+    profile = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0"
     direct = sts["FenceModelsWithoutProfile"]
     assert direct["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     # The default project of each region: Responses on bedrock-runtime authorize against it.
@@ -112,7 +112,7 @@ def test_runtime_models_come_from_the_grants() -> None:
     through = sts["FenceModelsThroughProfiles"]
     assert through["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "false"}
     # The model in every region (the grants' region wildcard), only through the profile.
-    assert "arn:aws:bedrock:*::foundation-model/amazon.nova-micro-v1:0" in through["NotResource"] and profile in through["NotResource"]
+    assert "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0" in through["NotResource"] and profile in through["NotResource"]
     other = sts["FenceOtherProfiles"]["Condition"]
     assert other["Null"] == {"bedrock:InferenceProfileArn": "false"} and other["ArnNotLike"]["bedrock:InferenceProfileArn"] == profile
 

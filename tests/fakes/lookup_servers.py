@@ -1,0 +1,102 @@
+"""A local stand-in for the Bedrock control plane and bedrock-mantle's models.list, for the lookup.
+
+Real botocore (and a real SigV4 signature) over HTTP on 127.0.0.1: the server answers
+GetInferenceProfile, ListFoundationModels and ListInferenceProfiles (paginated) in the shapes
+of the Bedrock API, and GET /v1/models in the OpenAI shape, and records each request's signing
+service so tests can check the lookup signs for the right one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlparse
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+
+
+class FakeBedrockControl:
+    """profiles: {profile id: [destination regions]}; foundation: {model id: [inference types]};
+    mantle: [model ids] or None (models.list answers 503)."""
+
+    def __init__(self, profiles: dict, foundation: dict, mantle: list[str] | None, page_size: int = 2):
+        self.profiles, self.foundation, self.mantle, self.page_size = profiles, foundation, mantle, page_size
+        self.requests: list[tuple[str, str, str]] = []  # (path, signing region, signing service)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(fake: FakeBedrockControl):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status: int, payload: dict, headers: dict | None = None):
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            scope = _SCOPE.search(self.headers.get("Authorization", ""))
+            if not scope:
+                return self._send(403, {"message": "missing SigV4 signature"})
+            url = urlparse(self.path)
+            path = unquote(url.path)
+            fake.requests.append((path, scope.group(1), scope.group(2)))
+            if path == "/v1/models":
+                if fake.mantle is None:
+                    return self._send(503, {"error": {"message": "unavailable"}})
+                return self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.mantle]})
+            if path == "/foundation-models":
+                summaries = [{"modelId": m, "modelArn": f"arn:aws:bedrock:{scope.group(1)}::foundation-model/{m}", "inferenceTypesSupported": t} for m, t in fake.foundation.items()]
+                return self._send(200, {"modelSummaries": summaries})
+            if path == "/inference-profiles":
+                query = parse_qs(url.query)
+                start = int(query.get("nextToken", ["0"])[0])
+                ids = sorted(fake.profiles)
+                page = ids[start : start + fake.page_size]
+                payload: dict = {"inferenceProfileSummaries": [_summary(p, fake.profiles[p], scope.group(1)) for p in page]}
+                if start + fake.page_size < len(ids):
+                    payload["nextToken"] = str(start + fake.page_size)
+                return self._send(200, payload)
+            if path.startswith("/inference-profiles/"):
+                profile_id = path.removeprefix("/inference-profiles/")
+                if profile_id not in fake.profiles:
+                    return self._send(404, {"message": f"The inference profile {profile_id} was not found."}, {"x-amzn-ErrorType": "ResourceNotFoundException"})
+                return self._send(200, _summary(profile_id, fake.profiles[profile_id], scope.group(1)))
+            return self._send(404, {"message": f"no route {path}"}, {"x-amzn-ErrorType": "ResourceNotFoundException"})
+
+    return Handler
+
+
+def _summary(profile_id: str, regions: list[str], source: str) -> dict:
+    model = profile_id.split(".", 1)[1]
+    return {
+        "inferenceProfileId": profile_id,
+        "inferenceProfileName": profile_id,
+        "inferenceProfileArn": f"arn:aws:bedrock:{source}:123456789012:inference-profile/{profile_id}",
+        "models": [{"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{model}"} for r in regions],
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+    }

@@ -1,0 +1,226 @@
+"""Ask the account what synthesis should know, and cache it in cdk.context.json (`make lookup`).
+
+Per configured region, with the caller's credentials:
+- EC2 DescribeVpcEndpointServices, once per enabled endpoint service: is it offered in the
+  region, does it support endpoint policies, in which zones;
+- Bedrock GetInferenceProfile for each configured cross-region profile: its destination
+  regions (models[].modelArn);
+- the model catalog: ListFoundationModels (on-demand ids), ListInferenceProfiles
+  (system-defined profile ids) and, when bedrock-mantle is enabled, its models.list.
+
+The answers go into cdk.context.json under CDK-style keys (stacks/account_facts.py), where
+synthesis reads them for that account; commit the file so later synths are deterministic,
+`cdk context --reset <key>` forgets one. Why not a CDK CLI context-provider plugin: the
+pinned CLI (2.1148) loads plugins named in cdk.json with require.resolve() relative to its own
+install directory, so a project file cannot be named portably; the hook is marked
+experimental ("only intended to be used internally at Amazon as a trial"), and a plugin
+cannot use the CLI's credentials or lookup role anyway.
+
+Usage: python -m tools.lookup [--region R ...] [-c key=value ...] [--app-dir DIR]
+Endpoints can be pointed elsewhere the AWS SDK way (AWS_ENDPOINT_URL_EC2, _STS, _BEDROCK,
+AWS_ENDPOINT_URL_BEDROCK_MANTLE), which is how the tests run it against local servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Mapping
+
+from stacks.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from stacks.config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, _as_mapping, parse_model_id
+from stacks.regions import default_runtime_model
+
+TIMEOUT_S = 20
+
+
+class LookupFailed(RuntimeError):
+    """A lookup that could not be done, explained in one sentence."""
+
+
+# --------------------------------------------------------------------------- what to ask
+
+
+def region_targets(context: Mapping[str, Any], only: list[str] | None) -> dict[str, dict[str, tuple[str, ...]]]:
+    """region -> {"endpoints": (...), "profiles": (...)} from the app's context, unvalidated.
+
+    Deliberately lenient: a configuration the cached facts would refuse must still be looked
+    up again (the account may have changed), so nothing here consults those facts.
+    """
+    regions = _as_list("regions", context.get("regions", list(DEFAULT_REGIONS)))
+    overrides = _as_mapping("regionOverrides", context.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
+    targets = {}
+    for region in regions:
+        if only and region not in only:
+            continue
+        settings = {**{k: context[k] for k in REGIONAL_KEYS if k in context}, **(overrides.get(region) or {})}
+        endpoints = tuple(_as_list("endpoints", settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
+        raw = settings.get("runtimeModels")
+        models = _as_list("runtimeModels", raw) if raw is not None else [m for m in [default_runtime_model(region)] if m]
+        profiles = tuple(m for m in models if parse_model_id("runtimeModels", m).is_profile)
+        targets[region] = {"endpoints": endpoints, "profiles": profiles}
+    if only:
+        missing = sorted(set(only) - set(targets))
+        if missing:
+            raise LookupFailed(f"Region {missing[0]} is not in the configured regions ({', '.join(regions)}); add it to regions first.")
+    return targets
+
+
+# --------------------------------------------------------------------------- the calls
+
+
+def endpoint_service(ec2: Any, region: str, service: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    name = f"com.amazonaws.{region}.{service}"
+    try:
+        details = ec2.describe_vpc_endpoint_services(ServiceNames=[name]).get("ServiceDetails", [])
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "InvalidServiceName":
+            details = []
+        else:
+            raise
+    detail = next((d for d in details if d.get("ServiceName") == name), None)
+    if detail is None:
+        return {"offered": False, "policySupported": False, "availabilityZones": []}
+    return {
+        "offered": True,
+        "policySupported": bool(detail.get("VpcEndpointPolicySupported", False)),
+        "availabilityZones": sorted(detail.get("AvailabilityZones", [])),
+    }
+
+
+def profile_regions(bedrock: Any, profile_id: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    try:
+        profile = bedrock.get_inference_profile(inferenceProfileIdentifier=profile_id)
+    except ClientError as err:
+        if err.response["Error"]["Code"] in ("ResourceNotFoundException", "ValidationException"):
+            return {"found": False, "regions": []}
+        raise
+    # arn:aws:bedrock:<region>::foundation-model/<id>: the region is the fourth field.
+    regions = sorted({m["modelArn"].split(":")[3] for m in profile.get("models", [])})
+    return {"found": True, "regions": regions, "status": profile.get("status", "")}
+
+
+def runtime_catalog(bedrock: Any) -> list[str]:
+    ids = {
+        m["modelId"]
+        for m in bedrock.list_foundation_models().get("modelSummaries", [])
+        if "ON_DEMAND" in m.get("inferenceTypesSupported", [])
+    }
+    kwargs: dict[str, Any] = {"typeEquals": "SYSTEM_DEFINED"}
+    while True:
+        page = bedrock.list_inference_profiles(**kwargs)
+        ids.update(p["inferenceProfileId"] for p in page.get("inferenceProfileSummaries", []))
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    return sorted(ids)
+
+
+def mantle_catalog(session: Any, region: str) -> list[str] | None:
+    """models.list on bedrock-mantle, signed SigV4; None when it cannot be reached from here."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    base = os.environ.get("AWS_ENDPOINT_URL_BEDROCK_MANTLE") or f"https://bedrock-mantle.{region}.api.aws"
+    request = AWSRequest(method="GET", url=f"{base.rstrip('/')}/v1/models")
+    SigV4Auth(session.get_credentials().get_frozen_credentials(), "bedrock-mantle", region).add_auth(request)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(request.url, headers=dict(request.headers), method="GET"), timeout=TIMEOUT_S) as response:
+            body = json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        print(f"note: bedrock-mantle models.list in {region} failed ({err}); the documented mantle models stand in.", file=sys.stderr)
+        return None
+    return sorted(m["id"] for m in body.get("data", []))
+
+
+def lookup(session: Any, account: str, targets: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, Any]:
+    """Every cache entry for `targets`, keyed as stacks/account_facts.py reads them."""
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S)
+    entries: dict[str, Any] = {}
+    for region, target in targets.items():
+        ec2 = session.client("ec2", region_name=region, config=config)
+        for service in target["endpoints"]:
+            entries[endpoint_service_key(account, region, service)] = endpoint_service(ec2, region, service)
+        bedrock = session.client("bedrock", region_name=region, config=config)
+        for profile_id in target["profiles"]:
+            entries[inference_profile_key(account, region, profile_id)] = profile_regions(bedrock, profile_id)
+        catalog: dict[str, Any] = {"runtime": runtime_catalog(bedrock)}
+        if "bedrock-mantle" in target["endpoints"]:
+            catalog["mantle"] = mantle_catalog(session, region)
+        entries[model_catalog_key(account, region)] = catalog
+    return entries
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def app_context(app_dir: Path, cli: list[str]) -> dict[str, Any]:
+    """cdk.json's context, then cdk.context.json, then -c key=value (the CLI's precedence)."""
+    context: dict[str, Any] = {}
+    cdk_json = app_dir / "cdk.json"
+    if cdk_json.exists():
+        context.update(json.loads(cdk_json.read_text()).get("context", {}))
+    cache = app_dir / "cdk.context.json"
+    if cache.exists():
+        context.update(json.loads(cache.read_text()))
+    for item in cli:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise LookupFailed(f"-c {item!r} is not key=value; write for example -c regions=ap-northeast-1.")
+        context[key] = value
+    return context
+
+
+def write_cache(app_dir: Path, entries: Mapping[str, Any]) -> Path:
+    cache = app_dir / "cdk.context.json"
+    current = json.loads(cache.read_text()) if cache.exists() else {}
+    current.update(entries)
+    cache.write_text(json.dumps(dict(sorted(current.items())), indent=2) + "\n")
+    return cache
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.lookup", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--region", action="append", help="only this configured region (repeatable)")
+    parser.add_argument("-c", "--context", action="append", default=[], help="key=value, as for cdk -c")
+    parser.add_argument("--app-dir", type=Path, default=Path.cwd())
+    # CDK_ARGS may carry CLI flags meant for cdk (--require-approval ...): only -c matters here.
+    args, _ = parser.parse_known_args(argv)
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        targets = region_targets(app_context(args.app_dir, args.context), args.region)
+        session = boto3.Session()
+        if session.get_credentials() is None:
+            raise LookupFailed("No AWS credentials found; set AWS_PROFILE (or run in an environment with credentials) and try again.")
+        try:
+            account = session.client("sts").get_caller_identity()["Account"]
+            entries = lookup(session, account, targets)
+        except (BotoCoreError, ClientError) as err:
+            raise LookupFailed(f"The account lookup failed: {err}") from None
+    except (LookupFailed, ConfigError, ValueError) as err:
+        print(f"Lookup error: {err}", file=sys.stderr)
+        return 2
+    cache = write_cache(args.app_dir, entries)
+    for region, target in targets.items():
+        offered = [s for s in target["endpoints"] if entries[endpoint_service_key(account, region, s)]["offered"]]
+        print(f"{region}: endpoint services offered: {', '.join(offered) or 'none'}; profiles looked up: {len(target['profiles'])}")
+    print(f"{len(entries)} entries for account {account} written to {cache}; commit it so later synths are deterministic.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
