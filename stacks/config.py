@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
 from stacks.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
 from stacks.errors import ConfigError
 from stacks.model_catalog import IN_REGION_MODELS, ModelCatalog, profiles_with_prefix, unknown_model_sentence
@@ -84,6 +85,11 @@ DEFAULT_PROBE_SCHEDULE = "rate(1 hour)"
 # The missed-run alarm waits two intervals, and CloudWatch evaluates at most one day of
 # periods; the shortest interval keeps the probe's Bedrock calls (and cost) sensible.
 PROBE_INTERVAL_MINUTES = (5, 12 * 60)
+# Bedrock resource ARNs the configuration names (patterns from the Bedrock API reference).
+_GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[a-z0-9]+$")
+_AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
+_KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
+AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
 _KEY_ADMIN_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -106,6 +112,10 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "keyAdminArns",
     "allowPublicOnPremCidrs",
     "resolverInboundEndpoint",
+    "capabilities",
+    "guardrailArn",
+    "agentAliasArns",
+    "knowledgeBaseArns",
     "probePublicDnsName",
     *TOPOLOGY_KEYS,
     "probeSchedule",
@@ -202,6 +212,14 @@ class RegionConfig:
     flow_log_retention_days: int
     probe: ProbePlan
     monitoring: MonitoringConfig = MonitoringConfig(DEFAULT_PROBE_SCHEDULE, (), False)
+    # What the grants cover beyond the endpoints and models (stacks/capabilities.py).
+    capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
+    guardrail_arn: str | None = None  # when set, bedrock-runtime inference only with this guardrail
+    agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
+    knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
     # Where each native model id may run (profile destinations from GetInferenceProfile when
     # cached, else the documented table) and which of the two said so.
     model_regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -465,6 +483,41 @@ def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> Mon
     )
 
 
+def _capabilities(key: str, value: Any) -> tuple[str, ...]:
+    names = _as_list(key, value)
+    for name in names:
+        if name not in CAPABILITIES:
+            raise ConfigError(f"{key} entry {name!r} is not a known capability; use any of: {', '.join(CAPABILITIES)}.")
+    if "inference" not in names:
+        raise ConfigError(f"{key} {names!r} lacks inference, which every other capability and the probe build on; add it.")
+    for name, needed in REQUIRES.items():
+        if name in names and needed not in names:
+            raise ConfigError(f"{key} lists {name} without {needed}, which it extends; add {needed} or remove {name}.")
+    # Keep the documented order so the policies do not change when the user reorders the list.
+    return tuple(c for c in CAPABILITIES if c in names)
+
+
+def _bedrock_arns(key: str, values: list[str], pattern: re.Pattern[str], example: str, region: str, account: str | None) -> tuple[str, ...]:
+    """ARNs of this region's (and account's) Bedrock resources, validated one by one."""
+    for arn in values:
+        m = pattern.match(arn)
+        if not m:
+            raise ConfigError(f"{key} entry {arn!r} is not an ARN such as {example}.")
+        if m.group(1) != region:
+            raise ConfigError(f"{key} entry {arn!r} is in {m.group(1)}, not {region}; name a resource of {region} (set it in regionOverrides.{region}).")
+        if account is not None and m.group(2) != account:
+            raise ConfigError(f"{key} entry {arn!r} belongs to account {m.group(2)}, not the deployment account {account}; name a resource of {account}.")
+    return tuple(dict.fromkeys(values))
+
+
+def _one_account(key_arns: Mapping[str, tuple[str, ...]]) -> None:
+    """Without a deployment account, the named resources must at least share one account."""
+    owners = {arn.split(":")[4]: key for key, arns in key_arns.items() for arn in arns}
+    if len(owners) > 1:
+        listed = ", ".join(f"{acct} ({key})" for acct, key in sorted(owners.items()))
+        raise ConfigError(f"The Bedrock resources named in the configuration belong to several accounts ({listed}); name resources of the deployment account only.")
+
+
 def _region_config(region: str, settings: Mapping[str, Any], overridden: frozenset[str], context: Mapping[str, Any], account: str | None) -> RegionConfig:
     def where(key: str) -> str:
         """Name the setting where the user wrote it, so the error points at the right line."""
@@ -602,6 +655,44 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
 
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints
+
+    capabilities = _capabilities(where("capabilities"), settings.get("capabilities", list(DEFAULT_CAPABILITIES)))
+    guardrail = settings.get("guardrailArn")
+    if guardrail is not None:
+        if not isinstance(guardrail, str):
+            raise ConfigError(f"{where('guardrailArn')} must be one guardrail ARN string, got {guardrail!r}.")
+        (guardrail,) = _bedrock_arns(where("guardrailArn"), [guardrail], _GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
+        if "guardrails" not in capabilities:
+            raise ConfigError(f"{where('guardrailArn')} is set but {where('capabilities')} lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
+        if mantle_enabled:
+            raise ConfigError(
+                f"{where('guardrailArn')} can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
+                f"remove bedrock-mantle from {where('endpoints')} in {region} or unset guardrailArn."
+            )
+    elif "guardrails" in capabilities:
+        raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
+
+    alias_arns = _bedrock_arns(
+        where("agentAliasArns"), _as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), _AGENT_ALIAS_ARN,
+        f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345", region, account,
+    )
+    kb_arns = _bedrock_arns(
+        where("knowledgeBaseArns"), _as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), _KNOWLEDGE_BASE_ARN,
+        f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678", region, account,
+    )
+    agent_endpoints = [s for s in AGENT_SERVICES if s in endpoints]
+    if agent_endpoints and not (alias_arns or kb_arns):
+        raise ConfigError(
+            f"{where('endpoints')} enables {' and '.join(agent_endpoints)} but no agent or knowledge base is named; "
+            f"list the ones workloads may use in {where('agentAliasArns')} and/or {where('knowledgeBaseArns')}."
+        )
+    if (alias_arns or kb_arns) and not agent_endpoints:
+        raise ConfigError(
+            f"{where('agentAliasArns') if alias_arns else where('knowledgeBaseArns')} is set but {where('endpoints')} has no agent endpoint; "
+            "add bedrock-agent-runtime (and bedrock-agent for reads) or remove the ARNs."
+        )
+    if account is None:
+        _one_account({"guardrailArn": (guardrail,) if guardrail else (), "agentAliasArns": alias_arns, "knowledgeBaseArns": kb_arns})
     return RegionConfig(
         region=region,
         az_count=az_count,
@@ -635,6 +726,10 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             public_dns_name=public_dns_name,
             api_keys_in_region=api_key_support(region),
         ),
+        capabilities=capabilities,
+        guardrail_arn=guardrail,
+        agent_alias_arns=alias_arns,
+        knowledge_base_arns=kb_arns,
         model_regions=model_regions,
         model_sources=model_sources,
         endpoint_sources=endpoint_sources,

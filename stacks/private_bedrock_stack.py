@@ -157,6 +157,11 @@ class PrivateBedrockStack(Stack):
                 "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
                 "azCount": config.az_count,
                 "monitoring": monitoring.summary,
+                # What the grants cover beyond inference; the IAM matrix derives its cells from these.
+                "capabilities": list(config.capabilities),
+                "guardrailArn": config.guardrail_arn,
+                "agentAliasArns": list(config.agent_alias_arns),
+                "knowledgeBaseArns": list(config.knowledge_base_arns),
                 "dnsAllowedDomains": list(config.dns_allowed_domains),
                 "topology": config.network.topology,
                 "existingVpc": config.network.existing is not None,

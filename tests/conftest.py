@@ -95,6 +95,41 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}
 
 
+# The optional features, synthesized once per session (nag packs included) for the unit and
+# security tests alike: us-east-1 with every endpoint, every capability that goes with
+# bedrock-mantle, named agents, on-premises CIDRs (and their Resolver inbound endpoint) and an
+# extra principal; us-west-2 with a
+# guardrail enforced on bedrock-runtime (guardrails cannot go with bedrock-mantle).
+OPTIONAL_WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
+OPTIONAL_KEY_ADMIN = "arn:aws:iam::111122223333:role/key-admin"
+OPTIONAL_ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"
+OPTIONAL_KB = "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"
+OPTIONAL_GUARDRAIL = "arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123def456"
+OPTIONAL_CONTEXT = {
+    "regions": ["us-east-1", "us-west-2"],
+    "onPremCidrs": ["192.168.10.0/24"],
+    "resolverInboundEndpoint": True,
+    "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
+    "extraPrincipalArns": [OPTIONAL_WORKLOAD],
+    "dnsAllowedDomains": ["corp.example.com", "*.corp.example.com"],
+    "keyAdminArns": [OPTIONAL_KEY_ADMIN],
+    "capabilities": ["inference", "streaming", "bidirectionalStreaming", "countTokens", "asyncInvoke", "storedResponses", "serverSideTools", "externalWebAccess"],
+    "agentAliasArns": [OPTIONAL_ALIAS],
+    "knowledgeBaseArns": [OPTIONAL_KB],
+    "regionOverrides": {
+        "us-west-2": {
+            "endpoints": ["bedrock", "bedrock-runtime"],
+            "capabilities": ["inference", "streaming", "guardrails"],
+            "guardrailArn": OPTIONAL_GUARDRAIL,
+            "inferenceScope": "geography",
+            "runtimeModels": ["us.amazon.nova-lite-v1:0"],
+            "agentAliasArns": [],
+            "knowledgeBaseArns": [],
+        }
+    },
+}
+
+
 # --- hub and spoke (issue 11): one synth each per session -------------------------------
 
 SPOKE_ACCOUNT = "222233334444"  # the spoke's account in the matrix and the templates' tests
@@ -111,6 +146,12 @@ HUB_CONTEXT = {
     "spokeCidrs": [SPOKE_CIDR],
     "spokePrincipalArns": [SPOKE_PROBE_ARN],
 }
+
+
+@pytest.fixture(scope="session")
+def optional_templates() -> dict[str, dict]:
+    """stack name -> template of the optional-features configuration (one in-process synth)."""
+    return synth_in_process(OPTIONAL_CONTEXT)
 
 
 @pytest.fixture(scope="session")

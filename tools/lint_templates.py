@@ -11,6 +11,8 @@ Usage: python -m tools.lint_templates [cdk.out]   (exit 1 on any finding)
   bedrock-mantle prefixes are allowed in those policies.
 - An endpoint policy only names actions of its own service's IAM prefix (bedrock-mantle for
   the mantle endpoint, bedrock for the others).
+- Server-side tool prefixes (bedrock-websearch, bedrock-agentcore) are also allowed in the
+  identity policy and in the bedrock-runtime / bedrock-mantle endpoint policies (their Deny).
 - Every condition key in those policies exists: service keys from iam-data, global aws:* keys
   from iam-data's list. A misspelled key never matches, which silently voids an Allow or,
   worse, turns a `...IfExists`/`Not...` Deny into one that never applies.
@@ -35,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 KNOWN_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime")
 IAM_PREFIX = {s: ("bedrock-mantle" if s == "bedrock-mantle" else "bedrock") for s in KNOWN_SERVICES}
 POLICY_PREFIXES = ("bedrock", "bedrock-mantle")
+# Server-side tools of the Responses API (stacks/policies/grants.py SERVER_SIDE_TOOL_ACTIONS):
+# denied, or granted by a capability, in the identity policy and the endpoints that start them.
+TOOL_PREFIXES = ("bedrock-websearch", "bedrock-agentcore")
+TOOL_ENDPOINTS = ("bedrock-runtime", "bedrock-mantle")
 IDENTITY_POLICY_PREFIX = "Amazon Bedrock"
 
 
@@ -186,11 +192,13 @@ def lint_template(template: Mapping[str, Any], region: str, name: str = "") -> l
                     service = None
             if "PolicyDocument" in props:
                 prefixes = (IAM_PREFIX[service],) if service else POLICY_PREFIXES
+                if service in TOOL_ENDPOINTS or service is None:
+                    prefixes += TOOL_PREFIXES
                 findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], prefixes)
             else:
                 findings.append(Finding(name, lid, "endpoint-policy-missing", "the endpoint has no PolicyDocument (AWS applies full access)"))
         elif res.get("Type") == "AWS::IAM::ManagedPolicy" and str(props.get("Description", "")).startswith(IDENTITY_POLICY_PREFIX):
-            findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], POLICY_PREFIXES)
+            findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], POLICY_PREFIXES + TOOL_PREFIXES)
     return findings
 
 

@@ -11,12 +11,24 @@ The names below are the package's public surface (kept stable for existing impor
 
 from stacks.policies.arns import PARTITION, foundation_model_arn, inference_profile_arn
 from stacks.policies.endpoint import endpoint_policy
-from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, INVOKE_ACTIONS, Grant, grants_for, profile_destination_arns
+from stacks.policies.grants import (
+    BEARER_ACTION,
+    EXTERNAL_WEB_ACCESS_ACTION,
+    FENCED_PREFIXES,
+    INVOKE_ACTIONS,
+    SERVER_SIDE_TOOL_ACTIONS,
+    Grant,
+    grants_for,
+    profile_destination_arns,
+    tool_denials,
+)
 from stacks.policies.identity import MANAGED_POLICY_MAX_CHARS, identity_policy_chars, source_vpce_policy
 from stacks.policies.names import pascal
 
 __all__ = [
     "BEARER_ACTION",
+    "EXTERNAL_WEB_ACCESS_ACTION",
+    "SERVER_SIDE_TOOL_ACTIONS",
     "FENCED_PREFIXES",
     "INVOKE_ACTIONS",
     "MANAGED_POLICY_MAX_CHARS",
@@ -30,4 +42,5 @@ __all__ = [
     "pascal",
     "profile_destination_arns",
     "source_vpce_policy",
+    "tool_denials",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from stacks.config import RegionConfig
-from stacks.policies.grants import BEARER_ACTION, grants_for
+from stacks.policies.grants import BEARER_ACTION, TOOL_ENDPOINTS, TOOL_PREFIXES, grants_for, tool_denials
 from stacks.policies.statements import merge_conditions, statement
 
 
@@ -14,8 +14,9 @@ def endpoint_policy(service: str, cfg: RegionConfig, account: str, principal_arn
 
     allow mode: each grant for this deployment's principals only (Principal "*" narrowed by
     aws:PrincipalArn, the form endpoint policies support), bearer tokens denied unless the
-    config opts in. deny mode: an explicit Deny of everything the grants name (the
-    seed's "flip the endpoint policy to Deny" demonstration).
+    config opts in, server-side tools denied unless a capability enables them. deny mode: an
+    explicit Deny of everything the grants name (the seed's "flip the endpoint policy to
+    Deny" demonstration).
     """
     grants = grants_for(service, cfg, account)
     bearer = BEARER_ACTION[service]
@@ -31,4 +32,12 @@ def endpoint_policy(service: str, cfg: RegionConfig, account: str, principal_arn
         statements.append(statement("Allow", "AllowBearerTokens", [bearer], ["*"], principals, principal=True))
     else:
         statements.append(statement("Deny", "DenyBearerTokens", [bearer], ["*"], principal=True))
+    # The tool actions a request through this endpoint can be authorized for: its own IAM
+    # prefix and the tool services' (bedrock:InvokeTool never travels through mantle).
+    own_prefix = BEARER_ACTION[service].split(":")[0]
+    tools = [a for a in tool_denials(cfg) if a.split(":")[0] in (own_prefix, *TOOL_PREFIXES)]
+    if service in TOOL_ENDPOINTS and tools:
+        # For every principal, whatever its own policies say: a request through this
+        # endpoint cannot start a tool that reaches outside the VPC.
+        statements.append(statement("Deny", "DenyServerSideTools", tools, ["*"], principal=True))
     return {"Version": "2012-10-17", "Statement": statements}

@@ -6,7 +6,7 @@ import json
 from typing import Any, Mapping
 
 from stacks.config import RegionConfig
-from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, SERVER_SIDE_TOOL_ACTIONS, grants_for, tool_denials
 from stacks.policies.names import pascal
 from stacks.policies.statements import merge_conditions, one_or_many, statement
 
@@ -26,19 +26,26 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     all_ids = [endpoint_ids[s] for s in cfg.endpoints]
     # The fence covers every action of both prefixes, not only the granted ones: a broader
     # grant elsewhere (say AmazonBedrockFullAccess on the same role) must not work from
-    # outside the VPC either. Wildcards are safe in a Deny. Calls an AWS service makes on
-    # the principal's behalf (forward access sessions) carry no aws:SourceVpce and are
-    # left to that service's own authorization.
+    # outside the VPC either. Wildcards are safe in a Deny.
+    #
+    # No exemption for requests an AWS service forwards with the caller's identity
+    # (aws:ViaAWSService): such a request carries no aws:SourceVpce, and an exemption keyed
+    # on it lets any forwarding service (CloudFormation creating agents, knowledge bases,
+    # guardrails or flows with the caller's credentials) act on Bedrock from anywhere. None
+    # of the calls this deployment grants is forwarded by another service: inference,
+    # cross-region routing, Responses, stored responses and model reads are all decided
+    # on the request that came through the endpoint. Naming services with
+    # aws:CalledViaFirst would only re-open a path nothing here needs.
+    # With serverSideTools on, the tools are fenced the same way (otherwise a role with broader
+    # rights could run web search or gateway tools from anywhere); off, they are denied below.
+    fenced = FENCED_PREFIXES + (SERVER_SIDE_TOOL_ACTIONS if cfg.has("serverSideTools") else ())
     statements.append(
         statement(
             "Deny",
             "DenyBedrockOutsideThisDeploymentsEndpoints",
-            FENCED_PREFIXES,
+            fenced,
             ["*"],
-            {
-                "StringNotEquals": {"aws:SourceVpce": one_or_many(all_ids)},
-                "BoolIfExists": {"aws:ViaAWSService": "false"},
-            },
+            {"StringNotEquals": {"aws:SourceVpce": one_or_many(all_ids)}},
         )
     )
     bearer_actions = sorted({BEARER_ACTION[s] for s in cfg.endpoints})
@@ -49,6 +56,10 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
             )
     else:
         statements.append(statement("Deny", "DenyBearerTokens", bearer_actions, ["*"]))
+    tools = tool_denials(cfg)
+    if tools:
+        # Server-side tools act outside the VPC on the caller's behalf; refused from anywhere.
+        statements.append(statement("Deny", "DenyServerSideTools", tools, ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

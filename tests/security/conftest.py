@@ -29,6 +29,9 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "regions": ["us-east-1"],
         "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
         "extraPrincipalArns": [ROLE],
+        # Agent endpoints grant only named agents and knowledge bases (issue 9, section 4).
+        "agentAliasArns": ["arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"],
+        "knowledgeBaseArns": ["arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"],
     },
     # A cross-region profile of a wider geography, written down (no country profile and no
     # built-in default in eu-central-1: residency beyond the region is the user's decision).
@@ -37,9 +40,13 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(scope="session")
-def configuration_templates() -> dict[str, dict[str, dict]]:
-    """configuration name -> region -> template (one in-process synth per configuration)."""
-    out = {}
+def configuration_templates(optional_templates: dict[str, dict]) -> dict[str, dict[str, dict]]:
+    """configuration name -> region -> template (one in-process synth per configuration).
+
+    "optional-features" is tests/conftest.py's OPTIONAL_CONTEXT (every capability, named
+    agents, an enforced guardrail), shared with the unit tests' synth of it.
+    """
+    out = {"optional-features": {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in optional_templates.items()}}
     for name, context in CONFIGURATIONS.items():
         stacks = synth_in_process(context)
         out[name] = {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in stacks.items()}

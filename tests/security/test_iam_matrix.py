@@ -13,11 +13,13 @@ from typing import Any, Iterator
 import pytest
 
 from tests.assembly_support import write_assembly
-from tools.prove.matrix import ALLOW, DENY, RegionMatrix, SimulationError, prove, unexpected
+from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_GUARDRAIL, OPTIONAL_KB
+from tools.prove.matrix import ALLOW, DENY, PATHS, RegionMatrix, SimulationError, prove, unexpected
 from tools.prove.report import code, print_matrices
 from tools.prove.resolve import Symbols, UnresolvedIntrinsic, fake_vpce_id, resolve, symbols_for
 
-ALLOW_LISTED_US_EAST_1 = {"list-fm", "invoke", "stream", "mantle-create", "mantle-list"}
+ALLOW_LISTED_US_EAST_1 = {"list-fm", "invoke", "stream", "responses", "mantle-create", "mantle-list"}
+OFF_ENDPOINT_PATHS = ("foreign", "none", "cfn")
 
 
 def check(matrices: list[RegionMatrix]) -> None:
@@ -27,6 +29,15 @@ def check(matrices: list[RegionMatrix]) -> None:
 
 def loosened(matrices: list[RegionMatrix]) -> set[tuple[str, str, str]]:
     return {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
+
+
+# What the identity policy denies outright, whatever the path (API keys, server-side tools).
+DENIED_OUTRIGHT = {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:InvokeTool"}
+
+
+def held_by_the_fence(m: RegionMatrix) -> set[str]:
+    """Requests only the Deny outside our endpoints keeps from a role with broad Bedrock rights."""
+    return {r.key for r in m.requests if r.action.split(":")[0] in ("bedrock", "bedrock-mantle") and r.action not in DENIED_OUTRIGHT}
 
 
 # --- helpers that loosen a template the way a careless edit would -----------------------
@@ -83,21 +94,27 @@ def test_the_matrix_covers_what_the_issue_asks(matrices: list[RegionMatrix]) -> 
     assert set(by_region) == {"us-east-1", "ap-northeast-1"}
     for m in matrices:
         kinds = [p.kind for p in m.principals]
-        assert kinds.count("workload") == 1 and "control" in kinds and kinds.count("admin") == 2
+        assert kinds.count("workload") == 1 and "control" in kinds and kinds.count("broad") == 1 and kinds.count("admin") == 2
         (probe,) = [p for p in m.principals if p.kind == "workload"]
         assert probe.key == "ProbeInVpcRole"
         assert m.deployment.identity_policy_id in {name for name, _ in probe.policies}, "the probe role must carry the identity policy"
         keys = {r.key for r in m.requests}
-        assert {"list-fm", "invoke", "stream", "invoke-other", "mantle-create", "mantle-list", "mantle-create-other", "customize", "bearer", "mantle-bearer"} <= keys
+        assert {
+            "list-fm", "invoke", "stream", "invoke-other", "mantle-create", "mantle-list", "mantle-create-other", "customize", "bearer", "mantle-bearer",
+            # issue 8: Responses on bedrock-runtime; issue 9: forwarded requests, tools, stored responses
+            "responses", "responses-other", "create-agent", "websearch", "websearch-external", "agentcore-gateway", "invoke-tool", "stored-get", "mantle-stored-get",
+        } <= keys
         # Each endpoint has something allowed and something refused through it.
         for service in m.deployment.endpoints:
             assert any(r.allow_listed for r in m.requests if r.service == service), service
             assert any(not r.allow_listed for r in m.requests if r.service == service), service
-        assert len(m.cells) == len(m.principals) * len(m.requests) * 3
-    # ap-northeast-1 uses the jp. profile: the destination model is allowed only via it.
+        assert len(m.cells) == len(m.principals) * len(m.requests) * len(PATHS)
+    # ap-northeast-1 uses a profile: the destination model is allowed only via it, in any
+    # region, including one no table of this project lists.
     tokyo = by_region["ap-northeast-1"]
-    assert {"invoke-dest", "invoke-dest-direct"} <= {r.key for r in tokyo.requests}
+    assert {"invoke-dest", "invoke-dest-new", "invoke-dest-direct"} <= {r.key for r in tokyo.requests}
     assert tokyo.cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW
+    assert tokyo.cell("ProbeInVpcRole", "invoke-dest-new", "own").got == ALLOW
     assert tokyo.cell("ProbeInVpcRole", "invoke-dest-direct", "own").got == DENY
     assert {r.key for r in by_region["us-east-1"].requests if r.allow_listed} == ALLOW_LISTED_US_EAST_1
 
@@ -122,10 +139,11 @@ def test_identity_policy_without_source_vpce_opens_the_off_endpoint_cells(templa
     for s in doc["Statement"]:
         drop_condition_key(s, "aws:SourceVpce")
     matrices = prove({"us-east-1": t})
-    # Both roles that carry the policy can now make every allow-listed call from anywhere.
+    # Both roles that carry the policy can now make every allow-listed call from anywhere,
+    # and the broad workload everything its own admin policy allows.
     assert loosened(matrices) == {
-        (p, r, path) for p in ("ProbeInVpcRole", "ProbeOutsideVpcRole") for r in ALLOW_LISTED_US_EAST_1 for path in ("foreign", "none")
-    }
+        (p, r, path) for p in ("ProbeInVpcRole", "ProbeOutsideVpcRole") for r in ALLOW_LISTED_US_EAST_1 for path in OFF_ENDPOINT_PATHS
+    } | {("broad workload", r, path) for r in held_by_the_fence(matrices[0]) for path in OFF_ENDPOINT_PATHS}
     with pytest.raises(AssertionError, match=r"region us-east-1 \| principal ProbeInVpcRole .* \| request InvokeModel amazon\.nova-micro-v1:0 .* \| path no VPC endpoint \| expected deny \| got allow"):
         check(matrices)
 
@@ -148,7 +166,7 @@ def test_endpoint_policy_open_to_any_principal_is_reported_cell_by_cell(template
             drop_condition_key(s, "aws:PrincipalArn")
     opened = loosened(prove({"us-east-1": t}))
     assert opened == (
-        {(p, r, "own") for p in ("ProbeOutsideVpcRole", "same-account admin") for r in ALLOW_LISTED_US_EAST_1}
+        {(p, r, "own") for p in ("ProbeOutsideVpcRole", "broad workload", "same-account admin") for r in ALLOW_LISTED_US_EAST_1}
         # Another account's role reaches its own account's foundation model and the
         # account-less ListFoundationModels; the project ARNs pin mantle to our account.
         | {("other-account admin", r, "own") for r in ("list-fm", "invoke", "stream")}
@@ -181,10 +199,110 @@ def test_an_endpoint_policy_allowing_everything_is_reported(template_copy) -> No
             res["Properties"]["PolicyDocument"] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
     # The identity policy still confines the probe to its allow list; the control role's own
     # identity policy now works through the endpoint, and the admins get everything through it.
+    # The broad workload gets what its admin policy allows except what the identity policy
+    # denies outright (API keys, server-side tools).
+    runtime = {"invoke", "stream", "invoke-other", "responses", "responses-other", "count-tokens", "async-start", "async-get", "stored-get", "stored-delete"}
     assert loosened(prove({"us-east-1": t})) == (
-        {(a, r, "own") for a in ("same-account admin", "other-account admin") for r in ("invoke", "stream", "invoke-other", "bearer")}
-        | {("ProbeOutsideVpcRole", r, "own") for r in ("invoke", "stream")}
+        {(a, r, "own") for a in ("same-account admin", "other-account admin") for r in runtime | {"bearer", "invoke-tool"}}
+        | {("broad workload", r, "own") for r in runtime}
+        | {("ProbeOutsideVpcRole", r, "own") for r in ("invoke", "stream", "responses")}
     )
+
+
+# --- issue 9: services acting on the caller's behalf, server-side tools ------------------------
+
+
+def test_cloudformation_acting_for_the_caller_is_refused_by_the_identity_policy(matrices: list[RegionMatrix]) -> None:
+    for m in matrices:
+        for c in m.cells:
+            if c.path.key == "cfn" and c.principal.kind != "admin":
+                assert c.got == DENY, c.describe()
+        # The broad workload holds bedrock:* itself: only the explicit Deny stops it.
+        assert code(m.cell("broad workload", "create-agent", "cfn")) == "deny I!"
+        assert m.cell("same-account admin", "create-agent", "cfn").got == ALLOW  # the request itself is valid
+        # The intended path stays open.
+        assert m.cell("ProbeInVpcRole", "invoke", "own").got == ALLOW
+
+
+def test_an_exemption_for_forwarding_services_would_open_the_cloudformation_path(template_copy) -> None:
+    t = template_copy("us-east-1")
+    deny = next(s for s in identity_policy(t)["Statement"] if s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints")
+    deny["Condition"]["BoolIfExists"] = {"aws:ViaAWSService": "false"}  # the exemption this project dropped
+    matrices = prove({"us-east-1": t})
+    (m,) = matrices
+    # Every bedrock/bedrock-mantle request of the broad workload opens via CloudFormation,
+    # except what the identity policy denies outright (API keys, server-side tools).
+    assert loosened(matrices) == {("broad workload", r, "cfn") for r in held_by_the_fence(m)}
+
+
+def test_server_side_tools_are_refused_on_every_path_by_default(matrices: list[RegionMatrix]) -> None:
+    for m in matrices:
+        for key in ("websearch", "websearch-fetch", "websearch-external", "agentcore-gateway", "invoke-tool"):
+            for principal in ("ProbeInVpcRole", "broad workload"):
+                for path in PATHS:
+                    assert m.cell(principal, key, path.key).got == DENY, (m.region, principal, key, path.key)
+            # Through our endpoint even an admin is refused, explicitly, by the endpoint policy.
+            assert code(m.cell("same-account admin", key, "own")) == "deny E!"
+
+
+def test_dropping_the_tool_fence_from_both_layers_opens_the_tools_for_the_broad_workload(template_copy) -> None:
+    t = template_copy("us-east-1")
+    for doc in [identity_policy(t), *endpoint_policies(t)]:
+        doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "DenyServerSideTools"]
+    tools = ("websearch", "websearch-fetch", "websearch-external", "agentcore-gateway")
+    opened = loosened(prove({"us-east-1": t}))
+    # Through our endpoint the endpoint policy still names only its grants; off it, nothing
+    # in the deployment stops a broad role: the fence was the only thing holding these.
+    assert opened == {("broad workload", r, path) for r in tools for path in OFF_ENDPOINT_PATHS}
+
+
+def test_stored_responses_are_refused_without_the_capability(matrices: list[RegionMatrix]) -> None:
+    for m in matrices:
+        for key in ("stored-get", "stored-delete", "mantle-stored-get", "mantle-stored-delete"):
+            assert m.cell("ProbeInVpcRole", key, "own").got == DENY, (m.region, key)
+
+
+# --- the optional features: every capability, named agents, an enforced guardrail -------------
+
+
+@pytest.fixture(scope="module")
+def optional_matrices(all_matrices: list[RegionMatrix]) -> dict[str, RegionMatrix]:
+    """The optional-features configuration with both layers (evaluated with all the others)."""
+    return {m.region: m for m in all_matrices if m.config == "optional-features" and m.layer == "both"}
+
+
+def test_optional_features_every_cell_is_as_designed(optional_matrices: dict[str, RegionMatrix]) -> None:
+    check(list(optional_matrices.values()))
+
+
+def test_capabilities_open_exactly_their_requests(optional_matrices: dict[str, RegionMatrix]) -> None:
+    m = optional_matrices["us-east-1"]
+    for key in ("count-tokens", "async-start", "async-get", "stored-get", "stored-delete", "mantle-stored-get", "websearch", "websearch-external", "invoke-tool"):
+        assert m.cell("ProbeInVpcRole", key, "own").got == ALLOW, key
+        assert m.cell("ProbeInVpcRole", key, "none").got == DENY, key
+    # A user's AgentCore gateway is never granted by this deployment.
+    assert m.cell("ProbeInVpcRole", "agentcore-gateway", "own").got == DENY
+    # Enabled tools are fenced to our endpoints like every Bedrock action.
+    for path in OFF_ENDPOINT_PATHS:
+        assert code(m.cell("broad workload", "websearch", path)) == "deny I!", path
+
+
+def test_only_the_named_agent_and_knowledge_base(optional_matrices: dict[str, RegionMatrix]) -> None:
+    m = optional_matrices["us-east-1"]
+    assert {r.resource for r in m.requests if r.key in ("invoke-agent", "retrieve")} == {OPTIONAL_ALIAS, OPTIONAL_KB}
+    assert m.cell("ProbeInVpcRole", "invoke-agent", "own").got == ALLOW
+    assert m.cell("ProbeInVpcRole", "retrieve", "own").got == ALLOW
+    assert m.cell("ProbeInVpcRole", "get-agent", "own").got == ALLOW
+    for key in ("invoke-agent-other", "retrieve-other", "get-agent-other"):
+        assert m.cell("ProbeInVpcRole", key, "own").got == DENY, key
+
+
+def test_a_configured_guardrail_is_required_on_every_inference(optional_matrices: dict[str, RegionMatrix]) -> None:
+    m = optional_matrices["us-west-2"]
+    assert next(r for r in m.requests if r.key == "invoke").context == {"bedrock:GuardrailIdentifier": OPTIONAL_GUARDRAIL}
+    for key in ("invoke", "stream", "invoke-dest", "invoke-dest-new", "apply-guardrail"):
+        assert m.cell("ProbeInVpcRole", key, "own").got == ALLOW, key
+    assert code(m.cell("ProbeInVpcRole", "invoke-no-guardrail", "own")) == "deny E+I"
 
 
 # --- the CloudFormation resolver ---------------------------------------------------------

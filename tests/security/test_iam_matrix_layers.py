@@ -30,7 +30,7 @@ def by(matrices: list[RegionMatrix], config: str, layer: str = "both") -> list[R
 
 
 def test_every_configuration_and_layer_is_as_designed(all_matrices: list[RegionMatrix]) -> None:
-    assert {(m.config, m.layer) for m in all_matrices} == {(c, layer) for c in ("default", *CONFIGURATIONS) for layer in LAYERS}
+    assert {(m.config, m.layer) for m in all_matrices} == {(c, layer) for c in ("default", "optional-features", *CONFIGURATIONS) for layer in LAYERS}
     check(all_matrices)
 
 
@@ -120,7 +120,7 @@ def test_bearer_allow_without_source_vpce_is_caught_in_the_api_keys_configuratio
         if "CallWithBearerToken" in str(s["Action"]):
             drop_condition_key(s, "aws:SourceVpce")
     opened = loosened(prove({"us-east-1": t}, layer="identity", config="api-keys"))
-    assert {(p, r, path) for p in ("ProbeInVpcRole", "ProbeOutsideVpcRole") for r in ("bearer", "mantle-bearer") for path in ("foreign", "none")} == opened
+    assert {(p, r, path) for p in ("ProbeInVpcRole", "ProbeOutsideVpcRole") for r in ("bearer", "mantle-bearer") for path in ("foreign", "none", "cfn")} == opened
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGURATIONS))

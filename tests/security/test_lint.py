@@ -137,6 +137,17 @@ def test_wildcards_must_match_an_action_and_prefixes_must_fit_the_endpoint(broke
     assert "'bedrock-mantle:Lsit*' matches no" in rules[0][1] and "'bedrock:InvokeModel'" in rules[1][1]
 
 
+def test_tool_actions_are_checked_and_fit_only_the_tool_endpoints(broken: dict[str, Any]) -> None:
+    tools = next(s for s in _identity(broken)["Statement"] if s["Sid"] == "DenyServerSideTools")
+    tools["Action"] = ["bedrock-websearch:ExternalWebAcess", "bedrock-agentcore:InvokeGateway"]
+    control = _endpoint(broken, "bedrock")["PolicyDocument"]["Statement"]
+    control[0]["Action"] = ["bedrock:ListFoundationModels", "bedrock-websearch:InvokeSearch"]
+    rules = _rules(lint_template(broken, "us-east-1"))
+    assert [r for r, _ in rules] == ["action-prefix", "action-unknown"]
+    assert "'bedrock-websearch:InvokeSearch'" in rules[0][1]  # the control-plane endpoint starts no tool
+    assert "did you mean bedrock-websearch:ExternalWebAccess" in rules[1][1]
+
+
 def test_a_misspelled_condition_key_is_a_finding(broken: dict[str, Any]) -> None:
     statement = _endpoint(broken, "bedrock-mantle")["PolicyDocument"]["Statement"][0]
     statement["Condition"]["StringEquals"] = {"bedrock-mantle:Modle": ["openai.gpt-oss-20b"]}

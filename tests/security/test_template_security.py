@@ -123,11 +123,17 @@ def test_endpoint_policies_name_only_this_deployments_principal(region_template)
         statements = props["PolicyDocument"]["Statement"]
         for st in statements:
             actions = as_list(st["Action"])
-            assert all("*" not in a for a in actions), (service, st)
             if st["Effect"] == "Allow":
+                assert all("*" not in a for a in actions), (service, st)
                 assert st["Condition"]["ArnEquals"]["aws:PrincipalArn"] == [{"Fn::GetAtt": [probe_role, "Arn"]}], (service, st)
-        denies = [st for st in statements if st["Effect"] == "Deny"]
-        assert [d["Action"] for d in denies] == ["bedrock-mantle:CallWithBearerToken" if service == "bedrock-mantle" else "bedrock:CallWithBearerToken"]
+        denies = {st["Sid"]: st for st in statements if st["Effect"] == "Deny"}
+        assert denies.pop("DenyBearerTokens")["Action"] == ("bedrock-mantle:CallWithBearerToken" if service == "bedrock-mantle" else "bedrock:CallWithBearerToken")
+        # Server-side tools: denied for every principal where a request can start them.
+        if service in ("bedrock-runtime", "bedrock-mantle"):
+            tools = denies.pop("DenyServerSideTools")
+            assert tools["Principal"] == "*" and "Condition" not in tools
+            assert {"bedrock-websearch:*", "bedrock-agentcore:InvokeGateway"} <= set(as_list(tools["Action"])), service
+        assert not denies, (service, denies)
 
 
 def test_endpoint_policy_actions_per_service(region_template) -> None:
@@ -138,7 +144,7 @@ def test_endpoint_policy_actions_per_service(region_template) -> None:
     }
     assert allowed == {
         "bedrock": ["bedrock:ListFoundationModels"],
-        "bedrock-runtime": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "bedrock-runtime": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],  # models + project/default
         "bedrock-mantle": ["bedrock-mantle:CreateInference", "bedrock-mantle:GetModel", "bedrock-mantle:ListModels"],
     }
     mantle = endpoints(t)["bedrock-mantle"]["PolicyDocument"]["Statement"]
@@ -171,7 +177,8 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
     deny = next(s for s in statements if s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints")
     assert deny["Effect"] == "Deny"
     assert sorted(deny["Condition"]["StringNotEquals"]["aws:SourceVpce"], key=str) == sorted(endpoint_ids.values(), key=str)
-    assert deny["Condition"]["BoolIfExists"] == {"aws:ViaAWSService": "false"}
+    # No exemption for services acting on the caller's behalf (aws:ViaAWSService, issue 9).
+    assert set(deny["Condition"]) == {"StringNotEquals"} and set(deny["Condition"]["StringNotEquals"]) == {"aws:SourceVpce"}
     assert sorted(deny["Action"]) == ["bedrock-mantle:*", "bedrock:*"] and deny["Resource"] == "*"
     bearer = next(s for s in statements if s["Sid"] == "DenyBearerTokens")
     assert bearer["Effect"] == "Deny" and "Condition" not in bearer
@@ -182,12 +189,12 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
 
 def test_runtime_grant_covers_profile_destinations_in_tokyo(templates: dict[str, dict]) -> None:
     statements = identity_policy(templates["ap-northeast-1"])["PolicyDocument"]["Statement"]
-    via = next(s for s in statements if s["Sid"] == "BedrockRuntimeInvokeThroughProfile0")
-    # Tokyo's default is the jp. profile (Japan only): both Japanese destinations are granted.
-    for destination in ("ap-northeast-1", "ap-northeast-3"):
-        assert f"arn:aws:bedrock:{destination}::foundation-model/amazon.nova-2-lite-v1:0" in via["Resource"]
-    profile = via["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"]
-    assert json.dumps(profile).endswith(':inference-profile/jp.amazon.nova-2-lite-v1:0"]]}')
+    via = next(s for s in statements if s["Sid"] == "BedrockRuntimeInvokeThroughProfiles")
+    profile_id = templates["ap-northeast-1"]["Metadata"]["PrivateBedrock"]["runtimeModels"][0]
+    # Every region, so a destination AWS adds to the profile is never refused (issue 8).
+    assert via["Resource"] == f"arn:aws:bedrock:*::foundation-model/{profile_id.split('.', 1)[1]}"
+    (profile,) = via["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"]
+    assert json.dumps(profile).endswith(f':inference-profile/{profile_id}"]]}}')
 
 
 def test_probes_in_and_out_of_the_vpc(region_template) -> None:

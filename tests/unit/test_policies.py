@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
+import pytest
+
+from stacks.capabilities import CAPABILITIES
 from stacks.config import load_config
-from stacks.policies import endpoint_policy, grants_for, source_vpce_policy
+from stacks.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
+from tools.lint_templates import known_actions
 
 ACCOUNT = "111122223333"
 PROBE = "arn:aws:iam::111122223333:role/probe"
-IDS = {"bedrock": "vpce-0b", "bedrock-runtime": "vpce-0r", "bedrock-mantle": "vpce-0m"}
+IDS = {"bedrock": "vpce-0b", "bedrock-runtime": "vpce-0r", "bedrock-mantle": "vpce-0m", "bedrock-agent": "vpce-0a", "bedrock-agent-runtime": "vpce-0ar"}
+ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"
+KB = "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"
+GUARDRAIL = "arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123def456"
+ALL_ENDPOINTS = ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"]
+# Every capability that can go together with bedrock-mantle (guardrails needs mantle off).
+ALL_BUT_GUARDRAILS = [c for c in CAPABILITIES if c != "guardrails"]
 
 
 def cfg(**ctx):
-    return load_config({"regions": ["us-east-1"], **ctx}, None).regions[0]
+    return load_config({"regions": ["us-east-1"], **ctx}, ACCOUNT).regions[0]
 
 
 def by_sid(policy: dict) -> dict[str, dict]:
     return {s["Sid"]: s for s in policy["Statement"]}
+
+
+def as_list(value) -> list:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def allowed_actions(service: str, c) -> set[str]:
+    return {a for g in grants_for(service, c, ACCOUNT) for a in g.actions}
 
 
 def test_runtime_endpoint_allows_only_the_configured_model_for_our_principals() -> None:
@@ -30,14 +48,22 @@ def test_runtime_endpoint_allows_only_the_configured_model_for_our_principals() 
 
 
 def test_no_allow_statement_has_a_wildcard_action() -> None:
-    c = cfg(endpoints=["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"])
+    c = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
     policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.endpoints]
-    policies.append(source_vpce_policy(c, ACCOUNT, {**IDS, "bedrock-agent": "vpce-0a", "bedrock-agent-runtime": "vpce-0ar"}))
+    policies.append(source_vpce_policy(c, ACCOUNT, IDS))
     for policy in policies:
         for st in policy["Statement"]:
-            actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
             # Wildcards only ever widen a Deny.
-            assert st["Effect"] == "Deny" or all("*" not in a for a in actions), st
+            assert st["Effect"] == "Deny" or all("*" not in a for a in as_list(st["Action"])), st
+
+
+def test_every_action_any_configuration_names_exists_in_the_iam_reference() -> None:
+    c = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
+    named = {a for s in c.endpoints for a in allowed_actions(s, c)} | {a for a in SERVER_SIDE_TOOL_ACTIONS if "*" not in a}
+    for action in named:
+        prefix, _, verb = action.partition(":")
+        assert verb.lower() in known_actions(prefix), action
+    assert known_actions("bedrock-websearch") >= {"invokesearch", "invokefetch", "externalwebaccess"}
 
 
 def test_mantle_inference_is_limited_to_configured_models() -> None:
@@ -53,6 +79,7 @@ def test_control_plane_endpoint_allows_only_the_probe_read() -> None:
     policy = endpoint_policy("bedrock", cfg(), ACCOUNT, [PROBE])
     allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert [s["Action"] for s in allows] == ["bedrock:ListFoundationModels"]
+    assert "DenyServerSideTools" not in by_sid(policy)  # no tool starts through the control plane
 
 
 def test_api_keys_opt_in_allows_bearer_for_our_principals_only() -> None:
@@ -85,40 +112,40 @@ def test_identity_policy_allows_each_grant_only_through_its_own_endpoint() -> No
         ]
         assert st["Condition"]["StringEquals"]["aws:SourceVpce"] == IDS[service], st
     deny = by_sid(policy)["DenyBedrockOutsideThisDeploymentsEndpoints"]
-    assert deny["Condition"] == {
-        "StringNotEquals": {"aws:SourceVpce": list(IDS.values())},
-        "BoolIfExists": {"aws:ViaAWSService": "false"},
-    }
+    # No exemption for services acting on the caller's behalf (aws:ViaAWSService): the only
+    # condition is the endpoint ids (issue 9, section 1).
+    assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ["vpce-0b", "vpce-0r", "vpce-0m"]}}
     # Every Bedrock action is fenced, not only the granted ones.
     assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*"] and deny["Resource"] == "*"
     assert set(by_sid(policy)["DenyBearerTokens"]["Action"]) == {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"}
 
 
-def test_cross_region_profile_grants_exactly_profile_and_destination_models() -> None:
+PROFILE = "arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def test_cross_region_profile_grants_the_model_in_every_region_only_via_the_profile() -> None:
     c = load_config(
         {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]},
-        None,
+        ACCOUNT,
     ).regions[0]
     grants = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
-    profile_arn = "arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
-    assert grants["InvokeConfiguredModels"].resources == (profile_arn,)
-    via = grants["InvokeThroughProfile0"]
-    assert via.resources == (
-        "arn:aws:bedrock:ap-northeast-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
-        "arn:aws:bedrock:ap-northeast-3::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",
-    )
-    assert via.conditions == {"StringEquals": {"bedrock:InferenceProfileArn": profile_arn}}
+    assert grants["InvokeConfiguredModels"].resources == (PROFILE,)
+    via = grants["InvokeThroughProfiles"]
+    # Complete by construction: whatever destinations AWS adds to the profile.
+    assert via.resources == ("arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0",)
+    assert via.conditions == {"StringEquals": {"bedrock:InferenceProfileArn": [PROFILE]}}
     # The same grants reach the endpoint policy and the identity policy.
-    ep = by_sid(endpoint_policy("bedrock-runtime", c, ACCOUNT, [PROBE]))["InvokeThroughProfile0"]
-    assert ep["Condition"]["StringEquals"] == {"bedrock:InferenceProfileArn": profile_arn}
-    ident = by_sid(source_vpce_policy(c, ACCOUNT, IDS))["BedrockRuntimeInvokeThroughProfile0"]
-    assert ident["Resource"] == list(via.resources)
-    assert ident["Condition"]["StringEquals"] == {"bedrock:InferenceProfileArn": profile_arn, "aws:SourceVpce": "vpce-0r"}
+    ep = by_sid(endpoint_policy("bedrock-runtime", c, ACCOUNT, [PROBE]))["InvokeThroughProfiles"]
+    assert ep["Resource"] == via.resources[0]
+    assert ep["Condition"]["StringEquals"] == {"bedrock:InferenceProfileArn": [PROFILE]}
+    ident = by_sid(source_vpce_policy(c, ACCOUNT, IDS))["BedrockRuntimeInvokeThroughProfiles"]
+    assert ident["Resource"] == via.resources[0]
+    assert ident["Condition"]["StringEquals"] == {"bedrock:InferenceProfileArn": [PROFILE], "aws:SourceVpce": "vpce-0r"}
 
 
 def test_global_profile_grants_the_regionless_and_any_region_model_arns() -> None:
-    c = load_config({"regions": ["us-east-1"], "inferenceScope": "global", "runtimeModels": ["global.amazon.nova-micro-v1:0"]}, None).regions[0]
-    via = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}["InvokeThroughProfile0"]
+    c = cfg(inferenceScope="global", runtimeModels=["global.amazon.nova-micro-v1:0"])
+    via = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}["InvokeThroughProfiles"]
     assert via.resources == (
         "arn:aws:bedrock:::foundation-model/amazon.nova-micro-v1:0",
         "arn:aws:bedrock:*::foundation-model/amazon.nova-micro-v1:0",
@@ -126,13 +153,126 @@ def test_global_profile_grants_the_regionless_and_any_region_model_arns() -> Non
 
 
 def test_mixed_in_region_and_profile_models() -> None:
-    c = load_config(
-        {"regions": ["us-east-1"], "inferenceScope": "geography", "runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"]},
-        None,
-    ).regions[0]
+    c = cfg(inferenceScope="geography", runtimeModels=["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"])
     grants = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
     assert grants["InvokeConfiguredModels"].resources == (
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
         "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.amazon.nova-lite-v1:0",
     )
-    assert set(grants) == {"InvokeConfiguredModels", "InvokeThroughProfile0"}
+    assert grants["InvokeThroughProfiles"].resources == ("arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0",)
+    assert set(grants) == {"InvokeConfiguredModels", "InvokeThroughProfiles", "RespondWithConfiguredModels"}
+
+
+def test_profile_grants_shrink_the_identity_policy() -> None:
+    """One wildcard ARN per profile model instead of one ARN per destination region."""
+    models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
+    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}, None).regions[0]
+    assert identity_policy_chars(c) < 5000
+
+
+def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_listed_models() -> None:
+    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]}, ACCOUNT).regions[0]
+    grant = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}["RespondWithConfiguredModels"]
+    assert grant.actions == ("bedrock:InvokeModel",)
+    # Only the default project, not project/*.
+    assert grant.resources == ("arn:aws:bedrock:ap-northeast-1:111122223333:project/default",)
+    assert grant.conditions == {"ArnLike": {"bedrock:ModelArn": [PROFILE, "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"]}}
+
+
+# --- capabilities ----------------------------------------------------------------------------
+
+# capability -> (service, actions it adds) beyond the default inference + streaming.
+ADDED = {
+    "countTokens": {("bedrock-runtime", "bedrock:CountTokens"), ("bedrock-mantle", "bedrock-mantle:CountTokens")},
+    "asyncInvoke": {("bedrock-runtime", "bedrock:GetAsyncInvoke"), ("bedrock-runtime", "bedrock:ListAsyncInvokes")},
+    "storedResponses": {
+        ("bedrock-runtime", "bedrock:GetInvoke"), ("bedrock-runtime", "bedrock:CancelInvoke"), ("bedrock-runtime", "bedrock:DeleteInvoke"),
+        ("bedrock-mantle", "bedrock-mantle:GetInference"), ("bedrock-mantle", "bedrock-mantle:CancelInference"), ("bedrock-mantle", "bedrock-mantle:DeleteInference"),
+    },
+    "serverSideTools": {("bedrock-runtime", "bedrock:InvokeTool"), ("bedrock-mantle", "bedrock-websearch:InvokeSearch"), ("bedrock-mantle", "bedrock-websearch:InvokeFetch")},
+    "bidirectionalStreaming": set(),  # authorized as bedrock:InvokeModel, already granted
+}
+
+
+def pairs(c) -> set[tuple[str, str]]:
+    return {(s, a) for s in ("bedrock-runtime", "bedrock-mantle") for a in allowed_actions(s, c)}
+
+
+@pytest.mark.parametrize("capability", sorted(ADDED))
+def test_each_capability_adds_exactly_its_actions(capability: str) -> None:
+    assert pairs(cfg(capabilities=["inference", "streaming", capability])) - pairs(cfg()) == ADDED[capability]
+
+
+def test_default_capabilities_are_inference_and_streaming_only() -> None:
+    assert cfg().capabilities == ("inference", "streaming")
+    assert pairs(cfg()) == {
+        ("bedrock-runtime", "bedrock:InvokeModel"), ("bedrock-runtime", "bedrock:InvokeModelWithResponseStream"),
+        ("bedrock-mantle", "bedrock-mantle:CreateInference"), ("bedrock-mantle", "bedrock-mantle:ListModels"), ("bedrock-mantle", "bedrock-mantle:GetModel"),
+    }
+
+
+def test_without_streaming_no_stream_action_is_granted() -> None:
+    assert "bedrock:InvokeModelWithResponseStream" not in allowed_actions("bedrock-runtime", cfg(capabilities=["inference"]))
+
+
+def test_async_invoke_grants_only_this_accounts_async_invocations_in_the_region() -> None:
+    grants = {g.sid: g for g in grants_for("bedrock-runtime", cfg(capabilities=["inference", "asyncInvoke"]), ACCOUNT)}
+    assert grants["StartAsyncInvokes"].actions == ("bedrock:InvokeModel",)
+    assert grants["StartAsyncInvokes"].resources == grants["ReadAsyncInvokes"].resources == ("arn:aws:bedrock:us-east-1:111122223333:async-invoke/*",)
+
+
+def test_stored_responses_are_limited_to_the_default_project() -> None:
+    grants = {g.sid: g for g in grants_for("bedrock-runtime", cfg(capabilities=["inference", "storedResponses"]), ACCOUNT)}
+    assert grants["ManageStoredResponses"].resources == ("arn:aws:bedrock:us-east-1:111122223333:project/default",)
+
+
+def test_guardrail_is_required_on_every_runtime_inference_grant() -> None:
+    c = cfg(endpoints=["bedrock", "bedrock-runtime"], capabilities=["inference", "streaming", "guardrails"], guardrailArn=GUARDRAIL, inferenceScope="geography", runtimeModels=["us.amazon.nova-lite-v1:0"])
+    grants = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
+    required = {"bedrock:GuardrailIdentifier": [GUARDRAIL, GUARDRAIL + ":*"]}
+    for sid in ("InvokeConfiguredModels", "InvokeThroughProfiles"):
+        assert grants[sid].conditions["ArnLike"] == required, sid
+    assert grants["ApplyConfiguredGuardrail"].actions == ("bedrock:ApplyGuardrail",)
+    assert grants["ApplyConfiguredGuardrail"].resources == (GUARDRAIL,)
+    ep = by_sid(endpoint_policy("bedrock-runtime", c, ACCOUNT, [PROBE]))["InvokeConfiguredModels"]
+    assert ep["Condition"]["ArnLike"] == required
+
+
+def test_server_side_tools_are_denied_in_both_layers_by_default() -> None:
+    c = cfg()
+    for service in ("bedrock-runtime", "bedrock-mantle"):
+        deny = by_sid(endpoint_policy(service, c, ACCOUNT, [PROBE]))["DenyServerSideTools"]
+        assert (deny["Effect"], deny["Principal"], deny["Resource"]) == ("Deny", "*", "*")
+        # Each endpoint names the tool actions a request through it can be authorized for.
+        expected = [a for a in SERVER_SIDE_TOOL_ACTIONS if service == "bedrock-runtime" or not a.startswith("bedrock:")]
+        assert deny["Action"] == expected
+    deny = by_sid(source_vpce_policy(c, ACCOUNT, IDS))["DenyServerSideTools"]
+    assert deny["Action"] == list(SERVER_SIDE_TOOL_ACTIONS) and "Condition" not in deny
+    assert {"bedrock-websearch:*", "bedrock-agentcore:InvokeGateway"} <= set(SERVER_SIDE_TOOL_ACTIONS)
+
+
+def test_server_side_tools_capability_keeps_the_live_web_denied_unless_asked() -> None:
+    tools = cfg(capabilities=["inference", "serverSideTools"])
+    assert by_sid(source_vpce_policy(tools, ACCOUNT, IDS))["DenyServerSideTools"]["Action"] == "bedrock-websearch:ExternalWebAccess"
+    assert by_sid(endpoint_policy("bedrock-mantle", tools, ACCOUNT, [PROBE]))["DenyServerSideTools"]["Action"] == "bedrock-websearch:ExternalWebAccess"
+    web = cfg(capabilities=["inference", "serverSideTools", "externalWebAccess"])
+    assert "DenyServerSideTools" not in by_sid(source_vpce_policy(web, ACCOUNT, IDS))
+    grant = {g.sid: g for g in grants_for("bedrock-mantle", web, ACCOUNT)}["UseWebSearch"]
+    assert grant.resources == ("arn:aws:bedrock-websearch:us-east-1:aws:tool/*",)
+
+
+def test_agents_are_granted_only_by_their_configured_arns() -> None:
+    c = cfg(endpoints=ALL_ENDPOINTS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
+    runtime = {g.sid: g for g in grants_for("bedrock-agent-runtime", c, ACCOUNT)}
+    assert runtime["InvokeConfiguredAgents"].resources == (ALIAS,)
+    assert runtime["RetrieveFromConfiguredKnowledgeBases"].resources == (KB,)
+    reads = {g.sid: g for g in grants_for("bedrock-agent", c, ACCOUNT)}
+    assert reads["ReadConfiguredAgents"].resources == ("arn:aws:bedrock:us-east-1:111122223333:agent/AGENT12345",)
+    assert reads["ReadConfiguredKnowledgeBases"].resources == (KB,)
+    every = [r for s in ("bedrock-agent", "bedrock-agent-runtime") for g in grants_for(s, c, ACCOUNT) for r in g.resources]
+    assert not any(r.endswith("/*") for r in every), every
+
+
+def test_knowledge_bases_alone_grant_no_agent() -> None:
+    c = cfg(endpoints=["bedrock", "bedrock-runtime", "bedrock-agent-runtime"], knowledgeBaseArns=[KB])
+    assert allowed_actions("bedrock-agent-runtime", c) == {"bedrock:Retrieve"}

@@ -12,12 +12,16 @@ from typing import Any
 
 import pytest
 
+from stacks.capabilities import CAPABILITIES
 from stacks.config import load_config
 from tools.prove.builders import builder_template
 from tools.prove.matrix import ALLOW, DENY, LAYERS, Job, RegionMatrix, prove_many, unexpected
 
 ROLE = "arn:aws:iam::111122223333:role/analytics-app"
 ALL_ENDPOINTS = ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"]
+ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"
+KB = "arn:aws:bedrock:us-east-1:111122223333:knowledge-base/KB12345678"
+GUARDRAIL = "arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123def456"
 
 # name -> (region, context): each one exercises a branch of the builders.
 CONFIGURATIONS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -28,7 +32,10 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "api-keys": ("us-east-1", {"allowApiKeys": True}),
     "api-keys-tokyo": ("ap-northeast-1", {"allowApiKeys": True}),
     "deny-mode": ("us-east-1", {"endpointPolicy": "deny"}),
-    "agents-extra-principal": ("us-east-1", {"endpoints": ALL_ENDPOINTS, "extraPrincipalArns": [ROLE]}),
+    "agents-extra-principal": ("us-east-1", {"endpoints": ALL_ENDPOINTS, "extraPrincipalArns": [ROLE], "agentAliasArns": [ALIAS], "knowledgeBaseArns": [KB]}),
+    # Every capability that goes with bedrock-mantle, and a guardrail enforced where it can be.
+    "all-capabilities": ("us-east-1", {"capabilities": [c for c in CAPABILITIES if c != "guardrails"]}),
+    "guardrail": ("us-west-2", {"endpoints": ["bedrock", "bedrock-runtime"], "capabilities": ["inference", "streaming", "guardrails"], "guardrailArn": GUARDRAIL, "inferenceScope": "geography", "runtimeModels": ["us.amazon.nova-lite-v1:0"]}),
     "no-mantle": ("us-east-1", {"endpoints": ["bedrock", "bedrock-runtime"]}),
     "runtime-only": ("us-east-1", {"endpoints": ["bedrock-runtime", "bedrock-mantle"]}),
     "two-mantle-models": ("us-east-1", {"mantleModels": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}),

@@ -7,7 +7,8 @@ import pytest
 from stacks.config import ConfigError
 
 from stacks.regions import MANTLE_REGIONS, default_runtime_model
-from tests.conftest import synth_in_process
+from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
+from tests.conftest import OPTIONAL_KEY_ADMIN, OPTIONAL_WORKLOAD
 
 # Regions without a country profile or a documented in-region default have no built-in model.
 OVERRIDES = {r: {"runtimeModels": ["amazon.nova-micro-v1:0"]} for r in MANTLE_REGIONS if default_runtime_model(r) is None}
@@ -58,25 +59,16 @@ def test_region_without_mantle_deploys_with_mantle_disabled() -> None:
     assert probe_env["ENDPOINTS"] == "bedrock,bedrock-runtime" and probe_env["MANTLE_MODEL"] == ""
 
 
-WORKLOAD = "arn:aws:iam::111122223333:role/my-workload"
-KEY_ADMIN = "arn:aws:iam::111122223333:role/key-admin"
+WORKLOAD = OPTIONAL_WORKLOAD
+KEY_ADMIN = OPTIONAL_KEY_ADMIN
 
 
 @pytest.fixture(scope="module")
-def optional_features() -> dict:
-    """One synth (nag packs included) with the optional features on: on-premises CIDRs and
-    their Resolver inbound endpoint, the agent endpoints, an extra principal, the user's DNS
-    names and a named key admin."""
-    ctx = {
-        "regions": ["us-east-1"],
-        "onPremCidrs": ["192.168.10.0/24"],
-        "resolverInboundEndpoint": True,
-        "endpoints": ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"],
-        "extraPrincipalArns": [WORKLOAD],
-        "dnsAllowedDomains": ["corp.example.com", "*.corp.example.com"],
-        "keyAdminArns": [KEY_ADMIN],
-    }
-    return synth_in_process(ctx)["PrivateBedrock-us-east-1"]
+def optional_features(optional_templates: dict[str, dict]) -> dict:
+    """The session's synth with the optional features on (tests/conftest.py OPTIONAL_CONTEXT):
+    on-premises CIDRs and their Resolver inbound endpoint, the agent endpoints with named
+    agents, an extra principal, the user's DNS names, a named key admin, every capability."""
+    return optional_templates["PrivateBedrock-us-east-1"]
 
 
 def test_on_prem_cidrs_admitted_on_443_only(optional_features: dict) -> None:
@@ -111,10 +103,14 @@ def test_agent_endpoints_and_extra_principals(optional_features: dict) -> None:
                 assert len(principals) == 2 and principals[1] == workload, (service, st)
     agent_runtime = {a for st in endpoints["bedrock-agent-runtime"]["PolicyDocument"]["Statement"] if st["Effect"] == "Allow" for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
     assert agent_runtime == {"bedrock:InvokeAgent", "bedrock:Retrieve"}
+    resources = {r for st in endpoints["bedrock-agent-runtime"]["PolicyDocument"]["Statement"] if st["Effect"] == "Allow" for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])}
+    # Only the configured agent alias and knowledge base, never agent-alias/* or knowledge-base/*.
+    assert resources == {OPTIONAL_ALIAS, OPTIONAL_KB}
 
 
 def test_identity_policy_over_the_iam_size_limit_fails_at_synth() -> None:
-    models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
+    # Profiles cost one wildcard ARN each now; a dozen of them with every capability still overflows.
+    models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")] + [f"apac.meta.llama3-{i}-instruct-v1:0" for i in range(6)]
     ctx = {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}
     with pytest.raises(ConfigError, match=r"^The identity policy for ap-northeast-1 would be \d+ characters, over IAM's 6144"):
         synth_in_process(ctx)

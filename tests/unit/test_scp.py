@@ -101,11 +101,18 @@ def test_runtime_models_come_from_the_grants() -> None:
     profile = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0"
     direct = sts["FenceModelsWithoutProfile"]
     assert direct["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    assert direct["NotResource"] == ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0", profile]
+    # The default project of each region: Responses on bedrock-runtime authorize against it.
+    assert direct["NotResource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "arn:aws:bedrock:us-east-1:*:project/default",
+        profile,
+        "arn:aws:bedrock:ap-northeast-1:*:project/default",
+    ]
     assert direct["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "true"}
     through = sts["FenceModelsThroughProfiles"]
     assert through["Condition"]["Null"] == {"bedrock:InferenceProfileArn": "false"}
-    assert "arn:aws:bedrock:ap-northeast-3::foundation-model/amazon.nova-2-lite-v1:0" in through["NotResource"] and profile in through["NotResource"]
+    # The model in every region (the grants' region wildcard), only through the profile.
+    assert "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0" in through["NotResource"] and profile in through["NotResource"]
     other = sts["FenceOtherProfiles"]["Condition"]
     assert other["Null"] == {"bedrock:InferenceProfileArn": "false"} and other["ArnNotLike"]["bedrock:InferenceProfileArn"] == profile
 

@@ -58,5 +58,9 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
         "endpointPolicy": cfg.endpoint_policy,
         "allowApiKeys": cfg.allow_api_keys,
         "probeDeniedModels": {"runtime": cfg.probe.runtime_denied_model, "mantle": cfg.probe.mantle_denied_model},
+        "capabilities": list(cfg.capabilities),
+        "guardrailArn": cfg.guardrail_arn,
+        "agentAliasArns": list(cfg.agent_alias_arns),
+        "knowledgeBaseArns": list(cfg.knowledge_base_arns),
     }
     return {"Resources": resources, "Metadata": {"PrivateBedrock": metadata}}

@@ -11,6 +11,11 @@ Principals (chosen to show each layer doing its job):
 - control: each role of the template that carries the identity policy but is not named by
   the endpoint policies (the outside-VPC control probe): its identity policy would allow the
   allow-listed calls through our endpoints, so a refusal there is the endpoint policy's.
+- broad workload: a role that carries the identity policy *and* the admin policy below, not
+  named by the endpoint policies: only the identity policy's Denies hold it, so every cell
+  off our endpoints (the CloudFormation one included) shows those Denies doing their job.
+  (Left out of the "identity" layer setting, where a full-access endpoint would let its
+  admin policy through by design.)
 - same-account admin: a role of the deployment's account that does *not* carry the identity
   policy and holds `bedrock:*` + `bedrock-mantle:*` on `*`. Through our endpoints only the
   endpoint policy stands in its way, so the matrix shows the endpoint policy alone refusing.
@@ -22,7 +27,11 @@ Principals (chosen to show each layer doing its job):
 
 Paths: through this deployment's endpoint of the request's service (aws:SourceVpce = its id,
 its endpoint policy applies); through another VPC endpoint (a foreign id with the default
-full-access policy); not through any VPC endpoint (no aws:SourceVpce, no endpoint policy).
+full-access policy); not through any VPC endpoint (no aws:SourceVpce, no endpoint policy);
+and through CloudFormation acting with the caller's identity (aws:ViaAWSService true,
+aws:CalledVia cloudformation.amazonaws.com, no aws:SourceVpce): the identity policy has no
+exemption for services acting on the caller's behalf, so this path is refused like any other
+path off our endpoints. The requests are built in tools/prove/requests.py.
 
 The promise: through our endpoints, exactly the workload roles' allow-listed requests are
 allowed; off our endpoints, only principals that do not carry the identity policy and hold
@@ -45,8 +54,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from stacks.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment, read_deployment
+from tools.prove.requests import MatrixInputError, Request, requests_for
 from tools.assembly import templates_by_region
 from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
@@ -62,7 +71,7 @@ SESSION = "prove-matrix"
 
 ADMIN_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Sid": "BedrockAdmin", "Effect": "Allow", "Action": ["bedrock:*", "bedrock-mantle:*"], "Resource": "*"}],
+    "Statement": [{"Sid": "BedrockAdmin", "Effect": "Allow", "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*"], "Resource": "*"}],
 }
 # The default policy AWS gives an endpoint created without one.
 FULL_ACCESS_ENDPOINT_POLICY = {
@@ -81,7 +90,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | admin | breakglass | spoke | spoke-unlisted
+    kind: str  # workload | control | broad | admin | breakglass | spoke | spoke-unlisted
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -94,21 +103,6 @@ class Principal:
 
 
 @dataclass(frozen=True)
-class Request:
-    key: str
-    label: str
-    service: str  # the endpoint service the call travels through
-    action: str
-    resource: str  # "{account}" stands for the caller's account
-    allow_listed: bool
-    context: Mapping[str, str | list[str]] = field(default_factory=dict)
-
-    def for_account(self, account: str) -> tuple[str, dict[str, Any]]:
-        ctx = {k: (v.replace("{account}", account) if isinstance(v, str) else [x.replace("{account}", account) for x in v]) for k, v in self.context.items()}
-        return self.resource.replace("{account}", account), ctx
-
-
-@dataclass(frozen=True)
 class NetPath:
     key: str  # own | foreign | none
     label: str
@@ -118,7 +112,12 @@ PATHS = (
     NetPath("own", "this deployment's endpoint"),
     NetPath("foreign", "another VPC endpoint (full access)"),
     NetPath("none", "no VPC endpoint"),
+    # A service acting with the caller's identity (forward access session): no aws:SourceVpce,
+    # aws:ViaAWSService true, aws:CalledVia naming the service. CloudFormation is the one an
+    # attacker with cloudformation:CreateStack would use (issue 9 section 1).
+    NetPath("cfn", "CloudFormation on the caller's behalf"),
 )
+CLOUDFORMATION = "cloudformation.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -176,11 +175,21 @@ class Expectations:
 
     endpoint_policy: str = "allow"  # "deny" flips every endpoint to an explicit Deny
     allow_api_keys: bool = False
+    capabilities: frozenset[str] = frozenset({"inference", "streaming"})
+    guardrail_arn: str | None = None
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> "Expectations":
         # The stack writes its design switches into Metadata.PrivateBedrock.
-        return cls(endpoint_policy=meta["endpointPolicy"], allow_api_keys=bool(meta["allowApiKeys"]))
+        return cls(
+            endpoint_policy=meta["endpointPolicy"],
+            allow_api_keys=bool(meta["allowApiKeys"]),
+            capabilities=frozenset(meta["capabilities"]),
+            guardrail_arn=meta.get("guardrailArn"),
+        )
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
 
 
 def _short(logical_id: str) -> str:
@@ -188,7 +197,7 @@ def _short(logical_id: str) -> str:
     return logical_id[:-8] if len(logical_id) > 8 and all(c in "0123456789ABCDEF" for c in logical_id[-8:]) else logical_id
 
 
-def principals_for(dep: Deployment, fence: FenceLayer | None = None) -> tuple[Principal, ...]:
+def principals_for(dep: Deployment, fence: FenceLayer | None = None, layer: str = "both") -> tuple[Principal, ...]:
     """The workload roles are those the endpoint policies name plus the roles of in-VPC Lambda
     functions (the probe), so a loosened or emptied principal list in an endpoint policy
     cannot change who the matrix expects to succeed."""
@@ -212,8 +221,14 @@ def principals_for(dep: Deployment, fence: FenceLayer | None = None) -> tuple[Pr
             raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
         out.append(Principal(_short(lid), "control", role.arn, dep.account, dep.policies_of(lid), (role.description or "") + "; carries the identity policy, not named by the endpoint policies"))
     out += _extra_principals(dep)
-    out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on *, no identity policy of this deployment"))
-    out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:* and bedrock-mantle:* on * in another account"))
+    if layer != "identity":
+        # A workload role someone also gave broad Bedrock rights (AmazonBedrockFullAccess-like):
+        # only the identity policy's Denies keep it on our endpoints, which is what the
+        # CloudFormation path tests (an exemption for forwarding services would open it).
+        identity = tuple((name, doc) for name, doc in dep.policies_of(dep.identity_policy_roles[0]) if name == dep.identity_policy_id)
+        out.append(Principal("broad workload", "broad", f"arn:{PARTITION}:iam::{dep.account}:role/BroadWorkload", dep.account, identity + (("BedrockAdmin", ADMIN_POLICY),), "the identity policy plus bedrock:* etc. on *, not named by the endpoint policies"))
+    out.append(Principal("same-account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/BedrockAdmin", dep.account, (("BedrockAdmin", ADMIN_POLICY),), "bedrock:*, bedrock-mantle:* and the tool prefixes on *, no identity policy of this deployment"))
+    out.append(Principal("other-account admin", "admin", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/BedrockAdmin", OTHER_ACCOUNT, (("BedrockAdmin", ADMIN_POLICY),), "the same admin policy in another account"))
     if fence is not None and fence.break_glass_principal_arns:
         arn = concrete_principal_arn(fence.break_glass_principal_arns[0])
         out.append(Principal("break-glass admin", "breakglass", arn, arn.split(":")[4], (("BedrockAdmin", ADMIN_POLICY),), "the admin policy, on the fence's break-glass list (fence.breakGlassPrincipalArns)"))
@@ -246,70 +261,6 @@ def _extra_principals(dep: Deployment) -> list[Principal]:
             note += f"; in account {account}, not the deployment's {dep.account}: it would need its own copy of the policy"
         out.append(Principal(f"{arn.rsplit('/', 1)[1]} (extra)", "workload", arn, account, identity, note))
     return out
-
-
-def _fm(region: str, model_id: str) -> str:
-    return f"arn:{PARTITION}:bedrock:{region}::foundation-model/{model_id}"
-
-
-def _profile(region: str, profile_id: str) -> str:
-    return f"arn:{PARTITION}:bedrock:{region}:{{account}}:inference-profile/{profile_id}"
-
-
-def requests_for(dep: Deployment, exp: Expectations, fence: FenceLayer | None = None) -> tuple[Request, ...]:
-    region, meta, services = dep.region, dep.metadata, set(dep.endpoints)
-    runtime_models: list[str] = list(meta.get("runtimeModels", []))
-    mantle_models: list[str] = list(meta.get("mantleModels", []))
-    if "bedrock-runtime" in services and not runtime_models:
-        raise SimulationError(f"{region}: template metadata PrivateBedrock.runtimeModels is missing")
-    out: list[Request] = []
-    control_plane = "bedrock" if "bedrock" in services else "bedrock-runtime"
-    if "bedrock" in services:
-        out.append(Request("list-fm", "ListFoundationModels", "bedrock", "bedrock:ListFoundationModels", "*", True))
-    if "bedrock-runtime" in services:
-        for i, model in enumerate(runtime_models):
-            prefix, _, rest = model.partition(".")
-            is_profile = prefix in PROFILE_PREFIXES
-            arn = _profile(region, model) if is_profile else _fm(region, model)
-            sfx = f"-{i}" if i else ""
-            out.append(Request(f"invoke{sfx}", f"InvokeModel {model}", "bedrock-runtime", "bedrock:InvokeModel", arn, True))
-            out.append(Request(f"stream{sfx}", f"InvokeModelWithResponseStream {model}", "bedrock-runtime", "bedrock:InvokeModelWithResponseStream", arn, True))
-            if is_profile:
-                dest = _destination(region, list(meta.get("inferenceRegions", [])))
-                ctx = {"bedrock:InferenceProfileArn": _profile(region, model)}
-                out.append(Request(f"invoke-dest{sfx}", f"InvokeModel {rest} in {dest} via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), True, ctx))
-                out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False))
-        other = meta["probeDeniedModels"]["runtime"]
-        out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False))
-    if "bedrock-mantle" in services:
-        project = f"arn:{PARTITION}:bedrock-mantle:{region}:{{account}}:project/default"
-        for i, model in enumerate(mantle_models):
-            sfx = f"-{i}" if i else ""
-            out.append(Request(f"mantle-create{sfx}", f"mantle CreateInference {model}", "bedrock-mantle", "bedrock-mantle:CreateInference", project, True, {"bedrock-mantle:Model": model}))
-        out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
-        other = meta["probeDeniedModels"]["mantle"]
-        out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
-    out.append(
-        Request(
-            "customize", "CreateModelCustomizationJob (unrelated action)", control_plane, "bedrock:CreateModelCustomizationJob",
-            f"arn:{PARTITION}:bedrock:{region}:{{account}}:custom-model/prove-matrix", False,
-        )
-    )
-    if fence is not None and "bedrock-runtime" in services:
-        # The fence's region statement: a model call sent to a region outside the configuration.
-        model = next(m for m in [*runtime_models, meta["probeDeniedModels"]["runtime"]] if m.partition(".")[0] not in PROFILE_PREFIXES)
-        outside = fence.outside_region()
-        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False))
-    out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
-    if "bedrock-mantle" in services:
-        out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))
-    return tuple(r for r in out if r.service in services)
-
-
-def _destination(region: str, inference_regions: Sequence[str]) -> str:
-    """A destination of the profile other than the source region (the interesting one)."""
-    others = [r for r in inference_regions if r != region and "*" not in r]
-    return others[0] if others else region
 
 
 def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = False) -> bool:
@@ -356,6 +307,8 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
         ctx["aws:SourceVpce"] = ep.vpce_id
         policy = FULL_ACCESS_ENDPOINT_POLICY if layer == "identity" else ep.policy
         sim["vpcEndpointPolicies"] = [{"name": ep.logical_id, "policy": policy}]
+    elif path.key == "cfn":
+        ctx.update({"aws:ViaAWSService": "true", "aws:CalledVia": [CLOUDFORMATION], "aws:CalledViaFirst": CLOUDFORMATION, "aws:CalledViaLast": CLOUDFORMATION})
     elif path.key == "foreign":
         ctx["aws:SourceVpce"] = FOREIGN_VPCE
         sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
@@ -439,11 +392,14 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
     fenced = fence is not None
     for job, dep in deployments:
         exp = Expectations.from_metadata(dep.metadata)
-        principals, requests = principals_for(dep, fence), requests_for(dep, exp, fence)
+        try:
+            principals, requests = principals_for(dep, fence, job.layer), requests_for(dep, exp, fence)
+        except MatrixInputError as err:
+            raise SimulationError(str(err)) from err
         if job.spoke is not None:
             principals += tuple(spoke_principals(dep, job.spoke, Principal))
         cells = [
-            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced and r.org_fenced), config=job.config, layer=job.layer, fenced=fenced and r.org_fenced)
             for r in requests
             for path in PATHS
             for p in principals

@@ -7,9 +7,9 @@ from rich.table import Table
 
 from tools.prove.matrix import ALLOW, Cell, RegionMatrix
 
-PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint"}
+PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint", "cfn": "CloudFormation for the caller"}
 WIDTH = 170  # wide enough for one line per row; used when stdout is not a terminal
-KIND_LABEL = {"workload": "workload", "control": "control", "admin": "admin", "breakglass": "break-glass", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
+KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "

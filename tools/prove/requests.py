@@ -1,0 +1,183 @@
+"""The requests of the IAM matrix: what a workload (or an attacker) may ask of Bedrock.
+
+Each request names the endpoint service it travels through, the IAM action and resource AWS
+authorizes, the request context that matters, and whether the design allow-lists it. What is
+allow-listed comes from the template's metadata (models, capabilities, named agents), never
+from the policies under test, so a loosened policy shows up as a cell that should be denied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from stacks.regions import PROFILE_PREFIXES
+from tools.prove.deployment import Deployment
+from tools.prove.resolve import PARTITION
+
+# Regions a profile may route to that no table of this project lists (AWS adds some): the
+# wildcard grant must cover them, the regional tables never could.
+UNLISTED_DESTINATIONS = ("me-central-1", "ap-southeast-7", "ap-east-2", "ap-southeast-5", "il-central-1")
+
+
+class MatrixInputError(RuntimeError):
+    """The template lacks what the matrix needs to build its requests."""
+
+
+@dataclass(frozen=True)
+class Request:
+    key: str
+    label: str
+    service: str  # the endpoint service the call travels through
+    action: str
+    resource: str  # "{account}" stands for the caller's account
+    allow_listed: bool
+    context: Mapping[str, str | list[str]] = field(default_factory=dict)
+    # Whether the organisation fence (SCPs, stacks/policies/scp.py) covers the action. AgentCore
+    # gateway tools are fenced by this deployment's identity and endpoint policies only: an
+    # org-wide SCP on them would stop every AgentCore use in the organisation.
+    org_fenced: bool = True
+
+    def for_account(self, account: str) -> tuple[str, dict[str, Any]]:
+        ctx = {k: (v.replace("{account}", account) if isinstance(v, str) else [x.replace("{account}", account) for x in v]) for k, v in self.context.items()}
+        return self.resource.replace("{account}", account), ctx
+
+
+def _fm(region: str, model_id: str) -> str:
+    return f"arn:{PARTITION}:bedrock:{region}::foundation-model/{model_id}"
+
+
+def _profile(region: str, profile_id: str) -> str:
+    return f"arn:{PARTITION}:bedrock:{region}:{{account}}:inference-profile/{profile_id}"
+
+
+def _destination(region: str, inference_regions: Sequence[str]) -> str:
+    """A destination of the profile other than the source region (the interesting one)."""
+    others = [r for r in inference_regions if r != region and "*" not in r]
+    return others[0] if others else region
+
+
+def _unlisted(region: str, inference_regions: Sequence[str]) -> str:
+    return next(r for r in UNLISTED_DESTINATIONS if r != region and r not in inference_regions)
+
+
+def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
+    runtime_models: list[str] = list(meta.get("runtimeModels", []))
+    if not runtime_models:
+        raise MatrixInputError(f"{region}: template metadata PrivateBedrock.runtimeModels is missing")
+    guardrail = meta.get("guardrailArn")
+    # With a guardrail configured, the allow-listed calls carry it; a call without it is refused.
+    with_guardrail = {"bedrock:GuardrailIdentifier": guardrail} if guardrail else {}
+    out: list[Request] = []
+    first_arn = ""
+    for i, model in enumerate(runtime_models):
+        prefix, _, rest = model.partition(".")
+        is_profile = prefix in PROFILE_PREFIXES
+        arn = _profile(region, model) if is_profile else _fm(region, model)
+        first_arn = first_arn or arn
+        sfx = f"-{i}" if i else ""
+        out.append(Request(f"invoke{sfx}", f"InvokeModel {model}", "bedrock-runtime", "bedrock:InvokeModel", arn, True, with_guardrail))
+        out.append(Request(f"stream{sfx}", f"InvokeModelWithResponseStream {model}", "bedrock-runtime", "bedrock:InvokeModelWithResponseStream", arn, has("streaming"), with_guardrail))
+        if is_profile:
+            regions = list(meta.get("inferenceRegions", []))
+            dest, new = _destination(region, regions), _unlisted(region, regions)
+            via = {"bedrock:InferenceProfileArn": _profile(region, model), **with_guardrail}
+            out.append(Request(f"invoke-dest{sfx}", f"InvokeModel {rest} in {dest} via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), True, via))
+            out.append(Request(f"invoke-dest-new{sfx}", f"InvokeModel {rest} in {new} (in no table) via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(new, rest), True, via))
+            out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False, with_guardrail))
+    other = meta["probeDeniedModels"]["runtime"]
+    out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False, with_guardrail))
+    if guardrail:
+        out.append(Request("invoke-no-guardrail", f"InvokeModel {runtime_models[0]} without the guardrail", "bedrock-runtime", "bedrock:InvokeModel", first_arn, False))
+        out.append(Request("apply-guardrail", "ApplyGuardrail (the configured guardrail)", "bedrock-runtime", "bedrock:ApplyGuardrail", guardrail, has("guardrails")))
+    # Responses on bedrock-runtime: bedrock:InvokeModel on the default project, bedrock:ModelArn = the model.
+    project = f"arn:{PARTITION}:bedrock:{region}:{{account}}:project/default"
+    out.append(Request("responses", f"Responses API {runtime_models[0]}: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn}))
+    out.append(Request("responses-other", f"Responses API {other} (not allow-listed): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": _fm(region, other)}))
+    fm0 = runtime_models[0].partition(".")[2] if runtime_models[0].partition(".")[0] in PROFILE_PREFIXES else runtime_models[0]
+    out.append(Request("count-tokens", f"CountTokens {fm0}", "bedrock-runtime", "bedrock:CountTokens", _fm(region, fm0), has("countTokens")))
+    job = f"arn:{PARTITION}:bedrock:{region}:{{account}}:async-invoke/abcdef123456"
+    out.append(Request("async-start", "StartAsyncInvoke (InvokeModel on the new async-invoke)", "bedrock-runtime", "bedrock:InvokeModel", job, has("asyncInvoke")))
+    out.append(Request("async-get", "GetAsyncInvoke", "bedrock-runtime", "bedrock:GetAsyncInvoke", job, has("asyncInvoke")))
+    out.append(Request("stored-get", "GetInvoke (read a stored response)", "bedrock-runtime", "bedrock:GetInvoke", project, has("storedResponses")))
+    out.append(Request("stored-delete", "DeleteInvoke (delete a stored response)", "bedrock-runtime", "bedrock:DeleteInvoke", project, has("storedResponses")))
+    tool = f"arn:{PARTITION}:bedrock::{{account}}:system-tool/web_search"
+    out.append(Request("invoke-tool", "InvokeTool (a server-side system tool)", "bedrock-runtime", "bedrock:InvokeTool", tool, has("serverSideTools")))
+    return out
+
+
+def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
+    project = f"arn:{PARTITION}:bedrock-mantle:{region}:{{account}}:project/default"
+    out = [
+        Request(f"mantle-create{'-' + str(i) if i else ''}", f"mantle CreateInference {model}", "bedrock-mantle", "bedrock-mantle:CreateInference", project, True, {"bedrock-mantle:Model": model})
+        for i, model in enumerate(meta.get("mantleModels", []))
+    ]
+    out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
+    other = meta["probeDeniedModels"]["mantle"]
+    out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
+    out.append(Request("mantle-stored-get", "mantle GetInference (read a stored response)", "bedrock-mantle", "bedrock-mantle:GetInference", project, has("storedResponses")))
+    out.append(Request("mantle-stored-delete", "mantle DeleteInference", "bedrock-mantle", "bedrock-mantle:DeleteInference", project, has("storedResponses")))
+    search = f"arn:{PARTITION}:bedrock-websearch:{region}:aws:tool/web_search"
+    out.append(Request("websearch", "web search tool (bedrock-websearch:InvokeSearch)", "bedrock-mantle", "bedrock-websearch:InvokeSearch", search, has("serverSideTools")))
+    out.append(Request("websearch-fetch", "web fetch tool (bedrock-websearch:InvokeFetch)", "bedrock-mantle", "bedrock-websearch:InvokeFetch", search, has("serverSideTools")))
+    out.append(Request("websearch-external", "web fetch from the live internet (bedrock-websearch:ExternalWebAccess)", "bedrock-mantle", "bedrock-websearch:ExternalWebAccess", "*", has("externalWebAccess")))
+    # A gateway of the user's: never granted here, and fenced unless serverSideTools is on.
+    gateway = f"arn:{PARTITION}:bedrock-agentcore:{region}:{{account}}:gateway/prove-matrix-gw"
+    out.append(Request("agentcore-gateway", "AgentCore gateway tool (bedrock-agentcore:InvokeGateway)", "bedrock-mantle", "bedrock-agentcore:InvokeGateway", gateway, False, org_fenced=False))
+    return out
+
+
+def _agents(region: str, meta: Mapping[str, Any], services: set[str]) -> list[Request]:
+    aliases, kbs = list(meta.get("agentAliasArns", [])), list(meta.get("knowledgeBaseArns", []))
+    base = f"arn:{PARTITION}:bedrock:{region}:{{account}}"
+    out: list[Request] = []
+    if "bedrock-agent-runtime" in services:
+        if aliases:
+            out.append(Request("invoke-agent", "InvokeAgent (a configured alias)", "bedrock-agent-runtime", "bedrock:InvokeAgent", aliases[0], True))
+        if kbs:
+            out.append(Request("retrieve", "Retrieve (a configured knowledge base)", "bedrock-agent-runtime", "bedrock:Retrieve", kbs[0], True))
+        out.append(Request("invoke-agent-other", "InvokeAgent (an alias not configured)", "bedrock-agent-runtime", "bedrock:InvokeAgent", f"{base}:agent-alias/OTHERAGENT/OTHERALIAS", False))
+        out.append(Request("retrieve-other", "Retrieve (a knowledge base not configured)", "bedrock-agent-runtime", "bedrock:Retrieve", f"{base}:knowledge-base/OTHERKB123", False))
+    if "bedrock-agent" in services:
+        if aliases:
+            agent = aliases[0].split(":agent-alias/")[0] + ":agent/" + aliases[0].split(":agent-alias/")[1].split("/")[0]
+            out.append(Request("get-agent", "GetAgent (a configured agent)", "bedrock-agent", "bedrock:GetAgent", agent, True))
+        out.append(Request("get-agent-other", "GetAgent (an agent not configured)", "bedrock-agent", "bedrock:GetAgent", f"{base}:agent/OTHERAGENT", False))
+    return out
+
+
+def requests_for(dep: Deployment, exp: Any, fence: Any = None) -> tuple[Request, ...]:
+    """`exp` is the matrix's Expectations (capabilities, API keys) read from the metadata;
+    `fence` the organisation fence layer (tools/prove/fence.py), when the matrix includes it."""
+    region, meta, services = dep.region, dep.metadata, set(dep.endpoints)
+    out: list[Request] = []
+    control_plane = "bedrock" if "bedrock" in services else "bedrock-runtime"
+    if "bedrock" in services:
+        out.append(Request("list-fm", "ListFoundationModels", "bedrock", "bedrock:ListFoundationModels", "*", True))
+    if "bedrock-runtime" in services:
+        out += _runtime(region, meta, exp.has)
+    if "bedrock-mantle" in services:
+        out += _mantle(region, meta, exp.has)
+    out += _agents(region, meta, services)
+    out.append(
+        Request(
+            "customize", "CreateModelCustomizationJob (unrelated action)", control_plane, "bedrock:CreateModelCustomizationJob",
+            f"arn:{PARTITION}:bedrock:{region}:{{account}}:custom-model/prove-matrix", False,
+        )
+    )
+    # What CloudFormation would create with the caller's credentials (issue 9 section 1).
+    out.append(
+        Request(
+            "create-agent", "CreateAgent (what a stack would create)", control_plane, "bedrock:CreateAgent", "*", False,
+        )
+    )
+    if fence is not None and "bedrock-runtime" in services:
+        # The fence's region statement: a model call sent to a region outside the configuration.
+        runtime_models = list(meta.get("runtimeModels", []))
+        model = next(m for m in [*runtime_models, meta["probeDeniedModels"]["runtime"]] if m.partition(".")[0] not in PROFILE_PREFIXES)
+        outside = fence.outside_region()
+        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False))
+    out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
+    if "bedrock-mantle" in services:
+        out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))
+    return tuple(r for r in out if r.service in services)
