@@ -14,7 +14,7 @@ from tests.conftest import SPOKE_ACCOUNT
 from tools.prove.matrix import ALLOW, RegionMatrix, prove, unexpected
 from tools.prove.report import code, print_matrices
 
-ALLOW_LISTED = {"list-fm", "invoke", "stream", "mantle-create", "mantle-list"}
+ALLOW_LISTED = {"list-fm", "invoke", "stream", "responses", "mantle-create", "mantle-list"}
 LISTED = "spoke ProbeInVpcRole"
 UNLISTED = ("spoke ProbeOutsideVpcRole", "unknown-account spoke")
 

@@ -99,7 +99,9 @@ def test_hub_endpoint_policy_admits_each_account_to_its_own_resources(hub_templa
     for s in hub:
         named = as_list(s["Condition"]["ArnEquals"]["aws:PrincipalArn"])
         assert SPOKE_PROBE_ARN not in named and all(isinstance(n, dict) for n in named)  # the hub's own probe role (a GetAtt)
-    assert [s["Sid"] for s in statements(ep["PolicyDocument"]) if s["Effect"] == "Deny"] == ["DenyBearerTokens"]
+    # Server-side tools are denied for every principal where a request can start them.
+    tools = ["DenyServerSideTools"] if service in ("bedrock-runtime", "bedrock-mantle") else []
+    assert [s["Sid"] for s in statements(ep["PolicyDocument"]) if s["Effect"] == "Deny"] == ["DenyBearerTokens", *tools]
 
 
 def test_hub_outputs_what_a_spoke_needs(hub_template: dict) -> None:
