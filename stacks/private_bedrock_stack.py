@@ -133,7 +133,8 @@ class PrivateBedrockStack(Stack):
                 probe_function=probe.function,
                 control_function=probe.control_function,
                 vpc_id=network.vpc.vpc_id,
-                endpoint_ids=endpoints.ids,
+                # A spoke's are the hub's endpoints (their metrics live in the hub's account).
+                endpoint_ids=endpoint_ids,
                 dns_firewall=DnsFirewallRef(rule_group_id=dns_firewall.rule_group_id),
             ),
         )
