@@ -725,6 +725,8 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
                 where("runtimeModels"), RUNTIME_OPENAI_DENIAL_CANDIDATES + RUNTIME_DENIAL_CANDIDATES, runtime_ids),
             public_dns_name=public_dns_name,
             api_keys_in_region=api_key_support(region),
+            # The capability that confines server-side tools to our endpoints instead of denying them.
+            web_search_allowed="serverSideTools" in capabilities,
         ),
         capabilities=capabilities,
         guardrail_arn=guardrail,

@@ -171,3 +171,10 @@ def test_probe_public_dns_name() -> None:
     assert region({"probePublicDnsName": "Blocked.Example.ORG."}).probe.public_dns_name == "blocked.example.org"
     with pytest.raises(ConfigError, match=r"probePublicDnsName 'not a name' is not a DNS name"):
         region({"probePublicDnsName": "not a name"})
+
+
+def test_the_probe_expects_web_search_allowed_only_with_server_side_tools() -> None:
+    base = {"regions": ["us-east-1"]}
+    assert load_config(base, None).regions[0].probe.web_search_allowed is False
+    tools = {**base, "capabilities": ["inference", "streaming", "serverSideTools"]}
+    assert load_config(tools, None).regions[0].probe.web_search_allowed is True
