@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -59,6 +59,9 @@ class ProbeAlarms(Construct):
             enable_key_rotation=True,
             key_policy=key_policy(stack.account, [alarm_key_statement()], props.key_admin_arns),
         )
+        # Explicit (cfn-lint I3011): the key only protects alarm messages in flight, so it goes
+        # with the stack (CloudFormation schedules its deletion).
+        key.apply_removal_policy(RemovalPolicy.DESTROY)
         self.key: kms.IKey = kms.Key.from_key_arn(self, "TopicKeyRef", key.attr_arn)
         self.topic = sns.Topic(self, "Topic", display_name=f"Private Bedrock probe alarms ({props.region})", master_key=self.key, enforce_ssl=True)
         # The topic has a policy (enforce_ssl), which replaces SNS's default one: CloudWatch
