@@ -54,13 +54,13 @@ CHECKOV_VENV := .venv-checkov
 
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
-.make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
-	$(PY) -m stacks.probe_bundling
+.make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
+	$(PY) -m stacks.probe.bundling
 	@touch $@
 
 # The same wheels for this machine's Python: only the bundling tests and the bench need them.
-.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt stacks/probe_bundling.py
-	$(PY) -m stacks.probe_bundling --host
+.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
+	$(PY) -m stacks.probe.bundling --host
 	@touch $@
 
 setup: .make/venv .make/node .make/probe-deps

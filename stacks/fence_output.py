@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stacks.config import AppConfig
+from stacks.config.app_config import AppConfig
 from stacks.policies.scp import FencePolicy, fence_manifest
 
 SCP_DIR = "scp"

@@ -5,23 +5,23 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, DefaultStackSynthesizer, Environment, Fn, Stack
 from constructs import Construct
 
-from stacks.access import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
-from stacks.bootstrap_version import require_bootstrap_version
-from stacks.config import RegionConfig
-from stacks.dns_firewall import DnsFirewall, DnsFirewallProps
-from stacks.dns_names import allow_list
-from stacks.endpoints import BedrockEndpoints, BedrockEndpointsProps
+from stacks.security.workload_policy import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
+from stacks.security.bootstrap_version import require_bootstrap_version
+from stacks.config.app_config import RegionConfig
+from stacks.network.dns_firewall import DnsFirewall, DnsFirewallProps
+from stacks.network.dns_names import allow_list
+from stacks.network.endpoints import BedrockEndpoints, BedrockEndpointsProps
 from stacks.monitoring import DnsFirewallRef, ProbeMonitoring, ProbeMonitoringProps
-from stacks.log_groups import log_group_prefix
-from stacks.log_key import LogKey, LogKeyProps
+from stacks.security.log_groups import log_group_prefix
+from stacks.security.log_key import LogKey, LogKeyProps
 from stacks.network import Network, build_network
 from stacks.network.shared_dns import HubDns, HubDnsProps, SpokeDns, SpokeDnsProps
-from stacks.network_resolver import ResolverInboundEndpoint, ResolverInboundEndpointProps
+from stacks.network.resolver_inbound import ResolverInboundEndpoint, ResolverInboundEndpointProps
 from stacks.policies import pascal
-from stacks.probe import ConnectivityProbe, ConnectivityProbeProps
-from stacks.provider_logs import give_providers_log_groups
-from stacks.regions import private_dns_name
-from stacks.residency import residency_metadata
+from stacks.probe.construct import ConnectivityProbe, ConnectivityProbeProps
+from stacks.security.provider_logs import give_providers_log_groups
+from stacks.config.regions import private_dns_name
+from stacks.config.residency import residency_metadata
 
 
 class PrivateBedrockStack(Stack):
@@ -150,7 +150,7 @@ class PrivateBedrockStack(Stack):
                 "runtimeModels": [m.model_id for m in config.runtime_models],
                 "mantleModels": list(config.mantle_models),
                 "inferenceRegions": list(config.inference_regions()),
-                # Per model: where it may run and why (stacks/residency.py); read by the summary.
+                # Per model: where it may run and why (stacks/config/residency.py); read by the summary.
                 "residency": residency_metadata(config),
                 "endpointPolicy": config.endpoint_policy,
                 "allowApiKeys": config.allow_api_keys,

@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
-# The code's default regions (stacks/config.py DEFAULT_REGIONS), restated: a changed default
+# The code's default regions (stacks/config/app_config.py DEFAULT_REGIONS), restated: a changed default
 # must fail a test, not silently move the fixtures along.
 DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
 # An empty HOME for every CLI run: the user's ~/.cdk.json (context, profile) stays out.
@@ -89,7 +89,7 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
     # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
     os.environ.pop("CDK_CONTEXT_JSON", None)
-    app = cdk.App(context=context)  # build() adds the app's feature flags (stacks/feature_flags.py)
+    app = cdk.App(context=context)  # build() adds the app's feature flags (stacks/config/feature_flags.py)
     _, stacks = build(app, account)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}

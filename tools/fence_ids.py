@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from stacks.config import ConfigError, load_config
+from stacks.config.app_config import ConfigError, load_config
 from stacks.policies import pascal
 
 ROOT = Path(__file__).resolve().parents[1]

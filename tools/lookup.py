@@ -8,7 +8,7 @@ Per configured region, with the caller's credentials:
 - the model catalog: ListFoundationModels (on-demand ids), ListInferenceProfiles
   (system-defined profile ids) and, when bedrock-mantle is enabled, its models.list.
 
-The answers go into cdk.context.json under CDK-style keys (stacks/account_facts.py), where
+The answers go into cdk.context.json under CDK-style keys (stacks/config/account_facts.py), where
 synthesis reads them for that account; commit the file so later synths are deterministic,
 `cdk context --reset <key>` forgets one. Why not a CDK CLI context-provider plugin: the
 pinned CLI (2.1148) loads plugins named in cdk.json with require.resolve() relative to its own
@@ -32,9 +32,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Mapping
 
-from stacks.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, _as_mapping, parse_model_id
-from stacks.regions import default_runtime_model
+from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from stacks.config.app_config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, _as_mapping, parse_model_id
+from stacks.config.regions import default_runtime_model
 
 TIMEOUT_S = 20
 
@@ -144,7 +144,7 @@ def mantle_catalog(session: Any, region: str) -> list[str] | None:
 
 
 def lookup(session: Any, account: str, targets: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, Any]:
-    """Every cache entry for `targets`, keyed as stacks/account_facts.py reads them."""
+    """Every cache entry for `targets`, keyed as stacks/config/account_facts.py reads them."""
     from botocore.config import Config
 
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=TIMEOUT_S, read_timeout=TIMEOUT_S)

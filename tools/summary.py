@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from rich.console import Console
 from rich.table import Table
 
-from stacks.regions import private_dns_name
+from stacks.config.regions import private_dns_name
 from tools.assembly import AssemblyError, StackArtifact, stacks
 from tools import hub_cost
 from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate

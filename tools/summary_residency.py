@@ -1,6 +1,6 @@
 """The residency part of `make synth`'s summary: where inference may run, and why.
 
-Reads the `PrivateBedrock.residency` metadata the stack writes (stacks/residency.py); pure
+Reads the `PrivateBedrock.residency` metadata the stack writes (stacks/config/residency.py); pure
 text so tests can assert it line by line.
 """
 

@@ -47,7 +47,7 @@ class Config:
     timeout: float  # read timeout per call, seconds
     connect_timeout: float
     # bedrock-runtime's OpenAI-compatible API serves OpenAI models only: None when the
-    # allow list has none (the stack derives it, see stacks/config.py RUNTIME_OPENAI_PROVIDER).
+    # allow list has none (the stack derives it, see stacks/config/app_config.py RUNTIME_OPENAI_PROVIDER).
     runtime_openai_model: str | None = None  # for Chat Completions
     runtime_responses_model: str | None = None  # Responses there does not serve GPT OSS
     runtime_openai_denied_model: str = "openai.gpt-oss-120b-1:0"

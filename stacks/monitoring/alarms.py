@@ -24,7 +24,7 @@ from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
 
 from stacks.monitoring import metric_names as m
-from stacks.key_policy import key_policy
+from stacks.security.key_policy import key_policy
 from stacks.monitoring.policies import alarm_key_statement, alarm_publish_statement
 
 LABEL = {"vpc": "in-VPC probe", "control": "control probe (outside the VPC)"}
@@ -50,7 +50,7 @@ class ProbeAlarms(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ProbeAlarmsProps) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        # The L1, as for the log key (stacks/log_key.py): kms.Key would add "kms:*" for the
+        # The L1, as for the log key (stacks/security/log_key.py): kms.Key would add "kms:*" for the
         # account root, mixing administration and use. Only CloudWatch may use this key.
         key = kms.CfnKey(
             self,

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.monitoring.policies import trail_key_statements
-from stacks.nag import acknowledge, acknowledge_compliance
+from stacks.security.nag import acknowledge, acknowledge_compliance
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
 # user guide, "Monitor bedrock-mantle API calls using CloudTrail"; names as CloudTrail lists them).

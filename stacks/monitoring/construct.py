@@ -12,7 +12,7 @@ from typing import Mapping
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.monitoring import metric_names as m
 from stacks.monitoring.alarms import ProbeAlarms, ProbeAlarmsProps
 from stacks.monitoring.audit_trail import MantleAuditTrail, MantleAuditTrailProps

@@ -1,7 +1,7 @@
 """Where the endpoints live, behind one interface: a new isolated VPC or an existing one.
 
 `build_network` is the only entry point the stack uses; it returns a `Network` whatever the
-choice (stacks/config_topology.py). `IsolatedNetwork`, `IsolatedNetworkProps` and
+choice (stacks/config/topology.py). `IsolatedNetwork`, `IsolatedNetworkProps` and
 `deploy_time_azs` stay importable from here (their old module path was stacks/network.py).
 """
 
@@ -14,7 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.network.existing import ImportedVpc, ImportedVpcProps
 from stacks.network.isolated import IsolatedNetwork, IsolatedNetworkProps, deploy_time_azs, isolated_placement
 from stacks.network.security_groups import Peer, spoke_workload_group, traffic_groups

@@ -8,7 +8,7 @@ at synth time and the answers are cached in cdk.context.json like every CDK look
   DNS and Route 53 private zones need;
 - `cc-api-provider` on AWS::EC2::VPCEndpoint filtered by VpcId: an interface endpoint with
   private DNS for the same service already in the VPC would conflict with ours;
-- `endpoint-service-availability-zones` (stacks/placement.py): which zones offer each service.
+- `endpoint-service-availability-zones` (stacks/network/placement.py): which zones offer each service.
 Each problem found is one sentence in one ConfigError.
 """
 
@@ -21,9 +21,9 @@ from aws_cdk import Annotations, ContextProvider, Fn
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from stacks.config_topology import ExistingVpc
-from stacks.errors import ConfigError
-from stacks.placement import service_name, supported_zones
+from stacks.config.topology import ExistingVpc
+from stacks.config.errors import ConfigError
+from stacks.network.placement import service_name, supported_zones
 
 CC_API_PROVIDER = "cc-api-provider"  # the wire name of CDK's Cloud Control context provider
 PENDING = "pending-lookup"  # the Identifier of our dummy answers while the CLI looks up

@@ -10,11 +10,11 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.config import RegionConfig
-from stacks.log_groups import encrypted_log_group
-from stacks.nag import acknowledge_compliance
+from stacks.config.app_config import RegionConfig
+from stacks.security.log_groups import encrypted_log_group
+from stacks.security.nag import acknowledge_compliance
 from stacks.network.security_groups import Peer, traffic_groups
-from stacks.placement import Placement, choose_zones, supported_zones, unrestricted
+from stacks.network.placement import Placement, choose_zones, supported_zones, unrestricted
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class IsolatedNetwork(Construct):
 
 
 def isolated_placement(scope: Construct, config: RegionConfig, account: str | None) -> Placement:
-    """The new VPC's zones, and the zones each endpoint goes into (see stacks/placement.py)."""
+    """The new VPC's zones, and the zones each endpoint goes into (see stacks/network/placement.py)."""
     stack = Stack.of(scope)
     if account is None:
         # No account, no lookup: CloudFormation picks the zones at deploy time.

@@ -27,7 +27,7 @@ from aws_cdk import aws_route53profiles as profiles
 from constructs import Construct
 
 from stacks.policies import pascal
-from stacks.regions import private_dns_name
+from stacks.config.regions import private_dns_name
 
 
 @dataclass(frozen=True)

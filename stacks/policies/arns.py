@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-PARTITION = "aws"  # every region in stacks/regions.py is in the commercial partition
+PARTITION = "aws"  # every region in stacks/config/regions.py is in the commercial partition
 # The account's default project: the only project a bedrock-runtime Responses call runs in
 # unless the caller names another (Bedrock API reference, ProjectSummary: "The account's
 # default project uses default").

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.policies.grants import BEARER_ACTION, TOOL_ENDPOINTS, TOOL_PREFIXES, grants_for, tool_denials
 from stacks.policies.statements import merge_conditions, statement
 

@@ -4,7 +4,7 @@ Both the endpoint policies and the identity policy (and the organisation fence) 
 from these grants, so they can never disagree about what a workload may do. `account` may
 be a CDK token (a string); CDK resolves it when the policy is used.
 
-Each capability of stacks/capabilities.py maps to the grants below; `inference` is always on.
+Each capability of stacks/config/capabilities.py maps to the grants below; `inference` is always on.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from stacks.config import ModelRef, RegionConfig
+from stacks.config.app_config import ModelRef, RegionConfig
 from stacks.policies.arns import (
     PARTITION,
     agent_arn_of_alias,
@@ -25,7 +25,7 @@ from stacks.policies.arns import (
     system_tool_arn,
     websearch_tool_arn,
 )
-from stacks.regions import GLOBAL_PREFIX
+from stacks.config.regions import GLOBAL_PREFIX
 
 # Every Bedrock action, for the identity policy's Deny outside this deployment's endpoints.
 FENCED_PREFIXES = ("bedrock:*", "bedrock-mantle:*")

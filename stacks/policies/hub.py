@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
-from stacks.config import RegionConfig
-from stacks.errors import ConfigError
+from stacks.config.app_config import RegionConfig
+from stacks.config.errors import ConfigError
 from stacks.policies.endpoint import endpoint_policy
 
 # VPC endpoint policies are limited to 20,480 characters (whitespace not counted).

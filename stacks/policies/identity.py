@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, SERVER_SIDE_TOOL_ACTIONS, grants_for, tool_denials
 from stacks.policies.names import pascal
 from stacks.policies.statements import merge_conditions, one_or_many, statement

@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from stacks.config import AppConfig, ConfigError, RegionConfig
-from stacks.fence_config import FenceConfig
+from stacks.config.app_config import AppConfig, ConfigError, RegionConfig
+from stacks.config.fence import FenceConfig
 from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
 from stacks.policies.statements import one_or_many
 

@@ -1,6 +1,6 @@
 """checkov on the session's synthesized templates: no failed check, every skip explained.
 
-Exceptions are written once in code (stacks/nag.py) for cdk-nag and checkov alike; here
+Exceptions are written once in code (stacks/security/nag.py) for cdk-nag and checkov alike; here
 checkov itself reads them from each resource's Metadata.checkov.skip.
 """
 

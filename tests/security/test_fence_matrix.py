@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from stacks.config import load_config
+from stacks.config.app_config import load_config
 from stacks.policies.scp import fence_manifest, fence_policies
 from tools.prove.fence import FenceLayer, load_fence
 from tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected

@@ -28,7 +28,7 @@ from typing import Iterator
 
 import pytest
 
-from stacks.network_inputs import default_vpc_cidr
+from stacks.config.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import ConfigError, load_config
-from stacks.regions import BEDROCK_REGIONS, MANTLE_REGIONS
+from stacks.config.app_config import ConfigError, load_config
+from stacks.config.regions import BEDROCK_REGIONS, MANTLE_REGIONS
 
 
 def region(ctx: dict, name: str = "us-east-1"):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import ConfigError, load_config
-from stacks.config_topology import ExistingVpc
+from stacks.config.app_config import ConfigError, load_config
+from stacks.config.topology import ExistingVpc
 from stacks.network.existing import LookedUpSubnet, vpc_problems
 from tests.conftest import synth_in_process
 

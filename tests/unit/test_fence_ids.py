@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.config import load_config
+from stacks.config.app_config import load_config
 from tools.fence_ids import CONTEXT_KEY, main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stacks.dns_names import allow_list, required_names
-from stacks.key_policy import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS, log_key_policy
+from stacks.network.dns_names import allow_list, required_names
+from stacks.security.key_policy import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS, log_key_policy
 
 ADMIN = "arn:aws:iam::123456789012:role/key-admin"
 

@@ -16,8 +16,8 @@ from unittest import mock
 
 import pytest
 
-from stacks.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config import ConfigError, load_config
+from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from stacks.config.app_config import ConfigError, load_config
 from tests.fakes.lookup_servers import FakeBedrockControl
 from tools.lookup import main as lookup_main
 

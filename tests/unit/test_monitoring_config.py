@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import ConfigError, load_config
+from stacks.config.app_config import ConfigError, load_config
 from stacks.monitoring.metric_names import custom_metric_count
 
 

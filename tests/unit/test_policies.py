@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.capabilities import CAPABILITIES
-from stacks.config import load_config
+from stacks.config.capabilities import CAPABILITIES
+from stacks.config.app_config import load_config
 from stacks.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
 from tools.lint_templates import known_actions
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from stacks.capabilities import CAPABILITIES
-from stacks.config import load_config
+from stacks.config.capabilities import CAPABILITIES
+from stacks.config.app_config import load_config
 from tools.prove.builders import builder_template
 from tools.prove.matrix import ALLOW, DENY, LAYERS, Job, RegionMatrix, prove_many, unexpected
 

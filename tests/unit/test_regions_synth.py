@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config import ConfigError
+from stacks.config.app_config import ConfigError
 
-from stacks.regions import MANTLE_REGIONS, default_runtime_model
+from stacks.config.regions import MANTLE_REGIONS, default_runtime_model
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
 from tests.conftest import OPTIONAL_KEY_ADMIN, OPTIONAL_WORKLOAD
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config import ConfigError, load_config
-from stacks.regions import AGENTS_REGIONS, BEDROCK_REGIONS, MANTLE_REGIONS, NEWER_REGIONS, PROFILE_GEOGRAPHIES, documented_regions
+from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from stacks.config.app_config import ConfigError, load_config
+from stacks.config.regions import AGENTS_REGIONS, BEDROCK_REGIONS, MANTLE_REGIONS, NEWER_REGIONS, PROFILE_GEOGRAPHIES, documented_regions
 from tests.conftest import synth_in_process
 from tools.summary_residency import residency_lines
 

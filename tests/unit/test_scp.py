@@ -1,4 +1,4 @@
-"""The organisation fence's generator (stacks/policies/scp.py) and its configuration (stacks/fence_config.py)."""
+"""The organisation fence's generator (stacks/policies/scp.py) and its configuration (stacks/config/fence.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, load_config
+from stacks.config.app_config import ConfigError, load_config
 from stacks.policies.scp import (
     MANTLE_MODEL_ACTIONS,
     SCP_MAX_CHARS,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, load_config
-from stacks.regions import private_dns_name
+from stacks.config.app_config import ConfigError, load_config
+from stacks.config.regions import private_dns_name
 from tests.conftest import (
     HUB_PROFILE_ID,
     HUB_VPC_CIDR,

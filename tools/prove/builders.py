@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.policies import endpoint_policy, source_vpce_policy
 from tools.prove.resolve import ACCOUNT
 

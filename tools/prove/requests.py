@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from stacks.regions import PROFILE_PREFIXES
+from stacks.config.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment
 from tools.prove.resolve import PARTITION
 

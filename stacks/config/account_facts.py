@@ -3,7 +3,7 @@
 The keys follow CDK's own lookups (`<provider>:account=...:region=...:<props>`), so
 `cdk context` lists them and `cdk context --reset <key>` forgets one. Synthesis never asks
 AWS itself: it reads these entries when the account is known, otherwise the documented table
-in stacks/regions.py and stacks/model_catalog.py applies and is labelled as such.
+in stacks/config/regions.py and stacks/config/model_catalog.py applies and is labelled as such.
 Pure functions over the context mapping: no AWS calls, no CDK constructs.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from stacks.model_catalog import DOCUMENTED_MANTLE, DOCUMENTED_RUNTIME, ModelCatalog
+from stacks.config.model_catalog import DOCUMENTED_MANTLE, DOCUMENTED_RUNTIME, ModelCatalog
 
 ENDPOINT_SERVICE_PROVIDER = "private-bedrock-endpoint-service"
 INFERENCE_PROFILE_PROVIDER = "private-bedrock-inference-profile"

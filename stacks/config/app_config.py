@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from stacks.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
-from stacks.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
-from stacks.errors import ConfigError
-from stacks.model_catalog import IN_REGION_MODELS, ModelCatalog, profiles_with_prefix, unknown_model_sentence
-from stacks.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
-from stacks.regions import (
+from stacks.config.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
+from stacks.config.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
+from stacks.config.errors import ConfigError
+from stacks.config.model_catalog import IN_REGION_MODELS, ModelCatalog, profiles_with_prefix, unknown_model_sentence
+from stacks.config.network_inputs import check_on_prem_cidrs, check_subnets_fit, default_vpc_cidr
+from stacks.config.regions import (
     BEDROCK_REGIONS,
     COUNTRY_PROFILES,
     DEFAULT_MANTLE_MODEL,
@@ -36,10 +36,10 @@ from stacks.regions import (
     scope_meaning,
 )
 
-from stacks.config_topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
+from stacks.config.topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
 
 if TYPE_CHECKING:
-    from stacks.fence_config import FenceConfig
+    from stacks.config.fence import FenceConfig
 
 __all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
@@ -122,7 +122,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "alarmEmails",
     "auditTrail",
 )
-# fence: the organisation fence (stacks/fence_config.py); fenceEndpointIds: written by `make fence-ids`.
+# fence: the organisation fence (stacks/config/fence.py); fenceEndpointIds: written by `make fence-ids`.
 GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
@@ -171,7 +171,7 @@ class ProbePlan:
     runtime_openai_denied_model: str = RUNTIME_OPENAI_DENIAL_CANDIDATES[0]
     # None: no DNS firewall to prove (the probe then skips its public-name check).
     public_dns_name: str | None = DEFAULT_PROBE_PUBLIC_DNS_NAME
-    # "supported" | "disputed" | "unsupported" (stacks/regions.py api_key_support).
+    # "supported" | "disputed" | "unsupported" (stacks/config/regions.py api_key_support).
     api_keys_in_region: str = "supported"
     # Whether mantle's server-side web search is expected to work (a capability enables it).
     web_search_allowed: bool = False
@@ -212,7 +212,7 @@ class RegionConfig:
     flow_log_retention_days: int
     probe: ProbePlan
     monitoring: MonitoringConfig = MonitoringConfig(DEFAULT_PROBE_SCHEDULE, (), False)
-    # What the grants cover beyond the endpoints and models (stacks/capabilities.py).
+    # What the grants cover beyond the endpoints and models (stacks/config/capabilities.py).
     capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
     guardrail_arn: str | None = None  # when set, bedrock-runtime inference only with this guardrail
     agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
@@ -228,7 +228,7 @@ class RegionConfig:
     endpoint_sources: Mapping[str, str] = field(default_factory=dict)
     # One-sentence warnings for the person synthesizing (unknown ids offline, say).
     warnings: tuple[str, ...] = ()
-    dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/dns_names.py
+    dns_allowed_domains: tuple[str, ...] = ()  # the user's names, on top of stacks/network/dns_names.py
     key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
     # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
     network: NetworkChoice = NetworkChoice()
@@ -563,7 +563,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             )
         models = (parse_model_id("runtimeModels", default),)
         # The built-in default is in-region where AWS offers it in-region, else the profile
-        # of the region's own country (see stacks/regions.py and the README).
+        # of the region's own country (see stacks/config/regions.py and the README).
         default_scope = "region" if not models[0].is_profile else "country"
     scope = _one_of(where("inferenceScope"), settings.get("inferenceScope", default_scope), INFERENCE_SCOPES)
 
@@ -793,7 +793,7 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
         built.append(_region_config(region, settings, frozenset(override), context, account))
     # Imported here: fence_config builds on this module's helpers.
-    from stacks.fence_config import parse_fence
+    from stacks.config.fence import parse_fence
 
     fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
     return AppConfig(account=account, regions=tuple(built), fence=fence)

@@ -2,7 +2,7 @@
 
 This is the *documented table*: what AWS's documentation says, checked on the dates below.
 With credentials, `make lookup` (tools/lookup.py) asks the account instead and caches the
-answers in cdk.context.json; synthesis then prefers them (stacks/account_facts.py) and says
+answers in cdk.context.json; synthesis then prefers them (stacks/config/account_facts.py) and says
 which source each statement came from.
 
 Sources (re-check when AWS announces a region; checked 2026-11):

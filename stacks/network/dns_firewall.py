@@ -18,7 +18,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53resolver as resolver
 from constructs import Construct
 
-from stacks.log_groups import encrypted_log_group
+from stacks.security.log_groups import encrypted_log_group
 
 # DNS Firewall runs the VPC's rule groups in priority order (customer range 100-9900;
 # Firewall Manager's "first" groups come before 100). 101 runs ours ahead of any other
@@ -32,7 +32,7 @@ MATCH_EVERYTHING = "*"
 @dataclass(frozen=True)
 class DnsFirewallProps:
     vpc_id: str
-    allowed_domains: Sequence[str]  # see stacks/dns_names.py
+    allowed_domains: Sequence[str]  # see stacks/network/dns_names.py
     log_key: kms.IKey
     log_retention_days: int
 

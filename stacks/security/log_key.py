@@ -9,7 +9,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.key_policy import log_key_policy
+from stacks.security.key_policy import log_key_policy
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from stacks.config import RegionConfig
-from stacks.log_groups import encrypted_log_group
-from stacks.nag import acknowledge, acknowledge_compliance
-from stacks.probe_code import probe_code
+from stacks.config.app_config import RegionConfig
+from stacks.security.log_groups import encrypted_log_group
+from stacks.security.nag import acknowledge, acknowledge_compliance
+from stacks.probe.code import probe_code
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime aws-cdk-lib 2.275 offers
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -51,7 +51,7 @@ class ConnectivityProbe(Construct):
             "MANTLE_MODEL": cfg.probe.mantle_model or "",
             "MANTLE_DENIED_MODEL": cfg.probe.mantle_denied_model or "",
             "MANTLE_BASE_PATH": cfg.probe.mantle_base_path,
-            # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (stacks/config.py).
+            # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (stacks/config/app_config.py).
             "RUNTIME_OPENAI_MODEL": cfg.probe.runtime_openai_model or "",
             "RUNTIME_RESPONSES_MODEL": cfg.probe.runtime_responses_model or "",
             "RUNTIME_OPENAI_DENIED_MODEL": cfg.probe.runtime_openai_denied_model,

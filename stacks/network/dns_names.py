@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from stacks.regions import private_dns_name
+from stacks.config.regions import private_dns_name
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The probe's code asset: lambda_src/probe plus its pinned dependencies, bundled locally.
 
 pip installs wheels for the function's platform and Python version (no Docker, see
-stacks/probe_bundling.py). The asset hash is taken from the bundle's output, so files that
+stacks/probe/bundling.py). The asset hash is taken from the bundle's output, so files that
 local test runs leave in the source folder (__pycache__) never change it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage
 from aws_cdk import aws_lambda as lambda_
 
-from stacks.probe_bundling import PROBE_DIR, LocalProbeBundling
+from stacks.probe.bundling import PROBE_DIR, LocalProbeBundling
 
 _PLATFORM = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 

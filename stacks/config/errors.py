@@ -1,4 +1,4 @@
-"""The one exception a user's configuration can cause (re-exported by stacks.config)."""
+"""The one exception a user's configuration can cause (re-exported by stacks.config.app_config)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacks.config import RegionConfig
-from stacks.regions import COUNTRY_PROFILES, scope_meaning
+from stacks.config.app_config import RegionConfig
+from stacks.config.regions import COUNTRY_PROFILES, scope_meaning
 
 
 def _why_native(config: RegionConfig, model_id: str, prefix: str | None, regions: tuple[str, ...]) -> str:

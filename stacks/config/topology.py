@@ -1,6 +1,6 @@
 """Configuration of where the endpoints live: a new VPC or an existing one, and the topology.
 
-Parsed by stacks/config.py (`parse_network`) for each region, like every other key, so each
+Parsed by stacks/config/app_config.py (`parse_network`) for each region, like every other key, so each
 can be overridden under regionOverrides.<region>. Errors are one sentence (ConfigError).
 
 - standalone (default): this stack's VPC (new, or `vpcId` + `subnetIds`) holds the endpoints
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
 HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns")
@@ -72,7 +72,7 @@ class NetworkChoice:
 
 
 def _as_list(key: str, value: Any) -> list[str]:
-    # Same rules as stacks/config.py: `-c key=a,b` gives a string, cdk.json a list.
+    # Same rules as stacks/config/app_config.py: `-c key=a,b` gives a string, cdk.json a list.
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):

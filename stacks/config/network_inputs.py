@@ -1,6 +1,6 @@
 """Checks and defaults for the network inputs: the VPC range, its subnets, on-premises ranges.
 
-Pure functions over strings (no CDK): stacks/config.py calls them while it validates, so a
+Pure functions over strings (no CDK): stacks/config/app_config.py calls them while it validates, so a
 range that cannot work stops synthesis with one sentence instead of a jsii stack trace.
 """
 
@@ -11,7 +11,7 @@ import ipaddress
 import math
 from typing import Sequence
 
-from stacks.errors import ConfigError
+from stacks.config.errors import ConfigError
 
 # One private isolated subnet per availability zone, each this size (network.py builds them).
 SUBNET_PREFIX = 24
@@ -30,7 +30,7 @@ UNROUTABLE_RANGES = tuple(
 
 # Default VPC ranges, one /16 per region, all distinct, so any two regions of this app can be
 # joined to one network (Transit Gateway peering, a shared on-premises routing table) without
-# renumbering. A region added later to stacks/regions.py without an entry here gets a
+# renumbering. A region added later to stacks/config/regions.py without an entry here gets a
 # deterministic /16 from 10.128.0.0/9 (see default_vpc_cidr); add it here to keep them distinct.
 DEFAULT_VPC_CIDRS: dict[str, str] = {
     "us-east-1": "10.80.0.0/16",
@@ -56,7 +56,7 @@ DEFAULT_VPC_CIDRS: dict[str, str] = {
     "ap-southeast-2": "10.100.0.0/16",
     "ap-southeast-3": "10.101.0.0/16",
     "ap-southeast-4": "10.102.0.0/16",
-    # The ten newer Bedrock regions (stacks/regions.py NEWER_REGIONS).
+    # The ten newer Bedrock regions (stacks/config/regions.py NEWER_REGIONS).
     "af-south-1": "10.103.0.0/16",
     "ap-east-2": "10.104.0.0/16",
     "ap-southeast-5": "10.105.0.0/16",

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from stacks.config import RegionConfig
+from stacks.config.app_config import RegionConfig
 from stacks.policies import endpoint_policy, pascal
 from stacks.policies.hub import hub_endpoint_policy, principals_by_account
 

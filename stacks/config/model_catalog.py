@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from stacks.regions import PROFILE_PREFIXES
+from stacks.config.regions import PROFILE_PREFIXES
 
 # Native foundation-model ids -> the profile prefixes AWS documents for them.
 RUNTIME_FOUNDATION_MODELS: dict[str, tuple[str, ...]] = {

@@ -1,6 +1,6 @@
 """The organisation fence's configuration: the `fence` context object and `fenceEndpointIds`.
 
-Parsed once by stacks/config.py (load_config) into a frozen FenceConfig. Every mistake is a
+Parsed once by stacks/config/app_config.py (load_config) into a frozen FenceConfig. Every mistake is a
 ConfigError of one sentence. The endpoint ids are not typed by hand: `make fence-ids` reads
 them from the deployed regional stacks' outputs and stores them in cdk.context.json under
 `fenceEndpointIds` (see tools/fence_ids.py), so the management account's synth does not need
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from stacks.config import SERVICES, ConfigError, RegionConfig, _as_bool, _as_int, _as_list, _as_mapping
-from stacks.regions import BEDROCK_REGIONS
+from stacks.config.app_config import SERVICES, ConfigError, RegionConfig, _as_bool, _as_int, _as_list, _as_mapping
+from stacks.config.regions import BEDROCK_REGIONS
 
 FENCE_KEYS: tuple[str, ...] = (
     "enabled",

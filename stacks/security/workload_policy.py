@@ -9,8 +9,8 @@ from typing import Mapping, Sequence
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from stacks.config import ConfigError, RegionConfig
-from stacks.nag import acknowledge
+from stacks.config.app_config import ConfigError, RegionConfig
+from stacks.security.nag import acknowledge
 from stacks.policies import MANAGED_POLICY_MAX_CHARS, identity_policy_chars, source_vpce_policy
 
 

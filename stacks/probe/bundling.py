@@ -42,7 +42,7 @@ from pathlib import Path
 import jsii
 from aws_cdk import ILocalBundling
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROBE_DIR = REPO / "lambda_src" / "probe"
 CACHE_DIR = REPO / ".cache" / "probe-deps"
 # Written at the bundle's root: what the bundle was built for and whether it has bytecode.

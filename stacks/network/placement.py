@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 from aws_cdk import ContextProvider
 from constructs import Construct
 
-from stacks.config import ConfigError
+from stacks.config.app_config import ConfigError
 
 # The cloud-assembly provider name InterfaceVpcEndpoint(lookup_supported_azs=True) uses; jsii's
 # Python enum for it carries the member name, not this wire value, so it is spelled out.

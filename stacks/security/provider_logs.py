@@ -11,8 +11,8 @@ from __future__ import annotations
 from aws_cdk import CfnResource, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 
-from stacks.log_groups import encrypted_log_group
-from stacks.nag import skip_checkov
+from stacks.security.log_groups import encrypted_log_group
+from stacks.security.nag import skip_checkov
 
 # cdk-nag does not judge CDK's provider functions (raw CfnResources); checkov does.
 PROVIDER_EXCEPTIONS = {
