@@ -34,6 +34,7 @@ from stacks.config.app_config import AppConfig, ConfigError, load_config  # noqa
 from stacks.config.feature_flags import FEATURE_FLAGS  # noqa: E402
 from stacks.fence_output import write_fence_files  # noqa: E402
 from stacks.fence_stack import OrganisationFenceProps, OrganisationFenceStack  # noqa: E402
+from stacks.fleet_stack import FleetAssetsStack, FleetStack  # noqa: E402
 from stacks.policies.scp import fence_policies  # noqa: E402
 from stacks.private_bedrock_stack import PrivateBedrockStack  # noqa: E402
 
@@ -50,7 +51,13 @@ def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[cdk.Stack]
     for pack in NAG_PACKS:
         cdk.Validations.of(app).add_plugins(pack(app))
     config = load_config(app.node.get_all_context(), account)
-    stacks: list[cdk.Stack] = [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
+    if config.fleet is not None and config.fleet.enabled:
+        # StackSets deliver the regional stacks to every account of the target OUs
+        # (README: "Roll out to an organisation with StackSets"); nothing is deployed per account here.
+        assets = {region: FleetAssetsStack(app, fleet=config.fleet, region=region) for region in config.fleet.region_order}
+        stacks: list[cdk.Stack] = [*assets.values(), FleetStack(app, config=config, assets=assets)]
+    else:
+        stacks = [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
     # The organisation fence: always written to cdk.out/scp/ for review; deployed by its own
     # stack in the management account only when configured (README: "Organisation fence").
     policies = fence_policies(config)

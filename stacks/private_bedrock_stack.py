@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aws_cdk import CfnOutput, DefaultStackSynthesizer, Environment, Fn, Stack
 from constructs import Construct
 
@@ -24,182 +26,205 @@ from stacks.config.regions import private_dns_name
 from stacks.config.residency import residency_metadata
 
 
+def stack_description(config: RegionConfig) -> str:
+    return f"Private Amazon Bedrock access over PrivateLink in {config.region} (bedrock, bedrock-runtime, bedrock-mantle)"
+
+
 class PrivateBedrockStack(Stack):
+    """One account and region, deployed with `cdk deploy` (a StackSet delivers the same
+    composition to many accounts: stacks/fleet_stack.py)."""
+
     def __init__(self, scope: Construct, *, config: RegionConfig, account: str | None) -> None:
         super().__init__(
             scope,
             config.stack_id,
             env=Environment(account=account, region=config.region),
-            description=f"Private Amazon Bedrock access over PrivateLink in {config.region} (bedrock, bedrock-runtime, bedrock-mantle)",
+            description=stack_description(config),
             # CDK's rule only asks for bootstrap version 6; ours asks for the takeover fix.
             synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
         require_bootstrap_version(self)
         self.config = config
-        retention = config.flow_log_retention_days
-        log_key = LogKey(
-            self,
-            "LogKey",
-            props=LogKeyProps(
-                region=self.region, account=self.account, log_group_prefix=log_group_prefix(self.stack_name), admin_arns=config.key_admin_arns
-            ),
-        ).key
-        network = build_network(self, config, account=account, log_key=log_key)
-        dns_firewall = DnsFirewall(
-            self,
-            "DnsFirewall",
-            props=DnsFirewallProps(
-                vpc_id=network.vpc.vpc_id,
-                allowed_domains=allow_list(config.region, config.endpoints, config.dns_allowed_domains),
-                log_key=log_key,
-                log_retention_days=retention,
-            ),
-        )
-        if config.resolver_inbound_endpoint:
-            resolver = ResolverInboundEndpoint(
-                self,
-                "OnPremDns",
-                props=ResolverInboundEndpointProps(
-                    vpc=network.vpc, subnets=network.subnets, on_prem_cidrs=config.on_prem_cidrs, name=f"{config.stack_id}-inbound"
-                ),
-            )
-            CfnOutput(
-                self,
-                "ResolverInboundEndpointId",
-                value=resolver.endpoint.attr_resolver_endpoint_id,
-                description="Forward the <Service>PrivateDnsName names from on-premises DNS to this endpoint's addresses "
-                "(aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <id>)",
-            )
-        probe = ConnectivityProbe(
-            self,
-            "Probe",
-            props=ConnectivityProbeProps(
-                config=config,
-                vpc=network.vpc,
-                subnets=network.subnets,
-                security_group=network.workload_sg,
-                log_key=log_key,
-                log_retention_days=config.flow_log_retention_days,
-                dns_cidrs=network.dns_cidrs,
-                # A spoke's probe role is named so the hub's spokePrincipalArns can list it before it exists.
-                role_name=f"{config.stack_id}-Probe" if config.network.spoke else None,
-            ),
-        )
-        hub, spoke = config.network.hub, config.network.spoke
-        endpoints: BedrockEndpoints | None = None
-        if spoke is not None:
-            # A spoke has no endpoints: the hub's, reached through the hub's shared DNS.
-            endpoint_ids = spoke.endpoint_id_of
-            SpokeDns(self, "SharedDns", props=SpokeDnsProps(profile_id=spoke.dns_profile_id, vpc_id=network.vpc.vpc_id, name=f"{config.stack_id}-spoke"))
-        else:
-            assert network.endpoint_sg is not None
-            endpoints = BedrockEndpoints(
-                self,
-                "Endpoints",
-                props=BedrockEndpointsProps(
-                    config=config,
-                    account=self.account,
-                    vpc=network.vpc,
-                    security_group=network.endpoint_sg,
-                    subnets_by_service=network.subnets_by_service,
-                    principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
-                    hub_spoke_principal_arns=hub.spoke_principal_arns if hub else None,
-                ),
-            )
-            endpoint_ids = endpoints.ids
-            if hub is not None:
-                self.hub_dns = HubDns(
-                    self,
-                    "SharedDns",
-                    props=HubDnsProps(
-                        region=config.region,
-                        vpc=network.vpc,
-                        endpoints=endpoints.endpoints,
-                        # RAM refuses to share with the owner: a spoke in the hub's account needs no share.
-                        spoke_accounts=[a for a in hub.spoke_accounts if a != account],
-                        name=f"{config.stack_id}-hub",
-                    ),
-                )
-        access = SourceVpceOnlyPolicy(
-            self,
-            "Access",
-            props=SourceVpceOnlyPolicyProps(config=config, account=self.account, endpoint_ids=endpoint_ids, roles=probe.roles),
-        )
-        monitoring = ProbeMonitoring(
-            self,
-            "Monitoring",
-            props=ProbeMonitoringProps(
-                config=config,
-                probe_function=probe.function,
-                control_function=probe.control_function,
-                vpc_id=network.vpc.vpc_id,
-                # A spoke's are the hub's endpoints (their metrics live in the hub's account).
-                endpoint_ids=endpoint_ids,
-                dns_firewall=DnsFirewallRef(rule_group_id=dns_firewall.rule_group_id),
-            ),
-        )
-        CfnOutput(self, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="Subscribe here to the probe alarms")
-        CfnOutput(self, "DashboardName", value=monitoring.dashboard.dashboard.dashboard_name)
-        give_providers_log_groups(self, key=log_key, retention_days=retention)
-        self._outputs(network, endpoints, access, probe)
-        CfnOutput(self, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
-        # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
-        self.template_options.metadata = {
-            "PrivateBedrock": {
-                "inferenceScope": config.inference_scope,
-                "runtimeModels": [m.model_id for m in config.runtime_models],
-                "mantleModels": list(config.mantle_models),
-                "inferenceRegions": list(config.inference_regions()),
-                # Per model: where it may run and why (stacks/config/residency.py); read by the summary.
-                "residency": residency_metadata(config),
-                "endpointPolicy": config.endpoint_policy,
-                "allowApiKeys": config.allow_api_keys,
-                # The real models the probe expects refused; the IAM matrix checks the same ones.
-                "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
-                "azCount": config.az_count,
-                "monitoring": monitoring.summary,
-                # What the grants cover beyond inference; the IAM matrix derives its cells from these.
-                "capabilities": list(config.capabilities),
-                "guardrailArn": config.guardrail_arn,
-                "agentAliasArns": list(config.agent_alias_arns),
-                "knowledgeBaseArns": list(config.knowledge_base_arns),
-                "dnsAllowedDomains": list(config.dns_allowed_domains),
-                "topology": config.network.topology,
-                "existingVpc": config.network.existing is not None,
-                # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
-                **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
-                **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
-            }
-        }
+        self.composition = compose(self, config, account)
 
-    def _outputs(self, network: Network, endpoints: BedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
-        cfg = self.config
-        CfnOutput(self, "VpcId", value=network.vpc.vpc_id)
-        CfnOutput(self, "SubnetIds", value=Fn.join(",", [s.subnet_id for s in network.subnets]), description="Place workloads in these subnets")
-        CfnOutput(self, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id, description="Attach to workloads that call Bedrock")
-        if network.endpoint_sg is not None:
-            CfnOutput(self, "EndpointSecurityGroupId", value=network.endpoint_sg.security_group_id)
-        CfnOutput(self, "SourceVpceOnlyPolicyArn", value=access.policy.managed_policy_arn, description="Attach to workload roles (and list them in extraPrincipalArns)")
-        CfnOutput(self, "ProbeFunctionName", value=probe.function.function_name)
-        CfnOutput(self, "ControlProbeFunctionName", value=probe.control_function.function_name)
-        if cfg.network.topology != "standalone":
-            CfnOutput(self, "ProbeRoleArn", value=probe.function.role.role_arn, description="A spoke's: list it in the hub's spokePrincipalArns")  # type: ignore[union-attr]
-        if network.created_vpc and cfg.network.hub is not None:
-            CfnOutput(self, "HubVpcCidr", value=cfg.vpc_cidr, description="The spokes' hubVpcCidr")
-        hub_dns = getattr(self, "hub_dns", None)
-        if hub_dns is not None:
-            CfnOutput(self, "DnsProfileId", value=hub_dns.profile.attr_id, description="The spokes' hubDnsProfileId (shared with their accounts through AWS RAM)")
-        if cfg.network.spoke is not None:
-            # The hub's endpoints, as this spoke's identity policy names them.
-            for service, vpce in cfg.network.spoke.endpoint_ids:
-                CfnOutput(self, f"{pascal(service)}EndpointId", value=vpce, description="The hub's endpoint")
-                CfnOutput(self, f"{pascal(service)}PrivateDnsName", value=private_dns_name(service, self.region))
-            return
-        assert endpoints is not None
-        for service, endpoint in endpoints.endpoints.items():
-            name = pascal(service)
-            CfnOutput(self, f"{name}EndpointId", value=endpoint.vpc_endpoint_id, description="The spokes' hubEndpointIds" if cfg.network.hub else None)
-            CfnOutput(self, f"{name}PrivateDnsName", value=private_dns_name(service, self.region), description="Forward this name to the VPC resolver for on-premises clients")
-            # "<hosted zone>:<name>" of the regional entry; the name after ':' is what a
-            # conditional forwarder or Route 53 Resolver rule can target.
-            CfnOutput(self, f"{name}RegionalDnsName", value=Fn.select(1, Fn.split(":", Fn.select(0, endpoint.vpc_endpoint_dns_entries))))
+
+@dataclass(frozen=True)
+class Composition:
+    """What other constructs of the same stack may need from the composition."""
+
+    probe: ConnectivityProbe
+    access: SourceVpceOnlyPolicy
+
+
+def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composition:
+    """The regional design in `stack`: a PrivateBedrockStack, or the stack a StackSet delivers."""
+    retention = config.flow_log_retention_days
+    log_key = LogKey(
+        stack,
+        "LogKey",
+        props=LogKeyProps(
+            region=stack.region, account=stack.account, log_group_prefix=log_group_prefix(stack.stack_name), admin_arns=config.key_admin_arns
+        ),
+    ).key
+    network = build_network(stack, config, account=account, log_key=log_key)
+    dns_firewall = DnsFirewall(
+        stack,
+        "DnsFirewall",
+        props=DnsFirewallProps(
+            vpc_id=network.vpc.vpc_id,
+            allowed_domains=allow_list(config.region, config.endpoints, config.dns_allowed_domains),
+            log_key=log_key,
+            log_retention_days=retention,
+        ),
+    )
+    if config.resolver_inbound_endpoint:
+        resolver = ResolverInboundEndpoint(
+            stack,
+            "OnPremDns",
+            props=ResolverInboundEndpointProps(
+                vpc=network.vpc, subnets=network.subnets, on_prem_cidrs=config.on_prem_cidrs, name=f"{config.stack_id}-inbound"
+            ),
+        )
+        CfnOutput(
+            stack,
+            "ResolverInboundEndpointId",
+            value=resolver.endpoint.attr_resolver_endpoint_id,
+            description="Forward the <Service>PrivateDnsName names from on-premises DNS to this endpoint's addresses "
+            "(aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <id>)",
+        )
+    probe = ConnectivityProbe(
+        stack,
+        "Probe",
+        props=ConnectivityProbeProps(
+            config=config,
+            vpc=network.vpc,
+            subnets=network.subnets,
+            security_group=network.workload_sg,
+            log_key=log_key,
+            log_retention_days=config.flow_log_retention_days,
+            dns_cidrs=network.dns_cidrs,
+            # A spoke's probe role is named so the hub's spokePrincipalArns can list it before it exists.
+            role_name=f"{config.stack_id}-Probe" if config.network.spoke else None,
+        ),
+    )
+    hub, spoke = config.network.hub, config.network.spoke
+    endpoints: BedrockEndpoints | None = None
+    hub_dns: HubDns | None = None
+    if spoke is not None:
+        # A spoke has no endpoints: the hub's, reached through the hub's shared DNS.
+        endpoint_ids = spoke.endpoint_id_of
+        SpokeDns(stack, "SharedDns", props=SpokeDnsProps(profile_id=spoke.dns_profile_id, vpc_id=network.vpc.vpc_id, name=f"{config.stack_id}-spoke"))
+    else:
+        assert network.endpoint_sg is not None
+        endpoints = BedrockEndpoints(
+            stack,
+            "Endpoints",
+            props=BedrockEndpointsProps(
+                config=config,
+                account=stack.account,
+                vpc=network.vpc,
+                security_group=network.endpoint_sg,
+                subnets_by_service=network.subnets_by_service,
+                principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
+                hub_spoke_principal_arns=hub.spoke_principal_arns if hub else None,
+            ),
+        )
+        endpoint_ids = endpoints.ids
+        if hub is not None:
+            hub_dns = HubDns(
+                stack,
+                "SharedDns",
+                props=HubDnsProps(
+                    region=config.region,
+                    vpc=network.vpc,
+                    endpoints=endpoints.endpoints,
+                    # RAM refuses to share with the owner: a spoke in the hub's account needs no share.
+                    spoke_accounts=[a for a in hub.spoke_accounts if a != account],
+                    name=f"{config.stack_id}-hub",
+                ),
+            )
+    access = SourceVpceOnlyPolicy(
+        stack,
+        "Access",
+        props=SourceVpceOnlyPolicyProps(config=config, account=stack.account, endpoint_ids=endpoint_ids, roles=probe.roles),
+    )
+    monitoring = ProbeMonitoring(
+        stack,
+        "Monitoring",
+        props=ProbeMonitoringProps(
+            config=config,
+            probe_function=probe.function,
+            control_function=probe.control_function,
+            vpc_id=network.vpc.vpc_id,
+            # A spoke's are the hub's endpoints (their metrics live in the hub's account).
+            endpoint_ids=endpoint_ids,
+            dns_firewall=DnsFirewallRef(rule_group_id=dns_firewall.rule_group_id),
+        ),
+    )
+    CfnOutput(stack, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="Subscribe here to the probe alarms")
+    CfnOutput(stack, "DashboardName", value=monitoring.dashboard.dashboard.dashboard_name)
+    give_providers_log_groups(stack, key=log_key, retention_days=retention)
+    _outputs(stack, config, network, endpoints, access, probe, hub_dns)
+    CfnOutput(stack, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
+    # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
+    stack.template_options.metadata = {
+        "PrivateBedrock": {
+            "inferenceScope": config.inference_scope,
+            "runtimeModels": [m.model_id for m in config.runtime_models],
+            "mantleModels": list(config.mantle_models),
+            "inferenceRegions": list(config.inference_regions()),
+            # Per model: where it may run and why (stacks/config/residency.py); read by the summary.
+            "residency": residency_metadata(config),
+            "endpointPolicy": config.endpoint_policy,
+            "allowApiKeys": config.allow_api_keys,
+            # The real models the probe expects refused; the IAM matrix checks the same ones.
+            "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
+            "azCount": config.az_count,
+            "monitoring": monitoring.summary,
+            # What the grants cover beyond inference; the IAM matrix derives its cells from these.
+            "capabilities": list(config.capabilities),
+            "guardrailArn": config.guardrail_arn,
+            "agentAliasArns": list(config.agent_alias_arns),
+            "knowledgeBaseArns": list(config.knowledge_base_arns),
+            "dnsAllowedDomains": list(config.dns_allowed_domains),
+            "topology": config.network.topology,
+            "existingVpc": config.network.existing is not None,
+            # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
+            **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
+            **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
+        }
+    }
+    return Composition(probe=probe, access=access)
+
+
+def _outputs(
+    stack: Stack, cfg: RegionConfig, network: Network, endpoints: BedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe, hub_dns: HubDns | None
+) -> None:
+    CfnOutput(stack, "VpcId", value=network.vpc.vpc_id)
+    CfnOutput(stack, "SubnetIds", value=Fn.join(",", [s.subnet_id for s in network.subnets]), description="Place workloads in these subnets")
+    CfnOutput(stack, "WorkloadSecurityGroupId", value=network.workload_sg.security_group_id, description="Attach to workloads that call Bedrock")
+    if network.endpoint_sg is not None:
+        CfnOutput(stack, "EndpointSecurityGroupId", value=network.endpoint_sg.security_group_id)
+    CfnOutput(stack, "SourceVpceOnlyPolicyArn", value=access.policy.managed_policy_arn, description="Attach to workload roles (and list them in extraPrincipalArns)")
+    CfnOutput(stack, "ProbeFunctionName", value=probe.function.function_name)
+    CfnOutput(stack, "ControlProbeFunctionName", value=probe.control_function.function_name)
+    if cfg.network.topology != "standalone":
+        CfnOutput(stack, "ProbeRoleArn", value=probe.function.role.role_arn, description="A spoke's: list it in the hub's spokePrincipalArns")  # type: ignore[union-attr]
+    if network.created_vpc and cfg.network.hub is not None:
+        CfnOutput(stack, "HubVpcCidr", value=cfg.vpc_cidr, description="The spokes' hubVpcCidr")
+    if hub_dns is not None:
+        CfnOutput(stack, "DnsProfileId", value=hub_dns.profile.attr_id, description="The spokes' hubDnsProfileId (shared with their accounts through AWS RAM)")
+    if cfg.network.spoke is not None:
+        # The hub's endpoints, as this spoke's identity policy names them.
+        for service, vpce in cfg.network.spoke.endpoint_ids:
+            CfnOutput(stack, f"{pascal(service)}EndpointId", value=vpce, description="The hub's endpoint")
+            CfnOutput(stack, f"{pascal(service)}PrivateDnsName", value=private_dns_name(service, stack.region))
+        return
+    assert endpoints is not None
+    for service, endpoint in endpoints.endpoints.items():
+        name = pascal(service)
+        CfnOutput(stack, f"{name}EndpointId", value=endpoint.vpc_endpoint_id, description="The spokes' hubEndpointIds" if cfg.network.hub else None)
+        CfnOutput(stack, f"{name}PrivateDnsName", value=private_dns_name(service, stack.region), description="Forward this name to the VPC resolver for on-premises clients")
+        # "<hosted zone>:<name>" of the regional entry; the name after ':' is what a
+        # conditional forwarder or Route 53 Resolver rule can target.
+        CfnOutput(stack, f"{name}RegionalDnsName", value=Fn.select(1, Fn.split(":", Fn.select(0, endpoint.vpc_endpoint_dns_entries))))

@@ -181,3 +181,58 @@ def spoke_template(hub_template: dict) -> dict:
         "hubEndpointIds": ids,
     }
     return synth_in_process(context)["PrivateBedrock-us-east-1"]
+
+
+# --- StackSets delivery (issue 13): one synth per session ------------------------------
+
+FLEET_ADMIN = "999988887777"
+FLEET_ORG = "o-a1b2c3d4e5"
+FLEET_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/PlatformVerify"
+FLEET_CONTEXT = {
+    "regions": ["us-east-1", "ap-northeast-1"],
+    "fleet": {
+        "enabled": True,
+        "administratorAccount": FLEET_ADMIN,
+        "callAs": "DELEGATED_ADMIN",
+        "organizationId": FLEET_ORG,
+        "organizationalUnits": ["ou-ab12-cd34ef56", "ou-ab12-99887766"],
+        "excludeAccounts": ["123456789012"],
+        "regionOrder": ["ap-northeast-1", "us-east-1"],
+        "verifierCallerArns": [FLEET_CALLER],
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def fleet_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fleet configuration built as app.py does, into a cloud assembly (nag packs
+    included: a finding anywhere, the StackSets' member stacks included, fails the synth)."""
+    import aws_cdk as cdk
+
+    from app import build
+
+    os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
+    os.environ.pop("CDK_CONTEXT_JSON", None)
+    out = tmp_path_factory.mktemp("fleet.out")
+    app = cdk.App(context=FLEET_CONTEXT, outdir=str(out))
+    build(app, None)
+    app.synth()
+    return out
+
+
+@pytest.fixture(scope="session")
+def fleet_assembly(fleet_out: Path) -> dict[str, dict]:
+    """Template name -> template: the administrator's stacks, and each StackSet's member
+    template under "Member-<region>" (located through the fleet stack's metadata)."""
+    from tools.assembly import fleet, stacks
+
+    delivery = fleet(fleet_out)
+    assert delivery is not None
+    templates = {s.stack_id: s.template() for s in stacks(fleet_out)}
+    manifest = json.loads((fleet_out / "manifest.json").read_text())["artifacts"]
+    for name, art in manifest.items():
+        if art.get("type") == "aws:cloudformation:stack":
+            templates[name] = json.loads((fleet_out / art["properties"]["templateFile"]).read_text())
+    for member in delivery.members:
+        templates[f"Member-{member.region}"] = member.template()
+    return templates

@@ -50,6 +50,14 @@ def _manifest(cdk_out: Path) -> dict[str, Any]:
         raise AssemblyError(f"{path} is not valid JSON ({err.msg}); run `make synth` again.") from None
 
 
+def _asset_manifest(cdk_out: Path, artifacts: dict[str, Any], art: dict[str, Any]) -> Path | None:
+    return next(
+        (cdk_out / artifacts[d]["properties"]["file"] for d in art.get("dependencies", [])
+         if artifacts.get(d, {}).get("type") == ASSET_MANIFEST),
+        None,
+    )
+
+
 def stacks(cdk_out: Path) -> list[StackArtifact]:
     """Every PrivateBedrock-<region> stack the last synth wrote, in the manifest's order."""
     cdk_out = Path(cdk_out)
@@ -60,11 +68,7 @@ def stacks(cdk_out: Path) -> list[StackArtifact]:
             continue
         _, _, env = art.get("environment", "aws://unknown-account/unknown-region").partition("aws://")
         account, _, region = env.partition("/")
-        assets = next(
-            (cdk_out / artifacts[d]["properties"]["file"] for d in art.get("dependencies", [])
-             if artifacts.get(d, {}).get("type") == ASSET_MANIFEST),
-            None,
-        )
+        assets = _asset_manifest(cdk_out, artifacts, art)
         found.append(
             StackArtifact(
                 stack_id=artifact_id,
@@ -75,6 +79,35 @@ def stacks(cdk_out: Path) -> list[StackArtifact]:
             )
         )
     return found
+
+
+FLEET_STACK = "PrivateBedrockFleet"
+
+
+@dataclass(frozen=True)
+class FleetArtifact:
+    """The StackSets delivery (fleet.enabled): what the fleet stack's metadata says, and the
+    per-region templates its StackSets deliver (as stacks, for the summary and the tools)."""
+
+    summary: dict[str, Any]
+    members: list[StackArtifact]
+
+
+def fleet(cdk_out: Path) -> FleetArtifact | None:
+    """The fleet stack of the last synth, or None when the stacks are deployed per account."""
+    cdk_out = Path(cdk_out)
+    artifacts: dict[str, Any] = _manifest(cdk_out).get("artifacts", {})
+    art = artifacts.get(FLEET_STACK)
+    if art is None or art.get("type") != STACK_ARTIFACT:
+        return None
+    template = json.loads((cdk_out / art["properties"]["templateFile"]).read_text())
+    summary = template.get("Metadata", {}).get(FLEET_STACK, {})
+    members = [
+        StackArtifact(stack_id=f"{STACK_PREFIX}{region}", region=region, account=None, template_path=cdk_out / file,
+                      asset_manifest=_asset_manifest(cdk_out, artifacts, art))
+        for region, file in summary.get("memberTemplates", {}).items()
+    ]
+    return FleetArtifact(summary=summary, members=members)
 
 
 def templates_by_region(cdk_out: Path) -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stacks.config.regions import private_dns_name
-from tools.assembly import AssemblyError, StackArtifact, stacks
+from tools.assembly import AssemblyError, FleetArtifact, StackArtifact, fleet, stacks
 from tools import hub_cost
 from tools.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
 from tools import prices
@@ -119,6 +119,16 @@ def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tu
     return sum(parts.values()), text
 
 
+def _text(value: Any, region: str) -> str:
+    """A string property; a StackSet's template writes the region as {"Ref": "AWS::Region"}."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        sep, parts = value["Fn::Join"]
+        return sep.join(_text(p, region) for p in parts)
+    if value == {"Ref": "AWS::Region"}:
+        return region
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
     template = stack.template()
     meta = template.get("Metadata", {}).get("PrivateBedrock", {})
@@ -137,7 +147,7 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
         if res["Type"] != "AWS::EC2::VPCEndpoint":
             continue
         props = res["Properties"]
-        service = props["ServiceName"].split(".", 3)[3]
+        service = _text(props["ServiceName"], region).split(".", 3)[3]
         azs = len(props["SubnetIds"])
         endpoint_azs.append(azs)
         dns = private_dns_name(service, region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
@@ -223,10 +233,30 @@ def fence_lines(out: Path) -> list[str]:
     return lines
 
 
+def fleet_lines(delivery: FleetArtifact) -> list[str]:
+    """Where the StackSets deliver the stacks, how fast, and who may verify them."""
+    s = delivery.summary
+    prefs = ", ".join(f"{k} {v}" for k, v in s.get("operationPreferences", {}).items())
+    excluded = f" except accounts {', '.join(s['excludeAccounts'])}" if s.get("excludeAccounts") else ""
+    lines = [
+        f"StackSets (stack PrivateBedrockFleet in {s.get('administratorAccount')} / {s.get('homeRegion')}, callAs {s.get('callAs')}, service-managed):",
+        f"  targets: every account of {', '.join(s.get('organizationalUnits', []))}{excluded}",
+        f"  regions in rollout order: {' -> '.join(s.get('regionOrder', []))} (each region starts when the previous one has finished)",
+        f"  operation preferences: {prefs}",
+        f"  auto-deployment: {'on' if s.get('autoDeployment') else 'off'}"
+        + (f", stacks {'retained' if s.get('retainStacksOnAccountRemoval') else 'deleted'} when an account leaves the OUs" if s.get("autoDeployment") else ""),
+        f"  asset buckets (organisation read only): {', '.join(s.get('assetBuckets', []))}",
+        f"  verifier roles {', '.join(s.get('verifierRoles', []))}, assumable by {', '.join(s.get('verifierCallerArns', []))}",
+        "  the per-region estimates above are per member account",
+    ]
+    return lines
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else "cdk.out")
     try:
-        found = stacks(out)
+        delivery = fleet(out)
+        found = stacks(out) + (delivery.members if delivery else [])
     except AssemblyError as err:
         print(err, file=sys.stderr)
         return 1
@@ -252,6 +282,8 @@ def main(argv: list[str]) -> int:
     if bundle:
         console.print(bundle, highlight=False)
     for line in fence_lines(out):
+        console.print(line, highlight=False)
+    for line in fleet_lines(delivery) if delivery else []:
         console.print(line, highlight=False)
     console.print(f"{len(found)} region(s) synthesized to {out}/; {nag_line(out)}", highlight=False)
     return 0

@@ -40,6 +40,7 @@ from stacks.config.topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
 
 if TYPE_CHECKING:
     from stacks.config.fence import FenceConfig
+    from stacks.config.fleet import FleetConfig
 
 __all__ = ["AppConfig", "ConfigError", "ModelRef", "ProbePlan", "RegionConfig", "load_config", "parse_model_id"]
 
@@ -123,7 +124,8 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "auditTrail",
 )
 # fence: the organisation fence (stacks/config/fence.py); fenceEndpointIds: written by `make fence-ids`.
-GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds")
+# fleet: delivery by CloudFormation StackSets (stacks/config/fleet.py).
+GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEndpointIds", "fleet")
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
 
@@ -259,6 +261,7 @@ class AppConfig:
     account: str | None  # None: synthesize account-agnostic (no credentials needed)
     regions: tuple[RegionConfig, ...] = field(default_factory=tuple)
     fence: "FenceConfig | None" = None  # always set by load_config
+    fleet: "FleetConfig | None" = None  # always set by load_config; enabled: StackSets deliver the stacks
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -787,13 +790,17 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
                 f"regionOverrides.{region} has unknown key {bad[0]!r}; accepted keys are: {', '.join(REGIONAL_KEYS)}."
             )
 
-    built = []
-    for region in regions:
-        override = overrides.get(region, {})
-        settings = {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **override}
-        built.append(_region_config(region, settings, frozenset(override), context, account))
-    # Imported here: fence_config builds on this module's helpers.
+    # Imported here: fence and fleet build on this module's helpers.
     from stacks.config.fence import parse_fence
+    from stacks.config.fleet import parse_fleet
 
+    settings_of = {region: {**{k: ours[k] for k in REGIONAL_KEYS if k in ours}, **overrides.get(region, {})} for region in regions}
+    fleet = parse_fleet(ours.get("fleet"), regions, settings_of)
+    # A StackSet delivers one template to every account: the regional stacks are synthesized
+    # account-agnostic (AWS::AccountId at deploy time, no lookups in the synthesizing account).
+    regional_account = None if fleet.enabled else account
+    built = [
+        _region_config(region, settings_of[region], frozenset(overrides.get(region, {})), context, regional_account) for region in regions
+    ]
     fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
-    return AppConfig(account=account, regions=tuple(built), fence=fence)
+    return AppConfig(account=regional_account, regions=tuple(built), fence=fence, fleet=fleet)

@@ -120,7 +120,7 @@ class ConnectivityProbe(Construct):
             )
             acknowledge(
                 execution,
-                f"AwsSolutions-IAM5[Resource::arn:aws:ec2:{stack.region}:{_nag_account(stack)}:network-interface/*]",
+                f"AwsSolutions-IAM5[Resource::arn:aws:ec2:{_nag_region(stack)}:{_nag_account(stack)}:network-interface/*]",
                 "Lambda creates the ENIs at run time, so their ids are unknown; conditioned on this VPC (ec2:Vpc) and created only in this stack's subnets and security group.",
             )
         fn = lambda_.Function(
@@ -168,6 +168,11 @@ class ConnectivityProbe(Construct):
 def _nag_account(stack: Stack) -> str:
     """How cdk-nag writes the account in a finding id: literal when known, else the token."""
     return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+
+
+def _nag_region(stack: Stack) -> str:
+    """The region as cdk-nag writes it: a StackSet's stack has it only at deploy time."""
+    return "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
 
 
 def eni_statements(stack: Stack, props: ConnectivityProbeProps) -> list[iam.PolicyStatement]:

@@ -1,0 +1,180 @@
+"""The StackSets delivery (fleet.enabled): the stacks of the administrator account.
+
+- PrivateBedrockFleetAssets-<region> (one per target region): the region's asset bucket.
+- PrivateBedrockFleet (home region): one StackSet per target region, service-managed, whose
+  template is that region's composition (stacks/private_bedrock_stack.py: compose) plus the
+  fleet verifier role, synthesized account-agnostic; and cdk-stacksets' BucketDeployments
+  that copy the probe's code from the CDK asset bucket into each region's asset bucket.
+
+Why cdk-stacksets and not a hand-built AWS::CloudFormation::StackSet: its StackSetStack
+synthesizes a nested template as a file asset of the parent and rewrites the nested stack's
+file assets to `<prefix>-<AWS::Region>` buckets, publishing them with the parent's deploy.
+A hand-built StackSet would need the same three pieces (template upload, per-region asset
+copy, asset location rewrite) written and kept in step with CDK by us. Why one StackSet per
+region: the regional configuration differs (models, endpoints, scope), so the templates do.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from cdk_stacksets import (
+    Capability,
+    DeploymentType,
+    OperationPreferences,
+    StackSet,
+    StackSetStack,
+    StackSetTarget,
+    StackSetTemplate,
+)
+from constructs import Construct
+
+from stacks.config.app_config import AppConfig, RegionConfig
+from stacks.config.fleet import FleetConfig
+from stacks.fleet.asset_bucket import FleetAssetBucket, FleetAssetBucketProps
+from stacks.fleet.bucket_deployment import acknowledge_bucket_deployments
+from stacks.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
+from stacks.policies.fleet import VerifierTargets
+from stacks.private_bedrock_stack import compose, stack_description
+
+FLEET_STACK_ID = "PrivateBedrockFleet"
+
+
+def assets_stack_id(region: str) -> str:
+    return f"PrivateBedrockFleetAssets-{region}"
+
+
+class FleetAssetsStack(Stack):
+    """One target region's asset bucket, in the administrator account."""
+
+    def __init__(self, scope: Construct, *, fleet: FleetConfig, region: str) -> None:
+        super().__init__(
+            scope,
+            assets_stack_id(region),
+            env=Environment(account=fleet.administrator_account, region=region),
+            description=f"Private Bedrock fleet: the probe code for StackSet instances in {region}, readable by the organisation only",
+        )
+        assert fleet.organization_id is not None  # checked by parse_fleet
+        self.assets = FleetAssetBucket(
+            self, "Assets", props=FleetAssetBucketProps(bucket_name=fleet.asset_bucket(region), organization_id=fleet.organization_id)
+        )
+
+
+class FleetMemberStack(StackSetStack):
+    """The stack a StackSet delivers to every member account of one region."""
+
+    def __init__(self, scope: Construct, id: str, *, config: RegionConfig, fleet: FleetConfig, asset_bucket: s3.IBucket) -> None:
+        super().__init__(scope, id, asset_buckets=[asset_bucket], asset_bucket_prefix=fleet.asset_bucket_prefix)
+        self.template_options.description = stack_description(config) + ", delivered by a StackSet"
+        composition = compose(self, config, None)
+        functions = (composition.probe.function, composition.probe.control_function)
+        assert fleet.administrator_account is not None and fleet.organization_id is not None  # checked by parse_fleet
+        self.verifier = FleetVerifierRole(
+            self,
+            "FleetVerifier",
+            props=FleetVerifierRoleProps(
+                role_name=fleet.verifier_role_name(config.region),
+                administrator_account=fleet.administrator_account,
+                caller_arns=fleet.verifier_caller_arns,
+                organization_id=fleet.organization_id,
+                targets=VerifierTargets(
+                    stack_id=self.stack_id,
+                    function_arns=(functions[0].function_arn, functions[1].function_arn),
+                    identity_policy_arn=composition.access.policy.managed_policy_arn,
+                    asset_object_arns=tuple(dict.fromkeys(_code_object_arn(self, f, fleet, config.region) for f in functions)),
+                    region=config.region,
+                    account=self.account,
+                ),
+            ),
+        )
+
+
+def _code_object_arn(stack: Stack, function: lambda_.Function, fleet: FleetConfig, region: str) -> str:
+    """The exact S3 object the function's code comes from (its asset hash is known at synth)."""
+    cfn = function.node.default_child
+    assert isinstance(cfn, lambda_.CfnFunction)
+    code = stack.resolve(cfn.code)
+    return f"arn:aws:s3:::{fleet.asset_bucket(region)}/{code['s3Key']}"
+
+
+class FleetStack(Stack):
+    """The StackSets, in the administrator account's home region."""
+
+    def __init__(self, scope: Construct, *, config: AppConfig, assets: dict[str, FleetAssetsStack]) -> None:
+        fleet = config.fleet
+        assert fleet is not None and fleet.enabled
+        super().__init__(
+            scope,
+            FLEET_STACK_ID,
+            env=Environment(account=fleet.administrator_account, region=fleet.home_region),
+            description="Private Bedrock fleet: one StackSet per region delivering the per-account stacks to the organisation's OUs",
+        )
+        by_region = {r.region: r for r in config.regions}
+        previous: StackSet | None = None
+        self.stack_sets: dict[str, StackSet] = {}
+        member_templates: dict[str, str] = {}
+        for region in fleet.region_order:
+            self.add_stack_dependency(assets[region], "the asset bucket must exist before the code is copied into it")
+            bucket = s3.Bucket.from_bucket_name(self, f"AssetBucket-{region}", fleet.asset_bucket(region))
+            member = FleetMemberStack(self, f"Member-{region}", config=by_region[region], fleet=fleet, asset_bucket=bucket)
+            member_templates[region] = member.template_file
+            stack_set = StackSet(
+                self,
+                f"StackSet-{region}",
+                stack_set_name=fleet.stack_set_name(region),
+                description=f"Private Amazon Bedrock access in {region}, for every account of the target OUs",
+                template=StackSetTemplate.from_stack_set_stack(member),
+                target=StackSetTarget.from_organizational_units(
+                    regions=[region],
+                    organizational_units=list(fleet.organizational_units),
+                    exclude_accounts=list(fleet.exclude_accounts) or None,
+                ),
+                deployment_type=DeploymentType.service_managed(
+                    delegated_admin=fleet.call_as == "DELEGATED_ADMIN",
+                    auto_deploy_enabled=fleet.auto_deployment,
+                    auto_deploy_retain_stacks=fleet.retain_stacks_on_account_removal,
+                ),
+                operation_preferences=_preferences(fleet),
+                capabilities=[Capability.NAMED_IAM],
+                managed_execution=True,
+            )
+            cfn = stack_set.node.default_child
+            # cdk-stacksets has no ConcurrencyMode yet; CloudFormation's property takes it.
+            cfn.add_property_override("OperationPreferences.ConcurrencyMode", fleet.preferences.concurrency_mode)  # type: ignore[union-attr]
+            if previous is not None:
+                # regionOrder: the next region's rollout starts when the previous one finished.
+                stack_set.node.add_dependency(previous)
+            previous = stack_set
+            self.stack_sets[region] = stack_set
+        acknowledge_bucket_deployments(self, fleet)
+        # Read by `make synth`'s summary (tools/summary.py, tools/assembly.py: fleet).
+        self.template_options.metadata = {"PrivateBedrockFleet": {**fleet_summary(fleet), "memberTemplates": member_templates}}
+
+
+def _preferences(fleet: FleetConfig) -> OperationPreferences:
+    p = fleet.preferences
+    return OperationPreferences(
+        max_concurrent_percentage=p.max_concurrent_percentage,
+        max_concurrent_count=p.max_concurrent_count,
+        failure_tolerance_percentage=p.failure_tolerance_percentage,
+        failure_tolerance_count=p.failure_tolerance_count,
+    )
+
+
+def fleet_summary(fleet: FleetConfig) -> dict:
+    """What `make synth`'s summary prints (tools/summary.py)."""
+    return {
+        "administratorAccount": fleet.administrator_account,
+        "callAs": fleet.call_as,
+        "homeRegion": fleet.home_region,
+        "organizationalUnits": list(fleet.organizational_units),
+        "excludeAccounts": list(fleet.exclude_accounts),
+        "regionOrder": list(fleet.region_order),
+        "autoDeployment": fleet.auto_deployment,
+        "retainStacksOnAccountRemoval": fleet.retain_stacks_on_account_removal,
+        "verifierRoles": [fleet.verifier_role_name(r) for r in fleet.region_order],
+        "verifierCallerArns": list(fleet.verifier_caller_arns),
+        "operationPreferences": {k: v for k, v in vars(fleet.preferences).items() if v is not None},
+        "assetBuckets": [fleet.asset_bucket(r) for r in fleet.region_order],
+    }

@@ -1,0 +1,98 @@
+"""Pure policy builders of the StackSets delivery: the asset buckets and the fleet verifier.
+
+No constructs here. Each document comes from one list of grants, so the template tests and
+the IAM matrix (tools/prove/fleet.py) read exactly what is allowed. ARNs may be CDK tokens.
+
+- Asset bucket (one per target region, in the administrator account): any principal OF THE
+  ORGANISATION may read the objects (CloudFormation's StackSet execution role in each member
+  account, when it creates the probe functions from the zip; the fleet verifier, when it
+  checks the deployed code), nothing else; TLS only.
+- Fleet verifier role (delivered into every member account): trusted by named roles of the
+  administrator account only, inside the organisation; allowed exactly the reads
+  `make verify` makes (tools/verify.py) on this stack's own resources, and invoking the two
+  probe functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from stacks.policies.statements import statement
+
+
+@dataclass(frozen=True)
+class FleetGrant:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _document(statements: Sequence[dict]) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+# --------------------------------------------------------------------- asset buckets
+
+ASSET_READ_ACTIONS = ("s3:GetObject",)
+
+
+def asset_bucket_statements(bucket_arn: str, organization_id: str) -> list[dict]:
+    """Read for the organisation's principals only (TLS is enforced by the bucket construct's
+    own DenyInsecureTransport statement: Bucket(enforce_ssl=True))."""
+    return [
+        statement(
+            "Allow", "OrganisationReadsTheAssets", ASSET_READ_ACTIONS, [f"{bucket_arn}/*"],
+            {"StringEquals": {"aws:PrincipalOrgID": organization_id}}, principal=True,
+        ),
+    ]
+
+
+def asset_bucket_policy(bucket_arn: str, organization_id: str) -> dict:
+    return _document(asset_bucket_statements(bucket_arn, organization_id))
+
+
+# --------------------------------------------------------------------- fleet verifier
+
+
+@dataclass(frozen=True)
+class VerifierTargets:
+    """The resources of one member stack the verifier reads (ARNs, tokens allowed)."""
+
+    stack_id: str  # AWS::StackId: this StackSet instance's stack
+    function_arns: tuple[str, str]  # the in-VPC probe and its control twin
+    identity_policy_arn: str  # SourceVpceOnlyPolicy
+    asset_object_arns: tuple[str, ...]  # the probe code objects in the administrator's asset bucket
+    region: str
+    account: str
+
+
+def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
+    """Exactly what tools/verify.py calls, on this stack's resources (ec2:DescribeVpcEndpoints
+    and route53resolver:GetFirewallConfig have no narrower resource; see the nag reasons)."""
+    return [
+        FleetGrant("ReadThisStack", ("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"), (t.stack_id,)),
+        FleetGrant("InvokeAndReadTheTwoProbes", ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), t.function_arns),
+        FleetGrant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns),
+        FleetGrant("ReadTheIdentityPolicy", ("iam:GetPolicy", "iam:GetPolicyVersion"), (t.identity_policy_arn,)),
+        FleetGrant("ReadEndpointPolicies", ("ec2:DescribeVpcEndpoints",), ("*",)),
+        FleetGrant(
+            "ReadDnsFirewallConfig", ("route53resolver:GetFirewallConfig",),
+            (f"arn:aws:route53resolver:{t.region}:{t.account}:firewall-config/*",),
+        ),
+    ]
+
+
+def verifier_policy(t: VerifierTargets) -> dict:
+    return _document([statement("Allow", g.sid, g.actions, g.resources, g.conditions) for g in verifier_grants(t)])
+
+
+def verifier_trust_conditions(caller_arns: Sequence[str], organization_id: str) -> dict:
+    """Trusted: the administrator account (the principal), and of it only the named roles,
+    inside the organisation. aws:PrincipalArn rather than role principals: a role principal
+    must exist when the trust is written, and is replaced by an id if it is ever recreated."""
+    return {
+        "ArnLike": {"aws:PrincipalArn": list(caller_arns)},
+        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+    }
