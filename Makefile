@@ -23,7 +23,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup setup-dev synth test prove mutate bootstrap lookup deploy verify destroy clean fence-ids deploy-fence
+.PHONY: setup setup-dev synth test prove mutate bootstrap lookup deploy verify destroy clean fence-ids deploy-fence deploy-fleet
 
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
 .make/venv: requirements.txt
@@ -115,9 +115,11 @@ deploy: setup-dev
 	@$(PY) -m tools.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))
 	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
+# FLEET=<cdk.out of a fleet synth, or a JSON file of StackSet instances>: every account and
+# region the StackSets delivered to, with the administrator account's credentials.
 verify: setup-dev
-	@test -n "$(REGION)" || { echo "Usage: make verify REGION=<region>" >&2; exit 2; }
-	$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS)
+	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
+	$(if $(FLEET),$(PY) -m tools.fleet_verify --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS))
 
 destroy: setup
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
@@ -137,6 +139,13 @@ deploy-fence: setup
 	rm -rf cdk.out
 	@$(SYNTH)
 	$(CDK) deploy --no-notices --app cdk.out PrivateBedrockFence $(DEPLOY_ARGS)
+
+# The StackSets delivery (README: "Roll out to an organisation with StackSets"): with the
+# administrator account's credentials, the asset bucket stacks, then the StackSets.
+deploy-fleet: setup
+	rm -rf cdk.out
+	@$(SYNTH)
+	$(CDK) deploy --no-notices --app cdk.out 'PrivateBedrockFleetAssets-*' PrivateBedrockFleet $(DEPLOY_ARGS)
 
 clean:
 	rm -rf cdk.out .make .cache $(CHECKOV_VENV)

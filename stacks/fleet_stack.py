@@ -16,7 +16,7 @@ region: the regional configuration differs (models, endpoints, scope), so the te
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack
+from aws_cdk import DefaultStackSynthesizer, Environment, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import (
@@ -37,6 +37,7 @@ from stacks.fleet.bucket_deployment import acknowledge_bucket_deployments
 from stacks.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
 from stacks.policies.fleet import VerifierTargets
 from stacks.private_bedrock_stack import compose, stack_description
+from stacks.security.bootstrap_version import require_bootstrap_version
 
 FLEET_STACK_ID = "PrivateBedrockFleet"
 
@@ -54,7 +55,9 @@ class FleetAssetsStack(Stack):
             assets_stack_id(region),
             env=Environment(account=fleet.administrator_account, region=region),
             description=f"Private Bedrock fleet: the probe code for StackSet instances in {region}, readable by the organisation only",
+            synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
+        require_bootstrap_version(self)
         assert fleet.organization_id is not None  # checked by parse_fleet
         self.assets = FleetAssetBucket(
             self, "Assets", props=FleetAssetBucketProps(bucket_name=fleet.asset_bucket(region), organization_id=fleet.organization_id)
@@ -109,7 +112,11 @@ class FleetStack(Stack):
             FLEET_STACK_ID,
             env=Environment(account=fleet.administrator_account, region=fleet.home_region),
             description="Private Bedrock fleet: one StackSet per region delivering the per-account stacks to the organisation's OUs",
+            # Its file assets (the StackSets' templates, the probe code) go through the
+            # bootstrap bucket: the same minimum version as the regional stacks.
+            synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         )
+        require_bootstrap_version(self)
         by_region = {r.region: r for r in config.regions}
         previous: StackSet | None = None
         self.stack_sets: dict[str, StackSet] = {}

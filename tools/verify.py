@@ -29,6 +29,7 @@ import base64
 import hashlib
 import json
 import sys
+from typing import Any
 
 from tools import deployed_template as dt
 
@@ -42,11 +43,13 @@ class CannotVerify(Exception):
 
 
 class Clients:
-    def __init__(self, region: str, profile: str | None):
+    def __init__(self, region: str, profile: str | None, session: Any = None):
+        """`session`: a boto3 Session to use instead of the profile's (the fleet verifier's
+        assumed-role credentials, tools/fleet_verify.py)."""
         import boto3
         from botocore.config import Config
 
-        session = boto3.session.Session(profile_name=profile, region_name=region)
+        session = session or boto3.session.Session(profile_name=profile, region_name=region)
         quick = Config(connect_timeout=5, read_timeout=30)
         once = {"total_max_attempts": 1, "mode": "standard"}  # a retried Invoke would run the probe twice
         self.cfn = session.client("cloudformation", config=quick)
@@ -179,9 +182,9 @@ def _invoke(lam, function: str) -> dict:
     return payload
 
 
-def verify(region: str, stack: str, profile: str | None = None) -> dict:
+def verify(region: str, stack: str, profile: str | None = None, session: Any = None) -> dict:
     try:
-        clients = Clients(region, profile)
+        clients = Clients(region, profile, session)
         outputs, account = _describe(clients.cfn, stack)
         if dt.PROBE_OUTPUTS["vpc"] not in outputs:
             raise CannotVerify(f"Stack {stack} has no {dt.PROBE_OUTPUTS['vpc']} output; is it a PrivateBedrock stack?")

@@ -46,6 +46,7 @@ class DeployedStack:
     endpoint_policies: dict[str, tuple[str, str]] = field(default_factory=dict)  # vpce id -> (service name, JSON)
     managed_policies: dict[str, dict] = field(default_factory=dict)  # ARN -> document
     firewall_fail_open: dict[str, str] = field(default_factory=dict)  # vpc id -> ENABLED|DISABLED
+    account: str = ACCOUNT  # the account DescribeStacks' StackId names (a fleet has several)
 
     @classmethod
     def from_template(cls, name: str, region: str, template: dict, account: str = ACCOUNT) -> "DeployedStack":
@@ -66,7 +67,7 @@ class DeployedStack:
             types[lid] = kind
         symbols = physical_symbols(template, physical, region, account, name)
         outputs = {k: _resolved(o["Value"], symbols) for k, o in template.get("Outputs", {}).items()}
-        stack = cls(name, region, {k: v for k, v in outputs.items() if isinstance(v, str)}, template, physical, types)
+        stack = cls(name, region, {k: v for k, v in outputs.items() if isinstance(v, str)}, template, physical, types, account=account)
         for fn in expected_functions(template, symbols).values():
             # Both probes deploy the same asset object.
             body = stack.objects.setdefault((fn.code_bucket, fn.code_key), f"zip of asset {fn.code_key}".encode())
@@ -193,7 +194,7 @@ def _handler_for(fake: FakeStackAndLambda):
             outputs = "".join(f"<member><OutputKey>{escape(k)}</OutputKey><OutputValue>{escape(v)}</OutputValue></member>"
                               for k, v in stack.outputs.items())
             xml = (f'<DescribeStacksResponse xmlns="{_CFN_NS}"><DescribeStacksResult><Stacks><member>'
-                   f"<StackName>{escape(stack.name)}</StackName><StackId>arn:aws:cloudformation:{stack.region}:{ACCOUNT}:stack/{escape(stack.name)}/1</StackId>"
+                   f"<StackName>{escape(stack.name)}</StackName><StackId>arn:aws:cloudformation:{stack.region}:{stack.account}:stack/{escape(stack.name)}/1</StackId>"
                    f"<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus>"
                    f"<Outputs>{outputs}</Outputs></member></Stacks></DescribeStacksResult>"
                    f"<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></DescribeStacksResponse>")

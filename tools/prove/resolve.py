@@ -43,6 +43,8 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
         "AWS::Partition": PARTITION,
         "AWS::URLSuffix": "amazonaws.com",
         "AWS::StackName": f"stack-{region}",
+        # A StackSet's stack (the fleet verifier's policy names its own stack by this).
+        "AWS::StackId": f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/stack-{region}/00000000-0000-4000-8000-000000000000",
     }
     getatts: dict[tuple[str, str], str] = {}
     for logical_id, resource in template.get("Resources", {}).items():

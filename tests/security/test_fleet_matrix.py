@@ -1,0 +1,81 @@
+"""The fleet verifier's and the asset bucket's rows of the IAM matrix (tools/prove/fleet.py),
+on the session's fleet templates and on loosened copies (each loosening must be caught)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.conftest import FLEET_ADMIN, FLEET_CALLER, FLEET_ORG
+from tools.prove.fleet import FleetCell, asset_bucket_policy, verifier_cells
+from tools.prove.matrix import ALLOW
+
+REGIONS = ("ap-northeast-1", "us-east-1")
+
+
+def cells(fleet_assembly, region: str, member: dict | None = None, bucket: dict | None = None) -> list[FleetCell]:
+    policy = asset_bucket_policy(bucket or fleet_assembly[f"PrivateBedrockFleetAssets-{region}"], region, FLEET_ADMIN)
+    return verifier_cells(member or fleet_assembly[f"Member-{region}"], region, admin=FLEET_ADMIN, org=FLEET_ORG,
+                          caller_arn=FLEET_CALLER, asset_bucket_policy=policy)
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_the_verifier_and_the_asset_bucket_allow_exactly_what_they_should(fleet_assembly, region: str) -> None:
+    found = cells(fleet_assembly, region)
+    assert [c.describe() for c in found if not c.ok] == []
+    allowed = sorted((c.kind, c.label) for c in found if c.got == ALLOW)
+    assert allowed == sorted([
+        *(("identity", f"invoke {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
+        *(("identity", f"read the configuration of {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
+        ("identity", "read this stack's template"), ("identity", "list this stack's resources"),
+        ("identity", "read the identity policy's version"), ("identity", "describe the endpoints"),
+        ("identity", "read the deployed code"),
+        ("trust", "the named caller of the administrator account"),
+        ("asset-bucket", "a member account's role reads the code"),
+    ])
+    assert len(found) == 26
+
+
+def _verifier(member: dict) -> tuple[dict, dict]:
+    (role_id,) = [k for k, r in member["Resources"].items() if r["Type"] == "AWS::IAM::Role" and k.startswith("FleetVerifier")]
+    (policy,) = [r["Properties"]["PolicyDocument"] for r in member["Resources"].values()
+                 if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"]["Roles"] == [{"Ref": role_id}]]
+    return member["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"], policy
+
+
+def test_a_trust_without_the_caller_condition_is_caught(fleet_assembly) -> None:
+    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
+    trust, _ = _verifier(member)
+    del trust["Statement"][0]["Condition"]["ArnLike"]
+    bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
+    assert bad == {"another role of the administrator account"}
+
+
+def test_a_trust_without_the_organisation_condition_is_caught(fleet_assembly) -> None:
+    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
+    trust, _ = _verifier(member)
+    del trust["Statement"][0]["Condition"]["StringEquals"]
+    bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
+    assert bad == {"the named caller outside the organisation"}
+
+
+def test_a_wildcard_invoke_is_caught(fleet_assembly) -> None:
+    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
+    _, policy = _verifier(member)
+    (st,) = [s for s in policy["Statement"] if s["Sid"] == "InvokeAndReadTheTwoProbes"]
+    st["Action"] = "lambda:*"
+    st["Resource"] = "*"
+    bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
+    assert bad == {"invoke ProbeInVpc94368B6B:live (an alias)", "invoke another function",
+                   "change the code of ProbeInVpc94368B6B", "change the configuration of ProbeInVpc94368B6B"}
+
+
+def test_an_asset_bucket_open_beyond_the_organisation_is_caught(fleet_assembly) -> None:
+    bucket = copy.deepcopy(fleet_assembly["PrivateBedrockFleetAssets-us-east-1"])
+    for r in bucket["Resources"].values():
+        if r["Type"] == "AWS::S3::BucketPolicy":
+            for st in r["Properties"]["PolicyDocument"]["Statement"]:
+                st.pop("Condition", None) if st.get("Sid") == "OrganisationReadsTheAssets" else None
+    bad = {c.label for c in cells(fleet_assembly, "us-east-1", bucket=bucket) if not c.ok}
+    assert bad == {"a role outside the organisation reads the code"}

@@ -1,0 +1,176 @@
+"""The StackSets delivery's rows of the IAM matrix: the fleet verifier role and the asset bucket.
+
+The verifier role (stacks/fleet/verifier.py) is delivered into every member account and
+assumed from the administrator account by `make verify FLEET=...`. Its cells, evaluated by
+the same simulator as the Bedrock matrix (tools/prove/matrix.py):
+- identity: invoking and reading each probe function, reading this stack, this policy and
+  the deployed code object are allowed; another function, an alias, changing code, another
+  stack, updating this one, another object and any Bedrock call are denied;
+- trust (sts:AssumeRole, the trust policy as the role's resource policy): a named caller
+  role of the administrator account inside the organisation is allowed; another role of
+  that account, the same role name in another account, and the named role outside the
+  organisation are denied;
+- asset bucket (its bucket policy, cross-account from a member account): the
+  organisation's principals may read the code, others may not, and nobody may write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from tools.prove.deployment import TemplateShapeError, read_deployment
+from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError, simulate
+from tools.prove.resolve import ACCOUNT, PARTITION, resolve, symbols_for
+
+VERIFIER_PREFIX = "PrivateBedrockFleetVerifier-"
+OTHER_ORG = "o-zzzzzzzzzz"
+OTHER_ACCOUNT = "444455556666"
+
+
+@dataclass(frozen=True)
+class FleetCell:
+    region: str
+    kind: str  # identity | trust | asset-bucket
+    label: str
+    action: str
+    resource: str
+    expected: str
+    got: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.got == self.expected
+
+    def describe(self) -> str:
+        return f"region {self.region} | {self.kind} | {self.label} [{self.action} on {self.resource}] | expected {self.expected} | got {self.got}"
+
+
+def _allow_all(action: str) -> dict:
+    """The caller's own identity policy: the cell tests the other side's policy only."""
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
+
+
+def _request(principal: str, principal_arn: str, account: str, org: str, action: str, resource: str, resource_account: str) -> dict:
+    return {
+        "principal": principal,
+        "action": action,
+        "resource": {"resource": resource, "accountId": resource_account},
+        "contextVariables": {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account, "aws:PrincipalOrgID": org},
+    }
+
+
+def verifier_cells(
+    member: Mapping[str, Any], region: str, *, admin: str, org: str, caller_arn: str,
+    asset_bucket_policy: Mapping[str, Any] | None = None, account: str = ACCOUNT,
+) -> list[FleetCell]:
+    """Evaluate one member template's verifier role (and the region's asset bucket policy)."""
+    dep = read_deployment(member, region, account)
+    roles = [lid for lid, r in member["Resources"].items() if r["Type"] == "AWS::IAM::Role"
+             and str(r["Properties"].get("RoleName", "")).startswith(VERIFIER_PREFIX)]
+    if len(roles) != 1:
+        raise TemplateShapeError(f"{region}: expected one fleet verifier role, found {roles}")
+    (lid,) = roles
+    role = dep.roles[lid]
+    if role.opaque_policy_arns:
+        raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
+    probes = sorted(k for k, r in member["Resources"].items() if r["Type"] == "AWS::Lambda::Function" and k.startswith("Probe"))
+    if len(probes) != 2:
+        raise TemplateShapeError(f"{region}: expected the two probe functions, found {probes}")
+    fn = lambda p: dep.symbols.getatts[(p, "Arn")]  # noqa: E731
+    stack = dep.symbols.refs["AWS::StackId"]
+    code = resolve(member["Resources"][probes[0]]["Properties"]["Code"], dep.symbols)
+    code_object = f"arn:{PARTITION}:s3:::{code['S3Bucket']}/{code['S3Key']}"
+    identity_arn = next(
+        dep.symbols.refs[k] for k, r in member["Resources"].items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and str(r["Properties"].get("Description", "")).startswith("Amazon Bedrock")
+    )
+    other_fn = f"arn:{PARTITION}:lambda:{region}:{account}:function:SomeOtherFunction"
+    identity_rows = [
+        *((f"invoke {p}", "lambda:InvokeFunction", fn(p), ALLOW) for p in probes),
+        *((f"read the configuration of {p}", "lambda:GetFunctionConfiguration", fn(p), ALLOW) for p in probes),
+        ("read this stack's template", "cloudformation:GetTemplate", stack, ALLOW),
+        ("list this stack's resources", "cloudformation:ListStackResources", stack, ALLOW),
+        ("read the identity policy's version", "iam:GetPolicyVersion", identity_arn, ALLOW),
+        ("describe the endpoints", "ec2:DescribeVpcEndpoints", "*", ALLOW),  # no resource-level permissions
+        (f"invoke {probes[0]}:live (an alias)", "lambda:InvokeFunction", fn(probes[0]) + ":live", DENY),
+        ("invoke another function", "lambda:InvokeFunction", other_fn, DENY),
+        (f"change the code of {probes[0]}", "lambda:UpdateFunctionCode", fn(probes[0]), DENY),
+        (f"change the configuration of {probes[0]}", "lambda:UpdateFunctionConfiguration", fn(probes[0]), DENY),
+        ("read another stack's template", "cloudformation:GetTemplate", stack.replace(f"stack/stack-{region}/", "stack/other/"), DENY),
+        ("update this stack", "cloudformation:UpdateStack", stack, DENY),
+        ("read another policy", "iam:GetPolicyVersion", f"arn:{PARTITION}:iam::{account}:policy/other", DENY),
+        ("call Bedrock", "bedrock:InvokeModel", f"arn:{PARTITION}:bedrock:{region}::foundation-model/amazon.nova-micro-v1:0", DENY),
+    ]
+    session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role.arn.rsplit('/', 1)[1]}/{SESSION}"
+    cells: list[FleetCell] = []
+    sims: list[dict] = []
+    for label, action, resource, expected in identity_rows:
+        cells.append(FleetCell(region, "identity", label, action, resource, expected))
+        sims.append({
+            "request": _request(session, role.arn, account, org, action, resource, account),
+            "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
+            "serviceControlPolicies": [], "resourceControlPolicies": [],
+        })
+    # The code object lives in the administrator's bucket: identity AND bucket policy decide.
+    if asset_bucket_policy is not None:
+        for label, key, expected in (("read the deployed code", code_object, ALLOW), ("read another object of the bucket", code_object.rsplit("/", 1)[0] + "/other.zip", DENY)):
+            cells.append(FleetCell(region, "identity", label, "s3:GetObject", key, expected))
+            sims.append({
+                "request": _request(session, role.arn, account, org, "s3:GetObject", key, admin),
+                "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
+                "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": asset_bucket_policy,
+            })
+    trust = resolve(member["Resources"][lid]["Properties"]["AssumeRolePolicyDocument"], dep.symbols)
+    caller_name = caller_arn.rsplit("/", 1)[1]
+    trust_rows = [
+        ("the named caller of the administrator account", caller_arn, admin, org, ALLOW),
+        ("another role of the administrator account", f"arn:{PARTITION}:iam::{admin}:role/SomeoneElse", admin, org, DENY),
+        ("the same role name in another account", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/{caller_name}", OTHER_ACCOUNT, org, DENY),
+        ("the named caller outside the organisation", caller_arn, admin, OTHER_ORG, DENY),
+    ]
+    for label, principal_arn, principal_account, principal_org, expected in trust_rows:
+        cells.append(FleetCell(region, "trust", label, "sts:AssumeRole", role.arn, expected))
+        name = principal_arn.rsplit("/", 1)[1]
+        sims.append({
+            "request": _request(f"arn:{PARTITION}:sts::{principal_account}:assumed-role/{name}/{SESSION}", principal_arn, principal_account,
+                                principal_org, "sts:AssumeRole", role.arn, account),
+            "identityPolicies": [{"name": "CallerMayAssumeRoles", "policy": _allow_all("sts:AssumeRole")}],
+            "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": trust,
+        })
+    if asset_bucket_policy is not None:
+        reader = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-0123456789abcdef"
+        bucket_rows = [
+            ("a member account's role reads the code", "s3:GetObject", code_object, org, ALLOW),
+            ("a role outside the organisation reads the code", "s3:GetObject", code_object, OTHER_ORG, DENY),
+            ("a member account's role replaces the code", "s3:PutObject", code_object, org, DENY),
+            ("a member account's role deletes the code", "s3:DeleteObject", code_object, org, DENY),
+        ]
+        for label, action, resource, principal_org, expected in bucket_rows:
+            cells.append(FleetCell(region, "asset-bucket", label, action, resource, expected))
+            sims.append({
+                "request": _request(f"arn:{PARTITION}:sts::{account}:assumed-role/stacksets-exec-0123456789abcdef/{SESSION}", reader, account,
+                                    principal_org, action, resource, admin),
+                "identityPolicies": [{"name": "ExecutionRoleAdministratorAccess", "policy": _allow_all("*")}],
+                "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": asset_bucket_policy,
+            })
+    _, results = simulate(sims)
+    out = []
+    for cell, res in zip(cells, results):
+        if res.get("error"):
+            raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
+        out.append(FleetCell(**{**cell.__dict__, "got": ALLOW if res["decision"] == "Allowed" else DENY}))
+    return out
+
+
+def asset_bucket_policy(assets_template: Mapping[str, Any], region: str, admin: str) -> dict:
+    """The asset bucket's policy as deployed (the bucket's ARN resolved by its name)."""
+    resources = assets_template["Resources"]
+    (bucket_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket" and "BucketName" in r["Properties"]]
+    symbols = symbols_for(assets_template, region, admin)
+    name = resources[bucket_id]["Properties"]["BucketName"]
+    symbols.getatts[(bucket_id, "Arn")] = f"arn:{PARTITION}:s3:::{name}"
+    symbols.refs[bucket_id] = name
+    (policy,) = [r["Properties"]["PolicyDocument"] for r in resources.values()
+                 if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": bucket_id}]
+    return resolve(policy, symbols)
