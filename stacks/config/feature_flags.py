@@ -18,4 +18,8 @@ FEATURE_FLAGS: Mapping[str, Any] = {
     "@aws-cdk/core:validateSnapshotRemovalPolicy": True,
     "@aws-cdk/aws-kms:aliasNameRef": True,
     "@aws-cdk/core:enablePartitionLiterals": True,
+    # Server access logs are delivered by a bucket-policy grant to logging.s3.amazonaws.com
+    # (conditioned on the source bucket and account), not the legacy LogDeliveryWrite ACL
+    # (cfn-lint W3045); the fleet's and the audit trail's access-log buckets.
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
 }
