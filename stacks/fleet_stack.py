@@ -175,6 +175,7 @@ def fleet_summary(fleet: FleetConfig) -> dict:
         "administratorAccount": fleet.administrator_account,
         "callAs": fleet.call_as,
         "homeRegion": fleet.home_region,
+        "organizationId": fleet.organization_id,
         "organizationalUnits": list(fleet.organizational_units),
         "excludeAccounts": list(fleet.exclude_accounts),
         "regionOrder": list(fleet.region_order),

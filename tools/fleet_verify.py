@@ -30,9 +30,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from stacks.config.fleet import FleetConfig
 from tools import verify as single
 
-VERIFIER_ROLE_PREFIX = "PrivateBedrockFleetVerifier"  # stacks/config/fleet.py: FleetConfig.verifier_role_name
 SESSION_NAME = "private-bedrock-fleet-verify"
 DEFAULT_WORKERS = 16
 
@@ -50,7 +50,7 @@ class Instance:
 
     @property
     def role_arn(self) -> str:
-        return f"arn:aws:iam::{self.account}:role/{VERIFIER_ROLE_PREFIX}-{self.region}"
+        return f"arn:aws:iam::{self.account}:role/{FleetConfig.verifier_role_name(self.region)}"
 
 
 def _instance(summary: dict[str, Any]) -> Instance:
@@ -89,7 +89,7 @@ def instances_from_stack_sets(cdk_out: Path, profile: str | None) -> list[Instan
     found: list[Instance] = []
     try:
         for region in s["regionOrder"]:
-            pages = cfn.get_paginator("list_stack_instances").paginate(StackSetName=f"PrivateBedrock-{region}", CallAs=s["callAs"])
+            pages = cfn.get_paginator("list_stack_instances").paginate(StackSetName=FleetConfig.stack_set_name(region), CallAs=s["callAs"])
             found += [_instance(summary) for page in pages for summary in page["Summaries"]]
     except Exception as exc:  # noqa: BLE001  (one sentence, as tools/verify.py)
         raise NoInventory(_explain(exc, "listing the StackSets' instances")) from None
@@ -106,7 +106,8 @@ def _explain(exc: Exception, doing: str) -> str:
         return f"AWS refused {doing} ({err.get('Code')}): {err.get('Message')}."
     if isinstance(exc, bx.BotoCoreError):
         return f"Could not reach AWS while {doing}: {exc}."
-    raise exc
+    # Anything else is a bug, but one account's must not hide the other accounts' results.
+    return f"{doing} failed unexpectedly: {type(exc).__name__}: {exc}"
 
 
 def _failures(result: dict[str, Any]) -> list[str]:

@@ -79,3 +79,15 @@ def test_an_asset_bucket_open_beyond_the_organisation_is_caught(fleet_assembly) 
                 st.pop("Condition", None) if st.get("Sid") == "OrganisationReadsTheAssets" else None
     bad = {c.label for c in cells(fleet_assembly, "us-east-1", bucket=bucket) if not c.ok}
     assert bad == {"a role outside the organisation reads the code"}
+
+
+def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, capsys) -> None:
+    """`make prove` on a fleet synth: the Bedrock matrix of each StackSet's template (as
+    delivered, account-agnostic) and the fleet rows, every cell as designed."""
+    from tools.prove.__main__ import main
+
+    assert main([str(fleet_out)]) == 0
+    out = capsys.readouterr().out
+    for region in REGIONS:
+        assert f"fleet {region}: verifier role and asset bucket, 26 cells, 11 allowed, 0 not as designed" in out
+    assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from typing import Any, Mapping
 
-from tools.assembly import AssemblyError, stacks
+from tools.assembly import AssemblyError, FleetArtifact, fleet, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.fence import load_fence
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
@@ -50,15 +50,20 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         templates = load_templates(args.cdk_out)
+        # A fleet synth (fleet.enabled): the templates its StackSets deliver, one per region.
+        delivery = None if templates else fleet(args.cdk_out)
     except AssemblyError as err:
         print(err, file=sys.stderr)
         return 2
+    if delivery is not None:
+        templates = {m.region: m.template() for m in delivery.members}
     if not templates:
         print(f"The cloud assembly in {args.cdk_out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
         return 2
     try:
         fence = None if args.no_fence else load_fence(args.cdk_out)
         matrices = prove(templates, deployment_account(args.cdk_out, templates), fence=fence)
+        fleet_lines, fleet_bad = _prove_fleet(args.cdk_out, delivery) if delivery is not None else ([], [])
     except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
         print(f"Could not build the matrix: {err}", file=sys.stderr)
         return 2
@@ -72,13 +77,39 @@ def main(argv: list[str] | None = None) -> int:
             print(FENCE_LEGEND)
     else:
         print_matrices(matrices)
-    bad = unexpected(matrices)
+    for line in fleet_lines:
+        print(line)
+    bad = [cell.describe() for cell in unexpected(matrices)] + fleet_bad
     if bad:
         print(f"\n{len(bad)} cell(s) are not what the design promises:", file=sys.stderr)
-        for cell in bad:
-            print(f"  {cell.describe()}", file=sys.stderr)
+        for line in bad:
+            print(f"  {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], list[str]]:
+    """The fleet verifier's and the asset buckets' cells (tools/prove/fleet.py): a line per
+    region, and the cells that are not as designed."""
+    import json
+
+    from tools.prove.fleet import asset_bucket_policy, verifier_cells
+
+    s = delivery.summary
+    artifacts = json.loads((cdk_out / "manifest.json").read_text())["artifacts"]
+    lines: list[str] = []
+    bad: list[str] = []
+    for member in delivery.members:
+        assets = json.loads((cdk_out / artifacts[f"PrivateBedrockFleetAssets-{member.region}"]["properties"]["templateFile"]).read_text())
+        cells = verifier_cells(
+            member.template(), member.region, admin=s["administratorAccount"], org=s["organizationId"], caller_arn=s["verifierCallerArns"][0],
+            asset_bucket_policy=asset_bucket_policy(assets, member.region, s["administratorAccount"]),
+        )
+        wrong = [c.describe() for c in cells if not c.ok]
+        allowed = sum(c.got == "allow" for c in cells)
+        lines.append(f"fleet {member.region}: verifier role and asset bucket, {len(cells)} cells, {allowed} allowed, {len(wrong)} not as designed")
+        bad += wrong
+    return lines, bad
 
 
 if __name__ == "__main__":
