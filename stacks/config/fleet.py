@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from stacks.config.errors import ConfigError
 from stacks.config.regions import BEDROCK_REGIONS
+from stacks.config.values import ACCOUNT_ID, as_bool, as_int, as_mapping, matching
 
 FLEET_KEYS: tuple[str, ...] = (
     "enabled",
@@ -56,7 +57,6 @@ ACCOUNT_SPECIFIC_KEYS: dict[str, str] = {
     "knowledgeBaseArns": "a knowledge base ARN names one account",
 }
 
-_ACCOUNT = re.compile(r"^\d{12}$")
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 # Organizations ids: a root r-xxxx or an OU ou-xxxx-xxxxxxxx (the API's own patterns).
 _OU = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})$")
@@ -109,45 +109,11 @@ class FleetConfig:
         return f"{VERIFIER_ROLE_PREFIX}-{region}"
 
 
-def _mapping(raw: Any) -> Mapping[str, Any]:
-    import json
-
-    if isinstance(raw, str) and raw.strip().startswith("{"):
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise ConfigError(f"fleet {raw!r} is not valid JSON ({err.msg} at character {err.pos}); quote it for the shell, for example -c fleet='{{\"enabled\": true}}'.") from None
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"fleet must be an object such as {{\"enabled\": true, \"organizationalUnits\": [\"ou-ab12-cd34ef56\"]}}, got {raw!r}.")
-    return raw
-
-
-def _list(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items = [v.strip() for v in value.split(",") if v.strip()]
-    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        items = [v.strip() for v in value]
-    else:
-        raise ConfigError(f"fleet.{key} must be a list of strings, got {value!r}.")
-    if len(set(items)) != len(items):
-        raise ConfigError(f"fleet.{key} {items!r} lists a value twice; list each once.")
-    return tuple(items)
-
-
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ConfigError(f"fleet.{key} must be true or false, got {value!r}.")
-
-
 def _int(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"fleet.{key} {value!r} is out of range; use a whole number from {low} to {high}.")
-    return value
+    number = as_int(f"fleet.{key}", value)
+    if not low <= number <= high:
+        raise ConfigError(f"fleet.{key} {number} is out of range; use a whole number from {low} to {high}.")
+    return number
 
 
 def _one_of_pair(raw: Mapping[str, Any], percentage: str, count: str, default: tuple[int | None, int | None], low: int) -> tuple[int | None, int | None]:
@@ -179,16 +145,16 @@ def _preferences(raw: Mapping[str, Any]) -> OperationPreferences:
 
 def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str, Mapping[str, Any]]) -> FleetConfig:
     """Validate `fleet` against the configured regions and their (merged) settings."""
-    raw = _mapping({} if raw is None else raw)
+    raw = as_mapping("fleet", {} if raw is None else raw, '{"enabled": true, "organizationalUnits": ["ou-ab12-cd34ef56"]}')
     unknown = sorted(set(raw) - set(FLEET_KEYS))
     if unknown:
         raise ConfigError(f"fleet has unknown key {unknown[0]!r}; accepted keys are: {', '.join(FLEET_KEYS)}.")
-    enabled = _bool("enabled", raw.get("enabled", bool(raw)))
+    enabled = as_bool("fleet.enabled", raw.get("enabled", bool(raw)))
     if not enabled:
         return FleetConfig()
 
     admin = raw.get("administratorAccount")
-    if not isinstance(admin, str) or not _ACCOUNT.match(admin):
+    if not isinstance(admin, str) or not ACCOUNT_ID.match(admin):
         raise ConfigError(
             f"fleet.administratorAccount {admin!r} is not a 12-digit AWS account id; give the management or delegated-administrator account that holds the StackSets."
         )
@@ -203,17 +169,14 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         raise ConfigError(
             f"fleet.organizationId {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5 (aws organizations describe-organization); the asset buckets and the verifier role admit that organisation only."
         )
-    ous = _list("organizationalUnits", raw.get("organizationalUnits", []))
+    ous = matching(
+        "fleet.organizationalUnits", raw.get("organizationalUnits", []), _OU,
+        "an OU id such as ou-ab12-cd34ef56 or a root id such as r-ab12 (accounts are left out with excludeAccounts)", unique_noun="an OU",
+    )
     if not ous:
         raise ConfigError("fleet.organizationalUnits is empty; list the OU ids (ou-xxxx-yyyyyyyy) or the root (r-xxxx) whose accounts get the stacks, a test OU first.")
-    for ou in ous:
-        if not _OU.match(ou):
-            raise ConfigError(f"fleet.organizationalUnits entry {ou!r} is not an OU id such as ou-ab12-cd34ef56 or a root id such as r-ab12; accounts are excluded with excludeAccounts.")
-    excluded = _list("excludeAccounts", raw.get("excludeAccounts", []))
-    for account in excluded:
-        if not _ACCOUNT.match(account):
-            raise ConfigError(f"fleet.excludeAccounts entry {account!r} is not a 12-digit AWS account id.")
-    order = _list("regionOrder", raw.get("regionOrder", list(regions)))
+    excluded = matching("fleet.excludeAccounts", raw.get("excludeAccounts", []), ACCOUNT_ID, "a 12-digit AWS account id", unique_noun="an account")
+    order = matching("fleet.regionOrder", raw.get("regionOrder", list(regions)), re.compile(r".+"), "a region", unique_noun="a region")
     for region in order:
         if region not in BEDROCK_REGIONS:
             raise ConfigError(f"fleet.regionOrder entry {region!r} is not a region this app knows; use one of: {', '.join(sorted(BEDROCK_REGIONS))}.")
@@ -222,7 +185,7 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
     missing = [r for r in regions if r not in order]
     if missing:
         raise ConfigError(f"fleet.regionOrder {list(order)!r} leaves out {missing[0]!r}; list every configured region once, in rollout order.")
-    callers = _list("verifierCallerArns", raw.get("verifierCallerArns", []))
+    callers = matching("fleet.verifierCallerArns", raw.get("verifierCallerArns", []), re.compile(r".+"), "a role ARN", unique_noun="a role")
     if not callers:
         raise ConfigError(
             f"fleet.verifierCallerArns is empty; name the role(s) in {admin} that run `make verify FLEET=...`, such as arn:aws:iam::{admin}:role/PlatformVerify (the verifier role in each account trusts only them)."
@@ -255,7 +218,7 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         exclude_accounts=excluded,
         region_order=order,
         preferences=_preferences(raw),
-        auto_deployment=_bool("autoDeployment", raw.get("autoDeployment", True)),
-        retain_stacks_on_account_removal=_bool("retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)),
+        auto_deployment=as_bool("fleet.autoDeployment", raw.get("autoDeployment", True)),
+        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)),
         verifier_caller_arns=callers,
     )

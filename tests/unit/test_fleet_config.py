@@ -74,8 +74,8 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"organizationId": "org-1"}, {}, r"fleet.organizationId 'org-1' is not an AWS Organizations id such as o-a1b2c3d4e5"),
         ({"organizationalUnits": []}, {}, r"fleet.organizationalUnits is empty; list the OU ids"),
         ({"organizationalUnits": ["ou-1"]}, {}, r"fleet.organizationalUnits entry 'ou-1' is not an OU id such as ou-ab12-cd34ef56"),
-        ({"organizationalUnits": ["123456789012"]}, {}, r"'123456789012' is not an OU id .* accounts are excluded with excludeAccounts"),
-        ({"organizationalUnits": ["r-ab12", "r-ab12"]}, {}, r"fleet.organizationalUnits \['r-ab12', 'r-ab12'\] lists a value twice"),
+        ({"organizationalUnits": ["123456789012"]}, {}, r"'123456789012' is not an OU id .*accounts are left out with excludeAccounts"),
+        ({"organizationalUnits": ["r-ab12", "r-ab12"]}, {}, r"fleet.organizationalUnits \['r-ab12', 'r-ab12'\] lists an OU twice; list each once"),
         ({"excludeAccounts": ["1234"]}, {}, r"fleet.excludeAccounts entry '1234' is not a 12-digit AWS account id"),
         ({"regionOrder": ["us-east-1"]}, {}, r"fleet.regionOrder \['us-east-1'\] leaves out 'ap-northeast-1'; list every configured region once"),
         ({"regionOrder": ["us-east-1", "ap-northeast-1", "moon-1"]}, {}, r"fleet.regionOrder entry 'moon-1' is not a region this app knows"),
@@ -104,7 +104,7 @@ def test_fleet_mistakes_are_one_sentence(change: dict, context: dict, message: s
 
 
 def test_fleet_must_be_an_object() -> None:
-    with pytest.raises(ConfigError, match=r"fleet must be an object such as"):
+    with pytest.raises(ConfigError, match=r"fleet must be an object, for example -c fleet="):
         config(["ou-ab12-cd34ef56"])
     with pytest.raises(ConfigError, match=r"fleet '\{nope' is not valid JSON"):
         config("{nope")
