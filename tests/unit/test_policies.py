@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from stacks.config.capabilities import CAPABILITIES
@@ -168,6 +170,28 @@ def test_profile_grants_shrink_the_identity_policy() -> None:
     models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
     c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}, None).regions[0]
     assert identity_policy_chars(c) < 5000
+
+
+# Real-length ids (vpce- and 17 hex digits), as the deployed policy carries once CDK resolves them.
+DEPLOYED_IDS = {s: f"vpce-0{n}{'0123456789abcdef'[n] * 15}" for n, s in enumerate(ALL_ENDPOINTS)}
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {},
+        {"allowApiKeys": True, "endpoints": ALL_ENDPOINTS, "capabilities": ALL_BUT_GUARDRAILS, "agentAliasArns": [ALIAS], "knowledgeBaseArns": [KB]},
+        {"inferenceScope": "geography", "runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"]},
+    ],
+    ids=["default", "everything", "profiles"],
+)
+def test_the_size_estimate_is_the_deployed_policys_length_as_iam_counts_it(context: dict) -> None:
+    """The 6,144-character refusal relies on this figure: the deployed document (a 12-digit
+    account, real-length endpoint ids) serialized without whitespace, to the character."""
+    c = cfg(**context)
+    deployed = source_vpce_policy(c, "444455556666", {s: DEPLOYED_IDS[s] for s in c.endpoints})
+    assert all(len(i) == 22 for i in DEPLOYED_IDS.values())
+    assert identity_policy_chars(c) == len(json.dumps(deployed, separators=(",", ":")))
 
 
 def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_listed_models() -> None:
