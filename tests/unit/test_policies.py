@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from stacks.config.capabilities import CAPABILITIES
 from stacks.config.app_config import load_config
 from stacks.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
-from tools.lint_templates import known_actions
 
+IAM_DATA = Path(__file__).resolve().parents[2] / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 ACCOUNT = "111122223333"
 PROBE = "arn:aws:iam::111122223333:role/probe"
 IDS = {"bedrock": "vpce-0b", "bedrock-runtime": "vpce-0r", "bedrock-mantle": "vpce-0m", "bedrock-agent": "vpce-0a", "bedrock-agent-runtime": "vpce-0ar"}
@@ -59,13 +60,28 @@ def test_no_allow_statement_has_a_wildcard_action() -> None:
             assert st["Effect"] == "Deny" or all("*" not in a for a in as_list(st["Action"])), st
 
 
-def test_every_action_any_configuration_names_exists_in_the_iam_reference() -> None:
-    c = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
-    named = {a for s in c.endpoints for a in allowed_actions(s, c)} | {a for a in SERVER_SIDE_TOOL_ACTIONS if "*" not in a}
+def documented_spelling(prefix: str) -> dict[str, str]:
+    """lower-case -> the IAM reference's spelling of every action of `prefix` (iam-data)."""
+    actions = json.loads((IAM_DATA / "actions" / f"{prefix}.json").read_text())
+    return {k: v["name"] for k, v in actions.items()}
+
+
+def test_every_action_any_configuration_names_is_spelled_as_the_iam_reference_spells_it() -> None:
+    """IAM matches actions case-insensitively, so a mis-cased action would still work; the
+    policies (and the reviews, lints and diffs that read them) use the documented spelling."""
+    everything = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB], allowApiKeys=True)
+    guarded = cfg(endpoints=["bedrock", "bedrock-runtime"], capabilities=["inference", "streaming", "guardrails"], guardrailArn=GUARDRAIL)
+    named = set(SERVER_SIDE_TOOL_ACTIONS)
+    for c in (everything, guarded, cfg(), cfg(endpointPolicy="deny")):
+        policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.endpoints] + [source_vpce_policy(c, ACCOUNT, IDS)]
+        named |= {a for p in policies for st in p["Statement"] for a in as_list(st["Action"])}
+    assert "bedrock:ApplyGuardrail" in named and "bedrock:GetAgent" in named
     for action in named:
         prefix, _, verb = action.partition(":")
-        assert verb.lower() in known_actions(prefix), action
-    assert known_actions("bedrock-websearch") >= {"invokesearch", "invokefetch", "externalwebaccess"}
+        if verb == "*":
+            continue
+        assert documented_spelling(prefix).get(verb.lower()) == verb, action
+    assert {"InvokeSearch", "InvokeFetch", "ExternalWebAccess"} <= set(documented_spelling("bedrock-websearch").values())
 
 
 def test_mantle_inference_is_limited_to_configured_models() -> None:
@@ -295,6 +311,28 @@ def test_agents_are_granted_only_by_their_configured_arns() -> None:
     assert reads["ReadConfiguredKnowledgeBases"].resources == (KB,)
     every = [r for s in ("bedrock-agent", "bedrock-agent-runtime") for g in grants_for(s, c, ACCOUNT) for r in g.resources]
     assert not any(r.endswith("/*") for r in every), every
+
+
+def test_agent_grants_as_data() -> None:
+    second = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS67890"
+    other = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT67890/ALIAS12345"
+    c = cfg(endpoints=ALL_ENDPOINTS, agentAliasArns=[ALIAS, second, other], knowledgeBaseArns=[KB])
+    reads = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-agent", c, ACCOUNT)]
+    assert reads == [
+        # Two aliases of one agent: the agent once.
+        ("ReadConfiguredAgents", ("bedrock:GetAgent",), ("arn:aws:bedrock:us-east-1:111122223333:agent/AGENT12345", "arn:aws:bedrock:us-east-1:111122223333:agent/AGENT67890"), {}),
+        ("ReadConfiguredKnowledgeBases", ("bedrock:GetKnowledgeBase",), (KB,), {}),
+        ("ListAgentsAndKnowledgeBases", ("bedrock:ListAgents", "bedrock:ListKnowledgeBases"), ("*",), {}),
+    ]
+    runs = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-agent-runtime", c, ACCOUNT)]
+    assert runs == [
+        ("InvokeConfiguredAgents", ("bedrock:InvokeAgent",), (ALIAS, second, other), {}),
+        ("RetrieveFromConfiguredKnowledgeBases", ("bedrock:Retrieve",), (KB,), {}),
+    ]
+    # Agents only: nothing about knowledge bases.
+    agents = cfg(endpoints=ALL_ENDPOINTS, agentAliasArns=[ALIAS])
+    assert [g.sid for g in grants_for("bedrock-agent", agents, ACCOUNT)] == ["ReadConfiguredAgents", "ListAgentsAndKnowledgeBases"]
+    assert [g.sid for g in grants_for("bedrock-agent-runtime", agents, ACCOUNT)] == ["InvokeConfiguredAgents"]
 
 
 def test_knowledge_bases_alone_grant_no_agent() -> None:

@@ -291,3 +291,103 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
     assert sts["FenceModelsWithoutProfile"]["NotResource"] == ["arn:aws:bedrock:us-east-1::foundation-model/a", *profiles]
     assert sts["FenceModelsThroughProfiles"]["NotResource"] == ["arn:aws:bedrock:*::foundation-model/a", *profiles]
     assert sts["FenceOtherProfiles"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == profiles
+
+
+# --- the manifest the tools read -----------------------------------------------------------------
+
+
+def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    cfg = config(
+        regions=["us-east-1", "ap-northeast-1"],
+        fence={**ENABLED, "enabled": False, "exemptServiceRoleArns": [role]},
+        fenceEndpointIds={"us-east-1": IDS["us-east-1"]},
+    )
+    policies = fence_policies(cfg)
+    manifest = fence_manifest(cfg, policies)
+    assert manifest == {
+        "policies": [{"name": p.name, "file": f"{p.name}.json", "chars": len(p.content), "maxChars": 5120} for p in policies],
+        "endpointIds": {
+            "us-east-1": IDS["us-east-1"],
+            "ap-northeast-1": {s: f"vpce-PLACEHOLDER-ap-northeast-1-{s}" for s in ("bedrock", "bedrock-runtime", "bedrock-mantle")},
+        },
+        "placeholders": True,
+        "regions": ["us-east-1", "ap-northeast-1"],
+        "breakGlassPrincipalArns": [BREAK_GLASS],
+        "exemptServiceRoleArns": [role],
+        "targets": ["ou-ab12-cdef3456"],
+        "stack": False,
+    }
+    assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1"]
+
+
+def test_the_manifest_without_placeholders_and_with_the_stack() -> None:
+    cfg = config(fence=ENABLED, fenceEndpointIds=IDS)
+    manifest = fence_manifest(cfg, fence_policies(cfg))
+    assert manifest["placeholders"] is False and manifest["stack"] is True
+    assert manifest["endpointIds"] == IDS
+
+
+# --- the size limits at their boundaries ----------------------------------------------------------
+
+
+def _doc_length(statements: list[dict[str, Any]]) -> int:
+    # What Organizations counts: the minified JSON of the whole policy.
+    return len(json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")))
+
+
+def _padded(sid: str, others: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    """A statement that brings the policy of `others` + itself to exactly `total` characters."""
+    return _statement(sid, total - _doc_length([*others, _statement(sid, 0)]))
+
+
+def test_a_statement_of_exactly_the_limit_fits_and_one_character_more_is_refused() -> None:
+    exact = _padded("Exact", [], SCP_MAX_CHARS)
+    assert _doc_length([exact]) == 5120 and split([exact], max_policies=1) == [[0]]
+    over = _padded("Over", [], SCP_MAX_CHARS + 1)
+    with pytest.raises(ConfigError) as err:
+        split([over], max_policies=4)
+    assert str(err.value) == (
+        "The fence statement Over alone is 5121 characters, over the 5120 of a service control policy; allow-list fewer "
+        "models or profiles, or configure fewer regions or break-glass principals."
+    )
+
+
+def test_two_statements_share_a_policy_up_to_exactly_the_limit() -> None:
+    first = _statement("First", 2000)
+    second = _padded("Second", [first], SCP_MAX_CHARS)
+    assert _doc_length([first, second]) == 5120 and split([first, second], max_policies=1) == [[0, 1]]
+    longer = _padded("Second", [first], SCP_MAX_CHARS + 1)
+    assert split([first, longer], max_policies=2) == [[0], [1]]
+
+
+def test_exactly_max_policies_is_accepted() -> None:
+    statements = [_statement(f"S{i}", 2000) for i in range(5)]
+    assert split(statements, max_policies=3) == [[0, 1], [2, 3], [4]]
+    with pytest.raises(ConfigError) as err:
+        split(statements, max_policies=2)
+    assert str(err.value) == (
+        "The fence needs 3 service control policies but fence.maxPolicies allows 2 per target; allow-list fewer models or "
+        "profiles, configure fewer regions, or free an SCP slot on the targets and raise fence.maxPolicies."
+    )
+
+
+def test_each_policy_document_is_a_2012_10_17_policy_of_its_statements() -> None:
+    cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]}, fenceEndpointIds=IDS)
+    (policy,) = fence_policies(cfg)
+    assert policy.name == "PrivateBedrockFence-1"
+    assert policy.document == {"Version": "2012-10-17", "Statement": fence_statements(cfg, lambda r, s: cfg.fence.endpoint_id(r, s))}
+
+
+def test_known_endpoint_ids_are_measured_as_they_are() -> None:
+    """Older endpoints have 8-hex-digit ids: known ids are sized as themselves, unknown ones
+    as a 17-digit stand-in. Here the short ids fit one policy where 17-digit ids would not."""
+    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1"]
+    services = ("bedrock", "bedrock-runtime", "bedrock-mantle")
+    short = {r: {s: f"vpce-{n:02x}{k:x}abcde" for k, s in enumerate(services)} for n, r in enumerate(regions)}
+    context = {"regions": regions, "runtimeModels": ["amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"], "fence": {"breakGlassPrincipalArns": ["arn:aws:iam::123456789012:role/p/BreakGlass"]}}
+    cfg = config(**context, fenceEndpointIds=short)
+    (policy,) = fence_policies(cfg)
+    assert len(policy.content) <= SCP_MAX_CHARS and "vpce-00" + "0abcde" in policy.content
+    # The same configuration before the ids are known: sized with 17-digit ids, two policies.
+    assert len(fence_policies(config(**context))) == 2
