@@ -107,6 +107,21 @@ def test_api_keys_opt_in_allows_bearer_for_our_principals_only() -> None:
     assert "DenyBearerTokens" not in by_sid(policy)
 
 
+def test_api_keys_opt_in_allows_bearer_in_the_identity_policy_only_through_each_endpoint() -> None:
+    """The Allow carries its own aws:SourceVpce condition (issue 15: losing it was caught by
+    no test, since the fence Deny still refuses off the endpoints)."""
+    policy = source_vpce_policy(cfg(allowApiKeys=True), ACCOUNT, IDS)
+    bearer = [s for s in policy["Statement"] if s["Sid"].endswith("BearerTokens")]
+    assert bearer == [
+        {"Sid": f"{name}BearerTokens", "Effect": "Allow", "Action": action, "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": IDS[service]}}}
+        for name, service, action in (
+            ("Bedrock", "bedrock", "bedrock:CallWithBearerToken"),
+            ("BedrockRuntime", "bedrock-runtime", "bedrock:CallWithBearerToken"),
+            ("BedrockMantle", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken"),
+        )
+    ]
+
+
 def test_deny_mode_denies_everything_the_grants_name() -> None:
     policy = endpoint_policy("bedrock-runtime", cfg(endpointPolicy="deny"), ACCOUNT, [PROBE])
     assert policy["Statement"] == [
