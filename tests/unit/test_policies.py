@@ -150,7 +150,9 @@ def test_identity_policy_allows_each_grant_only_through_its_own_endpoint() -> No
     assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ["vpce-0b", "vpce-0r", "vpce-0m"]}}
     # Every Bedrock action is fenced, not only the granted ones.
     assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*"] and deny["Resource"] == "*"
-    assert set(by_sid(policy)["DenyBearerTokens"]["Action"]) == {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"}
+    assert by_sid(policy)["DenyBearerTokens"] == {
+        "Sid": "DenyBearerTokens", "Effect": "Deny", "Action": ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"], "Resource": "*"
+    }
 
 
 PROFILE = "arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"

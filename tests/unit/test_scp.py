@@ -268,8 +268,9 @@ def test_an_enabled_fence_with_every_id_is_accepted() -> None:
 
 
 def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Other runtime grants (a `*` list action, a project read) must not widen NotResource, and
-    a profile condition may list several profiles under any operator."""
+    """Other runtime grants (a `*` list action, a project read) and `*` among an invocation's
+    resources must not widen NotResource, and a profile condition may list several profiles
+    under any operator."""
     import stacks.policies.scp as scp
     from stacks.policies.grants import Grant
 
@@ -279,9 +280,10 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
         if service != "bedrock-runtime":
             return []
         return [
-            Grant("Direct", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), ("arn:aws:bedrock:us-east-1::foundation-model/a",)),
-            Grant("Via", ("bedrock:InvokeModel",), ("arn:aws:bedrock:*::foundation-model/a",), {"ArnEquals": {"bedrock:InferenceProfileArn": profiles}}),
+            # A grant that invokes nothing first: it is skipped, the grants after it still count.
             Grant("ListJobs", ("bedrock:ListAsyncInvokes",), ("*",)),
+            Grant("Direct", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), ("arn:aws:bedrock:us-east-1::foundation-model/a", "*")),
+            Grant("Via", ("bedrock:InvokeModel",), ("arn:aws:bedrock:*::foundation-model/a",), {"ArnEquals": {"bedrock:InferenceProfileArn": profiles}}),
             Grant("ReadResponses", ("bedrock:GetInvoke",), ("arn:aws:bedrock:us-east-1:*:project/default",)),
         ]
 
@@ -391,3 +393,36 @@ def test_known_endpoint_ids_are_measured_as_they_are() -> None:
     assert len(policy.content) <= SCP_MAX_CHARS and "vpce-00" + "0abcde" in policy.content
     # The same configuration before the ids are known: sized with 17-digit ids, two policies.
     assert len(fence_policies(config(**context))) == 2
+
+
+def test_condition_values_collect_a_key_under_every_operator() -> None:
+    from stacks.policies.scp import _condition_values
+
+    conditions = {"StringEquals": {"k": "one", "other": "x"}, "ArnLike": {"k": ["two", "three"]}}
+    assert _condition_values(conditions, "k") == ["one", "two", "three"]
+    assert _condition_values(conditions, "missing") == []
+
+
+def test_profiles_of_every_region_shape_the_profile_statements() -> None:
+    sts = default_statements(regionOverrides={"us-east-1": {"runtimeModels": ["us.amazon.nova-lite-v1:0"], "inferenceScope": "geography"}})
+    us = "arn:aws:bedrock:us-east-1:*:inference-profile/us.amazon.nova-lite-v1:0"
+    jp = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0"
+    assert sts["FenceOtherProfiles"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == [us, jp]
+    assert sts["FenceBedrockOutsideTheseRegions"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == [us, jp]
+    assert sts["FenceModelsThroughProfiles"]["NotResource"] == [
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0",
+        us,
+        jp,
+    ]
+
+
+def test_async_invocations_stay_invocable_whatever_grant_comes_before_them() -> None:
+    """StartAsyncInvoke is bedrock:InvokeModel on the async-invoke resource: it joins NotResource,
+    although grants that invoke nothing (CountTokens) come before it."""
+    sts = default_statements(regions=["us-east-1"], fenceEndpointIds={"us-east-1": IDS["us-east-1"]}, capabilities=["inference", "streaming", "countTokens", "asyncInvoke"])
+    assert sts["FenceModelsWithoutProfile"]["NotResource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "arn:aws:bedrock:us-east-1:*:project/default",
+        "arn:aws:bedrock:us-east-1:*:async-invoke/*",
+    ]
