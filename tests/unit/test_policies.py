@@ -330,6 +330,22 @@ def test_agents_are_granted_only_by_their_configured_arns() -> None:
     assert not any(r.endswith("/*") for r in every), every
 
 
+def test_mantle_grants_of_every_capability_as_data() -> None:
+    c = cfg(capabilities=ALL_BUT_GUARDRAILS, mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"])
+    project = ("arn:aws:bedrock-mantle:us-east-1:111122223333:project/*",)
+    models = {"StringEquals": {"bedrock-mantle:Model": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}}
+    grants = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-mantle", c, ACCOUNT)]
+    assert grants == [
+        ("CreateInferenceConfiguredModels", ("bedrock-mantle:CreateInference",), project, models),
+        ("ReadModels", ("bedrock-mantle:ListModels", "bedrock-mantle:GetModel"), project, {}),
+        # Counting tokens is pinned to the allow-listed models too, like inference.
+        ("CountTokensConfiguredModels", ("bedrock-mantle:CountTokens",), project, models),
+        ("ManageStoredResponses", ("bedrock-mantle:GetInference", "bedrock-mantle:CancelInference", "bedrock-mantle:DeleteInference"), project, {}),
+        ("UseWebSearch", ("bedrock-websearch:InvokeSearch", "bedrock-websearch:InvokeFetch"), ("arn:aws:bedrock-websearch:us-east-1:aws:tool/*",), {}),
+        ("FetchFromTheLiveWeb", ("bedrock-websearch:ExternalWebAccess",), ("*",), {}),
+    ]
+
+
 def test_agent_grants_as_data() -> None:
     second = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS67890"
     other = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT67890/ALIAS12345"

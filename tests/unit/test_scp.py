@@ -426,3 +426,9 @@ def test_async_invocations_stay_invocable_whatever_grant_comes_before_them() -> 
         "arn:aws:bedrock:us-east-1:*:project/default",
         "arn:aws:bedrock:us-east-1:*:async-invoke/*",
     ]
+
+
+def test_without_any_mantle_endpoint_every_mantle_model_is_denied() -> None:
+    sts = default_statements(endpoints=["bedrock", "bedrock-runtime"], fenceEndpointIds={r: {s: i for s, i in ids.items() if s != "bedrock-mantle"} for r, ids in IDS.items()})
+    assert sts["FenceMantleModels"]["Action"] == list(MANTLE_MODEL_ACTIONS)
+    assert sts["FenceMantleModels"]["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
