@@ -319,8 +319,9 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
 def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """Run a batch through one Node process; returns (simulator version, results in order).
 
-    Identical simulations (the same request under the same policies: configurations and
-    layers share most cells) are evaluated once. With PROVE_SIMULATION_CACHE set (`make
+    Identical simulations (the same request under the same policies: the layers and the
+    configurations of a sweep share most cells) are evaluated once; the simulator is
+    deterministic, so each copy gets that one result. With PROVE_SIMULATION_CACHE set (`make
     mutate` only), results are also kept on disk keyed by the exact simulation
     (tools/prove/simulation_cache.py).
     """
