@@ -330,6 +330,24 @@ def test_agents_are_granted_only_by_their_configured_arns() -> None:
     assert not any(r.endswith("/*") for r in every), every
 
 
+def test_runtime_grants_of_every_capability_as_data() -> None:
+    c = cfg(capabilities=ALL_BUT_GUARDRAILS)
+    model = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
+    project = ("arn:aws:bedrock:us-east-1:111122223333:project/default",)
+    async_invokes = ("arn:aws:bedrock:us-east-1:111122223333:async-invoke/*",)
+    grants = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-runtime", c, ACCOUNT)]
+    assert grants == [
+        ("InvokeConfiguredModels", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), (model,), {}),
+        ("RespondWithConfiguredModels", ("bedrock:InvokeModel",), project, {"ArnLike": {"bedrock:ModelArn": [model]}}),
+        ("CountTokensConfiguredModels", ("bedrock:CountTokens",), (model,), {}),
+        ("StartAsyncInvokes", ("bedrock:InvokeModel",), async_invokes, {}),
+        ("ReadAsyncInvokes", ("bedrock:GetAsyncInvoke",), async_invokes, {}),
+        ("ListAsyncInvokes", ("bedrock:ListAsyncInvokes",), ("*",), {}),
+        ("ManageStoredResponses", ("bedrock:GetInvoke", "bedrock:CancelInvoke", "bedrock:DeleteInvoke"), project, {}),
+        ("InvokeSystemTools", ("bedrock:InvokeTool",), ("arn:aws:bedrock::111122223333:system-tool/*",), {}),
+    ]
+
+
 def test_mantle_grants_of_every_capability_as_data() -> None:
     c = cfg(capabilities=ALL_BUT_GUARDRAILS, mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"])
     project = ("arn:aws:bedrock-mantle:us-east-1:111122223333:project/*",)
