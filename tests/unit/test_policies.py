@@ -95,6 +95,12 @@ def test_mantle_inference_is_limited_to_configured_models() -> None:
 
 def test_control_plane_endpoint_allows_only_the_probe_read() -> None:
     policy = endpoint_policy("bedrock", cfg(), ACCOUNT, [PROBE])
+    assert by_sid(policy)["ListFoundationModels"] == {
+        "Sid": "ListFoundationModels", "Effect": "Allow", "Principal": "*", "Action": "bedrock:ListFoundationModels", "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": [PROBE]}},
+    }
+    with pytest.raises(ValueError, match=r"^no grants defined for service 'bedrock-foo'$"):
+        grants_for("bedrock-foo", cfg(), ACCOUNT)
     allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert [s["Action"] for s in allows] == ["bedrock:ListFoundationModels"]
     assert "DenyServerSideTools" not in by_sid(policy)  # no tool starts through the control plane
