@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Iterator
 
 import pytest
 
@@ -32,13 +31,13 @@ from stacks.config.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,
+    Moto,
     UNMODELLED_TYPES,
     Rehearsal,
     as_list,
     canonical,
     context_key_service,
     context_key_zones,
-    moto_server,
     parse_policy,
     rehearse,
     resolve,
@@ -57,14 +56,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session")
-def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
-    """Bootstrap, synth and deploy every default region into one moto server (once)."""
+def rehearsal(tmp_path_factory: pytest.TempPathFactory, moto_session: Moto) -> Rehearsal:
+    """Bootstrap, synth and deploy every default region into the session's moto server (once)."""
     workdir = tmp_path_factory.mktemp("rehearsal")
-    with moto_server() as moto:
-        started = time.monotonic()
-        result = rehearse(moto, DEFAULT_REGIONS, workdir)
-        result.seconds["total"] = time.monotonic() - started
-        yield result
+    started = time.monotonic()
+    result = rehearse(moto_session, DEFAULT_REGIONS, workdir)
+    result.seconds["total"] = time.monotonic() - started
+    return result
 
 
 @pytest.fixture(params=DEFAULT_REGIONS)
