@@ -17,14 +17,14 @@ import base64
 import copy
 import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from tools.deployed_template import expected_endpoint_policies, expected_functions, expected_identity_policy, physical_symbols
 
+from tests.fakes.loopback import LoopbackServers
 _CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 _EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 _IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -97,7 +97,7 @@ def _resolved(value, symbols):
         return None
 
 
-class FakeStackAndLambda:
+class FakeStackAndLambda(LoopbackServers):
     """stacks: {stack name: {output key: value}} or {stack name: DeployedStack};
     functions: {name: report dict, or ("unhandled", message) for a function that crashed}."""
 
@@ -106,20 +106,7 @@ class FakeStackAndLambda:
         self.functions = functions
         self.invoked: list[tuple[str, bytes, str]] = []  # (function, payload, invocation type)
         self.calls: list[str] = []  # every API operation served, in order
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve({"aws": _handler_for(self)})
 
     def _all(self) -> list[DeployedStack]:
         return list(self.stacks.values())

@@ -31,12 +31,12 @@ import hashlib
 import json
 import re
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes.loopback import LoopbackServers
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/PrivateBedrockProbe/probe"
 _AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
@@ -120,7 +120,7 @@ class Policy:
         return f"(explicit deny in a {self.denied_by})" if self.explicit else f"(no {self.denied_by} allows the action)"
 
 
-class FakeBedrock:
+class FakeBedrock(LoopbackServers):
     def __init__(self, region: str = "us-east-1", policy: Policy | None = None,
                  credentials: Credentials | None = None, delay_seconds: float = 0.0):
         self.region = region
@@ -129,18 +129,8 @@ class FakeBedrock:
         self.delay_seconds = delay_seconds  # before every answer: a slow endpoint
         self.requests: list[dict] = []
         self.auth_failures: list[str] = []
-        self._servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self, name))
-                         for name in ("amazonaws", "mantle")}
-        for server in self._servers.values():
-            server.daemon_threads = True
-
-    def _url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self._servers[name].server_address[1]}"
-
-    @property
-    def url(self) -> str:
-        """bedrock and bedrock-runtime (one host, as AWS's amazonaws.com names)."""
-        return self._url("amazonaws")
+        # bedrock and bedrock-runtime share the first (one host, as AWS's amazonaws.com names).
+        self._serve({name: _handler_for(self, name) for name in ("amazonaws", "mantle")})
 
     @property
     def mantle_url(self) -> str:
@@ -150,16 +140,6 @@ class FakeBedrock:
     def urls(self) -> dict:
         """Per service, what AWS_ENDPOINT_URL_<SERVICE> should point at."""
         return {"bedrock": self.url, "bedrock-runtime": self.url, "bedrock-mantle": self.mantle_url}
-
-    def __enter__(self) -> "FakeBedrock":
-        for server in self._servers.values():
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for server in self._servers.values():
-            server.shutdown()
-            server.server_close()
 
     # -- authentication ------------------------------------------------------------------
     def check_sigv4(self, method: str, path: str, headers, body: bytes, service: str) -> str | None:

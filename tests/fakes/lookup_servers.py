@@ -10,34 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlparse
 
+from tests.fakes.loopback import LoopbackServers
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
-class FakeBedrockControl:
+class FakeBedrockControl(LoopbackServers):
     """profiles: {profile id: [destination regions]}; foundation: {model id: [inference types]};
     mantle: [model ids] or None (models.list answers 503)."""
 
     def __init__(self, profiles: dict, foundation: dict, mantle: list[str] | None, page_size: int = 2):
         self.profiles, self.foundation, self.mantle, self.page_size = profiles, foundation, mantle, page_size
         self.requests: list[tuple[str, str, str]] = []  # (path, signing region, signing service)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve({"control": _handler_for(self)})
 
 
 def _handler_for(fake: FakeBedrockControl):

@@ -1,0 +1,37 @@
+"""LoopbackServers: HTTP servers on 127.0.0.1 that a fake runs for the length of a `with`.
+
+Every fake in this folder serves real HTTP (real botocore and the OpenAI SDK talk to it), on
+ports the kernel picks so tests never collide; this base starts, names and stops them.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class LoopbackServers:
+    """A fake with one or more named servers; `url` is the first one's address."""
+
+    def _serve(self, handlers: dict[str, type[BaseHTTPRequestHandler]]) -> None:
+        self._servers = {name: ThreadingHTTPServer(("127.0.0.1", 0), handler) for name, handler in handlers.items()}
+        for server in self._servers.values():
+            server.daemon_threads = True  # a handler still blocked (a slow fake) does not hold up shutdown
+
+    def _url(self, name: str | None = None) -> str:
+        server = self._servers[name] if name else next(iter(self._servers.values()))
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        return self._url()
+
+    def __enter__(self):
+        for server in self._servers.values():
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
