@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config.app_config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, _as_list, _as_mapping, parse_model_id
+from stacks.config.app_config import DEFAULT_ENDPOINTS, DEFAULT_REGIONS, REGIONAL_KEYS, ConfigError, parse_model_id
+from stacks.config.values import as_list, as_mapping
 from stacks.config.regions import default_runtime_model
 
 TIMEOUT_S = 20
@@ -52,16 +53,16 @@ def region_targets(context: Mapping[str, Any], only: list[str] | None) -> dict[s
     Deliberately lenient: a configuration the cached facts would refuse must still be looked
     up again (the account may have changed), so nothing here consults those facts.
     """
-    regions = _as_list("regions", context.get("regions", list(DEFAULT_REGIONS)))
-    overrides = _as_mapping("regionOverrides", context.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
+    regions = as_list("regions", context.get("regions", list(DEFAULT_REGIONS)))
+    overrides = as_mapping("regionOverrides", context.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
     targets = {}
     for region in regions:
         if only and region not in only:
             continue
         settings = {**{k: context[k] for k in REGIONAL_KEYS if k in context}, **(overrides.get(region) or {})}
-        endpoints = tuple(_as_list("endpoints", settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
+        endpoints = tuple(as_list("endpoints", settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
         raw = settings.get("runtimeModels")
-        models = _as_list("runtimeModels", raw) if raw is not None else [m for m in [default_runtime_model(region)] if m]
+        models = as_list("runtimeModels", raw) if raw is not None else [m for m in [default_runtime_model(region)] if m]
         profiles = tuple(m for m in models if parse_model_id("runtimeModels", m).is_profile)
         targets[region] = {"endpoints": endpoints, "profiles": profiles}
     if only:

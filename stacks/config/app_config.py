@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from stacks.config.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
+from stacks.config.values import ACCOUNT_ID, ROLE_OR_USER_ARN, as_bool, as_int, as_list, as_mapping, json_value, matching, one_of, role_arns
 from stacks.config.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
 from stacks.config.errors import ConfigError
 from stacks.config.model_catalog import IN_REGION_MODELS, ModelCatalog, profiles_with_prefix, unknown_model_sentence
@@ -76,8 +77,6 @@ DEFAULT_PROBE_PUBLIC_DNS_NAME = "example.com"
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 _MODEL_ID = re.compile(r"^[a-z0-9-]+\.[a-z0-9][a-z0-9._:-]*$")
-_ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
 _AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[a-zA-Z]{2,}$")
@@ -90,7 +89,6 @@ _GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[
 _AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
 _KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
 AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
-_KEY_ADMIN_ARN = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 # Keys that may differ per region (top level = default, regionOverrides.<region> = override).
@@ -268,61 +266,6 @@ class AppConfig:
 # --------------------------------------------------------------------------- parsing
 
 
-def _json(key: str, value: str, example: str) -> Any:
-    """`-c key='[...]'` or `-c key='{...}'`: the CDK CLI passes the JSON text as a string."""
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as err:
-        raise ConfigError(
-            f"{key} {value!r} is not valid JSON ({err.msg} at character {err.pos}); quote it for the shell, "
-            f"for example -c {key}='{example}'."
-        ) from None
-
-
-def _as_list(key: str, value: Any) -> list[str]:
-    """Context from `-c key=a,b` or `-c key='["a","b"]'` arrives as a string; cdk.json gives a list."""
-    if isinstance(value, str) and value.strip().startswith("["):
-        value = _json(key, value.strip(), '["a", "b"]')
-    elif isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value]
-    raise ConfigError(f"{key} must be a list of strings, a JSON list or a comma-separated string, got {value!r}.")
-
-
-def _as_mapping(key: str, value: Any, example: str) -> Mapping[str, Any]:
-    """An object from cdk.json, or its JSON text from `-c key='{...}'`."""
-    if isinstance(value, str) and value.strip().startswith("{"):
-        value = _json(key, value.strip(), example)
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{key} must be an object, for example -c {key}='{example}', got {value!r}.")
-    return value
-
-
-def _as_int(key: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise ConfigError(f"{key} must be a whole number, got {value!r}.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ConfigError(f"{key} must be a whole number, got {value!r}.")
-
-
-def _as_bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ConfigError(f"{key} must be true or false, got {value!r}.")
-
-
-def _one_of(key: str, value: Any, accepted: tuple[str, ...]) -> str:
-    if value not in accepted:
-        raise ConfigError(f"{key} {value!r} is not supported; use one of: {', '.join(accepted)}.")
-    return value
-
-
 def parse_model_id(key: str, model_id: str) -> ModelRef:
     if model_id.startswith("arn:"):
         raise ConfigError(
@@ -470,7 +413,7 @@ def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> Mon
                 f"rate({low} minutes) to rate({high // 60} hours), for example {DEFAULT_PROBE_SCHEDULE!r}."
             )
         schedule = raw
-    emails = tuple(_as_list(where("alarmEmails"), settings.get("alarmEmails", [])))
+    emails = tuple(as_list(where("alarmEmails"), settings.get("alarmEmails", [])))
     for email in emails:
         if not _EMAIL.match(email):
             raise ConfigError(f"{where('alarmEmails')} entry {email!r} is not an email address such as security@example.com.")
@@ -479,12 +422,12 @@ def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> Mon
     return MonitoringConfig(
         probe_schedule=schedule,
         alarm_emails=emails,
-        audit_trail=_as_bool(where("auditTrail"), settings.get("auditTrail", False)),
+        audit_trail=as_bool(where("auditTrail"), settings.get("auditTrail", False)),
     )
 
 
 def _capabilities(key: str, value: Any) -> tuple[str, ...]:
-    names = _as_list(key, value)
+    names = as_list(key, value)
     for name in names:
         if name not in CAPABILITIES:
             raise ConfigError(f"{key} entry {name!r} is not a known capability; use any of: {', '.join(CAPABILITIES)}.")
@@ -523,11 +466,11 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         """Name the setting where the user wrote it, so the error points at the right line."""
         return f"regionOverrides.{region}.{key}" if key in overridden else key
 
-    az_count = _as_int(where("azCount"), settings.get("azCount", 2))
+    az_count = as_int(where("azCount"), settings.get("azCount", 2))
     if not 1 <= az_count <= 3:
         raise ConfigError(f"{where('azCount')} {az_count} is out of range; use 1, 2 or 3.")
 
-    azs = tuple(_as_list(where("availabilityZones"), settings.get("availabilityZones", [])))
+    azs = tuple(as_list(where("availabilityZones"), settings.get("availabilityZones", [])))
     for az in azs:
         if not _AZ_NAME.match(az) or not az.startswith(region):
             raise ConfigError(
@@ -539,16 +482,16 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             f"{where('availabilityZones')} lists {len(azs)} zones but azCount is {az_count}; make them agree."
         )
 
-    endpoints = tuple(_as_list(where("endpoints"), settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
+    endpoints = tuple(as_list(where("endpoints"), settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
     for name in endpoints:
-        _one_of(f"{where('endpoints')} entry", name, SERVICES)
+        one_of(f"{where('endpoints')} entry", name, SERVICES)
     if "bedrock-runtime" not in endpoints:
         raise ConfigError(
             f"{where('endpoints')} must include bedrock-runtime (the probe and the policies are built around it)."
         )
 
     if "runtimeModels" in settings:
-        raw_models = _as_list(where("runtimeModels"), settings["runtimeModels"])
+        raw_models = as_list(where("runtimeModels"), settings["runtimeModels"])
         if not raw_models:
             raise ConfigError(f"{where('runtimeModels')} is empty; list at least one model id such as amazon.nova-micro-v1:0.")
         models = tuple(parse_model_id(where("runtimeModels"), m) for m in raw_models)
@@ -565,7 +508,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         # The built-in default is in-region where AWS offers it in-region, else the profile
         # of the region's own country (see stacks/config/regions.py and the README).
         default_scope = "region" if not models[0].is_profile else "country"
-    scope = _one_of(where("inferenceScope"), settings.get("inferenceScope", default_scope), INFERENCE_SCOPES)
+    scope = one_of(where("inferenceScope"), settings.get("inferenceScope", default_scope), INFERENCE_SCOPES)
 
     facts = read_facts(context, account, region, endpoints, tuple(m.model_id for m in models if m.is_profile))
     endpoint_sources = {service: _check_endpoint(where("endpoints"), region, service, facts) for service in endpoints}
@@ -588,7 +531,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             "run `make lookup` to ask the account and cache its answers in cdk.context.json.",
         )
 
-    mantle_models = tuple(_as_list(where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL])))
+    mantle_models = tuple(as_list(where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL])))
     for m in mantle_models:
         if not _MODEL_ID.match(m) or m.partition(".")[0] in PROFILE_PREFIXES:
             raise ConfigError(
@@ -600,13 +543,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
     if "bedrock-mantle" in endpoints:
         warnings += _check_model_ids(where("mantleModels"), region, mantle_models, facts.mantle_catalog)
 
-    principals = tuple(_as_list(where("extraPrincipalArns"), settings.get("extraPrincipalArns", [])))
-    for arn in principals:
-        if not _ROLE_ARN.match(arn):
-            raise ConfigError(
-                f"{where('extraPrincipalArns')} entry {arn!r} is not an IAM role ARN such as "
-                "arn:aws:iam::123456789012:role/my-workload."
-            )
+    principals = role_arns(where("extraPrincipalArns"), settings.get("extraPrincipalArns", []))
 
     base_path = settings.get("mantleBasePath", "/v1")
     if base_path not in ("/v1", "/openai/v1"):
@@ -620,32 +557,28 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         )
     public_dns_name = public_dns_name.strip().lower().rstrip(".")
 
-    retention = _as_int(where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", 365))
+    retention = as_int(where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", 365))
     if retention not in LOG_RETENTION_DAYS:
         raise ConfigError(
             f"{where('flowLogRetentionDays')} {retention} is not a CloudWatch Logs retention period; "
             f"use one of: {', '.join(map(str, LOG_RETENTION_DAYS))}."
         )
 
-    dns_domains = tuple(_dns_domain(where("dnsAllowedDomains"), d) for d in _as_list(where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", [])))
-    key_admins = tuple(_as_list(where("keyAdminArns"), settings.get("keyAdminArns", [])))
-    for arn in key_admins:
-        if not _KEY_ADMIN_ARN.match(arn):
-            raise ConfigError(
-                f"{where('keyAdminArns')} entry {arn!r} is not an IAM role or user ARN such as "
-                "arn:aws:iam::123456789012:role/key-admin."
-            )
+    dns_domains = tuple(_dns_domain(where("dnsAllowedDomains"), d) for d in as_list(where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", [])))
+    key_admins = matching(
+        where("keyAdminArns"), settings.get("keyAdminArns", []), ROLE_OR_USER_ARN, "an IAM role or user ARN such as arn:aws:iam::123456789012:role/key-admin"
+    )
     vpc_cidr = _cidr(where("vpcCidr"), settings.get("vpcCidr", default_vpc_cidr(region)), vpc=True)
     check_subnets_fit(where("vpcCidr"), vpc_cidr, az_count)
     on_prem = tuple(
-        _cidr(where("onPremCidrs"), c, vpc=False) for c in _as_list(where("onPremCidrs"), settings.get("onPremCidrs", []))
+        _cidr(where("onPremCidrs"), c, vpc=False) for c in as_list(where("onPremCidrs"), settings.get("onPremCidrs", []))
     )
     check_on_prem_cidrs(
         where("onPremCidrs"), on_prem, vpc_cidr,
-        public_acknowledged=_as_bool(where("allowPublicOnPremCidrs"), settings.get("allowPublicOnPremCidrs", False)),
+        public_acknowledged=as_bool(where("allowPublicOnPremCidrs"), settings.get("allowPublicOnPremCidrs", False)),
         ack_key=where("allowPublicOnPremCidrs"),
     )
-    resolver = _as_bool(where("resolverInboundEndpoint"), settings.get("resolverInboundEndpoint", False))
+    resolver = as_bool(where("resolverInboundEndpoint"), settings.get("resolverInboundEndpoint", False))
     if resolver and not on_prem:
         raise ConfigError(
             f"{where('resolverInboundEndpoint')} is true but onPremCidrs is empty; list the on-premises ranges "
@@ -673,11 +606,11 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
 
     alias_arns = _bedrock_arns(
-        where("agentAliasArns"), _as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), _AGENT_ALIAS_ARN,
+        where("agentAliasArns"), as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), _AGENT_ALIAS_ARN,
         f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345", region, account,
     )
     kb_arns = _bedrock_arns(
-        where("knowledgeBaseArns"), _as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), _KNOWLEDGE_BASE_ARN,
+        where("knowledgeBaseArns"), as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), _KNOWLEDGE_BASE_ARN,
         f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678", region, account,
     )
     agent_endpoints = [s for s in AGENT_SERVICES if s in endpoints]
@@ -702,11 +635,11 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         runtime_models=models,
         mantle_models=mantle_models if mantle_enabled else (),
         inference_scope=scope,
-        allow_api_keys=_as_bool(where("allowApiKeys"), settings.get("allowApiKeys", False)),
+        allow_api_keys=as_bool(where("allowApiKeys"), settings.get("allowApiKeys", False)),
         extra_principal_arns=principals,
         on_prem_cidrs=on_prem,
         resolver_inbound_endpoint=resolver,
-        endpoint_policy=_one_of(where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES),
+        endpoint_policy=one_of(where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES),
         flow_log_retention_days=retention,
         monitoring=_monitoring(where, settings),
         probe=ProbePlan(
@@ -755,10 +688,10 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         raise ConfigError(
             f"Unknown context key {unknown[0]!r}; accepted keys are: {', '.join(sorted(KNOWN_KEYS))}."
         )
-    if account is not None and not _ACCOUNT.match(account):
+    if account is not None and not ACCOUNT_ID.match(account):
         raise ConfigError(f"CDK_DEFAULT_ACCOUNT {account!r} is not a 12-digit AWS account id.")
 
-    regions = _as_list("regions", ours.get("regions", list(DEFAULT_REGIONS)))
+    regions = as_list("regions", ours.get("regions", list(DEFAULT_REGIONS)))
     if not regions:
         raise ConfigError("regions is empty; list at least one region, for example -c regions=us-east-1.")
     if len(set(regions)) != len(regions):
@@ -770,7 +703,7 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
                 f"use one of: {', '.join(sorted(BEDROCK_REGIONS))}."
             )
 
-    overrides = _as_mapping("regionOverrides", ours.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
+    overrides = as_mapping("regionOverrides", ours.get("regionOverrides", {}), '{"ap-northeast-1": {"inferenceScope": "region"}}')
     for region, override in overrides.items():
         # An override for a region that is not selected now is kept for later and ignored
         # (`-c regions=us-east-1` with a Tokyo override in cdk.json); a misspelt region is not.

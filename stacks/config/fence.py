@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from stacks.config.app_config import SERVICES, ConfigError, RegionConfig, _as_bool, _as_int, _as_list, _as_mapping
+from stacks.config.app_config import SERVICES, ConfigError, RegionConfig
+from stacks.config.values import ACCOUNT_ID, ORG_TARGET, as_bool, as_int, as_list, as_mapping, matching
 from stacks.config.regions import BEDROCK_REGIONS
 
 FENCE_KEYS: tuple[str, ...] = (
@@ -30,9 +31,6 @@ FENCE_KEYS: tuple[str, ...] = (
 SCPS_PER_TARGET = 5
 DEFAULT_MAX_POLICIES = SCPS_PER_TARGET - 1
 
-_ACCOUNT = re.compile(r"^\d{12}$")
-# Organizations ids: root r-xxxx, OU ou-xxxx-xxxxxxxx, or a 12-digit account.
-_TARGET = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|\d{12})$")
 # ArnNotLike accepts wildcards in the name, but the account must be concrete: with `*` any
 # member account could create a role of that name and walk through the fence.
 _PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/*-]+$")
@@ -63,7 +61,7 @@ class FenceConfig:
 
 
 def _principals(key: str, value: Any) -> tuple[str, ...]:
-    arns = tuple(_as_list(key, value))
+    arns = tuple(as_list(key, value))
     for arn in arns:
         if not _PRINCIPAL.match(arn):
             raise ConfigError(
@@ -76,7 +74,7 @@ def _principals(key: str, value: Any) -> tuple[str, ...]:
 def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str, str, str], ...]:
     """The ids of the endpoints this configuration builds; ids of regions or services not
     selected now (`-c regions=us-east-1` with both regions' ids stored) are kept and ignored."""
-    raw = _as_mapping("fenceEndpointIds", raw, '{"us-east-1": {"bedrock-runtime": "vpce-0123456789abcdef0"}}')
+    raw = as_mapping("fenceEndpointIds", raw, '{"us-east-1": {"bedrock-runtime": "vpce-0123456789abcdef0"}}')
     by_region = {r.region: r for r in regions}
     out: list[tuple[str, str, str]] = []
     for region, services in sorted(raw.items()):
@@ -97,34 +95,27 @@ def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str,
 def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig]) -> FenceConfig:
     """Validate `fence` and `fenceEndpointIds` against the regional configuration."""
     # `-c fence='{"enabled": true, ...}'` arrives as JSON text.
-    raw = _as_mapping("fence", {} if raw is None else raw, '{"enabled": true, "targets": ["ou-..."]}')
+    raw = as_mapping("fence", {} if raw is None else raw, '{"enabled": true, "targets": ["ou-..."]}')
     unknown = sorted(set(raw) - set(FENCE_KEYS))
     if unknown:
         raise ConfigError(f"fence has unknown key {unknown[0]!r}; accepted keys are: {', '.join(FENCE_KEYS)}.")
 
     account = raw.get("managementAccount") or None
-    if account is not None and (not isinstance(account, str) or not _ACCOUNT.match(account)):
+    if account is not None and (not isinstance(account, str) or not ACCOUNT_ID.match(account)):
         raise ConfigError(f"fence.managementAccount {account!r} is not a 12-digit AWS account id.")
-    targets = tuple(_as_list("fence.targets", raw.get("targets", [])))
-    for target in targets:
-        if not _TARGET.match(target):
-            raise ConfigError(
-                f"fence.targets entry {target!r} is not an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id."
-            )
-    if len(set(targets)) != len(targets):
-        raise ConfigError(f"fence.targets {list(targets)!r} lists a target twice; list each once.")
-    via = tuple(_as_list("fence.viaServices", raw.get("viaServices", [])))
+    targets = matching("fence.targets", raw.get("targets", []), ORG_TARGET, "an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id", unique_noun="a target")
+    via = tuple(as_list("fence.viaServices", raw.get("viaServices", [])))
     for service in via:
         if not _SERVICE.match(service):
             raise ConfigError(f"fence.viaServices entry {service!r} is not a service principal such as cloudformation.amazonaws.com.")
-    max_policies = _as_int("fence.maxPolicies", raw.get("maxPolicies", DEFAULT_MAX_POLICIES))
+    max_policies = as_int("fence.maxPolicies", raw.get("maxPolicies", DEFAULT_MAX_POLICIES))
     if not 1 <= max_policies <= DEFAULT_MAX_POLICIES:
         raise ConfigError(
             f"fence.maxPolicies {max_policies} is out of range; use 1 to {DEFAULT_MAX_POLICIES} "
             f"({SCPS_PER_TARGET} SCPs per target, one of them FullAWSAccess)."
         )
     fence = FenceConfig(
-        enabled=_as_bool("fence.enabled", raw.get("enabled", False)),
+        enabled=as_bool("fence.enabled", raw.get("enabled", False)),
         management_account=account,
         targets=targets,
         break_glass_principal_arns=_principals("fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", [])),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config.errors import ConfigError
+from stacks.config.values import ROLE_ARN, as_list, matching, role_arns
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
 HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns")
@@ -30,7 +31,6 @@ _VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 _SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
 _VPCE_ID = re.compile(r"^vpce-([0-9a-f]{8}|[0-9a-f]{17})$")
 _PROFILE_ID = re.compile(r"^rp-[0-9a-z]{1,64}$")
-_ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]+$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class HubSettings:
     @property
     def spoke_accounts(self) -> tuple[str, ...]:
         """Accounts the DNS profile is shared with (those of the spoke principals), sorted."""
-        return tuple(sorted({_ROLE_ARN.match(a).group(1) for a in self.spoke_principal_arns}))  # type: ignore[union-attr]
+        return tuple(sorted({ROLE_ARN.match(a).group(1) for a in self.spoke_principal_arns}))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -71,23 +71,8 @@ class NetworkChoice:
     spoke: SpokeSettings | None = None
 
 
-def _as_list(key: str, value: Any) -> list[str]:
-    # Same rules as stacks/config/app_config.py: `-c key=a,b` gives a string, cdk.json a list.
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return [v.strip() for v in value]
-    raise ConfigError(f"{key} must be a list of strings or a comma-separated string, got {value!r}.")
-
-
 def _ids(key: str, value: Any, pattern: re.Pattern[str], example: str, kind: str) -> tuple[str, ...]:
-    ids = _as_list(key, value)
-    for i in ids:
-        if not pattern.match(i):
-            raise ConfigError(f"{key} entry {i!r} is not {kind} such as {example}.")
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"{key} {ids!r} lists an id twice; list each once.")
-    return tuple(ids)
+    return matching(key, value, pattern, f"{kind} such as {example}", unique_noun="an id")
 
 
 def _private_cidr(key: str, value: str) -> str:
@@ -106,7 +91,7 @@ def _endpoint_ids(key: str, value: Any, endpoints: Sequence[str]) -> tuple[tuple
         pairs = dict(value)
     else:
         pairs = {}
-        for item in _as_list(key, value):
+        for item in as_list(key, value):
             service, sep, vpce = item.partition("=")
             if not sep:
                 raise ConfigError(f"{key} entry {item!r} is not service=vpce-id such as bedrock-runtime=vpce-0123456789abcdef0.")
@@ -154,11 +139,8 @@ def parse_network(
             raise ConfigError(f"{where(key)} applies only with topology spoke (this region's topology is {topology}); remove it.")
 
     if topology == "hub":
-        cidrs = tuple(_private_cidr(where("spokeCidrs"), c) for c in _as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
-        arns = tuple(_as_list(where("spokePrincipalArns"), settings.get("spokePrincipalArns", [])))
-        for arn in arns:
-            if not _ROLE_ARN.match(arn):
-                raise ConfigError(f"{where('spokePrincipalArns')} entry {arn!r} is not an IAM role ARN such as arn:aws:iam::123456789012:role/my-workload.")
+        cidrs = tuple(_private_cidr(where("spokeCidrs"), c) for c in as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
+        arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", []))
         if not cidrs or not arns:
             missing = "spokeCidrs" if not cidrs else "spokePrincipalArns"
             raise ConfigError(

@@ -316,15 +316,22 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
 
 
 def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Run a batch through one Node process; returns (simulator version, results in order)."""
-    payload = json.dumps({"cells": [{"id": str(i), "simulation": s} for i, s in enumerate(simulations)]})
+    """Run a batch through one Node process; returns (simulator version, results in order).
+
+    Identical simulations (the same request under the same policies: the layers and the
+    configurations of a sweep share most cells) are evaluated once; the simulator is
+    deterministic, so each copy gets that one result.
+    """
+    keys = [json.dumps(s, sort_keys=True) for s in simulations]
+    distinct = list(dict.fromkeys(keys))
+    payload = json.dumps({"cells": [{"id": str(i), "simulation": json.loads(k)} for i, k in enumerate(distinct)]})
     node = str(NODE) if NODE.exists() else "node"
     proc = subprocess.run([node, str(SIMULATE)], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300)
     if proc.returncode != 0:
         raise SimulationError(f"{SIMULATE.name} failed (exit {proc.returncode}):\n{proc.stderr}")
     out = json.loads(proc.stdout)
-    results = {r["id"]: r for r in out["results"]}
-    return out["simulator"], [results[str(i)] for i in range(len(simulations))]
+    results = {distinct[int(r["id"])]: r for r in out["results"]}
+    return out["simulator"], [results[k] for k in keys]
 
 
 def _reason(result: Mapping[str, Any]) -> str:
