@@ -278,15 +278,6 @@ def strip_template(template: dict) -> dict[str, str]:
     """`strip_custom_resources` for one parsed template, changed in place; {logical id: type} removed."""
     resources = template["Resources"]
     custom = {k: r["Type"] for k, r in resources.items() if r["Type"].startswith("Custom::")}
-    # moto resolves no Fn::GetAtt of a type it does not create: a dashboard naming the DNS
-    # Firewall's rule group that way fails the whole deploy. It is asserted on the template
-    # (tests/unit/test_monitoring_dashboard.py) instead.
-    unmodelled = {k for k, r in resources.items() if r["Type"] in UNMODELLED_TYPES}
-    custom |= {
-        k: r["Type"]
-        for k, r in resources.items()
-        if r["Type"] == "AWS::CloudWatch::Dashboard" and any(references(r, u) for u in unmodelled)
-    }
     for logical_id in custom:
         del resources[logical_id]
     for resource in resources.values():
@@ -434,6 +425,17 @@ def resolve(node: Any, physical: Mapping[str, Any], pseudo: Mapping[str, str]) -
         separator, parts = node["Fn::Join"]
         return separator.join(resolve(p, physical, pseudo) for p in parts)
     return {k: resolve(v, physical, pseudo) for k, v in node.items()}
+
+
+def dashboard_metrics(body: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, metric, dimensions) of every metric widget line of a dashboard body."""
+    found = []
+    for widget in json.loads(body)["widgets"]:
+        for line in widget.get("properties", {}).get("metrics", []):
+            names = [x for x in line if isinstance(x, str)]
+            namespace, metric, *pairs = names
+            found.append((namespace, metric, dict(zip(pairs[::2], pairs[1::2]))))
+    return found
 
 
 def as_list(value: Any) -> list:

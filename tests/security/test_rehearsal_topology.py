@@ -37,7 +37,7 @@ import pytest
 
 from stacks.config.regions import private_dns_name
 from tests.conftest import ROOT, SPOKE_ACCOUNT, SPOKE_CIDR, SPOKE_PROBE_ARN, SPOKE_SUBNETS, SPOKE_VPC
-from tests.security.rehearsal_support import TOPOLOGY_UNMODELLED_TYPES, UNMODELLED_TYPES, Moto, RehearsalError, as_list, parse_policy
+from tests.security.rehearsal_support import TOPOLOGY_UNMODELLED_TYPES, UNMODELLED_TYPES, Moto, RehearsalError, as_list, dashboard_metrics, parse_policy
 from tests.security.stack_rehearsal import DeployedStack, account, create_stack, endpoint_dns_entries
 
 REGION = "us-east-1"  # the region of the session's hub and spoke syntheses
@@ -144,11 +144,11 @@ def test_hub_and_spoke_deploy_to_create_complete(deployed: DeployedStack) -> Non
 
 def test_only_what_moto_cannot_create_was_left_out(topology: Topology) -> None:
     """The rehearsal-only changes: the hub's Custom::VpcRestrictDefaultSG (needs Docker in moto)
-    and the dashboard (Fn::GetAtt of the DNS Firewall, a type moto does not create), and the
-    outputs naming a type moto does not create (moto fails the stack on them)."""
+    and the outputs naming a type moto does not create (moto would fail the stack on a
+    Fn::GetAtt of one, and resolve a Ref of one to nothing)."""
     hub, spoke = topology.hub.left_out, topology.spoke.left_out
-    assert sorted(hub.resources.values()) == ["AWS::CloudWatch::Dashboard", "Custom::VpcRestrictDefaultSG"]
-    assert sorted(spoke.resources.values()) == ["AWS::CloudWatch::Dashboard"]
+    assert sorted(hub.resources.values()) == ["Custom::VpcRestrictDefaultSG"]
+    assert spoke.resources == {}
     assert sorted(hub.outputs) == ["DnsFirewallRuleGroupId", "DnsProfileId"]
     assert sorted(spoke.outputs) == ["DnsFirewallRuleGroupId"]
     # Everything else the hub outputs for its spokes came back from moto.
@@ -234,6 +234,15 @@ def test_hub_endpoint_policy_admits_the_role_the_spoke_created(topology: Topolog
         if not spoke_statement:
             assert all(a.startswith(f"arn:aws:iam::{HUB_ACCOUNT}:role/") for a in named), statement["Sid"]
     assert any(s["Sid"].endswith(f"Spoke{SPOKE_ACCOUNT}") for s in allows)
+
+
+def test_hub_dashboard_names_the_hub_endpoints(topology: Topology) -> None:
+    """(Its DNS Firewall widget's rule group is a Ref moto resolves to "None": template-tested.)"""
+    hub = topology.hub
+    body = hub.client("cloudwatch").get_dashboard(DashboardName=hub.outputs["DashboardName"])["DashboardBody"]
+    endpoints = [d for ns, _, d in dashboard_metrics(body) if ns == "AWS/PrivateLinkEndpoints"]
+    assert {d["VPC Endpoint Id"] for d in endpoints} == {e["VpcEndpointId"] for e in topology.hub_endpoints.values()}
+    assert {d["VPC Id"] for d in endpoints} == {hub.outputs["VpcId"]}
 
 
 # --------------------------------------------------------------------------- spoke
