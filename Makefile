@@ -9,6 +9,9 @@ VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
 NODE_BIN := $(CURDIR)/node_modules/.bin
 REGION ?=
+# `make test` runs on one worker per core (pytest-xdist); each test file stays on one worker.
+# TEST_WORKERS= runs the suite in one process.
+TEST_WORKERS ?= -n auto --dist loadfile
 
 # jsii runs aws-cdk-lib on Node; use the pinned Node 22 from package.json, not the
 # system's (Debian ships 18; 20 prints an end-of-life banner on every synth).
@@ -77,7 +80,7 @@ synth: setup
 	@$(PY) -m tools.summary cdk.out
 
 test: setup-dev
-	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(PYTEST_ARGS)
+	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
 
 prove: setup-dev
 	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from stacks.policies import pascal
 from stacks.probe.construct import ConnectivityProbe, ConnectivityProbeProps
 from stacks.security.provider_logs import give_providers_log_groups
 from stacks.config.regions import private_dns_name
-from stacks.config.residency import residency_metadata
+from stacks.config.design_metadata import design_metadata
 
 
 class PrivateBedrockStack(Stack):
@@ -144,33 +144,7 @@ class PrivateBedrockStack(Stack):
         self._outputs(network, endpoints, access, probe)
         CfnOutput(self, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
         # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
-        self.template_options.metadata = {
-            "PrivateBedrock": {
-                "inferenceScope": config.inference_scope,
-                "runtimeModels": [m.model_id for m in config.runtime_models],
-                "mantleModels": list(config.mantle_models),
-                "inferenceRegions": list(config.inference_regions()),
-                # Per model: where it may run and why (stacks/config/residency.py); read by the summary.
-                "residency": residency_metadata(config),
-                "endpointPolicy": config.endpoint_policy,
-                "allowApiKeys": config.allow_api_keys,
-                # The real models the probe expects refused; the IAM matrix checks the same ones.
-                "probeDeniedModels": {"runtime": config.probe.runtime_denied_model, "mantle": config.probe.mantle_denied_model},
-                "azCount": config.az_count,
-                "monitoring": monitoring.summary,
-                # What the grants cover beyond inference; the IAM matrix derives its cells from these.
-                "capabilities": list(config.capabilities),
-                "guardrailArn": config.guardrail_arn,
-                "agentAliasArns": list(config.agent_alias_arns),
-                "knowledgeBaseArns": list(config.knowledge_base_arns),
-                "dnsAllowedDomains": list(config.dns_allowed_domains),
-                "topology": config.network.topology,
-                "existingVpc": config.network.existing is not None,
-                # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
-                **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
-                **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
-            }
-        }
+        self.template_options.metadata = {"PrivateBedrock": design_metadata(config, monitoring.summary)}
 
     def _outputs(self, network: Network, endpoints: BedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe) -> None:
         cfg = self.config

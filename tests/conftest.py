@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.run_once import folder_once, value_once
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 # The code's default regions (stacks/config/app_config.py DEFAULT_REGIONS), restated: a changed default
@@ -68,10 +70,12 @@ def cdk_synth(outdir: Path, *context: str, project: Path | None = None) -> subpr
 @pytest.fixture(scope="session")
 def cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The code's default configuration synthesized once by the pinned CLI, nag packs included."""
-    out = tmp_path_factory.mktemp("cdk.out")
-    result = cdk_synth(out)
-    assert result.returncode == 0, f"cdk synth failed:\n{result.stdout}\n{result.stderr}"
-    return out
+
+    def synth(out: Path) -> None:
+        result = cdk_synth(out)
+        assert result.returncode == 0, f"cdk synth failed:\n{result.stdout}\n{result.stderr}"
+
+    return folder_once(tmp_path_factory, "cdk.out", synth)
 
 
 @pytest.fixture(scope="session")
@@ -149,19 +153,19 @@ HUB_CONTEXT = {
 
 
 @pytest.fixture(scope="session")
-def optional_templates() -> dict[str, dict]:
+def optional_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """stack name -> template of the optional-features configuration (one in-process synth)."""
-    return synth_in_process(OPTIONAL_CONTEXT)
+    return value_once(tmp_path_factory, "optional", lambda: synth_in_process(OPTIONAL_CONTEXT))
 
 
 @pytest.fixture(scope="session")
-def hub_template() -> dict:
+def hub_template(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A hub in us-east-1 (new VPC) admitting one spoke account's probe role."""
-    return synth_in_process(HUB_CONTEXT)["PrivateBedrock-us-east-1"]
+    return value_once(tmp_path_factory, "hub", lambda: synth_in_process(HUB_CONTEXT)["PrivateBedrock-us-east-1"])
 
 
 @pytest.fixture(scope="session")
-def spoke_template(hub_template: dict) -> dict:
+def spoke_template(hub_template: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A spoke of that hub in us-east-1: an existing VPC, the hub's endpoint ids as the IAM
     matrix deploys them (tools/prove/resolve.py's fake ids), the hub's Profile."""
     from tools.prove.resolve import fake_vpce_id
@@ -180,4 +184,4 @@ def spoke_template(hub_template: dict) -> dict:
         "hubDnsProfileId": HUB_PROFILE_ID,
         "hubEndpointIds": ids,
     }
-    return synth_in_process(context)["PrivateBedrock-us-east-1"]
+    return value_once(tmp_path_factory, "spoke", lambda: synth_in_process(context)["PrivateBedrock-us-east-1"])

@@ -119,7 +119,8 @@ def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tu
     return sum(parts.values()), text
 
 
-def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
+def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, float]:
+    """Print one region's summary; return its network estimate and its continuous proof's cost."""
     template = stack.template()
     meta = template.get("Metadata", {}).get("PrivateBedrock", {})
     resources = template["Resources"]
@@ -165,6 +166,7 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
     )
     if meta.get("topology") == "hub":
         _hub_lines(console, region, sum(endpoint_azs), resources, len(meta.get("spokePrincipalArns", [])))
+    proof = 0.0
     if "monitoring" in meta:
         proof, how = monitoring_cost(meta["monitoring"], resources)
         console.print(
@@ -172,7 +174,7 @@ def summarize(stack: StackArtifact, console: Console) -> MonthlyEstimate:
             f"({how}; plus the probe's own Bedrock tokens)",
             highlight=False,
         )
-    return cost
+    return cost, proof
 
 
 def _hub_lines(console: Console, region: str, endpoint_azs: int, resources: dict[str, Any], listed: int) -> None:
@@ -234,14 +236,16 @@ def main(argv: list[str]) -> int:
         print(f"The cloud assembly in {out} has no PrivateBedrock-<region> stack; run `make synth` first.", file=sys.stderr)
         return 1
     console = Console(width=160)
-    costs = [summarize(stack, console) for stack in found]
+    summaries = [summarize(stack, console) for stack in found]
+    costs = [cost for cost, _ in summaries]
     console.rule()
-    if len(costs) > 1:
-        console.print(
-            f"estimated monthly total, {len(costs)} regions: [bold]${sum(c.total for c in costs):,.2f}[/] "
-            f"({' + '.join(f'{c.region} ${c.total:,.2f}' for c in costs)})",
-            highlight=False,
-        )
+    # Network and continuous proof together: what the deployment costs before Bedrock usage.
+    total = sum(c.total + proof for c, proof in summaries)
+    console.print(
+        f"estimated monthly total, {len(costs)} region{'s' if len(costs) > 1 else ''}: [bold]${total:,.2f}[/] "
+        f"({' + '.join(f'{c.region} ${c.total:,.2f} + proof ${proof:,.2f}' for c, proof in summaries)})",
+        highlight=False,
+    )
     console.print(f"prices as of {PRICES_AS_OF}: {PRICE_SOURCE}", highlight=False)
     unsourced = [c.region for c in costs if not c.rate.sourced]
     if unsourced:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.monitoring.policies import trail_key_statements
+from stacks.monitoring.policies import trail_key_use_statements
+from stacks.security.key_policy import key_policy
 from stacks.security.nag import acknowledge, acknowledge_compliance
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
@@ -41,6 +41,7 @@ def mantle_event_selectors() -> list[dict]:
 @dataclass(frozen=True)
 class MantleAuditTrailProps:
     retention_days: int  # how long the bucket keeps trail files
+    key_admin_arns: tuple[str, ...] = ()  # keyAdminArns: who alone may disable or delete the trail key
 
 
 class MantleAuditTrail(Construct):
@@ -49,9 +50,18 @@ class MantleAuditTrail(Construct):
         stack = Stack.of(self)
         # Named, so the key policy can name the trail without a dependency cycle.
         self.trail_name = f"{stack.stack_name}-mantle-audit"
-        self.key = kms.Key(self, "Key", description="Encrypts the bedrock-mantle audit trail", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
-        for statement in trail_key_statements(stack.region, stack.account, self.trail_name):
-            self.key.add_to_resource_policy(iam.PolicyStatement.from_json(statement))
+        # The L1, as for the log key: kms.Key would give the account root "kms:*", mixing
+        # administration with reading the audit files. Administration apart from use
+        # (stacks/security/key_policy.py); use: CloudTrail for this trail, readers of its files.
+        key = kms.CfnKey(
+            self,
+            "Key",
+            description="Encrypts the bedrock-mantle audit trail",
+            enable_key_rotation=True,
+            key_policy=key_policy(stack.account, trail_key_use_statements(stack.region, stack.account, self.trail_name), props.key_admin_arns),
+        )
+        key.apply_removal_policy(RemovalPolicy.RETAIN)  # the audit files stay readable after the stack
+        self.key: kms.IKey = kms.Key.from_key_arn(self, "KeyRef", key.attr_arn)
         # Who read the audit files: S3 server access logs. Their bucket can only use SSE-S3
         # (server access logging does not deliver to SSE-KMS buckets).
         self.access_logs = s3.Bucket(

@@ -64,7 +64,7 @@ class ProbeMonitoring(Construct):
             ),
         )
         self.audit_trail = (
-            MantleAuditTrail(self, "AuditTrail", props=MantleAuditTrailProps(retention_days=cfg.flow_log_retention_days))
+            MantleAuditTrail(self, "AuditTrail", props=MantleAuditTrailProps(retention_days=cfg.flow_log_retention_days, key_admin_arns=tuple(cfg.key_admin_arns)))
             if mon.audit_trail
             else None
         )

@@ -101,3 +101,24 @@ def trail_key_grants(region: str, account: str, trail_name: str) -> list[Monitor
 
 def trail_key_statements(region: str, account: str, trail_name: str) -> list[dict]:
     return [_statement(g, {"Service": "cloudtrail.amazonaws.com"}) for g in trail_key_grants(region, account, trail_name)]
+
+
+def trail_reader_grant(account: str, trail_name: str) -> MonitoringGrant:
+    """Principals of this account may decrypt this trail's files, when IAM also lets them
+    (the key policy of the CloudTrail user guide, "Enable CloudTrail log decrypt permissions",
+    narrowed from every trail of the account to this one)."""
+    return MonitoringGrant(
+        "ThisAccountReadsThisTrailsFiles",
+        ("kms:Decrypt", "kms:ReEncryptFrom"),
+        ("*",),
+        {
+            "StringEquals": {"kms:CallerAccount": account},
+            "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{PARTITION}:cloudtrail:*:{account}:trail/{trail_name}"},
+        },
+    )
+
+
+def trail_key_use_statements(region: str, account: str, trail_name: str) -> list[dict]:
+    """Every use of the trail key: CloudTrail writes this trail, the account's principals read it."""
+    return [*trail_key_statements(region, account, trail_name), _statement(trail_reader_grant(account, trail_name), {"AWS": f"arn:{PARTITION}:iam::{account}:root"})]
+

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from tests.conftest import synth_in_process
+from tests.run_once import value_once
 from tests.security.rehearsal_support import Moto, moto_server
 from tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
 
@@ -41,7 +42,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 
 
 @pytest.fixture(scope="session")
-def configuration_templates(optional_templates: dict[str, dict]) -> dict[str, dict[str, dict]]:
+def configuration_templates(optional_templates: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
     """configuration name -> region -> template (one in-process synth per configuration).
 
     "optional-features" is tests/conftest.py's OPTIONAL_CONTEXT (every capability, named
@@ -49,17 +50,17 @@ def configuration_templates(optional_templates: dict[str, dict]) -> dict[str, di
     """
     out = {"optional-features": {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in optional_templates.items()}}
     for name, context in CONFIGURATIONS.items():
-        stacks = synth_in_process(context)
+        stacks = value_once(tmp_path_factory, f"configuration-{name}", lambda context=context: synth_in_process(context))
         out[name] = {stack_id.removeprefix("PrivateBedrock-"): t for stack_id, t in stacks.items()}
     return out
 
 
 @pytest.fixture(scope="session")
-def all_matrices(templates: dict[str, dict], configuration_templates: dict[str, dict[str, dict]]) -> list[RegionMatrix]:
+def all_matrices(templates: dict[str, dict], configuration_templates: dict[str, dict[str, dict]], tmp_path_factory: pytest.TempPathFactory) -> list[RegionMatrix]:
     """Every configuration x region x layer, evaluated in one simulator run."""
     configs = {"default": templates, **configuration_templates}
     jobs = [Job(name, region, t, layer) for name, by_region in configs.items() for region, t in by_region.items() for layer in LAYERS]
-    return prove_many(jobs)
+    return value_once(tmp_path_factory, "all-matrices", lambda: prove_many(jobs))
 
 
 @pytest.fixture(scope="session")

@@ -258,6 +258,15 @@ def test_audit_trail_logs_mantle_data_events_to_an_encrypted_private_bucket(all_
     assert {s["Sid"] for s in trail_statements} == {"CloudTrailEncryptsThisTrail", "CloudTrailDescribesTheKey"}
     for s in trail_statements:
         assert render(s["Condition"]["StringEquals"]["aws:SourceArn"]).endswith(f":trail/{trail['TrailName']}")
+    # Administration apart from use: no statement grants kms:*; the account's principals may
+    # decrypt this trail's files only (and only when IAM lets them too).
+    assert not [s for s in key if "kms:*" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])]
+    admin = next(s for s in key if s["Sid"] == "KeyAdministration")
+    assert not {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"} & set(admin["Action"])
+    (reader,) = [s for s in key if s["Sid"] == "ThisAccountReadsThisTrailsFiles"]
+    assert sorted(reader["Action"]) == ["kms:Decrypt", "kms:ReEncryptFrom"]
+    assert render(reader["Condition"]["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"]).endswith(f":trail/{trail['TrailName']}")
+    assert t["Resources"][key_id]["DeletionPolicy"] == "Retain"
 
 
 def test_the_summary_prices_what_the_template_deploys(templates) -> None:

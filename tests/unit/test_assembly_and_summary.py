@@ -17,6 +17,7 @@ from tools.lint_templates import lint_dir
 from tools.prices import ENDPOINT_AZ_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH, endpoint_rate
 from tools.prove.matrix import load_templates
 from tools.summary import main as summary_main
+from tools.summary import monitoring_cost
 
 
 def endpoint_azs(template: dict) -> int:
@@ -68,7 +69,16 @@ def test_summary_prices_each_region_and_totals_them(stale_assembly: Path, templa
         totals[region] = azs * endpoint_rate(region).per_az_hour * HOURS_PER_MONTH + KMS_KEY_MONTH
         assert f"estimated monthly cost: ${totals[region]:,.2f} ({azs} endpoint-AZs x ${endpoint_rate(region).per_az_hour:.3f}/h in {region}" in out
     assert totals["ap-northeast-1"] > totals["us-east-1"]
-    assert f"estimated monthly total, 2 regions: ${sum(totals.values()):,.2f} (us-east-1 ${totals['us-east-1']:,.2f} + ap-northeast-1 ${totals['ap-northeast-1']:,.2f})" in out
+    # The total adds each region's continuous proof (its own line, priced by monitoring_cost).
+    proof = {r: monitoring_cost(templates[r]["Metadata"]["PrivateBedrock"]["monitoring"], templates[r]["Resources"])[0] for r in totals}
+    assert all(p > 0 for p in proof.values())
+    for r in totals:
+        assert f"continuous proof (schedule rate(1 hour)): ${proof[r]:,.2f} a month" in out
+    total = sum(totals.values()) + sum(proof.values())
+    assert (
+        f"estimated monthly total, 2 regions: ${total:,.2f} (us-east-1 ${totals['us-east-1']:,.2f} + proof ${proof['us-east-1']:,.2f}"
+        f" + ap-northeast-1 ${totals['ap-northeast-1']:,.2f} + proof ${proof['ap-northeast-1']:,.2f})"
+    ) in out
     assert re.search(r"prices as of \d{4}-\d{2}: AWS Price List API", out)
     assert "VPC range: 10.80.0.0/16 on-premises ranges admitted: none" in out
     assert "VPC range: 10.81.0.0/16" in out and "overlap" not in out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacks.config.app_config import RegionConfig
+from stacks.config.design_metadata import design_metadata
 from stacks.policies import endpoint_policy, source_vpce_policy
 from tools.prove.resolve import ACCOUNT
 
@@ -51,16 +52,4 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
             "Roles": [{"Ref": PROBE_ROLE}, {"Ref": CONTROL_ROLE}],
         },
     }
-    metadata = {
-        "runtimeModels": [m.model_id for m in cfg.runtime_models],
-        "mantleModels": list(cfg.mantle_models),
-        "inferenceRegions": list(cfg.inference_regions()),
-        "endpointPolicy": cfg.endpoint_policy,
-        "allowApiKeys": cfg.allow_api_keys,
-        "probeDeniedModels": {"runtime": cfg.probe.runtime_denied_model, "mantle": cfg.probe.mantle_denied_model},
-        "capabilities": list(cfg.capabilities),
-        "guardrailArn": cfg.guardrail_arn,
-        "agentAliasArns": list(cfg.agent_alias_arns),
-        "knowledgeBaseArns": list(cfg.knowledge_base_arns),
-    }
-    return {"Resources": resources, "Metadata": {"PrivateBedrock": metadata}}
+    return {"Resources": resources, "Metadata": {"PrivateBedrock": design_metadata(cfg)}}
