@@ -89,6 +89,25 @@ def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str,
                 raise ConfigError(f"fenceEndpointIds.{region}.{service} {vpce!r} is not a VPC endpoint id such as vpce-0123456789abcdef0.")
             if region in by_region and service in by_region[region].endpoints:
                 out.append((region, service, vpce))
+    return tuple(out) + _hub_ids_of_spokes(out, regions)
+
+
+def _hub_ids_of_spokes(given: Sequence[tuple[str, str, str]], regions: Sequence[RegionConfig]) -> tuple[tuple[str, str, str], ...]:
+    """A spoke calls Bedrock through its hub's endpoints: the fence names those (hubEndpointIds),
+    with no `make fence-ids` needed; a different id stored for a spoke region is refused."""
+    stored = {(r, s): i for r, s, i in given}
+    out: list[tuple[str, str, str]] = []
+    for cfg in regions:
+        spoke = cfg.network.spoke
+        for service, hub_id in spoke.endpoint_ids if spoke is not None else ():
+            other = stored.get((cfg.region, service))
+            if other is None:
+                out.append((cfg.region, service, hub_id))
+            elif other != hub_id:
+                raise ConfigError(
+                    f"fenceEndpointIds.{cfg.region}.{service} {other!r} is not the hub's endpoint {hub_id!r} (hubEndpointIds); "
+                    "a spoke's calls go through the hub's endpoints, so remove the entry and the fence uses the hub's id."
+                )
     return tuple(out)
 
 

@@ -416,9 +416,5 @@ def test_dashboard_names_the_deployed_endpoints_and_vpc(deployed: Deployed) -> N
 # stripped default security group (its custom resource needs Docker in moto). The outputs
 # are asserted on the template (test_template_security.py::test_outputs_give_what_users_and_resolvers_need),
 # the custom resource too (::test_default_security_group_is_stripped).
-
-
-def test_rehearsal_time(rehearsal: Rehearsal) -> None:
-    """Bootstrap + synth (two passes, lookups in between) + deploy of both regions took about
-    50 s on a 2-core machine; the target is under 3 minutes, the bound catches hangs."""
-    assert rehearsal.seconds["total"] < 420, rehearsal.seconds
+# No test of the rehearsal's duration: every CLI step has its own timeout (rehearsal_support._run),
+# which already catches a hang; a wall-clock bound only failed on a loaded machine.
