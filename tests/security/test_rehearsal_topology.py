@@ -298,6 +298,5 @@ def test_what_moto_cannot_model_is_listed(topology: Topology) -> None:
         assert f"def {test}(" in (ROOT / path).read_text(), where
 
 
-def test_topology_rehearsal_time(topology: Topology) -> None:
-    """Two CreateStack calls and a VPC: about 3 s on a 2-core machine; the bound catches hangs."""
-    assert topology.seconds < 60, topology.seconds
+# No wall-clock test (as for the standalone rehearsal): moto answers in-process, and a bound
+# only fails on a loaded machine. Topology.seconds is there to print when measuring.
