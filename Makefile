@@ -91,8 +91,10 @@ prove: setup-dev
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	@touch $@
 
+# PROVE_SIMULATION_CACHE: simulator results kept by exact input (tools/prove/simulation_cache.py),
+# so each mutant re-simulates only the matrix cells its change touches.
 mutate: setup-dev .make/venv-mutate
-	$(VENV)/bin/mutmut run --max-children $(shell nproc)
+	PROVE_SIMULATION_CACHE=$(CURDIR)/mutants/.simulations $(VENV)/bin/mutmut run --max-children $(shell nproc)
 	$(VENV)/bin/mutmut results --all true | $(PY) -m tools.mutation_summary
 
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.

@@ -42,8 +42,9 @@ def bedrock_arn_base(region: str, account: str) -> str:
 
 def agent_arn_of_alias(alias_arn: str) -> str:
     """arn:...:agent-alias/AGENT/ALIAS -> arn:...:agent/AGENT (GetAgent's resource)."""
-    head, _, rest = alias_arn.partition(":agent-alias/")
-    return f"{head}:agent/{rest.split('/', 1)[0]}"
+    # The configuration admits exactly this form (stacks/config/app_config.py, _AGENT_ALIAS_ARN).
+    alias_prefix, agent_id, _alias_id = alias_arn.split("/")
+    return f"{alias_prefix.removesuffix(':agent-alias')}:agent/{agent_id}"
 
 
 def websearch_tool_arn(region: str) -> str:

@@ -121,7 +121,8 @@ def _runtime_grants(cfg: RegionConfig, account: str) -> list[Grant]:
     grants.append(
         Grant("RespondWithConfiguredModels", ("bedrock:InvokeModel",), (bedrock_project_arn(cfg.region, account),), {"ArnLike": {"bedrock:ModelArn": model_arns}})
     )
-    if cfg.has("guardrails") and cfg.guardrail_arn:
+    # The configuration sets guardrailArn exactly when the guardrails capability is on.
+    if cfg.guardrail_arn:
         grants.append(Grant("ApplyConfiguredGuardrail", ("bedrock:ApplyGuardrail",), (cfg.guardrail_arn,)))
     if cfg.has("countTokens"):
         # CountTokens takes only foundation-model resources: the models behind the allow list, here.

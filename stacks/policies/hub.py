@@ -32,11 +32,10 @@ def hub_endpoint_policy(service: str, cfg: RegionConfig, principals: Mapping[str
     """The endpoint policy for `service` admitting each account's listed roles to its own resources.
 
     The hub account's statements keep the standalone Sids; a spoke account's get the suffix
-    `Spoke<account>`. Denies (bearer tokens, deny mode) are account-independent: written once.
+    `Spoke<account>`. Denies (bearer tokens, deny mode's one Deny) are account-independent:
+    written once.
     """
     accounts = list(principals)
-    if cfg.endpoint_policy == "deny":
-        return endpoint_policy(service, cfg, accounts[0], [])
     statements: list[dict[str, Any]] = []
     denies: dict[str, dict[str, Any]] = {}
     for i, account in enumerate(accounts):

@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config.app_config import AppConfig, ConfigError, RegionConfig
 from stacks.config.fence import FenceConfig
-from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
 from stacks.policies.statements import one_or_many
 
 # IAM and Organizations count every character of an SCP created through the API, whitespace
@@ -99,6 +99,11 @@ def _condition_values(conditions: Mapping[str, Mapping[str, Any]], key: str) -> 
     return values
 
 
+def _org_grants(service: str, cfg: RegionConfig) -> list[Grant]:
+    """The grants with the account `*`: what every account the SCP reaches may be granted."""
+    return grants_for(service, cfg, ORG_ACCOUNT)
+
+
 def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
     """Only the grants of model invocations count (other runtime grants, such as listing
     async jobs on `*`, would empty a NotResource list)."""
@@ -107,7 +112,7 @@ def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
     profiles: list[str] = []
     via: list[str] = []
     for cfg in regions:
-        for grant in grants_for("bedrock-runtime", cfg, ORG_ACCOUNT):
+        for grant in _org_grants("bedrock-runtime", cfg):
             invoking = [a for a in grant.actions if a.startswith(MODEL_ACTION_PREFIX)]
             if not invoking:
                 continue
@@ -126,7 +131,7 @@ def _mantle_models(regions: Sequence[RegionConfig]) -> list[str]:
     models: list[str] = []
     for cfg in regions:
         if cfg.mantle_enabled:
-            for grant in grants_for("bedrock-mantle", cfg, ORG_ACCOUNT):
+            for grant in _org_grants("bedrock-mantle", cfg):
                 models += _condition_values(grant.conditions, "bedrock-mantle:Model")
     return _unique(models)
 

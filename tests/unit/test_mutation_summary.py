@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+
+from tools import mutation_summary
 from tools.mutation_summary import summarise
 
 LINES = """
     stacks.policies.grants.x_grants_for__mutmut_1: killed
     stacks.policies.grants.x_grants_for__mutmut_2: survived
     stacks.policies.grants.x_grants_for__mutmut_3: no tests
+    stacks.policies.grants.x_grants_for__mutmut_4: timeout
     report.x_denied_by__mutmut_1: killed
     report.x_denied_by__mutmut_2: timeout
 """.splitlines()
 
 
-def test_counts_per_module_and_lists_survivors() -> None:
-    by_module, survivors = summarise(LINES)
-    assert by_module["stacks.policies.grants"] == {"killed": 1, "survived": 1, "no tests": 1}
+def test_counts_per_module_and_lists_what_is_not_killed() -> None:
+    by_module, alive = summarise(LINES)
+    assert by_module["stacks.policies.grants"] == {"killed": 1, "survived": 1, "no tests": 1, "timeout": 1}
     assert by_module["report"] == {"killed": 1, "timeout": 1}
-    assert survivors == ["stacks.policies.grants.x_grants_for__mutmut_2: survived"]
+    assert alive == ["stacks.policies.grants.x_grants_for__mutmut_2: survived", "stacks.policies.grants.x_grants_for__mutmut_3: no tests"]
 
 
-def test_exit_status_fails_on_a_surviving_policy_mutant(monkeypatch, capsys) -> None:
-    import io
+def run(monkeypatch: pytest.MonkeyPatch, lines: list[str]) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines)))
+    return mutation_summary.main()
 
-    from tools import mutation_summary
 
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(LINES)))
-    assert mutation_summary.main() == 1
-    assert "survived: stacks.policies.grants" in capsys.readouterr().out
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(line for line in LINES if "survived" not in line)))
-    assert mutation_summary.main() == 0
+def test_exit_status_fails_on_a_policy_mutant_that_is_not_killed(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, LINES) == 1
+    out = capsys.readouterr().out
+    assert "not killed: stacks.policies.grants.x_grants_for__mutmut_2: survived" in out
+    assert "not killed: stacks.policies.grants.x_grants_for__mutmut_3: no tests" in out
+    assert run(monkeypatch, [line for line in LINES if "survived" not in line]) == 1  # no tests is not a kill
+    assert run(monkeypatch, [line for line in LINES if "survived" not in line and "no tests" not in line]) == 0
+    # An interrupted run is not a score.
+    assert run(monkeypatch, ["    stacks.policies.arns.x_pascal__mutmut_1: not checked"]) == 1
+    # Outside the policy builders a survivor is reported, not fatal.
+    assert run(monkeypatch, ["    report.x_denied_by__mutmut_3: survived"]) == 0
+
+
+def test_the_score_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    run(monkeypatch, LINES)
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if not line.startswith("  ")}
+    assert rows["stacks.policies.grants"].split() == [
+        "stacks.policies.grants", "mutants", "4", "killed", "1", "timeout", "1", "survived", "1", "no", "tests", "1", "not", "checked", "0", "score", "50.0%"
+    ]
+    assert "mutants    6" in rows["all"] and "score  66.7%" in rows["all"]

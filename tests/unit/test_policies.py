@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from stacks.config.capabilities import CAPABILITIES
 from stacks.config.app_config import load_config
 from stacks.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
-from tools.lint_templates import known_actions
 
+IAM_DATA = Path(__file__).resolve().parents[2] / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 ACCOUNT = "111122223333"
 PROBE = "arn:aws:iam::111122223333:role/probe"
 IDS = {"bedrock": "vpce-0b", "bedrock-runtime": "vpce-0r", "bedrock-mantle": "vpce-0m", "bedrock-agent": "vpce-0a", "bedrock-agent-runtime": "vpce-0ar"}
@@ -57,13 +60,28 @@ def test_no_allow_statement_has_a_wildcard_action() -> None:
             assert st["Effect"] == "Deny" or all("*" not in a for a in as_list(st["Action"])), st
 
 
-def test_every_action_any_configuration_names_exists_in_the_iam_reference() -> None:
-    c = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
-    named = {a for s in c.endpoints for a in allowed_actions(s, c)} | {a for a in SERVER_SIDE_TOOL_ACTIONS if "*" not in a}
+def documented_spelling(prefix: str) -> dict[str, str]:
+    """lower-case -> the IAM reference's spelling of every action of `prefix` (iam-data)."""
+    actions = json.loads((IAM_DATA / "actions" / f"{prefix}.json").read_text())
+    return {k: v["name"] for k, v in actions.items()}
+
+
+def test_every_action_any_configuration_names_is_spelled_as_the_iam_reference_spells_it() -> None:
+    """IAM matches actions case-insensitively, so a mis-cased action would still work; the
+    policies (and the reviews, lints and diffs that read them) use the documented spelling."""
+    everything = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB], allowApiKeys=True)
+    guarded = cfg(endpoints=["bedrock", "bedrock-runtime"], capabilities=["inference", "streaming", "guardrails"], guardrailArn=GUARDRAIL)
+    named = set(SERVER_SIDE_TOOL_ACTIONS)
+    for c in (everything, guarded, cfg(), cfg(endpointPolicy="deny")):
+        policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.endpoints] + [source_vpce_policy(c, ACCOUNT, IDS)]
+        named |= {a for p in policies for st in p["Statement"] for a in as_list(st["Action"])}
+    assert "bedrock:ApplyGuardrail" in named and "bedrock:GetAgent" in named
     for action in named:
         prefix, _, verb = action.partition(":")
-        assert verb.lower() in known_actions(prefix), action
-    assert known_actions("bedrock-websearch") >= {"invokesearch", "invokefetch", "externalwebaccess"}
+        if verb == "*":
+            continue
+        assert documented_spelling(prefix).get(verb.lower()) == verb, action
+    assert {"InvokeSearch", "InvokeFetch", "ExternalWebAccess"} <= set(documented_spelling("bedrock-websearch").values())
 
 
 def test_mantle_inference_is_limited_to_configured_models() -> None:
@@ -77,6 +95,12 @@ def test_mantle_inference_is_limited_to_configured_models() -> None:
 
 def test_control_plane_endpoint_allows_only_the_probe_read() -> None:
     policy = endpoint_policy("bedrock", cfg(), ACCOUNT, [PROBE])
+    assert by_sid(policy)["ListFoundationModels"] == {
+        "Sid": "ListFoundationModels", "Effect": "Allow", "Principal": "*", "Action": "bedrock:ListFoundationModels", "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": [PROBE]}},
+    }
+    with pytest.raises(ValueError, match=r"^no grants defined for service 'bedrock-foo'$"):
+        grants_for("bedrock-foo", cfg(), ACCOUNT)
     allows = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
     assert [s["Action"] for s in allows] == ["bedrock:ListFoundationModels"]
     assert "DenyServerSideTools" not in by_sid(policy)  # no tool starts through the control plane
@@ -87,6 +111,21 @@ def test_api_keys_opt_in_allows_bearer_for_our_principals_only() -> None:
     st = by_sid(policy)["AllowBearerTokens"]
     assert st["Condition"] == {"ArnEquals": {"aws:PrincipalArn": [PROBE]}}
     assert "DenyBearerTokens" not in by_sid(policy)
+
+
+def test_api_keys_opt_in_allows_bearer_in_the_identity_policy_only_through_each_endpoint() -> None:
+    """The Allow carries its own aws:SourceVpce condition (issue 15: losing it was caught by
+    no test, since the fence Deny still refuses off the endpoints)."""
+    policy = source_vpce_policy(cfg(allowApiKeys=True), ACCOUNT, IDS)
+    bearer = [s for s in policy["Statement"] if s["Sid"].endswith("BearerTokens")]
+    assert bearer == [
+        {"Sid": f"{name}BearerTokens", "Effect": "Allow", "Action": action, "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": IDS[service]}}}
+        for name, service, action in (
+            ("Bedrock", "bedrock", "bedrock:CallWithBearerToken"),
+            ("BedrockRuntime", "bedrock-runtime", "bedrock:CallWithBearerToken"),
+            ("BedrockMantle", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken"),
+        )
+    ]
 
 
 def test_deny_mode_denies_everything_the_grants_name() -> None:
@@ -117,7 +156,9 @@ def test_identity_policy_allows_each_grant_only_through_its_own_endpoint() -> No
     assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ["vpce-0b", "vpce-0r", "vpce-0m"]}}
     # Every Bedrock action is fenced, not only the granted ones.
     assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*"] and deny["Resource"] == "*"
-    assert set(by_sid(policy)["DenyBearerTokens"]["Action"]) == {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"}
+    assert by_sid(policy)["DenyBearerTokens"] == {
+        "Sid": "DenyBearerTokens", "Effect": "Deny", "Action": ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"], "Resource": "*"
+    }
 
 
 PROFILE = "arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -168,6 +209,28 @@ def test_profile_grants_shrink_the_identity_policy() -> None:
     models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
     c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}, None).regions[0]
     assert identity_policy_chars(c) < 5000
+
+
+# Real-length ids (vpce- and 17 hex digits), as the deployed policy carries once CDK resolves them.
+DEPLOYED_IDS = {s: f"vpce-0{n}{'0123456789abcdef'[n] * 15}" for n, s in enumerate(ALL_ENDPOINTS)}
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {},
+        {"allowApiKeys": True, "endpoints": ALL_ENDPOINTS, "capabilities": ALL_BUT_GUARDRAILS, "agentAliasArns": [ALIAS], "knowledgeBaseArns": [KB]},
+        {"inferenceScope": "geography", "runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"]},
+    ],
+    ids=["default", "everything", "profiles"],
+)
+def test_the_size_estimate_is_the_deployed_policys_length_as_iam_counts_it(context: dict) -> None:
+    """The 6,144-character refusal relies on this figure: the deployed document (a 12-digit
+    account, real-length endpoint ids) serialized without whitespace, to the character."""
+    c = cfg(**context)
+    deployed = source_vpce_policy(c, "444455556666", {s: DEPLOYED_IDS[s] for s in c.endpoints})
+    assert all(len(i) == 22 for i in DEPLOYED_IDS.values())
+    assert identity_policy_chars(c) == len(json.dumps(deployed, separators=(",", ":")))
 
 
 def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_listed_models() -> None:
@@ -271,6 +334,62 @@ def test_agents_are_granted_only_by_their_configured_arns() -> None:
     assert reads["ReadConfiguredKnowledgeBases"].resources == (KB,)
     every = [r for s in ("bedrock-agent", "bedrock-agent-runtime") for g in grants_for(s, c, ACCOUNT) for r in g.resources]
     assert not any(r.endswith("/*") for r in every), every
+
+
+def test_runtime_grants_of_every_capability_as_data() -> None:
+    c = cfg(capabilities=ALL_BUT_GUARDRAILS)
+    model = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
+    project = ("arn:aws:bedrock:us-east-1:111122223333:project/default",)
+    async_invokes = ("arn:aws:bedrock:us-east-1:111122223333:async-invoke/*",)
+    grants = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-runtime", c, ACCOUNT)]
+    assert grants == [
+        ("InvokeConfiguredModels", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), (model,), {}),
+        ("RespondWithConfiguredModels", ("bedrock:InvokeModel",), project, {"ArnLike": {"bedrock:ModelArn": [model]}}),
+        ("CountTokensConfiguredModels", ("bedrock:CountTokens",), (model,), {}),
+        ("StartAsyncInvokes", ("bedrock:InvokeModel",), async_invokes, {}),
+        ("ReadAsyncInvokes", ("bedrock:GetAsyncInvoke",), async_invokes, {}),
+        ("ListAsyncInvokes", ("bedrock:ListAsyncInvokes",), ("*",), {}),
+        ("ManageStoredResponses", ("bedrock:GetInvoke", "bedrock:CancelInvoke", "bedrock:DeleteInvoke"), project, {}),
+        ("InvokeSystemTools", ("bedrock:InvokeTool",), ("arn:aws:bedrock::111122223333:system-tool/*",), {}),
+    ]
+
+
+def test_mantle_grants_of_every_capability_as_data() -> None:
+    c = cfg(capabilities=ALL_BUT_GUARDRAILS, mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"])
+    project = ("arn:aws:bedrock-mantle:us-east-1:111122223333:project/*",)
+    models = {"StringEquals": {"bedrock-mantle:Model": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}}
+    grants = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-mantle", c, ACCOUNT)]
+    assert grants == [
+        ("CreateInferenceConfiguredModels", ("bedrock-mantle:CreateInference",), project, models),
+        ("ReadModels", ("bedrock-mantle:ListModels", "bedrock-mantle:GetModel"), project, {}),
+        # Counting tokens is pinned to the allow-listed models too, like inference.
+        ("CountTokensConfiguredModels", ("bedrock-mantle:CountTokens",), project, models),
+        ("ManageStoredResponses", ("bedrock-mantle:GetInference", "bedrock-mantle:CancelInference", "bedrock-mantle:DeleteInference"), project, {}),
+        ("UseWebSearch", ("bedrock-websearch:InvokeSearch", "bedrock-websearch:InvokeFetch"), ("arn:aws:bedrock-websearch:us-east-1:aws:tool/*",), {}),
+        ("FetchFromTheLiveWeb", ("bedrock-websearch:ExternalWebAccess",), ("*",), {}),
+    ]
+
+
+def test_agent_grants_as_data() -> None:
+    second = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS67890"
+    other = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT67890/ALIAS12345"
+    c = cfg(endpoints=ALL_ENDPOINTS, agentAliasArns=[ALIAS, second, other], knowledgeBaseArns=[KB])
+    reads = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-agent", c, ACCOUNT)]
+    assert reads == [
+        # Two aliases of one agent: the agent once.
+        ("ReadConfiguredAgents", ("bedrock:GetAgent",), ("arn:aws:bedrock:us-east-1:111122223333:agent/AGENT12345", "arn:aws:bedrock:us-east-1:111122223333:agent/AGENT67890"), {}),
+        ("ReadConfiguredKnowledgeBases", ("bedrock:GetKnowledgeBase",), (KB,), {}),
+        ("ListAgentsAndKnowledgeBases", ("bedrock:ListAgents", "bedrock:ListKnowledgeBases"), ("*",), {}),
+    ]
+    runs = [(g.sid, g.actions, g.resources, dict(g.conditions)) for g in grants_for("bedrock-agent-runtime", c, ACCOUNT)]
+    assert runs == [
+        ("InvokeConfiguredAgents", ("bedrock:InvokeAgent",), (ALIAS, second, other), {}),
+        ("RetrieveFromConfiguredKnowledgeBases", ("bedrock:Retrieve",), (KB,), {}),
+    ]
+    # Agents only: nothing about knowledge bases.
+    agents = cfg(endpoints=ALL_ENDPOINTS, agentAliasArns=[ALIAS])
+    assert [g.sid for g in grants_for("bedrock-agent", agents, ACCOUNT)] == ["ReadConfiguredAgents", "ListAgentsAndKnowledgeBases"]
+    assert [g.sid for g in grants_for("bedrock-agent-runtime", agents, ACCOUNT)] == ["InvokeConfiguredAgents"]
 
 
 def test_knowledge_bases_alone_grant_no_agent() -> None:

@@ -268,8 +268,9 @@ def test_an_enabled_fence_with_every_id_is_accepted() -> None:
 
 
 def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Other runtime grants (a `*` list action, a project read) must not widen NotResource, and
-    a profile condition may list several profiles under any operator."""
+    """Other runtime grants (a `*` list action, a project read) and `*` among an invocation's
+    resources must not widen NotResource, and a profile condition may list several profiles
+    under any operator."""
     import stacks.policies.scp as scp
     from stacks.policies.grants import Grant
 
@@ -279,9 +280,10 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
         if service != "bedrock-runtime":
             return []
         return [
-            Grant("Direct", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), ("arn:aws:bedrock:us-east-1::foundation-model/a",)),
-            Grant("Via", ("bedrock:InvokeModel",), ("arn:aws:bedrock:*::foundation-model/a",), {"ArnEquals": {"bedrock:InferenceProfileArn": profiles}}),
+            # A grant that invokes nothing first: it is skipped, the grants after it still count.
             Grant("ListJobs", ("bedrock:ListAsyncInvokes",), ("*",)),
+            Grant("Direct", ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), ("arn:aws:bedrock:us-east-1::foundation-model/a", "*")),
+            Grant("Via", ("bedrock:InvokeModel",), ("arn:aws:bedrock:*::foundation-model/a",), {"ArnEquals": {"bedrock:InferenceProfileArn": profiles}}),
             Grant("ReadResponses", ("bedrock:GetInvoke",), ("arn:aws:bedrock:us-east-1:*:project/default",)),
         ]
 
@@ -291,3 +293,142 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
     assert sts["FenceModelsWithoutProfile"]["NotResource"] == ["arn:aws:bedrock:us-east-1::foundation-model/a", *profiles]
     assert sts["FenceModelsThroughProfiles"]["NotResource"] == ["arn:aws:bedrock:*::foundation-model/a", *profiles]
     assert sts["FenceOtherProfiles"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == profiles
+
+
+# --- the manifest the tools read -----------------------------------------------------------------
+
+
+def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    cfg = config(
+        regions=["us-east-1", "ap-northeast-1"],
+        fence={**ENABLED, "enabled": False, "exemptServiceRoleArns": [role]},
+        fenceEndpointIds={"us-east-1": IDS["us-east-1"]},
+    )
+    policies = fence_policies(cfg)
+    manifest = fence_manifest(cfg, policies)
+    assert manifest == {
+        "policies": [{"name": p.name, "file": f"{p.name}.json", "chars": len(p.content), "maxChars": 5120} for p in policies],
+        "endpointIds": {
+            "us-east-1": IDS["us-east-1"],
+            "ap-northeast-1": {s: f"vpce-PLACEHOLDER-ap-northeast-1-{s}" for s in ("bedrock", "bedrock-runtime", "bedrock-mantle")},
+        },
+        "placeholders": True,
+        "regions": ["us-east-1", "ap-northeast-1"],
+        "breakGlassPrincipalArns": [BREAK_GLASS],
+        "exemptServiceRoleArns": [role],
+        "targets": ["ou-ab12-cdef3456"],
+        "stack": False,
+    }
+    assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1"]
+
+
+def test_the_manifest_without_placeholders_and_with_the_stack() -> None:
+    cfg = config(fence=ENABLED, fenceEndpointIds=IDS)
+    manifest = fence_manifest(cfg, fence_policies(cfg))
+    assert manifest["placeholders"] is False and manifest["stack"] is True
+    assert manifest["endpointIds"] == IDS
+
+
+# --- the size limits at their boundaries ----------------------------------------------------------
+
+
+def _doc_length(statements: list[dict[str, Any]]) -> int:
+    # What Organizations counts: the minified JSON of the whole policy.
+    return len(json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":")))
+
+
+def _padded(sid: str, others: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    """A statement that brings the policy of `others` + itself to exactly `total` characters."""
+    return _statement(sid, total - _doc_length([*others, _statement(sid, 0)]))
+
+
+def test_a_statement_of_exactly_the_limit_fits_and_one_character_more_is_refused() -> None:
+    exact = _padded("Exact", [], SCP_MAX_CHARS)
+    assert _doc_length([exact]) == 5120 and split([exact], max_policies=1) == [[0]]
+    over = _padded("Over", [], SCP_MAX_CHARS + 1)
+    with pytest.raises(ConfigError) as err:
+        split([over], max_policies=4)
+    assert str(err.value) == (
+        "The fence statement Over alone is 5121 characters, over the 5120 of a service control policy; allow-list fewer "
+        "models or profiles, or configure fewer regions or break-glass principals."
+    )
+
+
+def test_two_statements_share_a_policy_up_to_exactly_the_limit() -> None:
+    first = _statement("First", 2000)
+    second = _padded("Second", [first], SCP_MAX_CHARS)
+    assert _doc_length([first, second]) == 5120 and split([first, second], max_policies=1) == [[0, 1]]
+    longer = _padded("Second", [first], SCP_MAX_CHARS + 1)
+    assert split([first, longer], max_policies=2) == [[0], [1]]
+
+
+def test_exactly_max_policies_is_accepted() -> None:
+    statements = [_statement(f"S{i}", 2000) for i in range(5)]
+    assert split(statements, max_policies=3) == [[0, 1], [2, 3], [4]]
+    with pytest.raises(ConfigError) as err:
+        split(statements, max_policies=2)
+    assert str(err.value) == (
+        "The fence needs 3 service control policies but fence.maxPolicies allows 2 per target; allow-list fewer models or "
+        "profiles, configure fewer regions, or free an SCP slot on the targets and raise fence.maxPolicies."
+    )
+
+
+def test_each_policy_document_is_a_2012_10_17_policy_of_its_statements() -> None:
+    cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]}, fenceEndpointIds=IDS)
+    (policy,) = fence_policies(cfg)
+    assert policy.name == "PrivateBedrockFence-1"
+    assert policy.document == {"Version": "2012-10-17", "Statement": fence_statements(cfg, lambda r, s: cfg.fence.endpoint_id(r, s))}
+
+
+def test_known_endpoint_ids_are_measured_as_they_are() -> None:
+    """Older endpoints have 8-hex-digit ids: known ids are sized as themselves, unknown ones
+    as a 17-digit stand-in. Here the short ids fit one policy where 17-digit ids would not."""
+    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1"]
+    services = ("bedrock", "bedrock-runtime", "bedrock-mantle")
+    short = {r: {s: f"vpce-{n:02x}{k:x}abcde" for k, s in enumerate(services)} for n, r in enumerate(regions)}
+    context = {"regions": regions, "runtimeModels": ["amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"], "fence": {"breakGlassPrincipalArns": ["arn:aws:iam::123456789012:role/p/BreakGlass"]}}
+    cfg = config(**context, fenceEndpointIds=short)
+    (policy,) = fence_policies(cfg)
+    assert len(policy.content) <= SCP_MAX_CHARS and "vpce-00" + "0abcde" in policy.content
+    # The same configuration before the ids are known: sized with 17-digit ids, two policies.
+    assert len(fence_policies(config(**context))) == 2
+
+
+def test_condition_values_collect_a_key_under_every_operator() -> None:
+    from stacks.policies.scp import _condition_values
+
+    conditions = {"StringEquals": {"k": "one", "other": "x"}, "ArnLike": {"k": ["two", "three"]}}
+    assert _condition_values(conditions, "k") == ["one", "two", "three"]
+    assert _condition_values(conditions, "missing") == []
+
+
+def test_profiles_of_every_region_shape_the_profile_statements() -> None:
+    sts = default_statements(regionOverrides={"us-east-1": {"runtimeModels": ["us.amazon.nova-lite-v1:0"], "inferenceScope": "geography"}})
+    us = "arn:aws:bedrock:us-east-1:*:inference-profile/us.amazon.nova-lite-v1:0"
+    jp = "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0"
+    assert sts["FenceOtherProfiles"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == [us, jp]
+    assert sts["FenceBedrockOutsideTheseRegions"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"] == [us, jp]
+    assert sts["FenceModelsThroughProfiles"]["NotResource"] == [
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0",
+        us,
+        jp,
+    ]
+
+
+def test_async_invocations_stay_invocable_whatever_grant_comes_before_them() -> None:
+    """StartAsyncInvoke is bedrock:InvokeModel on the async-invoke resource: it joins NotResource,
+    although grants that invoke nothing (CountTokens) come before it."""
+    sts = default_statements(regions=["us-east-1"], fenceEndpointIds={"us-east-1": IDS["us-east-1"]}, capabilities=["inference", "streaming", "countTokens", "asyncInvoke"])
+    assert sts["FenceModelsWithoutProfile"]["NotResource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "arn:aws:bedrock:us-east-1:*:project/default",
+        "arn:aws:bedrock:us-east-1:*:async-invoke/*",
+    ]
+
+
+def test_without_any_mantle_endpoint_every_mantle_model_is_denied() -> None:
+    sts = default_statements(endpoints=["bedrock", "bedrock-runtime"], fenceEndpointIds={r: {s: i for s, i in ids.items() if s != "bedrock-mantle"} for r, ids in IDS.items()})
+    assert sts["FenceMantleModels"]["Action"] == list(MANTLE_MODEL_ACTIONS)
+    assert sts["FenceMantleModels"]["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}

@@ -59,6 +59,7 @@ from tools.prove.requests import MatrixInputError, Request, requests_for
 from tools.assembly import templates_by_region
 from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
+from tools.prove.simulation_cache import SimulationCache
 from tools.prove.spokes import spoke_principals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -320,18 +321,32 @@ def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[s
 
     Identical simulations (the same request under the same policies: the layers and the
     configurations of a sweep share most cells) are evaluated once; the simulator is
-    deterministic, so each copy gets that one result.
+    deterministic, so each copy gets that one result. With PROVE_SIMULATION_CACHE set (`make
+    mutate` only), results are also kept on disk keyed by the exact simulation
+    (tools/prove/simulation_cache.py).
     """
-    keys = [json.dumps(s, sort_keys=True) for s in simulations]
-    distinct = list(dict.fromkeys(keys))
-    payload = json.dumps({"cells": [{"id": str(i), "simulation": json.loads(k)} for i, k in enumerate(distinct)]})
-    node = str(NODE) if NODE.exists() else "node"
-    proc = subprocess.run([node, str(SIMULATE)], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300)
-    if proc.returncode != 0:
-        raise SimulationError(f"{SIMULATE.name} failed (exit {proc.returncode}):\n{proc.stderr}")
-    out = json.loads(proc.stdout)
-    results = {distinct[int(r["id"])]: r for r in out["results"]}
-    return out["simulator"], [results[k] for k in keys]
+    keys = [json.dumps(s, sort_keys=True, separators=(",", ":")) for s in simulations]
+    unique = list(dict.fromkeys(keys))
+    cache = SimulationCache.from_environment(SIMULATE, ROOT / "node_modules")
+    known = cache.read(unique) if cache else {}
+    todo = [k for k in unique if k not in known]
+    version = next((k["simulator"] for k in known.values()), "")
+    fresh: dict[str, dict[str, Any]] = {}
+    if todo or not version:
+        payload = '{"cells":[' + ",".join(f'{{"id":"{i}","simulation":{k}}}' for i, k in enumerate(todo)) + "]}"
+        node = str(NODE) if NODE.exists() else "node"
+        proc = subprocess.run([node, str(SIMULATE)], input=payload, capture_output=True, text=True, cwd=ROOT, timeout=300)
+        if proc.returncode != 0:
+            raise SimulationError(f"{SIMULATE.name} failed (exit {proc.returncode}):\n{proc.stderr}")
+        out = json.loads(proc.stdout)
+        version = out["simulator"]
+        by_id = {r["id"]: r for r in out["results"]}
+        fresh = {k: {f: v for f, v in by_id[str(i)].items() if f != "id"} for i, k in enumerate(todo)}
+        if cache:
+            cache.write(version, fresh)
+    results = {**{k: v["result"] for k, v in known.items()}, **fresh}
+    # Each caller gets its own copy (the same result may answer several cells).
+    return version, [dict(results[k]) for k in keys]
 
 
 def _reason(result: Mapping[str, Any]) -> str:
