@@ -47,9 +47,10 @@ def endpoint_peers(cfg: RegionConfig) -> list[Peer]:
 
 def build_network(scope: Construct, cfg: RegionConfig, *, account: str | None, log_key: kms.IKey) -> Network:
     choice = cfg.network
+    endpoint_sg: ec2.ISecurityGroup | None = None
     if choice.existing is None:
         placement = isolated_placement(scope, cfg, account)
-        net = IsolatedNetwork(
+        isolated = IsolatedNetwork(
             scope,
             "Network",
             props=IsolatedNetworkProps(
@@ -60,28 +61,42 @@ def build_network(scope: Construct, cfg: RegionConfig, *, account: str | None, l
                 endpoint_peers=endpoint_peers(cfg),
             ),
         )
-        subnet_of = dict(zip(placement.zones, net.subnets))
+        vpc, subnets = isolated.vpc, isolated.subnets
+        subnet_of = dict(zip(placement.zones, subnets))
         by_service = {svc: [subnet_of[az] for az in zones] for svc, zones in placement.by_service.items()}
-        return Network(net.vpc, net.subnets, by_service, net.workload_sg, net.endpoint_sg, (cfg.vpc_cidr,), True)
-
-    spoke = choice.spoke
-    imported = ImportedVpc(
-        scope,
-        "Network",
-        props=ImportedVpcProps(
-            existing=choice.existing,
-            region=cfg.region,
-            services=() if spoke else cfg.endpoints,
-            lookup=account is not None,
-            # Names this stack answers for in the VPC: its endpoints' (standalone), its zones (hub),
-            # or the hub's profile (spoke). Any other private-DNS endpoint for them would conflict.
-            dns_names_for=cfg.endpoints,
-        ),
-    )
-    if spoke is not None:
-        workload_sg = spoke_workload_group(imported, imported.vpc, spoke.hub_vpc_cidr)
-        return Network(imported.vpc, imported.subnets, {}, workload_sg, None, (spoke.hub_vpc_cidr,), False)
-    endpoint_sg, workload_sg = traffic_groups(imported, imported.vpc, endpoint_peers(cfg))
+        endpoint_sg, workload_sg = isolated.endpoint_sg, isolated.workload_sg
+        dns_cidrs: tuple[str, ...] = (cfg.vpc_cidr,)
+    else:
+        spoke = choice.spoke
+        imported = ImportedVpc(
+            scope,
+            "Network",
+            props=ImportedVpcProps(
+                existing=choice.existing,
+                region=cfg.region,
+                services=() if spoke else cfg.endpoints,
+                lookup=account is not None,
+                # Names this stack answers for in the VPC: its endpoints' (standalone), its zones (hub),
+                # or the hub's profile (spoke). Any other private-DNS endpoint for them would conflict.
+                dns_names_for=cfg.endpoints,
+            ),
+        )
+        vpc, subnets = imported.vpc, imported.subnets
+        if spoke is not None:
+            # The endpoints are the hub's: no endpoint SG here, and the names resolve into the hub VPC.
+            by_service = {}
+            workload_sg = spoke_workload_group(imported, vpc, spoke.hub_vpc_cidr)
+            dns_cidrs = (spoke.hub_vpc_cidr,)
+        else:
+            by_service = imported.subnets_by_service
+            endpoint_sg, workload_sg = traffic_groups(imported, vpc, endpoint_peers(cfg))
+            dns_cidrs = imported.subnet_cidrs or PRIVATE_RANGES
     return Network(
-        imported.vpc, imported.subnets, imported.subnets_by_service, workload_sg, endpoint_sg, imported.subnet_cidrs or PRIVATE_RANGES, False
+        vpc=vpc,
+        subnets=subnets,
+        subnets_by_service=by_service,
+        workload_sg=workload_sg,
+        endpoint_sg=endpoint_sg,
+        dns_cidrs=dns_cidrs,
+        created_vpc=choice.existing is None,
     )

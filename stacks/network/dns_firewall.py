@@ -88,8 +88,13 @@ class DnsFirewall(Construct):
 
     @property
     def rule_group_id(self) -> str:
-        """For dashboards and alarms (AWS/Route53Resolver metrics are per rule group)."""
-        return self.rule_group.attr_id
+        """For dashboards and alarms (AWS/Route53Resolver metrics are per rule group).
+
+        Ref, not Fn::GetAtt Id: both give the FirewallRuleGroupId (AWS::Route53Resolver::
+        FirewallRuleGroup, return values), and a Ref lets the deploy rehearsal create the
+        dashboard too (moto cannot resolve an attribute of a type it does not create).
+        """
+        return self.rule_group.ref
 
     def _delivery_policy(self, group: logs.LogGroup) -> logs.ResourcePolicy:
         """Let the log delivery service write to this group only, for this account's resolver.

@@ -82,6 +82,12 @@ class ImportedVpc(Construct):
         ex = props.existing
         vpc = ec2.Vpc.from_lookup(self, "Lookup", vpc_id=ex.vpc_id)
         attributes = cc_api_lookup(self, "AWS::EC2::VPC", ["EnableDnsSupport", "EnableDnsHostnames"], exact_identifier=ex.vpc_id)
+        # With propertyMatch the CLI calls Cloud Control ListResources (not GetResource) and reads
+        # VpcId, ServiceName and PrivateDnsEnabled from what the list returns; a property missing
+        # there makes the lookup fail with an error, never match nothing silently. GetResource
+        # would return all three (schema properties, none write-only; the handler contract has
+        # read return what create was given). Whether ListResources does for this type is not
+        # documented: [field] (docs/internals.md, "Existing-VPC lookups").
         endpoints = cc_api_lookup(
             self, "AWS::EC2::VPCEndpoint", ["ServiceName", "PrivateDnsEnabled"], property_match={"VpcId": ex.vpc_id}
         )

@@ -7,12 +7,13 @@ matrix is evaluated in ONE simulator process (tools/prove/matrix.py: prove_many)
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from tests.conftest import synth_in_process
 from tests.run_once import value_once
+from tests.security.rehearsal_support import Moto, moto_server
 from tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
 
 # The matrix resolves the deployment account to 111122223333 (tools/prove/resolve.py).
@@ -78,3 +79,11 @@ def template_copy(templates: dict[str, dict]) -> Callable[[str], dict[str, Any]]
 def configuration_copy(configuration_templates: dict[str, dict[str, dict]]) -> Callable[[str, str], dict[str, Any]]:
     """A deep copy of a test-owned configuration's template, to loosen."""
     return lambda config, region: copy.deepcopy(configuration_templates[config][region])
+
+
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[Moto]:
+    """One moto server per session for every deploy rehearsal (each deploys into its own
+    account: the standalone one into moto's default account, hub and spoke into theirs)."""
+    with moto_server() as server:
+        yield server

@@ -105,7 +105,7 @@ def test_resolver_queries_are_logged_to_an_encrypted_log_group_of_the_stack(regi
 def test_dns_firewall_rule_group_id_is_an_output(region_template) -> None:
     _, t = region_template
     (group_id,) = of_type(t, "AWS::Route53Resolver::FirewallRuleGroup")
-    assert t["Outputs"]["DnsFirewallRuleGroupId"]["Value"] == {"Fn::GetAtt": [group_id, "Id"]}
+    assert t["Outputs"]["DnsFirewallRuleGroupId"]["Value"] == {"Ref": group_id}
 
 
 # ----------------------------------------------------------------- §7 KMS: administration apart from use

@@ -201,7 +201,7 @@ def test_an_endpoint_policy_allowing_everything_is_reported(template_copy) -> No
     # identity policy now works through the endpoint, and the admins get everything through it.
     # The broad workload gets what its admin policy allows except what the identity policy
     # denies outright (API keys, server-side tools).
-    runtime = {"invoke", "stream", "invoke-other", "responses", "responses-other", "count-tokens", "async-start", "async-get", "stored-get", "stored-delete"}
+    runtime = {"invoke", "stream", "invoke-other", "responses", "responses-other", "count-tokens", "count-tokens-other", "async-start", "async-get", "stored-get", "stored-delete"}
     assert loosened(prove({"us-east-1": t})) == (
         {(a, r, "own") for a in ("same-account admin", "other-account admin") for r in runtime | {"bearer", "invoke-tool"}}
         | {("broad workload", r, "own") for r in runtime}

@@ -201,7 +201,7 @@ def test_dashboard_widgets_reference_the_right_metrics(default) -> None:
     # The VPC's DNS Firewall rule group: queries of this VPC that matched it.
     (group_id,) = [k for k, r in default["Resources"].items() if r["Type"] == "AWS::Route53Resolver::FirewallRuleGroup"]
     assert widget_metrics(by_title["DNS Firewall"]) == [
-        ("AWS/Route53Resolver", "FirewallRuleGroupVpcQueryVolume", {"FirewallRuleGroupId": f"<GetAtt:{group_id}.Id>", "VpcId": f"<Ref:{vpc_id}>"})
+        ("AWS/Route53Resolver", "FirewallRuleGroupVpcQueryVolume", {"FirewallRuleGroupId": f"<Ref:{group_id}>", "VpcId": f"<Ref:{vpc_id}>"})
     ]
     # The grid fits: no widget overlaps another.
     cells = set()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Iterator
 
 import pytest
 
@@ -32,13 +31,14 @@ from stacks.config.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,
+    Moto,
     UNMODELLED_TYPES,
     Rehearsal,
     as_list,
     canonical,
+    dashboard_metrics,
     context_key_service,
     context_key_zones,
-    moto_server,
     parse_policy,
     rehearse,
     resolve,
@@ -57,14 +57,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="session")
-def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
-    """Bootstrap, synth and deploy every default region into one moto server (once)."""
+def rehearsal(tmp_path_factory: pytest.TempPathFactory, moto_session: Moto) -> Rehearsal:
+    """Bootstrap, synth and deploy every default region into the session's moto server (once)."""
     workdir = tmp_path_factory.mktemp("rehearsal")
-    with moto_server() as moto:
-        started = time.monotonic()
-        result = rehearse(moto, DEFAULT_REGIONS, workdir)
-        result.seconds["total"] = time.monotonic() - started
-        yield result
+    started = time.monotonic()
+    result = rehearse(moto_session, DEFAULT_REGIONS, workdir)
+    result.seconds["total"] = time.monotonic() - started
+    return result
 
 
 @pytest.fixture(params=DEFAULT_REGIONS)
@@ -147,13 +146,12 @@ def test_every_region_deploys_to_create_complete(deployed: Deployed, rehearsal: 
 
 
 def test_only_the_default_sg_custom_resource_was_left_out(rehearsal: Rehearsal, region: str) -> None:
-    """The rehearsal-only changes: CDK's Custom::VpcRestrictDefaultSG (needs Docker in moto) and
-    the dashboard (it names the DNS Firewall by Fn::GetAtt, which moto cannot resolve).
+    """The rehearsal-only change: CDK's Custom::VpcRestrictDefaultSG (needs Docker in moto).
 
     A new custom resource in the product must be looked at here before it is stripped too.
     """
     removed = rehearsal.removed[f"PrivateBedrock-{region}"]
-    assert sorted(removed.values()) == ["AWS::CloudWatch::Dashboard", "Custom::VpcRestrictDefaultSG"]
+    assert sorted(removed.values()) == ["Custom::VpcRestrictDefaultSG"]
     synthesized = rehearsal.synthesized_templates[region]["Resources"]
     deployed = rehearsal.templates[region]["Resources"]
     assert set(synthesized) - set(deployed) == set(removed)
@@ -394,6 +392,23 @@ def test_probe_architecture_on_the_deployed_template(deployed: Deployed) -> None
     for output in ("ProbeFunctionName", "ControlProbeFunctionName"):
         properties = deployed.template_resource(deployed.logical_of_output(output))["Properties"]
         assert properties["Architectures"] == ["arm64"], output
+
+
+def test_dashboard_names_the_deployed_endpoints_and_vpc(deployed: Deployed) -> None:
+    """The dashboard as CloudWatch holds it: its endpoint, VPC and probe metrics name what the
+    stack created. (Its DNS Firewall widget names the rule group by Ref; moto does not create
+    rule groups and resolves that Ref to "None", so that one dimension is asserted on the
+    template instead: test_monitoring_template.py.)"""
+    (logical_id,) = [k for k, r in deployed.template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    name = deployed.resources[logical_id]["PhysicalResourceId"]
+    body = deployed.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"]
+    metrics = dashboard_metrics(body)
+    endpoint_ids = {e["VpcEndpointId"] for e in deployed.endpoints().values()}
+    endpoints = [d for ns, _, d in metrics if ns == "AWS/PrivateLinkEndpoints"]
+    assert endpoints and {d["VPC Endpoint Id"] for d in endpoints} == endpoint_ids
+    assert {d["VPC Id"] for d in endpoints} == {deployed.vpc_id}
+    (firewall,) = [d for ns, _, d in metrics if ns == "AWS/Route53Resolver"]
+    assert firewall["VpcId"] == deployed.vpc_id
 
 
 # Two checks are not here because moto cannot make them (docs/internals.md, "Emulator

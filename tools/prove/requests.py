@@ -96,6 +96,7 @@ def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("responses-other", f"Responses API {other} (not allow-listed): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": _fm(region, other)}))
     fm0 = runtime_models[0].partition(".")[2] if runtime_models[0].partition(".")[0] in PROFILE_PREFIXES else runtime_models[0]
     out.append(Request("count-tokens", f"CountTokens {fm0}", "bedrock-runtime", "bedrock:CountTokens", _fm(region, fm0), has("countTokens")))
+    out.append(Request("count-tokens-other", f"CountTokens {other} (not allow-listed)", "bedrock-runtime", "bedrock:CountTokens", _fm(region, other), False))
     job = f"arn:{PARTITION}:bedrock:{region}:{{account}}:async-invoke/abcdef123456"
     out.append(Request("async-start", "StartAsyncInvoke (InvokeModel on the new async-invoke)", "bedrock-runtime", "bedrock:InvokeModel", job, has("asyncInvoke")))
     out.append(Request("async-get", "GetAsyncInvoke", "bedrock-runtime", "bedrock:GetAsyncInvoke", job, has("asyncInvoke")))
@@ -115,6 +116,10 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
     other = meta["probeDeniedModels"]["mantle"]
     out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
+    # Counting tokens is model-scoped like inference: only the allow list, only with the capability.
+    first = meta["mantleModels"][0]
+    out.append(Request("mantle-count-tokens", f"mantle CountTokens {first}", "bedrock-mantle", "bedrock-mantle:CountTokens", project, has("countTokens"), {"bedrock-mantle:Model": first}))
+    out.append(Request("mantle-count-tokens-other", f"mantle CountTokens {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CountTokens", project, False, {"bedrock-mantle:Model": other}))
     out.append(Request("mantle-stored-get", "mantle GetInference (read a stored response)", "bedrock-mantle", "bedrock-mantle:GetInference", project, has("storedResponses")))
     out.append(Request("mantle-stored-delete", "mantle DeleteInference", "bedrock-mantle", "bedrock-mantle:DeleteInference", project, has("storedResponses")))
     search = f"arn:{PARTITION}:bedrock-websearch:{region}:aws:tool/web_search"
