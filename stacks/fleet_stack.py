@@ -88,6 +88,7 @@ class FleetMemberStack(StackSetStack):
                     asset_object_arns=tuple(dict.fromkeys(_code_object_arn(self, f, fleet, config.region) for f in functions)),
                     region=config.region,
                     account=self.account,
+                    asset_account=fleet.administrator_account,
                 ),
             ),
         )

@@ -166,6 +166,7 @@ def exit_code(result: dict[str, Any]) -> int:
 
 def _print_table(result: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -177,7 +178,8 @@ def _print_table(result: dict[str, Any]) -> None:
     marks = {"passed": "[green]PASS[/]", "failed": "[red]FAIL[/]", "unverified": "[yellow]NOT VERIFIED[/]"}
     for r in result["instances"]:
         detail = "\n".join(r["failures"]) if r["failures"] else (r["error"] or "")
-        table.add_row(r["account"], r["region"], r["stack_name"] or "-", marks[r["status"]], detail)
+        # Member accounts write this text (probe errors, environment values): never markup.
+        table.add_row(escape(r["account"]), escape(r["region"]), escape(r["stack_name"] or "-"), marks[r["status"]], escape(detail))
     console.print(table)
     c = result["counts"]
     console.print(f"{len(result['instances'])} stack instance(s): {c['passed']} passed, {c['failed']} failed, {c['unverified']} not verified", highlight=False)

@@ -60,8 +60,12 @@ ACCOUNT_SPECIFIC_KEYS: dict[str, str] = {
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 # Organizations ids: a root r-xxxx or an OU ou-xxxx-xxxxxxxx (the API's own patterns).
 _OU = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})$")
-# Callers in the administrator account; `*` only in the name (SSO roles carry a suffix).
-_CALLER = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/*-]+$")
+# Callers in the administrator account: exact role ARNs, or an IAM Identity Center role of a
+# permission set with its random suffix as `*`. Only under the reserved path, which no one can
+# create roles in: `role/Platform*` would trust any role someone with iam:CreateRole names so.
+_CALLER = re.compile(
+    r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]+|aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?AWSReservedSSO_[\w+=,.@-]+_\*)$"
+)
 # IAM role names are at most 64 characters; ours is PrivateBedrockFleetVerifier-<region>.
 VERIFIER_ROLE_PREFIX = "PrivateBedrockFleetVerifier"
 
@@ -193,7 +197,10 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
     for arn in callers:
         m = _CALLER.match(arn)
         if not m:
-            raise ConfigError(f"fleet.verifierCallerArns entry {arn!r} is not an IAM role ARN such as arn:aws:iam::{admin}:role/PlatformVerify.")
+            raise ConfigError(
+                f"fleet.verifierCallerArns entry {arn!r} is not an IAM role ARN such as arn:aws:iam::{admin}:role/PlatformVerify "
+                f"(a wildcard only as an Identity Center role's suffix: arn:aws:iam::{admin}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformVerify_*)."
+            )
         if m.group(1) != admin:
             raise ConfigError(f"fleet.verifierCallerArns entry {arn!r} is in account {m.group(1)}, not the administrator account {admin}; the verifier trusts the administrator account only.")
     for region in regions:

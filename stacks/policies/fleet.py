@@ -66,6 +66,7 @@ class VerifierTargets:
     asset_object_arns: tuple[str, ...]  # the probe code objects in the administrator's asset bucket
     region: str
     account: str
+    asset_account: str  # the administrator account, owner of the asset buckets
 
 
 def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
@@ -74,9 +75,11 @@ def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
     return [
         FleetGrant("ReadThisStack", ("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"), (t.stack_id,)),
         FleetGrant("InvokeAndReadTheTwoProbes", ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), t.function_arns),
-        FleetGrant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns),
+        # Only from the administrator's bucket: a bucket of that name in another account is not read.
+        FleetGrant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns, {"StringEquals": {"s3:ResourceAccount": t.asset_account}}),
         FleetGrant("ReadTheIdentityPolicy", ("iam:GetPolicy", "iam:GetPolicyVersion"), (t.identity_policy_arn,)),
-        FleetGrant("ReadEndpointPolicies", ("ec2:DescribeVpcEndpoints",), ("*",)),
+        # No resource-level permissions: held to this stack's region at least.
+        FleetGrant("ReadEndpointPolicies", ("ec2:DescribeVpcEndpoints",), ("*",), {"StringEquals": {"aws:RequestedRegion": t.region}}),
         FleetGrant(
             "ReadDnsFirewallConfig", ("route53resolver:GetFirewallConfig",),
             (f"arn:aws:route53resolver:{t.region}:{t.account}:firewall-config/*",),

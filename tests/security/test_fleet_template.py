@@ -149,7 +149,12 @@ def test_the_verifier_may_read_this_stack_and_invoke_exactly_the_two_probes(flee
     (role_id,) = [k for k in of_type(t, "AWS::IAM::Role") if k.startswith("FleetVerifier")]
     (policy,) = [r["Properties"]["PolicyDocument"] for r in of_type(t, "AWS::IAM::ManagedPolicy").values() if r["Properties"]["Roles"] == [{"Ref": role_id}]]
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in by_sid.values())
+    assert all(s["Effect"] == "Allow" for s in by_sid.values())
+    # Conditions only where the resource cannot be narrower: the region, the bucket's owner.
+    assert {sid: s["Condition"] for sid, s in by_sid.items() if "Condition" in s} == {
+        "ReadEndpointPolicies": {"StringEquals": {"aws:RequestedRegion": region}},
+        "ReadTheDeployedProbeCode": {"StringEquals": {"s3:ResourceAccount": FLEET_ADMIN}},
+    }
     probes = sorted(k for k in of_type(t, "AWS::Lambda::Function") if k.startswith("Probe"))
     assert len(probes) == 2
     invoke = by_sid["InvokeAndReadTheTwoProbes"]

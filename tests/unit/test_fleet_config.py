@@ -89,6 +89,10 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"verifierCallerArns": []}, {}, r"fleet.verifierCallerArns is empty; name the role\(s\) in 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::111122223333:role/X"]}, {}, r"is in account 111122223333, not the administrator account 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:user/bob"]}, {}, r"is not an IAM role ARN such as"),
+        # A wildcard would trust any role someone names so; only Identity Center's reserved path takes one.
+        ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/*"]}, {}, r"a wildcard only as an Identity Center role's suffix"),
+        ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/Platform*"]}, {}, r"is not an IAM role ARN such as"),
+        ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/AWSReservedSSO_Platform_*"]}, {}, r"is not an IAM role ARN such as"),
         ({}, {"vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0"]}, r"vpcId is set for us-east-1 but fleet.enabled delivers one template to every account"),
         ({}, {"extraPrincipalArns": ["arn:aws:iam::111122223333:role/app"]}, r"extraPrincipalArns is set for us-east-1 .* a role ARN names one account; remove extraPrincipalArns"),
         ({}, {"regionOverrides": {"ap-northeast-1": {"keyAdminArns": ["arn:aws:iam::111122223333:role/k"]}}}, r"keyAdminArns is set for ap-northeast-1"),
@@ -108,3 +112,9 @@ def test_fleet_must_be_an_object() -> None:
         config(["ou-ab12-cd34ef56"])
     with pytest.raises(ConfigError, match=r"fleet '\{nope' is not valid JSON"):
         config("{nope")
+
+
+def test_an_identity_center_role_may_end_in_its_suffix_wildcard() -> None:
+    sso = f"arn:aws:iam::{ADMIN}:role/aws-reserved/sso.amazonaws.com/ap-northeast-1/AWSReservedSSO_PlatformVerify_*"
+    fleet = config({**MINIMAL, "verifierCallerArns": [sso]}).fleet
+    assert fleet is not None and fleet.verifier_caller_arns == (sso,)

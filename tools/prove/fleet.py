@@ -51,13 +51,13 @@ def _allow_all(action: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
 
 
-def _request(principal: str, principal_arn: str, account: str, org: str, action: str, resource: str, resource_account: str) -> dict:
-    return {
-        "principal": principal,
-        "action": action,
-        "resource": {"resource": resource, "accountId": resource_account},
-        "contextVariables": {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account, "aws:PrincipalOrgID": org},
-    }
+def _request(principal: str, principal_arn: str, account: str, org: str, action: str, resource: str, resource_account: str, region: str | None = None) -> dict:
+    context = {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account, "aws:PrincipalOrgID": org}
+    if region is not None:  # a call to a regional API (the verifier's); not for sts:AssumeRole
+        context["aws:RequestedRegion"] = region
+    if action.startswith("s3:"):
+        context["s3:ResourceAccount"] = resource_account
+    return {"principal": principal, "action": action, "resource": {"resource": resource, "accountId": resource_account}, "contextVariables": context}
 
 
 def verifier_cells(
@@ -101,23 +101,36 @@ def verifier_cells(
         ("update this stack", "cloudformation:UpdateStack", stack, DENY),
         ("read another policy", "iam:GetPolicyVersion", f"arn:{PARTITION}:iam::{account}:policy/other", DENY),
         ("call Bedrock", "bedrock:InvokeModel", f"arn:{PARTITION}:bedrock:{region}::foundation-model/amazon.nova-micro-v1:0", DENY),
+        ("write a new version of the identity policy", "iam:CreatePolicyVersion", identity_arn, DENY),
+        ("change an endpoint", "ec2:ModifyVpcEndpoint", f"arn:{PARTITION}:ec2:{region}:{account}:vpc-endpoint/vpce-0123456789abcdef0", DENY),
+        ("delete this stack", "cloudformation:DeleteStack", stack, DENY),
+        ("turn the DNS Firewall's fail-open on", "route53resolver:UpdateFirewallConfig", f"arn:{PARTITION}:route53resolver:{region}:{account}:firewall-config/rslvr-fc-0123456789abcdef", DENY),
     ]
+    # Describing endpoints has no resource-level permission: held to this region by a condition.
+    elsewhere = "eu-west-3" if region != "eu-west-3" else "eu-west-2"
     session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role.arn.rsplit('/', 1)[1]}/{SESSION}"
     cells: list[FleetCell] = []
     sims: list[dict] = []
-    for label, action, resource, expected in identity_rows:
+    rows = [(label, action, resource, expected, region) for label, action, resource, expected in identity_rows]
+    rows.append((f"describe the endpoints of {elsewhere}", "ec2:DescribeVpcEndpoints", "*", DENY, elsewhere))
+    for label, action, resource, expected, requested in rows:
         cells.append(FleetCell(region, "identity", label, action, resource, expected))
         sims.append({
-            "request": _request(session, role.arn, account, org, action, resource, account),
+            "request": _request(session, role.arn, account, org, action, resource, account, requested),
             "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
             "serviceControlPolicies": [], "resourceControlPolicies": [],
         })
     # The code object lives in the administrator's bucket: identity AND bucket policy decide.
     if asset_bucket_policy is not None:
-        for label, key, expected in (("read the deployed code", code_object, ALLOW), ("read another object of the bucket", code_object.rsplit("/", 1)[0] + "/other.zip", DENY)):
+        for label, key, owner, expected in (
+            ("read the deployed code", code_object, admin, ALLOW),
+            ("read another object of the bucket", code_object.rsplit("/", 1)[0] + "/other.zip", admin, DENY),
+            # A bucket of the same name owned by another account (the name was freed and taken).
+            ("read the code from a same-named bucket of another account", code_object, OTHER_ACCOUNT, DENY),
+        ):
             cells.append(FleetCell(region, "identity", label, "s3:GetObject", key, expected))
             sims.append({
-                "request": _request(session, role.arn, account, org, "s3:GetObject", key, admin),
+                "request": _request(session, role.arn, account, org, "s3:GetObject", key, owner, region),
                 "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
                 "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": asset_bucket_policy,
             })
