@@ -17,7 +17,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.policies.fleet import asset_bucket_statements
-from stacks.security.nag import acknowledge, acknowledge_compliance
+from stacks.security.access_log_bucket import access_log_bucket
+from stacks.security.nag import acknowledge_compliance
 
 # Old versions of a re-published zip stay readable this long (a StackSet operation that is
 # still rolling out to the last accounts may need the previous object).
@@ -34,17 +35,8 @@ class FleetAssetBucketProps:
 class FleetAssetBucket(Construct):
     def __init__(self, scope: Construct, id: str, *, props: FleetAssetBucketProps) -> None:
         super().__init__(scope, id)
-        # Who read the code: S3 server access logs (delivered only to SSE-S3 buckets).
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS), noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS))],
-        )
+        # Who read the code: S3 server access logs.
+        self.access_logs = access_log_bucket(self, "AccessLogs", logged="the asset bucket", retention_days=ACCESS_LOG_DAYS)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -65,9 +57,6 @@ class FleetAssetBucket(Construct):
         )
         for st in asset_bucket_statements(self.bucket.bucket_arn, props.organization_id):
             self.bucket.add_to_resource_policy(iam.PolicyStatement.from_json(st))
-        acknowledge(self.access_logs, "AwsSolutions-S1", "This bucket receives the asset bucket's server access logs; logging it again would recurse.")
-        acknowledge_compliance(self.access_logs, "S3BucketLoggingEnabled", "This bucket receives the asset bucket's server access logs; logging it again would recurse.")
-        acknowledge_compliance(self.access_logs, "S3DefaultEncryptionKMS", "S3 server access logging delivers only to buckets encrypted with SSE-S3.")
         acknowledge_compliance(
             self.bucket,
             "S3DefaultEncryptionKMS",

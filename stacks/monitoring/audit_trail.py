@@ -17,7 +17,8 @@ from constructs import Construct
 
 from stacks.monitoring.policies import trail_key_use_statements
 from stacks.security.key_policy import key_policy
-from stacks.security.nag import acknowledge, acknowledge_compliance
+from stacks.security.access_log_bucket import access_log_bucket
+from stacks.security.nag import acknowledge_compliance
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
 # user guide, "Monitor bedrock-mantle API calls using CloudTrail"; names as CloudTrail lists them).
@@ -62,18 +63,8 @@ class MantleAuditTrail(Construct):
         )
         key.apply_removal_policy(RemovalPolicy.RETAIN)  # the audit files stay readable after the stack
         self.key: kms.IKey = kms.Key.from_key_arn(self, "KeyRef", key.attr_arn)
-        # Who read the audit files: S3 server access logs. Their bucket can only use SSE-S3
-        # (server access logging does not deliver to SSE-KMS buckets).
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days), noncurrent_version_expiration=Duration.days(30))],
-        )
+        # Who read the audit files: S3 server access logs.
+        self.access_logs = access_log_bucket(self, "AccessLogs", logged="the audit bucket", retention_days=props.retention_days)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -105,9 +96,6 @@ class MantleAuditTrail(Construct):
         # Advanced selectors replace basic ones (a trail takes one kind or the other).
         cfn.add_property_override("AdvancedEventSelectors", mantle_event_selectors())
         cfn.add_property_deletion_override("EventSelectors")
-        acknowledge(self.access_logs, "AwsSolutions-S1", "This bucket receives the audit bucket's server access logs; logging it again would recurse.")
-        acknowledge_compliance(self.access_logs, "S3BucketLoggingEnabled", "This bucket receives the audit bucket's server access logs; logging it again would recurse.")
-        acknowledge_compliance(self.access_logs, "S3DefaultEncryptionKMS", "S3 server access logging delivers only to buckets encrypted with SSE-S3.")
         for bucket in (self.bucket, self.access_logs):
             acknowledge_compliance(bucket, "S3BucketReplicationEnabled", "Single-region audit archive, versioned and retained on stack deletion; replicate it with your organisation's backup policy if required.")
         acknowledge_compliance(
