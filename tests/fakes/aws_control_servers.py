@@ -18,13 +18,12 @@ import copy
 import hashlib
 import json
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from tools.deployed_template import expected_endpoint_policies, expected_functions, expected_identity_policy, physical_symbols
 
-from tests.fakes.loopback import LoopbackServers
+from tests.fakes.loopback import AwsHandler, LoopbackServers
 _CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
 _EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 _IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
@@ -118,20 +117,9 @@ def _member_list(items: list[str]) -> str:
 
 
 def _handler_for(fake: FakeStackAndLambda):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
+    class Handler(AwsHandler):
         def _send(self, status, body: bytes, ctype="text/xml", headers=None):
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, body, ctype, headers)
 
         def _signed(self) -> bool:
             if self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256 "):

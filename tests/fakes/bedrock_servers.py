@@ -33,10 +33,9 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.loopback import LoopbackServers
+from tests.fakes.loopback import AwsHandler, LoopbackServers
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:sts::{ACCOUNT}:assumed-role/PrivateBedrockProbe/probe"
 _AUTH = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
@@ -203,22 +202,10 @@ def _signature_error_code(problem: str) -> str:
 
 
 def _handler_for(fake: FakeBedrock, host: str):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):  # keep pytest output clean
-            pass
-
+    class Handler(AwsHandler):
         def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+            request_id = {"x-amzn-RequestId": "00000000-0000-0000-0000-000000000000"}
+            self.reply(status, json.dumps(payload).encode(), "application/json", {**request_id, **(headers or {})})
 
         # -- the two error shapes --------------------------------------------------------
         def _aws_error(self, status: int, code: str, message: str, key: str = "message") -> None:

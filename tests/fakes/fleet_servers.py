@@ -16,12 +16,11 @@ from __future__ import annotations
 import http.client
 import re
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 from tests.fakes.aws_control_servers import FakeStackAndLambda
-from tests.fakes.loopback import LoopbackServers
+from tests.fakes.loopback import AwsHandler, LoopbackServers
 
 _STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 _CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
@@ -60,20 +59,9 @@ class FakeFleet(LoopbackServers):
 def _handler(fleet: FakeFleet):
     key_to_account = {FakeFleet.member_key(a): a for a in fleet.members}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
+    class Handler(AwsHandler):
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None, ctype: str = "text/xml") -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, body, ctype, headers)
 
         def _route(self, method: str) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlparse
 
-from tests.fakes.loopback import LoopbackServers
+from tests.fakes.loopback import AwsHandler, LoopbackServers
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
@@ -28,21 +27,9 @@ class FakeBedrockControl(LoopbackServers):
 
 
 def _handler_for(fake: FakeBedrockControl):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
+    class Handler(AwsHandler):
         def _send(self, status: int, payload: dict, headers: dict | None = None):
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(status, json.dumps(payload).encode(), "application/json", headers)
 
         def do_GET(self):
             scope = _SCOPE.search(self.headers.get("Authorization", ""))

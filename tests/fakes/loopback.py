@@ -35,3 +35,23 @@ class LoopbackServers:
         for server in self._servers.values():
             server.shutdown()
             server.server_close()
+
+
+class AwsHandler(BaseHTTPRequestHandler):
+    """What every fake's request handler shares: keep-alive HTTP/1.1 as AWS speaks it, no
+    request log in pytest's output, and one way to send a complete answer."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+

@@ -8,13 +8,14 @@ import copy
 import pytest
 
 from tests.conftest import FLEET_ADMIN, FLEET_CALLER, FLEET_ORG
-from tools.prove.fleet import FleetCell, asset_bucket_policy, verifier_cells
+from tools.prove.cells import PolicyCell
+from tools.prove.fleet import asset_bucket_policy, verifier_cells
 from tools.prove.matrix import ALLOW
 
 REGIONS = ("ap-northeast-1", "us-east-1")
 
 
-def cells(fleet_assembly, region: str, member: dict | None = None, bucket: dict | None = None) -> list[FleetCell]:
+def cells(fleet_assembly, region: str, member: dict | None = None, bucket: dict | None = None) -> list[PolicyCell]:
     policy = asset_bucket_policy(bucket or fleet_assembly[f"PrivateBedrockFleetAssets-{region}"], region, FLEET_ADMIN)
     return verifier_cells(member or fleet_assembly[f"Member-{region}"], region, admin=FLEET_ADMIN, org=FLEET_ORG,
                           caller_arn=FLEET_CALLER, asset_bucket_policy=policy)
@@ -24,7 +25,7 @@ def cells(fleet_assembly, region: str, member: dict | None = None, bucket: dict 
 def test_the_verifier_and_the_asset_bucket_allow_exactly_what_they_should(fleet_assembly, region: str) -> None:
     found = cells(fleet_assembly, region)
     assert [c.describe() for c in found if not c.ok] == []
-    allowed = sorted((c.kind, c.label) for c in found if c.got == ALLOW)
+    allowed = sorted((c.subject, c.label) for c in found if c.got == ALLOW)
     assert allowed == sorted([
         *(("identity", f"invoke {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
         *(("identity", f"read the configuration of {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),

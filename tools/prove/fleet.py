@@ -16,35 +16,16 @@ the same simulator as the Bedrock matrix (tools/prove/matrix.py):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tools.prove.deployment import TemplateShapeError, read_deployment
-from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError, simulate
+from tools.prove.cells import PolicyCell, evaluate_cells
+from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError
 from tools.prove.resolve import ACCOUNT, PARTITION, resolve, symbols_for
 
 VERIFIER_PREFIX = "PrivateBedrockFleetVerifier-"
 OTHER_ORG = "o-zzzzzzzzzz"
 OTHER_ACCOUNT = "444455556666"
-
-
-@dataclass(frozen=True)
-class FleetCell:
-    region: str
-    kind: str  # identity | trust | asset-bucket
-    label: str
-    action: str
-    resource: str
-    expected: str
-    got: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.got == self.expected
-
-    def describe(self) -> str:
-        return f"region {self.region} | {self.kind} | {self.label} [{self.action} on {self.resource}] | expected {self.expected} | got {self.got}"
-
 
 def _allow_all(action: str) -> dict:
     """The caller's own identity policy: the cell tests the other side's policy only."""
@@ -63,7 +44,7 @@ def _request(principal: str, principal_arn: str, account: str, org: str, action:
 def verifier_cells(
     member: Mapping[str, Any], region: str, *, admin: str, org: str, caller_arn: str,
     asset_bucket_policy: Mapping[str, Any] | None = None, account: str = ACCOUNT,
-) -> list[FleetCell]:
+) -> list[PolicyCell]:
     """Evaluate one member template's verifier role (and the region's asset bucket policy)."""
     dep = read_deployment(member, region, account)
     roles = [lid for lid, r in member["Resources"].items() if r["Type"] == "AWS::IAM::Role"
@@ -109,12 +90,12 @@ def verifier_cells(
     # Describing endpoints has no resource-level permission: held to this region by a condition.
     elsewhere = "eu-west-3" if region != "eu-west-3" else "eu-west-2"
     session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role.arn.rsplit('/', 1)[1]}/{SESSION}"
-    cells: list[FleetCell] = []
+    cells: list[PolicyCell] = []
     sims: list[dict] = []
     rows = [(label, action, resource, expected, region) for label, action, resource, expected in identity_rows]
     rows.append((f"describe the endpoints of {elsewhere}", "ec2:DescribeVpcEndpoints", "*", DENY, elsewhere))
     for label, action, resource, expected, requested in rows:
-        cells.append(FleetCell(region, "identity", label, action, resource, expected))
+        cells.append(PolicyCell(region, "identity", label, action, resource, expected))
         sims.append({
             "request": _request(session, role.arn, account, org, action, resource, account, requested),
             "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
@@ -128,7 +109,7 @@ def verifier_cells(
             # A bucket of the same name owned by another account (the name was freed and taken).
             ("read the code from a same-named bucket of another account", code_object, OTHER_ACCOUNT, DENY),
         ):
-            cells.append(FleetCell(region, "identity", label, "s3:GetObject", key, expected))
+            cells.append(PolicyCell(region, "identity", label, "s3:GetObject", key, expected))
             sims.append({
                 "request": _request(session, role.arn, account, org, "s3:GetObject", key, owner, region),
                 "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
@@ -143,7 +124,7 @@ def verifier_cells(
         ("the named caller outside the organisation", caller_arn, admin, OTHER_ORG, DENY),
     ]
     for label, principal_arn, principal_account, principal_org, expected in trust_rows:
-        cells.append(FleetCell(region, "trust", label, "sts:AssumeRole", role.arn, expected))
+        cells.append(PolicyCell(region, "trust", label, "sts:AssumeRole", role.arn, expected))
         name = principal_arn.rsplit("/", 1)[1]
         sims.append({
             "request": _request(f"arn:{PARTITION}:sts::{principal_account}:assumed-role/{name}/{SESSION}", principal_arn, principal_account,
@@ -160,20 +141,14 @@ def verifier_cells(
             ("a member account's role deletes the code", "s3:DeleteObject", code_object, org, DENY),
         ]
         for label, action, resource, principal_org, expected in bucket_rows:
-            cells.append(FleetCell(region, "asset-bucket", label, action, resource, expected))
+            cells.append(PolicyCell(region, "asset-bucket", label, action, resource, expected))
             sims.append({
                 "request": _request(f"arn:{PARTITION}:sts::{account}:assumed-role/stacksets-exec-0123456789abcdef/{SESSION}", reader, account,
                                     principal_org, action, resource, admin),
                 "identityPolicies": [{"name": "ExecutionRoleAdministratorAccess", "policy": _allow_all("*")}],
                 "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": asset_bucket_policy,
             })
-    _, results = simulate(sims)
-    out = []
-    for cell, res in zip(cells, results):
-        if res.get("error"):
-            raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
-        out.append(FleetCell(**{**cell.__dict__, "got": ALLOW if res["decision"] == "Allowed" else DENY}))
-    return out
+    return evaluate_cells(cells, sims)
 
 
 def asset_bucket_policy(assets_template: Mapping[str, Any], region: str, admin: str) -> dict:

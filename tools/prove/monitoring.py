@@ -8,33 +8,14 @@ Evaluated by the same simulator as the Bedrock matrix (tools/prove/matrix.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tools.prove.deployment import TemplateShapeError, read_deployment
-from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError, simulate
+from tools.prove.cells import PolicyCell, evaluate_cells
+from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 SCHEDULER = "scheduler.amazonaws.com"
-
-
-@dataclass(frozen=True)
-class MonitoringCell:
-    region: str
-    principal: str  # role logical id
-    label: str
-    action: str
-    resource: str
-    expected: str
-    got: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.got == self.expected
-
-    def describe(self) -> str:
-        return f"region {self.region} | principal {self.principal} | {self.label} [{self.action} on {self.resource}] | expected {self.expected} | got {self.got}"
-
 
 def _trusts(role: Mapping[str, Any], service: str) -> bool:
     statements = role.get("Properties", {}).get("AssumeRolePolicyDocument", {}).get("Statement", [])
@@ -45,7 +26,7 @@ def _probe_functions(template: Mapping[str, Any]) -> list[str]:
     return [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function" and lid.startswith("Probe")]
 
 
-def scheduler_cells(template: Mapping[str, Any], region: str, account: str = ACCOUNT) -> list[MonitoringCell]:
+def scheduler_cells(template: Mapping[str, Any], region: str, account: str = ACCOUNT) -> list[PolicyCell]:
     """Evaluate the scheduler role's cells of one region's template (none when the schedule is off)."""
     dep = read_deployment(template, region, account)
     roles = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role" and _trusts(r, SCHEDULER)]
@@ -70,7 +51,7 @@ def scheduler_cells(template: Mapping[str, Any], region: str, account: str = ACC
             raise SimulationError(f"{lid} has managed policies the matrix cannot read: {role.opaque_policy_arns}")
         name = role.arn.rsplit("/", 1)[1]
         for label, action, resource, expected in rows:
-            cells.append(MonitoringCell(region, lid, label, action, resource, expected))
+            cells.append(PolicyCell(region, f"principal {lid}", label, action, resource, expected))
             sims.append({
                 "request": {
                     "principal": f"arn:{PARTITION}:sts::{account}:assumed-role/{name}/{SESSION}",
@@ -82,10 +63,4 @@ def scheduler_cells(template: Mapping[str, Any], region: str, account: str = ACC
                 "serviceControlPolicies": [],
                 "resourceControlPolicies": [],
             })
-    _, results = simulate(sims)
-    out = []
-    for cell, res in zip(cells, results):
-        if res.get("error"):
-            raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
-        out.append(MonitoringCell(**{**cell.__dict__, "got": ALLOW if res["decision"] == "Allowed" else DENY}))
-    return out
+    return evaluate_cells(cells, sims)
