@@ -28,6 +28,10 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
 # An empty HOME for every CLI run: the user's ~/.cdk.json (context, profile) stays out.
 EMPTY_HOME = Path(tempfile.mkdtemp(prefix="cdk-test-home-"))
+# ...but not jsii's package cache, which lives under HOME too: without it every app run under
+# the CLI unpacks aws-cdk-lib afresh (about 7 s a run). The cache holds the unpacked npm
+# packages keyed by their content hash, no configuration, so sharing it keeps the runs hermetic.
+JSII_PACKAGE_CACHE = Path(os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT") or Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
 
 
 def offline_env(**extra: str) -> dict[str, str]:
@@ -42,6 +46,7 @@ def offline_env(**extra: str) -> dict[str, str]:
         PATH=f"{NODE_BIN}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
         PYTHONDONTWRITEBYTECODE="1",
         HOME=str(EMPTY_HOME),
+        JSII_RUNTIME_PACKAGE_CACHE_ROOT=str(JSII_PACKAGE_CACHE),
     )
     env.update(extra)
     return env

@@ -1,7 +1,7 @@
 // Evaluate a batch of IAM requests with @cloud-copilot/iam-simulate.
 //
 // stdin:  {"cells": [{"id": "...", "simulation": <iam-simulate Simulation>}, ...]}
-// stdout: {"simulator": "<version>", "results": [{"id", "decision", "identity", "endpoint",
+// stdout: {"simulator": "<version>", "memo": {...}, "results": [{"id", "decision", "identity", "endpoint",
 //          "scp", "scpDenials", "blockedBy", "ignoredContextKeys", "error"}, ...]}
 //
 // One process per batch (the Python side sends every cell of a run at once). The
@@ -9,7 +9,13 @@
 // action's resource types and the context keys; a validation error is returned for the
 // cell (never a guessed decision), and the Python side fails the run on it.
 import { readFileSync } from 'node:fs'
-import { runSimulation } from '@cloud-copilot/iam-simulate'
+import { installMemoHooks } from './memo/hooks.mjs'
+
+// Memoized pure sub-questions (memo/hooks.mjs): same answers, a fraction of the time.
+if (process.env.PROVE_SIMULATOR_MEMO !== 'off') {
+  installMemoHooks()
+}
+const { runSimulation } = await import('@cloud-copilot/iam-simulate')
 
 // The package exports only '.', so read its package.json next to the resolved entry point.
 const entry = new URL(import.meta.resolve('@cloud-copilot/iam-simulate'))
@@ -47,4 +53,6 @@ for (const { id, simulation } of input.cells) {
     ignoredContextKeys: response.result.ignoredContextKeys ?? []
   })
 }
-process.stdout.write(JSON.stringify({ simulator: version, results }))
+// Distinct sub-questions each memo answered (absent with PROVE_SIMULATOR_MEMO=off).
+const memo = Object.fromEntries(Object.entries(globalThis.proveMemo ?? {}).map(([name, answers]) => [name, answers.size]))
+process.stdout.write(JSON.stringify({ simulator: version, memo, results }))

@@ -22,9 +22,12 @@ ENV = "PROVE_SIMULATION_CACHE"
 
 
 def simulator_fingerprint(simulate_script: Path, node_modules: Path) -> str:
-    """What decides the simulator's answers besides the simulation: the script and the
-    installed packages (npm's node_modules/.package-lock.json lists every version)."""
+    """What decides the simulator's answers besides the simulation: the script, the memo
+    stand-ins it loads (memo/*.mjs) and the installed packages (npm's
+    node_modules/.package-lock.json lists every version)."""
     h = hashlib.sha256(simulate_script.read_bytes())
+    for module in sorted(simulate_script.parent.glob("memo/*.mjs")):
+        h.update(module.read_bytes())
     lock = node_modules / ".package-lock.json"
     manifests = [lock] if lock.exists() else sorted((node_modules / "@cloud-copilot").glob("*/package.json"))
     for path in manifests:
