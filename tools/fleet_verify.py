@@ -81,10 +81,10 @@ def instances_from_stack_sets(cdk_out: Path, profile: str | None) -> list[Instan
         raise NoInventory(str(err)) from None
     if delivery is None:
         raise NoInventory(f"The cloud assembly in {cdk_out} has no PrivateBedrockFleet stack; synthesize with fleet.enabled, or pass a JSON file of stack instances.")
-    import boto3
+    from tools.aws_sessions import boto3_session
 
     s = delivery.summary
-    session = boto3.session.Session(profile_name=profile, region_name=s["homeRegion"])
+    session = boto3_session(profile_name=profile, region_name=s["homeRegion"])
     cfn = session.client("cloudformation")
     found: list[Instance] = []
     try:
@@ -126,15 +126,15 @@ def verify_instance(instance: Instance, profile: str | None) -> dict[str, Any]:
     if instance.stack_name is None or instance.status == "INOPERABLE":
         row["error"] = f"the StackSet has no usable stack in {instance.account} {instance.region} (instance status {instance.status})"
         return row
-    import boto3
+    from tools.aws_sessions import boto3_session
 
     try:
-        caller = boto3.session.Session(profile_name=profile, region_name=instance.region)
+        caller = boto3_session(profile_name=profile, region_name=instance.region)
         creds = caller.client("sts").assume_role(RoleArn=instance.role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900)["Credentials"]
     except Exception as exc:  # noqa: BLE001
         row["error"] = f"cannot assume {instance.role_arn}: {_explain(exc, 'the AssumeRole')}"
         return row
-    session = boto3.session.Session(
+    session = boto3_session(
         aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
         region_name=instance.region,
     )

@@ -46,10 +46,11 @@ class Clients:
     def __init__(self, region: str, profile: str | None, session: Any = None):
         """`session`: a boto3 Session to use instead of the profile's (the fleet verifier's
         assumed-role credentials, tools/fleet_verify.py)."""
-        import boto3
         from botocore.config import Config
 
-        session = session or boto3.session.Session(profile_name=profile, region_name=region)
+        from tools.aws_sessions import boto3_session
+
+        session = session or boto3_session(profile_name=profile, region_name=region)
         quick = Config(connect_timeout=5, read_timeout=30)
         once = {"total_max_attempts": 1, "mode": "standard"}  # a retried Invoke would run the probe twice
         self.cfn = session.client("cloudformation", config=quick)

@@ -17,10 +17,15 @@ from report import ALLOWED, ERROR, NETWORK_ERROR, refusal
 lock = threading.RLock()
 _session = None
 _clients: dict[str, object] = {}
+# botocore's data loader (the service models and endpoint tables it has parsed) outlives the
+# session: it holds only files shipped with botocore, so a warm invocation need not parse the
+# bedrock and bedrock-runtime models again.
+_loader = None
 
 
 def reset() -> None:
-    """Forget the session: each invocation reads its environment and credentials afresh."""
+    """Forget the session: each invocation reads its environment and credentials afresh
+    (the parsed service models are kept)."""
     global _session
     with lock:
         _session = None
@@ -29,12 +34,16 @@ def reset() -> None:
 
 def session():
     # Creating a session loads config and endpoint data: do it once, share it.
-    global _session
+    global _session, _loader
     with lock:
         if _session is None:
             import botocore.session
 
             _session = botocore.session.get_session()
+            if _loader is None:
+                _loader = _session.get_component("data_loader")
+            else:
+                _session.register_component("data_loader", _loader)
         return _session
 
 

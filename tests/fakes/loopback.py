@@ -28,7 +28,9 @@ class LoopbackServers:
 
     def __enter__(self):
         for server in self._servers.values():
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # shutdown() waits for the loop to notice, up to one poll interval (0.5 s by
+            # default): a short one keeps each test's teardown from idling.
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:

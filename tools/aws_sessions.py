@@ -1,0 +1,35 @@
+"""boto3 sessions that read botocore's service models once per process.
+
+Every boto3 Session has its own botocore data loader, which parses the JSON models of the
+services it makes clients for (EC2's alone is several megabytes) and the endpoint tables.
+`make verify FLEET=...` opens two sessions per account and region, so a fleet of a hundred
+accounts parsed the same models hundreds of times over; here the sessions share one loader.
+Credentials, profile, region and client configuration stay each session's own: the loader
+holds only the models shipped with botocore and boto3.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_loader: Any = None
+
+
+def boto3_session(**kwargs: Any) -> Any:
+    """boto3.session.Session(**kwargs), sharing this process's botocore data loader."""
+    import boto3
+    import botocore.session
+
+    global _loader
+    with _lock:
+        core = botocore.session.get_session()
+        if _loader is None:
+            _loader = core.get_component("data_loader")
+        else:
+            core.register_component("data_loader", _loader)
+        session = boto3.session.Session(botocore_session=core, **kwargs)
+        # boto3 appends its own data folder to the loader's search path for every Session.
+        _loader.search_paths[:] = list(dict.fromkeys(_loader.search_paths))
+    return session
