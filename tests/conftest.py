@@ -34,6 +34,15 @@ EMPTY_HOME = Path(tempfile.mkdtemp(prefix="cdk-test-home-"))
 JSII_PACKAGE_CACHE = Path(os.environ.get("JSII_RUNTIME_PACKAGE_CACHE_ROOT") or Path.home() / ".cache" / "aws" / "jsii" / "package-cache")
 
 
+# CDK's built-in CloudFormation validation (aws-cdk-lib 2.275.0 here) runs a WebAssembly rule engine
+# at every synth: about 4-5 s to start it in each process, and its findings are only ever
+# warnings (errors are downgraded unless an app opts in). The in-process syntheses of the test
+# workers skip it (the jsii kernel reads this variable when it starts); the CLI synth of the
+# default configuration keeps it, because offline_env() drops CDK_* variables, exactly as
+# `make synth` runs, and tests/unit/test_assembly_and_summary.py asserts its report is clean.
+os.environ["CDK_VALIDATION"] = "false"
+
+
 def offline_env(**extra: str) -> dict[str, str]:
     """The environment `make synth` gives the CDK CLI: no credentials, pinned Node."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) or k == "CDK_DISABLE_CLI_TELEMETRY"}

@@ -188,6 +188,9 @@ def cli_env(moto: Moto, region: str) -> dict[str, str]:
         # The AWS SDK for JavaScript v3 in the CDK CLI honours the global endpoint override.
         AWS_ENDPOINT_URL=moto.endpoint,
         NO_PROXY="localhost,127.0.0.1",
+        # CDK's report-only template validation: the default configuration's CLI synth has it
+        # (tests/conftest.py); here it would only add its start-up to both app runs.
+        CDK_VALIDATION="false",
         no_proxy="localhost,127.0.0.1",
     )
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):

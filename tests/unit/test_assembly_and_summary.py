@@ -46,6 +46,13 @@ def test_the_cli_manifest_is_read(cdk_out: Path) -> None:
     assert any((d / "bundle_info.json").exists() for d in found[0].asset_dirs())
 
 
+def test_the_cli_synth_validation_report_has_no_finding(cdk_out: Path) -> None:
+    """`make synth` runs CDK's built-in CloudFormation validation and the nag packs as
+    validation plugins; none of them reports anything on the default configuration."""
+    report = json.loads((cdk_out / "validation-report.json").read_text())
+    assert [v for r in report["pluginReports"] for v in r.get("violations", [])] == []
+
+
 def test_a_stale_template_is_ignored_by_every_tool(stale_assembly: Path, capsys) -> None:
     assert [s.region for s in assembly.stacks(stale_assembly)] == ["us-east-1", "ap-northeast-1"]
     assert set(load_templates(stale_assembly)) == {"us-east-1", "ap-northeast-1"}
