@@ -10,8 +10,10 @@ never change what the tests see, and a changed code default shows up as a test f
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +100,24 @@ def templates(cdk_out: Path) -> dict[str, dict]:
     return {r: json.loads((cdk_out / f"PrivateBedrock-{r}.template.json").read_text()) for r in DEFAULT_REGIONS}
 
 
+_synth_outdir: Path | None = None
+
+
+def _shared_outdir() -> Path:
+    """One cloud-assembly folder for every in-process synth of this process.
+
+    CDK stages an asset once per output folder (its asset cache is keyed by the folder), so a
+    folder per synth meant bundling and copying the probe's ~2,500 files for every
+    configuration, and deleting them again when the jsii kernel exits. Sharing it is safe: a
+    process synthesizes one app at a time, and each synth's templates are read from its own
+    manifest before the next synth writes another."""
+    global _synth_outdir
+    if _synth_outdir is None:
+        _synth_outdir = Path(tempfile.mkdtemp(prefix="cdk-synth-in-process-"))
+        atexit.register(shutil.rmtree, _synth_outdir, True)
+    return _synth_outdir
+
+
 def synth_in_process(context: dict, account: str | None = None) -> dict[str, dict]:
     """Build the app as app.py does (nag packs included) with exactly `context`; stack id -> template."""
     import aws_cdk as cdk
@@ -107,7 +127,8 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
     # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
     os.environ.pop("CDK_CONTEXT_JSON", None)
-    app = cdk.App(context=context)  # build() adds the app's feature flags (stacks/config/feature_flags.py)
+    # build() adds the app's feature flags (stacks/config/feature_flags.py).
+    app = cdk.App(context=context, outdir=str(_shared_outdir()))
     _, stacks = build(app, account)
     assembly = app.synth()
     return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}

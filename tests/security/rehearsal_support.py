@@ -7,7 +7,8 @@ What the rehearsal does, in order (see `rehearse`):
    from the request's host, and with `localhost` the CLI's asset uploads arrive path-style
    (/<bucket>/<key>), which moto serves;
 2. `cdk bootstrap aws://<moto account>/<region>` for every region with the pinned CLI (the
-   real bootstrap template, deployed by moto's CloudFormation);
+   real bootstrap template, deployed by moto's CloudFormation), in the background while
+   step 3 runs;
 3. `cdk synth` with fake credentials, so the app sees a concrete account and takes the
    lookup path a real deployment takes: the CLI asks moto for the availability zones and
    for the zones of each endpoint service. moto lists bedrock and bedrock-runtime (in
@@ -18,7 +19,8 @@ What the rehearsal does, in order (see `rehearse`):
    cdk.context.json is never touched;
 4. a rehearsal-only copy of the cloud assembly without its `Custom::*` resources (moto runs
    custom-resource handlers only through Docker, see `strip_custom_resources`);
-5. `cdk deploy --all --require-approval never` of that assembly with the pinned CLI.
+5. `cdk deploy --all --require-approval never --concurrency <regions>` of that assembly with
+   the pinned CLI.
 
 The product's stacks are never changed; only the deployed copy of the assembly is.
 """
@@ -32,6 +34,7 @@ import logging
 import shutil
 import subprocess
 import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -216,16 +219,18 @@ def boto3_client(moto: Moto, service: str, region: str) -> Any:
 # --------------------------------------------------------------------------- CLI steps
 
 
-def bootstrap(moto: Moto, regions: Sequence[str], workdir: Path) -> None:
-    """The real `cdk bootstrap` template, deployed into moto (run outside any CDK project)."""
+def start_bootstrap(moto: Moto, regions: Sequence[str], workdir: Path) -> "Future[subprocess.CompletedProcess[str]]":
+    """The real `cdk bootstrap` template deployed into moto (run outside any CDK project), in
+    the background; .result() waits for it and raises if it failed.
+
+    The rehearsal synthesizes meanwhile: the two touch different services of the same moto,
+    and most of a bootstrap is the CLI waiting between its polls of CloudFormation."""
     workdir.mkdir(parents=True, exist_ok=True)
-    _run(
-        [CDK, "bootstrap", "--no-notices", *(f"aws://{moto.account}/{r}" for r in regions)],
-        cwd=workdir,
-        env=cli_env(moto, regions[0]),
-        timeout=300,
-        what="cdk bootstrap",
-    )
+    args = [CDK, "bootstrap", "--no-notices", *(f"aws://{moto.account}/{r}" for r in regions)]
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(_run, args, cwd=workdir, env=cli_env(moto, regions[0]), timeout=300, what="cdk bootstrap")
+    pool.shutdown(wait=False)
+    return future
 
 
 def context_key_zones(account: str, region: str) -> str:
@@ -320,11 +325,14 @@ def references(node: Any, logical_id: str) -> bool:
     return False
 
 
-def deploy(moto: Moto, assembly: Path, workdir: Path, region: str) -> str:
+def deploy(moto: Moto, assembly: Path, workdir: Path, region: str, concurrency: int = 1) -> str:
     """`cdk deploy --all` of a synthesized assembly; returns the CLI's output."""
     workdir.mkdir(parents=True, exist_ok=True)
     result = _run(
-        [CDK, "deploy", "--app", str(assembly), "--all", "--require-approval", "never", "--no-notices", "--progress", "events"],
+        # Every stack at once (they are independent): the CLI spends most of a deploy waiting
+        # between its polls of CloudFormation.
+        [CDK, "deploy", "--app", str(assembly), "--all", "--require-approval", "never", "--no-notices", "--progress", "events",
+         "--concurrency", str(concurrency)],
         cwd=workdir,
         env=cli_env(moto, region),
         timeout=600,
@@ -358,23 +366,22 @@ def rehearse(moto: Moto, regions: Sequence[str], workdir: Path) -> Rehearsal:
     regions = tuple(regions)
     seconds: dict[str, float] = {}
     start = time.monotonic()
-    bootstrap(moto, regions, workdir / "bootstrap")
-    seconds["bootstrap"] = time.monotonic() - start
-
-    start = time.monotonic()
+    bootstrapping = start_bootstrap(moto, regions, workdir / "bootstrap")
     for region in regions:
         offer_endpoint_service(moto, region, "bedrock-mantle", MANTLE_ZONES[region], MANTLE_PRIVATE_DNS.format(region=region))
     project = make_project(workdir / "project")
     synthesized = workdir / "cdk.out"
     synth(moto, project, synthesized, regions[0])
     seconds["synth"] = time.monotonic() - start
+    bootstrapping.result()
+    seconds["bootstrap and synth"] = time.monotonic() - start
 
     assembly = workdir / "cdk.out.rehearsal"
     shutil.copytree(synthesized, assembly)
     removed = strip_custom_resources(assembly)
 
     start = time.monotonic()
-    output = deploy(moto, assembly, workdir / "deploy", regions[0])
+    output = deploy(moto, assembly, workdir / "deploy", regions[0], concurrency=len(regions))
     seconds["deploy"] = time.monotonic() - start
 
     def load(d: Path) -> dict[str, dict]:

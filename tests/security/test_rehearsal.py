@@ -63,7 +63,6 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory, moto_session: Moto) -> R
     started = time.monotonic()
     result = rehearse(moto_session, DEFAULT_REGIONS, workdir)
     result.seconds["total"] = time.monotonic() - started
-    print("REHEARSAL", result.seconds)
     return result
 
 
