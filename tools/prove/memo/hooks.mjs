@@ -8,8 +8,10 @@
 // pure functions; nothing in the simulator changes. Results are identical with and without
 // (tests/unit/test_simulator_memo.py compares them); PROVE_SIMULATOR_MEMO=off turns it off.
 //
-// If a later package version moves these functions, the hooks stop matching and the simulator
-// simply runs unmemoized: slower, never different.
+// After a package upgrade: if a module stops exporting one of these functions, its stand-in
+// fails to load and every matrix run fails at once (PROVE_SIMULATOR_MEMO=off runs without);
+// if the simulator stops importing them, test_simulator_memo.py reports the stand-in unused.
+// Either way the answers cannot silently change.
 import { registerHooks } from 'node:module'
 
 const IAM_UTILS = '@cloud-copilot/iam-utils'
