@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.policies.fleet import asset_bucket_statements
-from stacks.security.access_log_bucket import access_log_bucket
+from stacks.security.buckets import access_log_bucket, private_bucket
 from stacks.security.nag import acknowledge_compliance
 
 # Old versions of a re-published zip stay readable this long (a StackSet operation that is
@@ -37,22 +37,18 @@ class FleetAssetBucket(Construct):
         super().__init__(scope, id)
         # Who read the code: S3 server access logs.
         self.access_logs = access_log_bucket(self, "AccessLogs", logged="the asset bucket", retention_days=ACCESS_LOG_DAYS)
-        self.bucket = s3.Bucket(
+        # Retained (private_bucket): deployed probe functions keep their own copy of the code,
+        # but the StackSet's next instance (a new account under auto-deployment) reads it here.
+        self.bucket = private_bucket(
             self,
             "Bucket",
             bucket_name=props.bucket_name,
             # SSE-S3, not a customer key: every member account's CloudFormation role reads the
             # objects, and a KMS key would need a grant to the whole organisation as well.
             encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="assets/",
-            # Deployed probe functions keep their own copy of the code, but the StackSet's next
-            # instance (a new account under auto-deployment) reads it from here.
-            removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS))],
         )
         for st in asset_bucket_statements(self.bucket.bucket_arn, props.organization_id):

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from stacks.monitoring.policies import trail_key_use_statements
 from stacks.security.key_policy import key_policy
-from stacks.security.access_log_bucket import access_log_bucket
+from stacks.security.buckets import access_log_bucket, private_bucket
 from stacks.security.nag import acknowledge_compliance
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
@@ -65,19 +65,16 @@ class MantleAuditTrail(Construct):
         self.key: kms.IKey = kms.Key.from_key_arn(self, "KeyRef", key.attr_arn)
         # Who read the audit files: S3 server access logs.
         self.access_logs = access_log_bucket(self, "AccessLogs", logged="the audit bucket", retention_days=props.retention_days)
-        self.bucket = s3.Bucket(
+        # Retained (private_bucket): audit evidence outlives the stack.
+        self.bucket = private_bucket(
             self,
             "Bucket",
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="audit-trail/",
-            removal_policy=RemovalPolicy.RETAIN,  # audit evidence outlives the stack
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.retention_days), noncurrent_version_expiration=Duration.days(30))],
         )
         self.trail = cloudtrail.Trail(

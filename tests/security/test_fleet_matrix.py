@@ -53,20 +53,17 @@ def _verifier(member: dict) -> tuple[dict, dict]:
     return member["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"], policy
 
 
-def test_a_trust_without_the_caller_condition_is_caught(fleet_assembly) -> None:
+@pytest.mark.parametrize(
+    ("condition", "opened"),
+    [("ArnLike", "another role of the administrator account"), ("StringEquals", "the named caller outside the organisation")],
+    ids=["caller", "organisation"],
+)
+def test_a_trust_without_a_condition_is_caught(fleet_assembly, condition: str, opened: str) -> None:
     member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
     trust, _ = _verifier(member)
-    del trust["Statement"][0]["Condition"]["ArnLike"]
+    del trust["Statement"][0]["Condition"][condition]
     bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
-    assert bad == {"another role of the administrator account"}
-
-
-def test_a_trust_without_the_organisation_condition_is_caught(fleet_assembly) -> None:
-    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
-    trust, _ = _verifier(member)
-    del trust["Statement"][0]["Condition"]["StringEquals"]
-    bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
-    assert bad == {"the named caller outside the organisation"}
+    assert bad == {opened}
 
 
 def test_a_wildcard_invoke_is_caught(fleet_assembly) -> None:
