@@ -29,6 +29,9 @@ class FenceLayer:
     endpoint_ids: Mapping[str, Mapping[str, str]]  # region -> service -> id as the documents name it
     regions: tuple[str, ...]
     break_glass_principal_arns: tuple[str, ...]
+    # Whether the configuration deploys it (fence.enabled: the manifest's "stack"); the policy
+    # files are written for review either way, and evaluating them otherwise is a hypothesis.
+    deployed: bool = False
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> "FenceLayer":
@@ -37,6 +40,7 @@ class FenceLayer:
             endpoint_ids=manifest["endpointIds"],
             regions=tuple(manifest["regions"]),
             break_glass_principal_arns=tuple(manifest["breakGlassPrincipalArns"]),
+            deployed=bool(manifest.get("stack", False)),
         )
 
     def outside_region(self) -> str:
