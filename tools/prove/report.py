@@ -176,9 +176,10 @@ def legends(matrices: Sequence[RegionMatrix], hypothetical: bool = False) -> lis
     if any(m.unexpected() for m in matrices):
         out.append(UNEXPECTED_LEGEND)
     if any(m.fenced for m in matrices):
-        out.append(FENCE_LEGEND)
         if hypothetical:
-            out.append(HYPOTHETICAL_LEGEND)
+            out += [FENCE_LEGEND.replace("With the organisation fence", "With the organisation fence (HYPOTHETICAL)", 1), HYPOTHETICAL_LEGEND]
+        else:
+            out.append(FENCE_LEGEND)
     return out
 
 
