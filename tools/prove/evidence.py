@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from tools.assembly import AssemblyError, FleetArtifact, fleet, stacks
 from tools.prove.deployment import read_deployment
-from tools.prove.fence import MANIFEST, SCP_DIR, load_fence
+from tools.prove.fence import MANIFEST, OWN_ACCOUNT, SCP_DIR, FenceLayer, load_fence
 from tools.prove.matrix import PATHS, RegionMatrix, prove, unexpected
 from tools.prove.resolve import ACCOUNT
 
@@ -117,14 +117,16 @@ def gather(cdk_out: Path, fence: bool | None = None) -> Evidence:
     fleet_lines: list[str] = []
     fleet_bad: list[str] = []
     if delivery is not None:
-        fleet_lines, fleet_bad = _prove_fleet(cdk_out, delivery)
+        fleet_lines, fleet_bad = _prove_fleet(cdk_out, delivery, used, mode == FENCE_HYPOTHETICAL)
     return Evidence(cdk_out, files, tuple(matrices), mode, fence_files, tuple(fleet_lines), tuple(fleet_bad), account)
 
 
-def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], list[str]]:
-    """The fleet verifier's and the asset buckets' cells (tools/prove/fleet.py): a line per
+def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | None = None, hypothetical: bool = False) -> tuple[list[str], list[str]]:
+    """The fleet verifier's and the asset buckets' cells (tools/prove/fleet.py), and with the
+    fleet form of the fence evaluated, its own cells (tools/prove/fleet_fence.py): a line per
     region, and the cells that are not as designed."""
     from tools.prove.fleet import asset_bucket_policy, verifier_cells
+    from tools.prove.fleet_fence import fleet_fence_cells
 
     s = delivery.summary
     artifacts = json.loads((cdk_out / "manifest.json").read_text())["artifacts"]
@@ -134,12 +136,23 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], lis
         assets = json.loads((cdk_out / artifacts[f"PrivateBedrockFleetAssets-{member.region}"]["properties"]["templateFile"]).read_text())
         cells = verifier_cells(
             member.template(), member.region, admin=s["administratorAccount"], org=s["organizationId"], caller_arn=s["verifierCallerArns"][0],
+            caller_arns=s["verifierCallerArns"],
             asset_bucket_policy=asset_bucket_policy(assets, member.region, s["administratorAccount"]),
         )
         wrong = [c.describe() for c in cells if not c.ok]
         allowed = sum(c.got == "allow" for c in cells)
         lines.append(f"fleet {member.region}: verifier role and asset bucket, {len(cells)} cells, {allowed} allowed, {len(wrong)} not as designed")
         bad += wrong
+        if fence is not None and fence.network_form == OWN_ACCOUNT:
+            # The fleet fence's endpoint owners the Bedrock matrix has no path for (tools/prove/fleet_fence.py).
+            cells = fleet_fence_cells(fence, member.region)
+            wrong = [c.describe() for c in cells if not c.ok]
+            lines.append(
+                ("HYPOTHETICAL (fence.enabled is not set, nothing deploys it): " if hypothetical else "")
+                + f"fleet fence {member.region}: {len(cells)} cells (own account's endpoints allowed; another member's, another organisation's, "
+                f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+            )
+            bad += wrong
     return lines, bad
 
 
