@@ -210,7 +210,7 @@ def print_evidence(ev: "Evidence", console: Console | None = None) -> None:
     console.print()
     print_matrices(ev.matrices, console, ev.hypothetical)
     for line in ev.fleet_lines:
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)  # one line each, for grep
 
 
 def _md(text: str) -> str:
