@@ -126,9 +126,9 @@ def gather(cdk_out: Path, fence: bool | None = None) -> Evidence:
             summaries.append(f"scheduler role {region}: {len(scheduler)} cells, {sum(c.got == 'allow' for c in scheduler)} allowed, {sum(not c.ok for c in scheduler)} not as designed")
         cells += scheduler
     if delivery is not None:
-        lines, fleet = _prove_fleet(cdk_out, delivery, used, mode == FENCE_HYPOTHETICAL)
+        lines, delivered = _prove_fleet(cdk_out, delivery, used, mode == FENCE_HYPOTHETICAL)
         summaries += lines
-        cells += fleet
+        cells += delivered
     return Evidence(cdk_out, files, tuple(matrices), mode, fence_files, tuple(summaries), account, tuple(cells))
 
 
