@@ -11,14 +11,16 @@ holds only the models shipped with botocore and boto3.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 _lock = threading.Lock()
 _loader: Any = None
 
 
-def boto3_session(**kwargs: Any) -> Any:
-    """boto3.session.Session(**kwargs), sharing this process's botocore data loader."""
+def boto3_session(setup: Callable[[Any], None] | None = None, **kwargs: Any) -> Any:
+    """boto3.session.Session(**kwargs), sharing this process's botocore data loader.
+    `setup(botocore_session)` runs before the boto3 session exists: session-wide config
+    variables (retry mode) and event handlers, which every client of the session inherits."""
     import boto3
     import botocore.session
 
@@ -29,6 +31,8 @@ def boto3_session(**kwargs: Any) -> Any:
             _loader = core.get_component("data_loader")
         else:
             core.register_component("data_loader", _loader)
+        if setup is not None:
+            setup(core)
         session = boto3.session.Session(botocore_session=core, **kwargs)
         # boto3 appends its own data folder to the loader's search path for every Session.
         _loader.search_paths[:] = list(dict.fromkeys(_loader.search_paths))
