@@ -53,7 +53,9 @@ class FleetInstance:
 @dataclass
 class FakeFleet(LoopbackServers):
     admin_key: str
-    members: dict[str, FakeStackAndLambda]  # account -> that account's stand-in (its stacks and functions)
+    # account -> that account's stand-in (its stacks and functions), or region -> stand-in
+    # where an account's regions need their own (the same resource ids in both)
+    members: dict[str, FakeStackAndLambda | dict[str, FakeStackAndLambda]]
     denied: set[str] = field(default_factory=set)  # accounts whose verifier role refuses the caller
     instances: list[FleetInstance] = field(default_factory=list)
     templates: dict[str, dict] = field(default_factory=dict)  # StackSet name -> its TemplateBody
@@ -118,7 +120,7 @@ def _handler(fleet: FakeFleet):
             m = _CREDENTIAL.search(self.headers.get("Authorization", ""))
             if not m:
                 return self._send(403, b"<Error><Code>MissingAuthenticationToken</Code></Error>")
-            key, _, service = m.groups()
+            key, region, service = m.groups()
             if key == fleet.admin_key:
                 return self._administrator(service, body)
             account = key_to_account.get(key)
@@ -129,7 +131,8 @@ def _handler(fleet: FakeFleet):
             operation = _member_operation(method, self.path, body, self.headers)
             if fleet._take_throttle(account, operation):
                 return self._throttled(service, operation)
-            self._forward(fleet.members[account], method, body)
+            target = fleet.members[account]
+            self._forward(target[region] if isinstance(target, dict) else target, method, body)
 
         do_GET = lambda self: self._route("GET")  # noqa: E731
         do_POST = lambda self: self._route("POST")  # noqa: E731
