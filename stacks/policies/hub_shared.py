@@ -94,6 +94,33 @@ def _own_account_allows(st: Mapping[str, Any]) -> list[dict[str, Any]]:
     if own:
         pinned = {**st, "Sid": st["Sid"] + ("InOwnAccount" if free else ""), "Resource": one_or_many(own), "Condition": merge_conditions(conditions, OWN_ACCOUNT)}
         out.append(pinned)
+    return [s for st in out for s in _variable_values_as_strings(st)]
+
+
+def _variable_values_as_strings(st: dict[str, Any]) -> list[dict[str, Any]]:
+    """ARN-operator values that carry the account variable -> a statement of their own with a string operator.
+
+    IAM documents variables for ARN operators too, but the offline simulator (iam-simulate
+    0.1.173) does not substitute them there, so the matrix could not prove such a value;
+    StringEquals (StringLike for a value with a wildcard) means the same for an ARN and both
+    evaluate it. The values without the variable keep their ARN operator in the original
+    statement: one key under two operators would need both to match.
+    """
+    moved = [(op, key) for op, kv in st.get("Condition", {}).items() if op.startswith("Arn") for key, vs in kv.items() if PRINCIPAL_ACCOUNT in json.dumps(vs)]
+    if not moved:
+        return [st]
+    assert len(moved) == 1, f"{st['Sid']}: more than one ARN condition names the account: {moved}"
+    (op, key), cond = moved[0], st["Condition"]
+    values = cond[op][key] if isinstance(cond[op][key], list) else [cond[op][key]]
+    with_var = [v for v in values if PRINCIPAL_ACCOUNT in v]
+    rest = [v for v in values if PRINCIPAL_ACCOUNT not in v]
+    others = {o: ({k: v for k, v in kv.items() if k != key} if o == op else dict(kv)) for o, kv in cond.items()}
+    others = {o: kv for o, kv in others.items() if kv}
+    string_op = "StringLike" if any("*" in v or "?" in v for v in with_var) else "StringEquals"
+    out = []
+    if rest:
+        out.append({**st, "Condition": {**others, op: {**others.get(op, {}), key: rest}}})
+    out.append({**st, "Sid": st["Sid"] + ("OwnProfiles" if rest else ""), "Condition": merge_conditions(others, {string_op: {key: with_var}})})
     return out
 
 
