@@ -11,9 +11,10 @@ grows with the accounts. Here the policy has two halves:
   stay in statements of their own, without the pin.
 - who: Denies (for every action the Allows name) of every principal the hub does not admit,
   each list written once: outside the organisation (aws:PrincipalOrgID), not one of the
-  listed accounts (aws:PrincipalAccount, accounts access), not one of the listed roles
-  (aws:PrincipalArn, ArnNotLike). A role name every listed spoke account has is written once
-  as arn:aws:iam::*:role/NAME; the account Deny keeps it to the listed accounts.
+  listed accounts (aws:PrincipalAccount, accounts access, written only beside a wildcard), not
+  one of the listed roles (aws:PrincipalArn, ArnNotLike). A role name every listed spoke
+  account has is written once as arn:aws:iam::*:role/NAME; the account Deny keeps it to the
+  listed accounts, and a Deny keeps it out of the hub account unless the hub lists it there.
 
 Least privilege per account holds by the pin: a spoke role reaches only resources of its
 own account. Whether Bedrock puts aws:ResourceAccount into the request context of every
@@ -43,7 +44,7 @@ class Admission:
     """Who a shared hub policy admits; each field becomes one Deny of everyone else."""
 
     organization_id: str | None  # DenyOutsideOrganization
-    accounts: tuple[str, ...]  # DenyOtherAccounts (empty: any account of the organisation)
+    accounts: tuple[str, ...]  # DenyOtherAccounts (empty: the role entries name their accounts, or organization access)
     role_patterns: tuple[str, ...]  # DenyUnlistedRoles: exact ARNs or arn:aws:iam::*:role/NAME
     # Names written with a wildcard account that the hub account does not list: denied there.
     hub_account_denied: tuple[str, ...] = ()
@@ -72,9 +73,10 @@ def admission(hub_account: str, hub_principals: Sequence[str], hub: HubSettings)
     listed_in_hub = by_account.get(hub_account, set()) | {_role_name(a) for a in hub_principals if ":role/" in a}
     rest = [a for a in hub.spoke_principal_arns if _role_name(a) not in common or a.split(":")[4] == hub_account]
     patterns = tuple(exact + [f"arn:aws:iam::*:role/{n}" for n in common] + [a for a in sorted(rest) if a not in exact])
+    # Exact ARNs name their account already: the account list is needed only beside a wildcard.
     return Admission(
         hub.organization_id,
-        tuple([hub_account] + spoke_accounts),
+        tuple([hub_account] + spoke_accounts) if common else (),
         patterns,
         tuple(n for n in common if n not in listed_in_hub),
     )
@@ -157,7 +159,7 @@ def check_size(service: str, region: str, document: Mapping[str, Any], who: Admi
     if size > ENDPOINT_POLICY_MAX_CHARS:
         raise ConfigError(
             f"The {service} endpoint policy of the hub in {region} would be {size} characters, over the {ENDPOINT_POLICY_MAX_CHARS} "
-            f"a VPC endpoint policy may have ({len(who.accounts)} accounts, {len(who.role_patterns)} role entries); give the roles the same "
+            f"a VPC endpoint policy may have ({len(who.role_patterns)} role entries{f', {len(who.accounts)} accounts' if who.accounts else ''}); give the roles the same "
             "names in every spoke account (one entry each), or use spokeAccess organization, or split the spokes over more hubs."
         )
 
