@@ -48,6 +48,9 @@ class Admission:
     role_patterns: tuple[str, ...]  # DenyUnlistedRoles: exact ARNs or arn:aws:iam::*:role/NAME
     # Names written with a wildcard account that the hub account does not list: denied there.
     hub_account_denied: tuple[str, ...] = ()
+    # The hub's own principals in accounts not listed (extraPrincipalArns of another account):
+    # exempt from DenyOtherAccounts by exact ARN, so the wildcard names do not reach that account.
+    account_exempt: tuple[str, ...] = ()
 
 
 def _role_name(arn: str) -> str:
@@ -74,12 +77,9 @@ def admission(hub_account: str, hub_principals: Sequence[str], hub: HubSettings)
     rest = [a for a in hub.spoke_principal_arns if _role_name(a) not in common or a.split(":")[4] == hub_account]
     patterns = tuple(exact + [f"arn:aws:iam::*:role/{n}" for n in common] + [a for a in sorted(rest) if a not in exact])
     # Exact ARNs name their account already: the account list is needed only beside a wildcard.
-    return Admission(
-        hub.organization_id,
-        tuple([hub_account] + spoke_accounts) if common else (),
-        patterns,
-        tuple(n for n in common if n not in listed_in_hub),
-    )
+    listed_accounts = tuple([hub_account] + spoke_accounts) if common else ()
+    elsewhere = tuple(a for a in exact if listed_accounts and ":role/" in a and a.split(":")[4] not in listed_accounts)
+    return Admission(hub.organization_id, listed_accounts, patterns, tuple(n for n in common if n not in listed_in_hub), elsewhere)
 
 
 def _own_account_allows(st: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -132,7 +132,10 @@ def _who_denies(actions: Sequence[str], who: Admission) -> list[dict[str, Any]]:
     if who.organization_id:
         denies.append(statement("Deny", "DenyOutsideOrganization", acts, ["*"], {"StringNotEquals": {"aws:PrincipalOrgID": who.organization_id}}, principal=True))
     if who.accounts:
-        denies.append(statement("Deny", "DenyOtherAccounts", acts, ["*"], {"StringNotEquals": {"aws:PrincipalAccount": list(who.accounts)}}, principal=True))
+        others = {"StringNotEquals": {"aws:PrincipalAccount": list(who.accounts)}}
+        if who.account_exempt:
+            others["ArnNotEquals"] = {"aws:PrincipalArn": list(who.account_exempt)}
+        denies.append(statement("Deny", "DenyOtherAccounts", acts, ["*"], others, principal=True))
     denies.append(statement("Deny", "DenyUnlistedRoles", acts, ["*"], {"ArnNotLike": {"aws:PrincipalArn": list(who.role_patterns)}}, principal=True))
     if who.hub_account_denied:
         hub = who.accounts[0]

@@ -150,9 +150,10 @@ def test_without_the_account_deny_an_unnamed_member_account_gets_in(matrices: di
 OTHER_SPOKE = UNKNOWN_SPOKE_ACCOUNT
 
 
-def _simulation(policy: dict, action: str, resource: str, resource_account: str, model_arn: str | None = None, profile: str | None = None) -> dict:
-    """One request of the listed spoke role through the hub endpoint: only the endpoint policy decides."""
-    ctx: dict[str, Any] = {"aws:PrincipalArn": SPOKE_PROBE_ARN, "aws:PrincipalAccount": SPOKE_ACCOUNT, "aws:PrincipalOrgID": ORG,
+def _simulation(policy: dict, action: str, resource: str, resource_account: str, model_arn: str | None = None, profile: str | None = None, who: str = SPOKE_PROBE_ARN) -> dict:
+    """One request of `who` (the listed spoke role) through the hub endpoint: only the endpoint policy decides."""
+    caller = who.split(":")[4]
+    ctx: dict[str, Any] = {"aws:PrincipalArn": who, "aws:PrincipalAccount": caller, "aws:PrincipalOrgID": ORG,
                            "aws:SourceVpce": "vpce-0123456789abcdef0", "aws:RequestedRegion": resource.split(":")[3]}
     if resource_account:  # a foundation model has no account: the key is left out, as in the matrix
         ctx["aws:ResourceAccount"] = resource_account
@@ -163,8 +164,8 @@ def _simulation(policy: dict, action: str, resource: str, resource_account: str,
     if action == "bedrock-mantle:CreateInference":
         ctx["bedrock-mantle:Model"] = DEFAULT_MANTLE_MODEL
     return {
-        "request": {"principal": f"arn:aws:sts::{SPOKE_ACCOUNT}:assumed-role/{PROBE_NAME}/s", "action": action,
-                    "resource": {"resource": resource, "accountId": resource_account or SPOKE_ACCOUNT}, "contextVariables": ctx},
+        "request": {"principal": f"arn:aws:sts::{caller}:assumed-role/{who.rsplit('/', 1)[1]}/s", "action": action,
+                    "resource": {"resource": resource, "accountId": resource_account or caller}, "contextVariables": ctx},
         "identityPolicies": [{"name": "BedrockAdmin", "policy": ADMIN_POLICY}],
         "serviceControlPolicies": [], "resourceControlPolicies": [],
         "vpcEndpointPolicies": [{"name": "Hub", "policy": policy}],
@@ -198,3 +199,37 @@ def test_a_spoke_role_reaches_its_own_accounts_resources_only() -> None:
         assert not result.get("error") and not result.get("ignoredContextKeys"), (label, result)
         got[label] = (ALLOW if result["decision"] == "Allowed" else DENY, want)
     assert {k: g for k, (g, _) in got.items()} == {k: w for k, (_, w) in got.items()}
+
+
+def test_the_shared_policies_name_only_known_actions_and_condition_keys(org_hub: dict, accounts_hub: dict) -> None:
+    """aws:ResourceAccount, aws:PrincipalOrgID, aws:PrincipalAccount: global keys of the pinned IAM data."""
+    from tools.lint_templates import lint_template
+
+    assert lint_template(org_hub, "us-east-1") == []
+    assert lint_template(accounts_hub, "us-east-1") == []
+
+
+def _run(cells: list[tuple[str, str, dict]]) -> None:
+    _, results = simulate([sim for _, _, sim in cells])
+    for (_, _, _), result in zip(cells, results):
+        assert not result.get("error") and not result.get("ignoredContextKeys"), result
+    got = {label: ALLOW if r["decision"] == "Allowed" else DENY for (label, _, _), r in zip(cells, results)}
+    assert got == {label: want for label, want, _ in cells}
+
+
+def test_a_shared_name_is_kept_out_of_the_hub_account_and_a_hub_principal_elsewhere_keeps_its_exemption() -> None:
+    """The two Denies that keep arn:aws:iam::*:role/NAME exact, each shown load-bearing."""
+    extra = "arn:aws:iam::777788889999:role/platform-tester"
+    cfg = load_config(ACCOUNTS_CONTEXT, ACCOUNT).regions[0]
+    who = admission(ACCOUNT, [f"arn:aws:iam::{ACCOUNT}:role/HubProbe", extra], cfg.network.hub)  # type: ignore[arg-type]
+    policy = shared_hub_policy("bedrock-runtime", cfg, who)
+    without = {"Version": "2012-10-17", "Statement": [s for s in policy["Statement"] if s["Sid"] != "DenySpokeRoleNamesInHubAccount"]}
+    fm = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
+    hub_named = f"arn:aws:iam::{ACCOUNT}:role/{PROBE_NAME}"  # not listed for the hub account
+    _run([
+        ("hub-account role of the spoke name", DENY, _simulation(policy, "bedrock:InvokeModel", fm, "", who=hub_named)),
+        ("... without DenySpokeRoleNamesInHubAccount", ALLOW, _simulation(without, "bedrock:InvokeModel", fm, "", who=hub_named)),
+        ("the hub's principal in another account", ALLOW, _simulation(policy, "bedrock:InvokeModel", fm, "", who=extra)),
+        ("the spoke name in that other account", DENY, _simulation(policy, "bedrock:InvokeModel", fm, "", who=f"arn:aws:iam::777788889999:role/{PROBE_NAME}")),
+        ("the second listed spoke account", ALLOW, _simulation(policy, "bedrock:InvokeModel", fm, "", who=SECOND_SPOKE_PROBE)),
+    ])

@@ -129,6 +129,15 @@ def test_names_every_spoke_account_lists_are_written_once_and_kept_off_the_hub_a
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{HUB}:role/{PROBE}"]}}
 
 
+def test_a_hub_principal_of_another_account_is_exempt_from_the_account_deny_by_its_exact_arn() -> None:
+    extra = "arn:aws:iam::777788889999:role/platform-tester"
+    cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2, (PROBE,)))
+    who = admission(HUB, [HUB_PROBE, extra], cfg.network.hub)
+    assert who.account_exempt == (extra,) and extra in who.role_patterns and "777788889999" not in who.accounts
+    deny = by_sid(shared_hub_policy("bedrock", cfg, who))["DenyOtherAccounts"]
+    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": [HUB, *accounts(2)]}, "ArnNotEquals": {"aws:PrincipalArn": [extra]}}
+
+
 def test_one_spoke_account_is_listed_exactly_and_a_name_the_hub_lists_is_not_denied_there() -> None:
     cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(1, (PROBE,)))
     assert admission(HUB, [HUB_PROBE], cfg.network.hub).role_patterns == (HUB_PROBE, f"arn:aws:iam::300000000000:role/{PROBE}")
