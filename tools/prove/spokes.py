@@ -8,14 +8,12 @@ matrix, evaluated with the spoke's identity policy and the hub's endpoint polici
 - spoke-unlisted: a spoke role the hub does not admit (the spoke's control probe role), and
   a role of an account the hub does not know carrying the same identity policy: denied on
   every path.
-<<<<<<< HEAD
 A hub that names its organisation (spokeAccess accounts or organization, metadata
 spokeOrganizationId) has the spoke accounts modelled as members of it, and one more column:
 the spoke's listed role in an account of another organisation (denied everywhere). Under
 organization access a role is admitted by its name (spokeRoleNames) in any member account,
 so there the unknown member account's probe role is a listed spoke: that is what the mode
 trusts, and the matrix shows it.
-=======
 
 A hub's assembly alone (no spoke template): one column per spokePrincipalArns role, modelled
 like an extraPrincipalArns role: carrying the hub's identity policy as resolved in the role's
@@ -26,7 +24,6 @@ A spoke's assembly alone: its identity policy is what it deploys; the hub's endp
 are not in it. Its matrix is the "identity" layer setting over the hub's endpoint ids (from
 the template metadata hubEndpointIds), each hub endpoint standing in with full access: what
 the hub admits is proved by the hub's assembly.
->>>>>>> main
 """
 
 from __future__ import annotations
