@@ -254,3 +254,21 @@ def test_distinct_role_names_are_listed_exactly_and_refused_over_the_limit_in_on
         r"organization, or split the spokes over more hubs\.",
         str(err.value),
     )
+
+
+@pytest.mark.parametrize("access", ["accounts", "organization"])
+def test_every_capability_builds_a_shared_policy_with_its_own_account_resources_pinned(access: str) -> None:
+    """The optional features (async invoke, stored responses, system tools, agents, ...) in both shared forms."""
+    from tests.conftest import OPTIONAL_CONTEXT
+
+    ctx = {k: v for k, v in OPTIONAL_CONTEXT.items() if k not in ("onPremCidrs", "resolverInboundEndpoint")}
+    ctx |= {"topology": "hub", "spokeCidrs": ["10.90.0.0/16"], "spokeAccess": access, "spokeOrganizationArn": ORG_ARN}
+    ctx |= {"spokeRoleNames": [PROBE]} if access == "organization" else {"spokePrincipalArns": roles(2)}
+    for cfg in load_config(ctx, HUB).regions:
+        who = admission(HUB, [HUB_PROBE], cfg.network.hub)
+        for service in cfg.endpoints:
+            for st in shared_hub_policy(service, cfg, who)["Statement"]:
+                for r in _resources(st):
+                    assert PRINCIPAL_ACCOUNT not in ":".join(r.split(":")[:ARN_FIELDS_BEFORE_RESOURCE]), (service, st["Sid"], r)
+                    if st["Effect"] == "Allow" and r != "*" and r.split(":")[4] == "*":
+                        assert st["Condition"]["StringEquals"]["aws:ResourceAccount"] == PRINCIPAL_ACCOUNT, (service, st["Sid"])
