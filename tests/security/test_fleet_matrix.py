@@ -117,7 +117,7 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     assert main([str(fleet_out)]) == 0
     out = capsys.readouterr().out
     for region in REGIONS:
-        assert f"fleet {region}: verifier role and asset bucket, 32 cells, 11 allowed, 0 not as designed" in out
+        assert f"fleet {region}: verifier role and asset bucket, 49 cells, 20 allowed, 0 not as designed" in out
     assert "fleet verifier's caller (PrivateBedrockFleetVerifyCaller): 21 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
     # The fleet's fence (written by every fleet synth) is not deployed here (no fence.enabled):
