@@ -105,6 +105,9 @@ def configuration_differences(what: str, expected: Mapping[str, Any], conf: Mapp
 def environment_differences(what: str, expected: Mapping[str, str], conf: Mapping[str, Any]) -> list[str]:
     """The environment must be exactly the template's: nothing added, missing or changed."""
     environment = conf.get("Environment") or {}
+    # "When you use a customer managed key, only users in your account with access to the KMS
+    # key can view or manage environment variables on the function" (Lambda developer guide,
+    # "Securing Lambda environment variables", 2026-12); the answer then carries Error.
     if environment.get("Error"):
         err = environment["Error"]
         return [f"{what}: its environment cannot be read ({err.get('ErrorCode')}: {err.get('Message')}); "

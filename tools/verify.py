@@ -171,7 +171,9 @@ def probe_refusals(clients: Clients, expected: dict[str, dt.ExpectedFunction], r
     The function's configuration is checked first; only then is a version published
     (PublishVersion with the RevisionId and CodeSha256 that were checked, so a change in
     between is refused by Lambda) and the version's own configuration checked again. A
-    version cannot change: what is invoked is what was checked."""
+    version cannot change: what is invoked is what was checked. (Lambda API reference,
+    PublishVersion: "Only publish a version if the hash value matches" / "if the revision ID
+    matches"; no new version when nothing changed since the last one. 2026-12.)"""
     from botocore.exceptions import ClientError
 
     cache: dict = {}

@@ -72,6 +72,9 @@ class VerifierTargets:
     firewall_domain_list_arns: tuple[str, ...] = ()  # and their domain lists
 
 
+# Invoke with a Qualifier is authorized against the version's ARN (Lambda developer guide,
+# "Fine-tuning the Resources and Conditions sections of policies": Invoke takes a function,
+# version or alias ARN; 2026-12), which the unqualified ARN does not match.
 # Versions 1 to 9999 of a function: `?` is one character. IAM cannot tell a version from an
 # alias (a 1-4 character alias would match too; the stack creates none), and `:*` would
 # also match every longer alias name.
