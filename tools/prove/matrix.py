@@ -97,6 +97,7 @@ class Principal:
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
     note: str
     org: str | None = None  # aws:PrincipalOrgID (modelled where a hub names its organisation)
+    org_paths: tuple[str, ...] = ()  # aws:PrincipalOrgPaths (modelled where a hub names OUs)
 
     @property
     def session_arn(self) -> str:
@@ -341,11 +342,13 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
     return sim
 
 
-def principal_and_resource_keys(p: Principal, resource: str) -> dict[str, str]:
+def principal_and_resource_keys(p: Principal, resource: str) -> dict[str, Any]:
     """aws:PrincipalOrgID where the principal is modelled in an organisation, and
     aws:ResourceAccount for a resource an account owns (a foundation model's ARN has no
     account; what AWS puts there for one is not documented, so the key is left out)."""
-    keys = {"aws:PrincipalOrgID": p.org} if p.org else {}
+    keys: dict[str, Any] = {"aws:PrincipalOrgID": p.org} if p.org else {}
+    if p.org_paths:
+        keys["aws:PrincipalOrgPaths"] = list(p.org_paths)
     parts = resource.split(":")
     if len(parts) > 5 and parts[4]:
         keys["aws:ResourceAccount"] = parts[4]
