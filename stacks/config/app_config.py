@@ -73,6 +73,9 @@ MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai
 RUNTIME_OPENAI_PROVIDER = "openai."
 RUNTIME_RESPONSES_NOT_SERVED = ("openai.gpt-oss-",)
 RUNTIME_OPENAI_DENIAL_CANDIDATES = ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0")
+# Bedrock service tiers (botocore 1.44: ServiceTierType of bedrock-runtime; the same values for
+# bedrock-mantle's service_tier), the values of bedrock:ServiceTier / bedrock-mantle:ServiceTier.
+SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
 # A public name the probe must NOT be able to resolve from the VPC (the DNS firewall blocks it).
 DEFAULT_PROBE_PUBLIC_DNS_NAME = "example.com"
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -120,6 +123,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "probeSchedule",
     "alarmEmails",
     "auditTrail",
+    "serviceTiers",
 )
 # fence: the organisation fence (stacks/config/fence.py); fenceEndpointIds: written by `make fence-ids`.
 # fleet: delivery by CloudFormation StackSets (stacks/config/fleet.py).
@@ -217,6 +221,8 @@ class RegionConfig:
     guardrail_arn: str | None = None  # when set, bedrock-runtime inference only with this guardrail
     agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
     knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
+    # The service tiers inference may ask for (serviceTiers); empty = every tier AWS offers.
+    service_tiers: tuple[str, ...] = ()
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -427,6 +433,22 @@ def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> Mon
         alarm_emails=emails,
         audit_trail=as_bool(where("auditTrail"), settings.get("auditTrail", False)),
     )
+
+
+def _service_tiers(key: str, value: Any) -> tuple[str, ...]:
+    """The tiers inference may name, in SERVICE_TIERS order (reordering changes no policy)."""
+    if value is None:
+        return ()
+    tiers = as_list(key, value)
+    for tier in tiers:
+        if tier not in SERVICE_TIERS:
+            raise ConfigError(f"{key} entry {tier!r} is not a Bedrock service tier; use some of: {', '.join(SERVICE_TIERS)}.")
+    if "default" not in tiers:
+        raise ConfigError(
+            f"{key} {tiers!r} leaves out default; add default, because a request that names no tier runs at the "
+            "default tier and AWS does not document whether it then carries the tier condition key."
+        )
+    return tuple(t for t in SERVICE_TIERS if t in tiers)
 
 
 def _capabilities(key: str, value: Any) -> tuple[str, ...]:
@@ -668,6 +690,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         guardrail_arn=guardrail,
         agent_alias_arns=alias_arns,
         knowledge_base_arns=kb_arns,
+        service_tiers=_service_tiers(where("serviceTiers"), settings.get("serviceTiers")),
         model_regions=model_regions,
         model_sources=model_sources,
         endpoint_sources=endpoint_sources,
