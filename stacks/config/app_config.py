@@ -73,6 +73,13 @@ MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai
 RUNTIME_OPENAI_PROVIDER = "openai."
 RUNTIME_RESPONSES_NOT_SERVED = ("openai.gpt-oss-",)
 RUNTIME_OPENAI_DENIAL_CANDIDATES = ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0")
+# The Anthropic Messages API (bedrock-mantle /anthropic/v1/messages; bedrock-runtime through
+# the Anthropic SDK's AnthropicBedrock, i.e. InvokeModel) serves Claude models: the probe's
+# allowed calls use the first allow-listed model of this provider, its refusals a Claude model
+# outside the lists. Mantle's Claude ids carry no version suffix (models.list is the truth) [field].
+ANTHROPIC_PROVIDER = "anthropic."
+RUNTIME_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0")
+MANTLE_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5")
 # Bedrock service tiers (botocore 1.44: ServiceTierType of bedrock-runtime; the same values for
 # bedrock-mantle's service_tier), the values of bedrock:ServiceTier / bedrock-mantle:ServiceTier.
 SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
@@ -179,6 +186,11 @@ class ProbePlan:
     api_keys_in_region: str = "supported"
     # Whether mantle's server-side web search is expected to work (a capability enables it).
     web_search_allowed: bool = False
+    # The Anthropic Messages API (see ANTHROPIC_PROVIDER): None when no Claude model is allow-listed.
+    runtime_anthropic_model: str | None = None
+    runtime_anthropic_denied_model: str = RUNTIME_ANTHROPIC_DENIAL_CANDIDATES[0]
+    mantle_anthropic_model: str | None = None
+    mantle_anthropic_denied_model: str = MANTLE_ANTHROPIC_DENIAL_CANDIDATES[0]
 
 
 @dataclass(frozen=True)
@@ -627,6 +639,14 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
                 f"{where('guardrailArn')} can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
                 f"remove bedrock-mantle from {where('endpoints')} in {region} or unset guardrailArn."
             )
+        # "Guardrails don't apply to the Responses API" (bedrock-runtime, inference-responses-api,
+        # read 2026-12). The model grants demand bedrock:GuardrailIdentifier, which those calls
+        # cannot carry, so the policies refuse them: say so before someone wonders why.
+        warnings += (
+            f"{where('guardrailArn')}: guardrails do not apply to the Responses API (nor, here, to Chat Completions) on "
+            f"bedrock-runtime in {region}, so the policies refuse those calls; workloads that must be guarded call "
+            "Converse or InvokeModel with the guardrail.",
+        )
     elif "guardrails" in capabilities:
         raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
 
@@ -685,6 +705,10 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             api_keys_in_region=api_key_support(region),
             # The capability that confines server-side tools to our endpoints instead of denying them.
             web_search_allowed="serverSideTools" in capabilities,
+            runtime_anthropic_model=next((m.model_id for m in models if m.foundation_model_id.startswith(ANTHROPIC_PROVIDER)), None),
+            runtime_anthropic_denied_model=_denial_model(where("runtimeModels"), RUNTIME_ANTHROPIC_DENIAL_CANDIDATES, runtime_ids),
+            mantle_anthropic_model=next((m for m in mantle_models if m.startswith(ANTHROPIC_PROVIDER)), None) if mantle_enabled else None,
+            mantle_anthropic_denied_model=_denial_model(where("mantleModels"), MANTLE_ANTHROPIC_DENIAL_CANDIDATES, set(mantle_models)),
         ),
         capabilities=capabilities,
         guardrail_arn=guardrail,
