@@ -276,7 +276,7 @@ def _handler_for(fake: FakeBedrock, host: str):
             if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
                 return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
             if operation == "invoke":
-                return self._anthropic_message(model, request, body_version="bedrock-2023-05-31")
+                return self._anthropic_message(model, request, body_version=True)
             self._send(200, {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
                              "stopReason": "end_turn", "metrics": {"latencyMs": 5},
                              "usage": {"inputTokens": 4, "outputTokens": 1, "totalTokens": 5}})
@@ -354,7 +354,9 @@ def _handler_for(fake: FakeBedrock, host: str):
             def error(status: int, type_: str, message: str) -> None:
                 self._send(status, {"type": "error", "error": {"type": type_, "message": message}})
 
-            if self.headers.get("anthropic-version") != "2023-06-01":
+            # AWS documents 2023-06-01; the Anthropic SDK 2.16 sends its own (2026-10-21): whether
+            # mantle takes every version is not documented [field], so any value passes here.
+            if not self.headers.get("anthropic-version"):
                 return error(400, "invalid_request_error", "anthropic-version: header is required")
             request = json.loads(body or b"{}")
             model = request.get("model", "")
@@ -365,8 +367,10 @@ def _handler_for(fake: FakeBedrock, host: str):
                 return error(400, "invalid_request_error", f"model `{model}` isn't supported on this route")
             self._anthropic_message(model, request)
 
-        def _anthropic_message(self, model: str, request: dict, body_version: str | None = None) -> None:
-            if body_version and request.get("anthropic_version") != body_version:
+        def _anthropic_message(self, model: str, request: dict, body_version: bool = False) -> None:
+            # AWS documents bedrock-2023-05-31 in the body; the Anthropic SDK 2.16 puts its own
+            # version there: whether InvokeModel takes it is [field], so any value passes here.
+            if body_version and not request.get("anthropic_version"):
                 return self._aws_error(400, "ValidationException", "anthropic_version is required in the body")
             if "anthropic." not in model:  # a Claude model or a profile of one
                 return self._aws_error(400, "ValidationException", f"{model} does not take the Messages API body")
