@@ -19,7 +19,8 @@ from typing import Any, Mapping
 
 from tools.assembly import AssemblyError, FleetArtifact, fleet, stacks
 from tools.prove.deployment import TemplateShapeError, read_deployment
-from tools.prove.fence import load_fence
+from tools.prove.fence import OWN_ACCOUNT, load_fence
+from tools.prove.fleet_fence import fleet_fence_cells
 from tools.prove.matrix import SimulationError, load_templates, prove, unexpected
 from tools.prove.report import FENCE_LEGEND, LEGEND, UNEXPECTED_LEGEND, markdown, print_matrices
 from tools.prove.resolve import ACCOUNT, UnresolvedIntrinsic
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fence = None if args.no_fence else load_fence(args.cdk_out)
         matrices = prove(templates, deployment_account(args.cdk_out, templates), fence=fence)
-        fleet_lines, fleet_bad = _prove_fleet(args.cdk_out, delivery) if delivery is not None else ([], [])
+        fleet_lines, fleet_bad = _prove_fleet(args.cdk_out, delivery, fence) if delivery is not None else ([], [])
     except (SimulationError, TemplateShapeError, UnresolvedIntrinsic) as err:
         print(f"Could not build the matrix: {err}", file=sys.stderr)
         return 2
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], list[str]]:
+def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: Any = None) -> tuple[list[str], list[str]]:
     """The fleet verifier's and the asset buckets' cells (tools/prove/fleet.py): a line per
     region, and the cells that are not as designed."""
     import json
@@ -110,6 +111,15 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], lis
         allowed = sum(c.got == "allow" for c in cells)
         lines.append(f"fleet {member.region}: verifier role and asset bucket, {len(cells)} cells, {allowed} allowed, {len(wrong)} not as designed")
         bad += wrong
+        if fence is not None and fence.network_form == OWN_ACCOUNT:
+            # The fleet fence's endpoint owners the Bedrock matrix has no path for (tools/prove/fleet_fence.py).
+            cells = fleet_fence_cells(fence, member.region)
+            wrong = [c.describe() for c in cells if not c.ok]
+            lines.append(
+                f"fleet fence {member.region}: {len(cells)} cells (own account's endpoints allowed; another member's, another organisation's, "
+                f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+            )
+            bad += wrong
     return lines, bad
 
 

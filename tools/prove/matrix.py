@@ -293,9 +293,11 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = (), fence: FenceLayer | None = None) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
+    if fence is not None:
+        ctx.update(fence.endpoint_owner(path.key, dep.account))  # a fleet fence's aws:VpceAccount
     policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
@@ -426,7 +428,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
             for path in PATHS
             for p in principals
         ]
-        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps) for c in cells]
+        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps, fence) for c in cells]
         plans.append((job, dep, principals, requests, cells))
     if not plans:
         return []
