@@ -116,8 +116,8 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: Any = None) -> t
             cells = fleet_fence_cells(fence, member.region)
             wrong = [c.describe() for c in cells if not c.ok]
             lines.append(
-                f"fleet fence {member.region}: {len(cells)} cells (own account's endpoints allowed; another member's, another organisation's, "
-                f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+                f"fleet fence {member.region}: {len(cells)} cells (Bedrock through the own account's endpoints only; the StackSet's stacks "
+                f"changed by its execution role only), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
             )
             bad += wrong
     return lines, bad
