@@ -97,9 +97,14 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     for region in REGIONS:
         assert f"fleet {region}: verifier role and asset bucket, 32 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
-    # The fleet's fence (written by every fleet synth) is the own-account form, with its own cells.
+    # The fleet's fence (written by every fleet synth) is not deployed here (no fence.enabled):
+    # it is not evaluated unless asked for, and then each of its lines says it is hypothetical.
+    assert "fleet fence" not in out
+    assert main([str(fleet_out), "--fence"]) == 0
+    out = capsys.readouterr().out
     for region in REGIONS:
-        assert f"fleet fence {region}: 19 cells (Bedrock through the own account's endpoints only; the StackSet's stacks changed by its execution role only), 6 allowed, 0 not as designed" in out
+        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 19 cells (Bedrock through the own "
+                "account's endpoints only; the StackSet's stacks changed by its execution role only), 6 allowed, 0 not as designed") in out
 
 
 SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"

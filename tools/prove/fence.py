@@ -42,6 +42,9 @@ class FenceLayer:
     regions: tuple[str, ...]
     break_glass_principal_arns: tuple[str, ...]
     network_form: str = EXACT
+    # Whether the configuration deploys it (fence.enabled: the manifest's "stack"); the policy
+    # files are written for review either way, and evaluating them otherwise is a hypothesis.
+    deployed: bool = False
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> "FenceLayer":
@@ -51,6 +54,7 @@ class FenceLayer:
             regions=tuple(manifest["regions"]),
             break_glass_principal_arns=tuple(manifest["breakGlassPrincipalArns"]),
             network_form=manifest.get("networkForm", EXACT),
+            deployed=bool(manifest.get("stack", False)),
         )
 
     def endpoint_owner(self, path: str, account: str) -> dict[str, str]:
