@@ -262,7 +262,8 @@ def fleet_lines(delivery: FleetArtifact) -> list[str]:
         f"  auto-deployment: {'on' if s.get('autoDeployment') else 'off'}"
         + (f", stacks {'retained' if s.get('retainStacksOnAccountRemoval') else 'deleted'} when an account leaves the OUs" if s.get("autoDeployment") else ""),
         f"  asset buckets (organisation read only): {', '.join(s.get('assetBuckets', []))}",
-        f"  verifier roles {', '.join(s.get('verifierRoles', []))}, assumable by {', '.join(s.get('verifierCallerArns', []))}",
+        f"  verifier roles {', '.join(s.get('verifierRoles', []))}, assumable by {', '.join(s.get('verifierCallerArns', []))}"
+        + (f" (give them the managed policy {s['verifierCallerPolicy']}: `make verify FLEET=cdk.out`)" if s.get("verifierCallerPolicy") else ""),
         "  the per-region estimates above are per member account",
     ]
     return lines
