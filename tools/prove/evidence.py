@@ -160,8 +160,8 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | Non
             wrong = [c.describe() for c in cells if not c.ok]
             lines.append(
                 ("HYPOTHETICAL (fence.enabled is not set, nothing deploys it): " if hypothetical else "")
-                + f"fleet fence {member.region}: {len(cells)} cells (own account's endpoints allowed; another member's, another organisation's, "
-                f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+                + f"fleet fence {member.region}: {len(cells)} cells (Bedrock through the own account's endpoints only; the StackSet's stacks "
+                f"changed by its execution role only), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
             )
             out += cells
     from tools.prove.fleet import caller_cells
