@@ -47,8 +47,12 @@ DESTRUCTIVE_ACTIONS: tuple[str, ...] = ("kms:DisableKey", "kms:DisableKeyRotatio
 # What CloudWatch Logs needs to encrypt and read a log group (CloudWatch Logs user guide).
 LOGS_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
 # What Lambda needs to store and read an environment encrypted with this key; the grant
-# (for the function) in a statement of its own, because only CreateGrant carries
-# kms:GrantIsForAWSResource (a Bool on it would fail Decrypt and Encrypt).
+# (for the function) in a statement of its own, because only the grant operations carry
+# kms:GrantIsForAWSResource (a Bool on it would fail Decrypt and Encrypt). The key is true
+# "only when an AWS service that is integrated with AWS KMS sends the request on the
+# principal's behalf" (KMS developer guide, "Controlling access to grants", read
+# 2026-12-03); that Lambda's CreateGrant for a function environment is such a request
+# follows from it [field: not observed on a real account here].
 LAMBDA_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:Encrypt")
 LAMBDA_GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant",)
 
