@@ -141,6 +141,7 @@ class FleetStack(Stack):
                 deployment_type=DeploymentType.service_managed(
                     delegated_admin=fleet.call_as == "DELEGATED_ADMIN",
                     auto_deploy_enabled=fleet.auto_deployment,
+                    # None with auto-deployment off (cdk-stacksets and CloudFormation take it only with it on).
                     auto_deploy_retain_stacks=fleet.retain_stacks_on_account_removal,
                 ),
                 operation_preferences=_preferences(fleet),

@@ -61,10 +61,11 @@ _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 # Organizations ids: a root r-xxxx or an OU ou-xxxx-xxxxxxxx (the API's own patterns).
 _OU = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})$")
 # Callers in the administrator account: exact role ARNs, or an IAM Identity Center role of a
-# permission set with its random suffix as `*`. Only under the reserved path, which no one can
+# permission set with its random suffix as `*` (the trust pins it to 16 `?`:
+# stacks/policies/fleet.py caller_pattern). Only under the reserved path, which no one can
 # create roles in: `role/Platform*` would trust any role someone with iam:CreateRole names so.
 _CALLER = re.compile(
-    r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]+|aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?AWSReservedSSO_[\w+=,.@-]+_\*)$"
+    r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]+|aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?AWSReservedSSO_[\w+=,.@-]+_(?:\*|\?{16}))$"
 )
 # IAM role names are at most 64 characters; ours is PrivateBedrockFleetVerifier-<region>.
 VERIFIER_ROLE_PREFIX = "PrivateBedrockFleetVerifier"
@@ -93,7 +94,8 @@ class FleetConfig:
     region_order: tuple[str, ...] = ()  # every configured region, in rollout order
     preferences: OperationPreferences = OperationPreferences()
     auto_deployment: bool = True
-    retain_stacks_on_account_removal: bool = True
+    # None with auto-deployment off: CloudFormation takes the setting only with it on.
+    retain_stacks_on_account_removal: bool | None = True
     verifier_caller_arns: tuple[str, ...] = ()  # administrator-account roles that may assume the verifier
 
     @property
@@ -215,6 +217,12 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
             raise ConfigError(
                 f"topology {topology!r} in {region} cannot be delivered by a StackSet (a {topology} names one account's VPC and peers); deploy it with `cdk deploy` and use the fleet for standalone accounts."
             )
+    auto = as_bool("fleet.autoDeployment", raw.get("autoDeployment", True))
+    if not auto and "retainStacksOnAccountRemoval" in raw:
+        raise ConfigError(
+            "fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; CloudFormation applies it only to the stacks "
+            "auto-deployment removes (AutoDeployment.RetainStacksOnAccountRemoval), so remove it or set autoDeployment to true."
+        )
     return FleetConfig(
         enabled=True,
         administrator_account=admin,
@@ -225,7 +233,7 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         exclude_accounts=excluded,
         region_order=order,
         preferences=_preferences(raw),
-        auto_deployment=as_bool("fleet.autoDeployment", raw.get("autoDeployment", True)),
-        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)),
+        auto_deployment=auto,
+        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)) if auto else None,
         verifier_caller_arns=callers,
     )

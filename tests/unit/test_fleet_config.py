@@ -51,12 +51,15 @@ def test_the_regional_stacks_are_synthesized_account_agnostic_in_fleet_mode() ->
 
 def test_json_text_from_the_command_line_and_explicit_preferences() -> None:
     raw = {**MINIMAL, "maxConcurrentCount": 3, "failureToleranceCount": 2, "callAs": "DELEGATED_ADMIN",
-           "regionOrder": ["ap-northeast-1", "us-east-1"], "autoDeployment": "false", "retainStacksOnAccountRemoval": False}
+           "regionOrder": ["ap-northeast-1", "us-east-1"], "autoDeployment": "false"}
     fleet = config(json.dumps(raw)).fleet
     assert fleet.call_as == "DELEGATED_ADMIN" and fleet.region_order == ("ap-northeast-1", "us-east-1")
     assert (fleet.preferences.max_concurrent_count, fleet.preferences.max_concurrent_percentage) == (3, None)
     assert (fleet.preferences.failure_tolerance_count, fleet.preferences.failure_tolerance_percentage) == (2, None)
-    assert not fleet.auto_deployment and not fleet.retain_stacks_on_account_removal
+    # With auto-deployment off there is no retain setting (CloudFormation takes it only with it on).
+    assert not fleet.auto_deployment and fleet.retain_stacks_on_account_removal is None
+    kept = config({**MINIMAL, "retainStacksOnAccountRemoval": False}).fleet
+    assert kept.auto_deployment and kept.retain_stacks_on_account_removal is False
 
 
 def test_region_order_keeps_unselected_regions_for_later() -> None:
@@ -86,6 +89,8 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"maxConcurrentCount": 5}, {}, r"fleet.maxConcurrentCount 5 exceeds failureToleranceCount \+ 1 \(1\)"),
         ({"concurrencyMode": "FAST"}, {}, r"fleet.concurrencyMode 'FAST' is not supported"),
         ({"autoDeployment": "yes"}, {}, r"fleet.autoDeployment must be true or false, got 'yes'"),
+        ({"autoDeployment": False, "retainStacksOnAccountRemoval": False}, {},
+         r"^fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; .* so remove it or set autoDeployment to true\.$"),
         ({"verifierCallerArns": []}, {}, r"fleet.verifierCallerArns is empty; name the role\(s\) in 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::111122223333:role/X"]}, {}, r"is in account 111122223333, not the administrator account 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:user/bob"]}, {}, r"is not an IAM role ARN such as"),
@@ -93,6 +98,8 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/*"]}, {}, r"a wildcard only as an Identity Center role's suffix"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/Platform*"]}, {}, r"is not an IAM role ARN such as"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/AWSReservedSSO_Platform_*"]}, {}, r"is not an IAM role ARN such as"),
+        # The suffix pinned by hand must be exactly Identity Center's 16 characters.
+        ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Platform_????"]}, {}, r"is not an IAM role ARN such as"),
         ({}, {"vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0"]}, r"vpcId is set for us-east-1 but fleet.enabled delivers one template to every account"),
         ({}, {"extraPrincipalArns": ["arn:aws:iam::111122223333:role/app"]}, r"extraPrincipalArns is set for us-east-1 .* a role ARN names one account; remove extraPrincipalArns"),
         ({}, {"regionOverrides": {"ap-northeast-1": {"keyAdminArns": ["arn:aws:iam::111122223333:role/k"]}}}, r"keyAdminArns is set for ap-northeast-1"),
@@ -116,5 +123,10 @@ def test_fleet_must_be_an_object() -> None:
 
 def test_an_identity_center_role_may_end_in_its_suffix_wildcard() -> None:
     sso = f"arn:aws:iam::{ADMIN}:role/aws-reserved/sso.amazonaws.com/ap-northeast-1/AWSReservedSSO_PlatformVerify_*"
-    fleet = config({**MINIMAL, "verifierCallerArns": [sso]}).fleet
-    assert fleet is not None and fleet.verifier_caller_arns == (sso,)
+    pinned = sso[:-1] + "?" * 16
+    fleet = config({**MINIMAL, "verifierCallerArns": [sso, pinned.replace("PlatformVerify", "Audit")]}).fleet
+    assert fleet is not None and fleet.verifier_caller_arns == (sso, pinned.replace("PlatformVerify", "Audit"))
+    # The trust pins the suffix's length (tests/security/test_fleet_matrix.py: the cells).
+    from stacks.policies.fleet import caller_pattern
+
+    assert [caller_pattern(a) for a in fleet.verifier_caller_arns] == [pinned, pinned.replace("PlatformVerify", "Audit")]
