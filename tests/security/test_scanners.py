@@ -38,6 +38,7 @@ REGION_SUFFIX = re.compile(r"-([a-z]{2}(?:-[a-z]+)+-\d)$")
 # Stacks without a region in their name: the fence (Organizations) and the fleet's
 # administrator stack are deployed in us-east-1 by the tests' configurations.
 HOME_REGION = "us-east-1"
+SCAN_TIMEOUT = 900
 
 
 def checkov_binary() -> Path | None:
@@ -165,17 +166,26 @@ def scan(scanned: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> 
         "guard": cfn_guard.start(files),
         **{f"cfn-lint {r}": _cfn_lint(r, fs) for r, fs in sorted(by_region.items())},
     }
-    guard = cfn_guard.finish(runs.pop("guard"), files)
-    stdout, stderr = runs.pop("checkov").communicate(timeout=600)
-    assert stdout.strip(), f"checkov printed nothing: {stderr[-2000:]}"
-    checkov = json.loads(stdout)
-    lint: dict[str, list[str]] = {}
-    for name, run in runs.items():
-        out, err = run.communicate(timeout=300)
-        # Exit codes are a bit mask of error(2)/warning(4)/informational(8); 1 is a crash.
-        assert run.returncode in (0, 2, 4, 6, 8, 10, 12, 14), f"{name} crashed ({run.returncode}):\n{err}"
-        for line in out.splitlines():
-            lint.setdefault(Path(line.split(":", 1)[0]).name, []).append(line)
+    # Generous timeouts: together about 35 s of CPU, but a shared machine can be far slower.
+    try:
+        guard = cfn_guard.finish(runs["guard"], files, timeout=SCAN_TIMEOUT)
+        stdout, stderr = runs["checkov"].communicate(timeout=SCAN_TIMEOUT)
+        assert stdout.strip(), f"checkov printed nothing: {stderr[-2000:]}"
+        checkov = json.loads(stdout)
+        lint: dict[str, list[str]] = {}
+        for name, run in runs.items():
+            if not name.startswith("cfn-lint"):
+                continue
+            out, err = run.communicate(timeout=SCAN_TIMEOUT)
+            # Exit codes are a bit mask of error(2)/warning(4)/informational(8); 1 is a crash.
+            assert run.returncode in (0, 2, 4, 6, 8, 10, 12, 14), f"{name} crashed ({run.returncode}):\n{err}"
+            for line in out.splitlines():
+                lint.setdefault(Path(line.split(":", 1)[0]).name, []).append(line)
+    finally:
+        for run in runs.values():  # none left behind when one fails or times out
+            if run.poll() is None:
+                run.kill()
+                run.communicate()
     return Scan(folder, files, checkov if isinstance(checkov, list) else [checkov], lint, guard, time.monotonic() - started, _children_cpu() - cpu)
 
 
