@@ -153,6 +153,15 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | Non
                 f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
             )
             bad += wrong
+    from tools.prove.fleet import caller_cells
+
+    fleet_template = json.loads((cdk_out / artifacts["PrivateBedrockFleet"]["properties"]["templateFile"]).read_text())
+    cells = caller_cells(fleet_template, admin=s["administratorAccount"], org=s["organizationId"], caller_arn=s["verifierCallerArns"][0],
+                         regions=s["regionOrder"], home_region=s["homeRegion"], call_as=s["callAs"])
+    wrong = [c.describe() for c in cells if not c.ok]
+    lines.append(f"fleet verifier's caller ({s.get('verifierCallerPolicy', 'PrivateBedrockFleetVerifyCaller')}): {len(cells)} cells, "
+                 f"{sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed")
+    bad += wrong
     return lines, bad
 
 
