@@ -32,6 +32,8 @@ def design_metadata(config: RegionConfig, monitoring: Mapping[str, Any] | None =
         # What the grants cover beyond inference; the IAM matrix derives its cells from these.
         "capabilities": list(config.capabilities),
         "guardrailArn": config.guardrail_arn,
+        # Only when restricted (absent: every tier AWS offers); the IAM matrix adds tier cells.
+        **({"serviceTiers": list(config.service_tiers)} if config.service_tiers else {}),
         "agentAliasArns": list(config.agent_alias_arns),
         "knowledgeBaseArns": list(config.knowledge_base_arns),
         "dnsAllowedDomains": list(config.dns_allowed_domains),
@@ -40,6 +42,6 @@ def design_metadata(config: RegionConfig, monitoring: Mapping[str, Any] | None =
         # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
         **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
         # How the hub admits spokes (stacks/policies/hub_shared.py); the matrix models the same.
-        **({"spokeAccess": hub.access, "spokeOrganizationId": hub.organization_id, "spokeRoleNames": list(hub.role_names)} if hub and hub.access != "perAccount" else {}),
+        **({"spokeAccess": hub.access, "spokeOrganizationId": hub.organization_id, "spokeRoleNames": list(hub.role_names), "spokeOrgPaths": list(hub.org_paths)} if hub and hub.access != "perAccount" else {}),
         **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
     }

@@ -24,7 +24,7 @@ from stacks.config.errors import ConfigError
 from stacks.config.values import ROLE_ARN, as_int, as_list, matching, role_arns
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
-HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames")
+HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames", "spokeOrgPaths")
 SPOKE_KEYS: tuple[str, ...] = ("hubEndpointIds", "hubVpcCidr", "hubDnsProfileId")
 TOPOLOGY_KEYS: tuple[str, ...] = ("vpcId", "subnetIds", "topology", "securityGroupRuleQuota", *HUB_KEYS, *SPOKE_KEYS)
 # How a hub's endpoint policies admit spoke roles (stacks/policies/hub_shared.py):
@@ -48,6 +48,8 @@ _PROFILE_ID = re.compile(r"^rp-[0-9a-z]{1,64}$")
 _ORG_ARN = re.compile(r"^arn:aws:organizations::(\d{12}):organization/(o-[a-z0-9]{10,32})$")
 # A role name, with its path if it has one (no wildcards: the name is admitted in every
 # account of the organisation, which is already the widest this key may reach).
+# An organisation path as aws:PrincipalOrgPaths carries it: o-.../r-.../ou-.../ (an OU and what is under it).
+_ORG_PATH = re.compile(r"^(o-[a-z0-9]{10,32})/r-[0-9a-z]{4,32}/(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}/)+$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]+(/[\w+=,.@-]+)*$")
 
 
@@ -66,6 +68,7 @@ class HubSettings:
     access: str = "perAccount"  # SPOKE_ACCESS
     organization_arn: str | None = None  # arn:aws:organizations::<management>:organization/o-...
     role_names: tuple[str, ...] = ()  # organization access: names admitted in every member account
+    org_paths: tuple[str, ...] = ()  # organization access: only member accounts under these OUs
 
     @property
     def organization_id(self) -> str | None:
@@ -156,6 +159,9 @@ def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str
             f"{where('spokeOrganizationArn')} {org_arn!r} is not an AWS Organizations ARN such as "
             "arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5 (aws organizations describe-organization)."
         )
+    paths = matching(where("spokeOrgPaths"), settings.get("spokeOrgPaths", []), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
+    if paths and access != "organization":
+        raise ConfigError(f"{where('spokeOrgPaths')} applies only with spokeAccess organization (this hub's is {access}); remove it or choose organization.")
     if access == "organization":
         if org_arn is None:
             raise ConfigError(f"{where('spokeAccess')} organization needs {where('spokeOrganizationArn')}: the organisation whose member accounts' roles the hub admits.")
@@ -180,7 +186,11 @@ def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str
                 raise ConfigError(
                     f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_net}; spokes are routed to the hub, so their ranges must differ."
                 )
-    return HubSettings(cidrs, arns, access, org_arn, names)
+    org_id = _ORG_ARN.match(org_arn).group(2) if org_arn else None  # type: ignore[union-attr]
+    for path in paths:
+        if not path.startswith(f"{org_id}/"):
+            raise ConfigError(f"{where('spokeOrgPaths')} entry {path!r} is not in the organisation {org_id} of spokeOrganizationArn; give a path that starts with {org_id}/.")
+    return HubSettings(cidrs, arns, access, org_arn, names, paths)
 
 
 def check_inbound_rule_quota(key: str, quota_value: Any, on_prem: Sequence[str], network: NetworkChoice) -> int:

@@ -10,7 +10,8 @@ grows with the accounts. Here the policy has two halves:
   which string and ARN operators support (same page). Foundation models have no account and
   stay in statements of their own, without the pin.
 - who: Denies (for every action the Allows name) of every principal the hub does not admit,
-  each list written once: outside the organisation (aws:PrincipalOrgID), not one of the
+  each list written once: outside the organisation (aws:PrincipalOrgID) or its listed OUs
+  (aws:PrincipalOrgPaths; roles listed by exact ARN exempt), not one of the
   listed accounts (aws:PrincipalAccount, accounts access, written only beside a wildcard), not
   one of the listed roles (aws:PrincipalArn, ArnNotLike). A role name every listed spoke
   account has is written once as arn:aws:iam::*:role/NAME; the account Deny keeps it to the
@@ -51,6 +52,10 @@ class Admission:
     # The hub's own principals in accounts not listed (extraPrincipalArns of another account):
     # exempt from DenyOtherAccounts by exact ARN, so the wildcard names do not reach that account.
     account_exempt: tuple[str, ...] = ()
+    # organization access under OUs: DenyOutsideOrgPaths; the roles listed by exact ARN (the
+    # hub's own, spokePrincipalArns) are exempt: they are named, so no OU needs to vouch for them.
+    org_paths: tuple[str, ...] = ()
+    path_exempt: tuple[str, ...] = ()
 
 
 def _role_name(arn: str) -> str:
@@ -66,7 +71,8 @@ def admission(hub_account: str, hub_principals: Sequence[str], hub: HubSettings)
     if hub.access == "organization":
         wildcard = [f"arn:aws:iam::*:role/{n}" for n in hub.role_names]
         patterns = tuple(exact + wildcard + [a for a in hub.spoke_principal_arns if a not in exact])
-        return Admission(hub.organization_id, (), patterns)
+        named = tuple(exact + [a for a in hub.spoke_principal_arns if a not in exact])
+        return Admission(hub.organization_id, (), patterns, org_paths=hub.org_paths, path_exempt=named)
     by_account: dict[str, set[str]] = {}
     for arn in hub.spoke_principal_arns:
         by_account.setdefault(arn.split(":")[4], set()).add(_role_name(arn))
@@ -131,6 +137,11 @@ def _who_denies(actions: Sequence[str], who: Admission) -> list[dict[str, Any]]:
     denies = []
     if who.organization_id:
         denies.append(statement("Deny", "DenyOutsideOrganization", acts, ["*"], {"StringNotEquals": {"aws:PrincipalOrgID": who.organization_id}}, principal=True))
+    if who.org_paths:
+        # ForAllValues over the principal's paths: denied unless one is under a listed OU; an
+        # absent key makes ForAllValues true, so a principal without paths is denied too.
+        outside = {"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": [f"{p}*" for p in who.org_paths]}, "ArnNotEquals": {"aws:PrincipalArn": list(who.path_exempt)}}
+        denies.append(statement("Deny", "DenyOutsideOrgPaths", acts, ["*"], outside, principal=True))
     if who.accounts:
         others = {"StringNotEquals": {"aws:PrincipalAccount": list(who.accounts)}}
         if who.account_exempt:

@@ -79,8 +79,30 @@ def _without(hub: dict, sid: str) -> dict:
     return t
 
 
+ORG_PATH = "o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/"
+PATHS_CONTEXT = {**ORG_CONTEXT, "spokeOrgPaths": [ORG_PATH]}
+
+
+def _with_builder_policies(template: dict, context: dict, metadata: dict) -> dict:
+    """`template` with its endpoint policies replaced by the shared builder's for `context`."""
+    cfg = load_config(context, ACCOUNT).regions[0]
+    t = copy.deepcopy(template)
+    who = admission(ACCOUNT, ["HUB-PROBE"], cfg.network.hub)  # type: ignore[arg-type]
+    for service, ep in _endpoints(t).items():
+        probe = _probe_ref(ep["Properties"]["PolicyDocument"])
+        ep["Properties"]["PolicyDocument"] = json.loads(json.dumps(shared_hub_policy(service, cfg, who)).replace('"HUB-PROBE"', json.dumps(probe)))
+    t["Metadata"]["PrivateBedrock"].update(metadata)
+    return t
+
+
 @pytest.fixture(scope="module")
-def matrices(org_hub: dict, accounts_hub: dict, spoke_template: dict) -> dict[str, RegionMatrix]:
+def paths_hub(org_hub: dict) -> dict:
+    """The organization hub restricted to one OU (spokeOrgPaths)."""
+    return _with_builder_policies(org_hub, PATHS_CONTEXT, {"spokeOrgPaths": [ORG_PATH]})
+
+
+@pytest.fixture(scope="module")
+def matrices(org_hub: dict, accounts_hub: dict, paths_hub: dict, spoke_template: dict) -> dict[str, RegionMatrix]:
     """Every matrix of this file in one simulator run: both modes, and each with one Deny removed."""
     jobs = {
         "organization": org_hub,
@@ -88,6 +110,8 @@ def matrices(org_hub: dict, accounts_hub: dict, spoke_template: dict) -> dict[st
         "organization-DenyOutsideOrganization": _without(org_hub, "DenyOutsideOrganization"),
         "accounts-DenyOutsideOrganization": _without(accounts_hub, "DenyOutsideOrganization"),
         "accounts-DenyOtherAccounts": _without(accounts_hub, "DenyOtherAccounts"),
+        "paths": paths_hub,
+        "paths-DenyOutsideOrgPaths": _without(paths_hub, "DenyOutsideOrgPaths"),
     }
     done = prove_many([Job(name, "us-east-1", t, spoke=spoke_template) for name, t in jobs.items()])
     return {m.config: m for m in done}
@@ -100,7 +124,7 @@ def test_the_organization_hub_shares_its_dns_with_the_organisation_and_tells_the
     assert (meta["spokeAccess"], meta["spokeOrganizationId"], meta["spokeRoleNames"]) == ("organization", ORG, [PROBE_NAME])
 
 
-@pytest.mark.parametrize("mode", ["organization", "accounts"])
+@pytest.mark.parametrize("mode", ["organization", "accounts", "paths"])
 def test_every_cell_is_as_designed(matrices: dict[str, RegionMatrix], mode: str) -> None:
     bad = matrices[mode].unexpected()
     assert not bad, "\n".join(c.describe() for c in bad)
@@ -130,6 +154,17 @@ def test_organization_access_admits_a_member_account_by_role_name_and_accounts_a
     assert code(org.cell(STRANGER, "invoke", "own")) == "ALLOW"
     assert code(accounts.cell(STRANGER, "invoke", "own")) == "deny E!"
     assert code(org.cell(STRANGER, "invoke", "none")) == "deny I!"  # its identity policy still holds it off the hub path
+
+
+def test_under_org_paths_a_member_outside_the_ous_is_refused_and_the_named_roles_are_exempt(matrices: dict[str, RegionMatrix]) -> None:
+    m = matrices["paths"]
+    assert next(p for p in m.principals if p.key == STRANGER).kind == "spoke-unlisted"
+    for r in ALLOW_LISTED:
+        assert code(m.cell(LISTED, r, "own")) == "ALLOW", r
+        assert code(m.cell(STRANGER, r, "own")) == "deny E!", r
+    # The hub's own probe carries no OU path in the matrix: its exact ARN exempts it.
+    assert code(m.cell("ProbeInVpcRole", "invoke", "own")) == "ALLOW"
+    assert _opened(matrices["paths-DenyOutsideOrgPaths"]) == {(STRANGER, r) for r in ALLOW_LISTED}
 
 
 def _opened(m: RegionMatrix) -> set[tuple[str, str]]:

@@ -97,6 +97,9 @@ def test_a_quota_aws_cannot_have_is_refused(quota: int) -> None:
         ({"spokePrincipalArns": [HUB_PROBE], "spokeOrganizationArn": ORG_ARN}, "spokeOrganizationArn applies only with spokeAccess accounts or organization (this hub's is perAccount); remove it or choose one of those."),
         ({"spokeAccess": "accounts", "spokePrincipalArns": [HUB_PROBE], "spokeOrganizationArn": "o-a1b2c3d4e5"}, "spokeOrganizationArn 'o-a1b2c3d4e5' is not an AWS Organizations ARN such as arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5 (aws organizations describe-organization)."),
         ({"spokeAccess": "organization", "spokeOrganizationArn": ORG_ARN, "spokeRoleNames": ["app-*"]}, "spokeRoleNames entry 'app-*' is not an IAM role name (with its path, if any) such as my-app or team/my-app."),
+        ({"spokeAccess": "accounts", "spokePrincipalArns": [HUB_PROBE], "spokeOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/"]}, "spokeOrgPaths applies only with spokeAccess organization (this hub's is accounts); remove it or choose organization."),
+        ({"spokeAccess": "organization", "spokeOrganizationArn": ORG_ARN, "spokeRoleNames": [PROBE], "spokeOrgPaths": ["o-zzzzzzzzzz/r-ab12/ou-ab12-cd34ef56/"]}, "spokeOrgPaths entry 'o-zzzzzzzzzz/r-ab12/ou-ab12-cd34ef56/' is not in the organisation o-a1b2c3d4e5 of spokeOrganizationArn; give a path that starts with o-a1b2c3d4e5/."),
+        ({"spokeAccess": "organization", "spokeOrganizationArn": ORG_ARN, "spokeRoleNames": [PROBE], "spokeOrgPaths": ["o-a1b2c3d4e5/r-ab12/"]}, "spokeOrgPaths entry 'o-a1b2c3d4e5/r-ab12/' is not an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/."),
         ({"spokeAccess": "accounts", "spokePrincipalArns": ["arn:aws:iam::*:role/app"]}, None),
     ],
 )
@@ -254,3 +257,32 @@ def test_distinct_role_names_are_listed_exactly_and_refused_over_the_limit_in_on
         r"organization, or split the spokes over more hubs\.",
         str(err.value),
     )
+
+
+@pytest.mark.parametrize("access", ["accounts", "organization"])
+def test_every_capability_builds_a_shared_policy_with_its_own_account_resources_pinned(access: str) -> None:
+    """The optional features (async invoke, stored responses, system tools, agents, ...) in both shared forms."""
+    from tests.conftest import OPTIONAL_CONTEXT
+
+    ctx = {k: v for k, v in OPTIONAL_CONTEXT.items() if k not in ("onPremCidrs", "resolverInboundEndpoint")}
+    ctx |= {"topology": "hub", "spokeCidrs": ["10.90.0.0/16"], "spokeAccess": access, "spokeOrganizationArn": ORG_ARN}
+    ctx |= {"spokeRoleNames": [PROBE]} if access == "organization" else {"spokePrincipalArns": roles(2)}
+    for cfg in load_config(ctx, HUB).regions:
+        who = admission(HUB, [HUB_PROBE], cfg.network.hub)
+        for service in cfg.endpoints:
+            for st in shared_hub_policy(service, cfg, who)["Statement"]:
+                for r in _resources(st):
+                    assert PRINCIPAL_ACCOUNT not in ":".join(r.split(":")[:ARN_FIELDS_BEFORE_RESOURCE]), (service, st["Sid"], r)
+                    if st["Effect"] == "Allow" and r != "*" and r.split(":")[4] == "*":
+                        assert st["Condition"]["StringEquals"]["aws:ResourceAccount"] == PRINCIPAL_ACCOUNT, (service, st["Sid"])
+
+
+def test_org_paths_deny_everyone_outside_the_ous_but_the_roles_named_exactly() -> None:
+    path = "o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/"
+    extra = "arn:aws:iam::300000000007:role/special"
+    cfg = hub_cfg(spokeAccess="organization", spokeOrganizationArn=ORG_ARN, spokeRoleNames=[PROBE], spokeOrgPaths=[path], spokePrincipalArns=[extra])
+    deny = by_sid(shared(cfg, "bedrock-runtime"))["DenyOutsideOrgPaths"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
+    assert deny["Condition"] == {"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": [f"{path}*"]}, "ArnNotEquals": {"aws:PrincipalArn": [HUB_PROBE, extra]}}
+    # Without OUs there is no such statement.
+    assert "DenyOutsideOrgPaths" not in by_sid(shared(hub_cfg(spokeAccess="organization", spokeOrganizationArn=ORG_ARN, spokeRoleNames=[PROBE]), "bedrock"))

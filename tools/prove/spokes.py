@@ -54,29 +54,35 @@ def spoke_principals(hub: Deployment, spoke_template: Mapping[str, Any], princip
     org = hub.metadata.get("spokeOrganizationId")
     by_name = set(hub.metadata.get("spokeRoleNames", [])) if hub.metadata.get("spokeAccess") == "organization" else set()
 
-    def admitted(arn: str, in_org: bool) -> bool:
-        return (arn in listed and (in_org or not org)) or (in_org and arn.split(":role/", 1)[1] in by_name)
+    # With spokeOrgPaths the spoke is modelled under the first listed OU, the unknown member
+    # account under another OU of the same root (a name alone does not admit it there).
+    paths = list(hub.metadata.get("spokeOrgPaths", []))
+    inside = (f"{paths[0]}ou-spok-00000000/",) if paths else ()
+    elsewhere = (f"{paths[0].split('/ou-', 1)[0]}/ou-else-00000000/",) if paths else ()
+
+    def admitted(arn: str, in_org: bool, in_paths: bool = True) -> bool:
+        return (arn in listed and (in_org or not org)) or (in_org and in_paths and arn.split(":role/", 1)[1] in by_name)
 
     out = []
     for lid in spoke.identity_policy_roles:
         role = spoke.roles[lid]
         kind = "spoke" if admitted(role.arn, True) else "spoke-unlisted"
         note = ("admitted by the hub (spokePrincipalArns or spokeRoleNames)" if kind == "spoke" else "not listed by the hub") + "; carries the spoke's identity policy"
-        out.append(principal_cls(f"spoke {_short(lid)}", kind, role.arn, spoke_account, spoke.policies_of(lid), note, org))
+        out.append(principal_cls(f"spoke {_short(lid)}", kind, role.arn, spoke_account, spoke.policies_of(lid), note, org, inside))
     # The same identity policy in an account the hub does not name (a member of its organisation, if it names one).
     lid = spoke.in_vpc_roles[0]
     stranger = read_deployment(spoke_template, hub.region, UNKNOWN_SPOKE_ACCOUNT)
     arn = f"arn:{PARTITION}:iam::{UNKNOWN_SPOKE_ACCOUNT}:role/{stranger.roles[lid].arn.rsplit('/', 1)[1]}"
-    kind = "spoke" if admitted(arn, True) else "spoke-unlisted"
-    what = "an account the hub does not name" + (" (a member of its organisation)" if org else "")
+    kind = "spoke" if admitted(arn, True, not paths) else "spoke-unlisted"
+    what = "an account the hub does not name" + (" (a member of its organisation)" if org else "") + (" under an OU the hub does not list" if paths else "")
     note = f"the spoke's probe role and identity policy in {what}" + ("; organization access admits it by its name" if kind == "spoke" else "")
-    out.append(principal_cls("unknown-account spoke", kind, arn, UNKNOWN_SPOKE_ACCOUNT, stranger.policies_of(lid), note, org))
+    out.append(principal_cls("unknown-account spoke", kind, arn, UNKNOWN_SPOKE_ACCOUNT, stranger.policies_of(lid), note, org, elsewhere))
     if org:
         # The listed role, its account in another organisation (one that left yours): only the
         # organisation Deny stands between it and the endpoints.
         role = spoke.roles[lid]
         note = f"the listed spoke role with its account in another organisation ({OTHER_ORG})"
-        out.append(principal_cls("other-organization spoke", "spoke-unlisted", role.arn, spoke_account, spoke.policies_of(lid), note, OTHER_ORG))
+        out.append(principal_cls("other-organization spoke", "spoke-unlisted", role.arn, spoke_account, spoke.policies_of(lid), note, OTHER_ORG, (f"{OTHER_ORG}/r-0th3/ou-0th3-00000000/",) if paths else ()))
     return out
 
 
