@@ -114,7 +114,7 @@ class MantleAuditTrail(Construct):
         skip_checkov(
             self.trail,
             "CKV_AWS_67",
-            "A regional trail of this region's bedrock-mantle data events only: each region's stack has its own, and the organisation's multi-region trail for management events is not this app's to create.",
+            "A regional trail of this region's bedrock-mantle (and web search) data events only: each region's stack has its own, and the organisation's multi-region trail for management events is not this app's to create.",
         )
         skip_scanners(
             self.bucket,
