@@ -358,8 +358,7 @@ def verify_fleet(
     todo = []
     for i in instances:
         if i.key in reused:
-            rows[i.key] = {**reused[i.key], "resumed": True}
-            rows[i.key].pop("kind", None), rows[i.key].pop("version", None)
+            rows[i.key] = {k: v for k, v in reused[i.key].items() if k not in ("kind", "version")} | {"resumed": True}
             if progress:
                 progress.advance(rows[i.key])
         else:
@@ -506,7 +505,6 @@ def main(argv: list[str] | None = None) -> int:
         result = verify_fleet(instances, admin, stack_sets, workers=args.workers, account_timeout=args.account_timeout,
                               drift_timeout=args.drift_timeout, journal=journal, progress=progress)
     except KeyboardInterrupt:
-        progress.close()
         print(f"Interrupted; the instances verified so far are in {args.results}: run again with --resume to verify only the rest.", file=sys.stderr)
         return 130
     finally:
