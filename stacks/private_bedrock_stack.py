@@ -126,7 +126,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
                 security_group=network.endpoint_sg,
                 subnets_by_service=network.subnets_by_service,
                 principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
-                hub_spoke_principal_arns=hub.spoke_principal_arns if hub else None,
+                hub=hub,
             ),
         )
         endpoint_ids = endpoints.ids
@@ -139,7 +139,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
                     vpc=network.vpc,
                     endpoints=endpoints.endpoints,
                     # RAM refuses to share with the owner: a spoke in the hub's account needs no share.
-                    spoke_accounts=[a for a in hub.spoke_accounts if a != account],
+                    spoke_accounts=[a for a in hub.share_principals if a != account],
                     name=f"{config.stack_id}-hub",
                 ),
             )

@@ -96,6 +96,8 @@ class Principal:
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
     note: str
+    org: str | None = None  # aws:PrincipalOrgID (modelled where a hub names its organisation)
+    org_paths: tuple[str, ...] = ()  # aws:PrincipalOrgPaths (modelled where a hub names OUs)
 
     @property
     def session_arn(self) -> str:
@@ -247,7 +249,14 @@ def principals_for(dep: Deployment, fence: FenceLayer | None = None, layer: str 
     if fence is not None and fence.break_glass_principal_arns:
         arn = concrete_principal_arn(fence.break_glass_principal_arns[0])
         out.append(Principal("break-glass admin", "breakglass", arn, arn.split(":")[4], (("BedrockAdmin", ADMIN_POLICY),), "the admin policy, on the fence's break-glass list (fence.breakGlassPrincipalArns)"))
-    return tuple(out)
+    # A hub that names its organisation: the roles of the hub's own account are members of it.
+    org = hub_organization(dep)
+    return tuple(replace(p, org=org) if org and p.account == dep.account else p for p in out)
+
+
+def hub_organization(dep: Deployment) -> str | None:
+    """The organisation a hub admits (spokeOrganizationArn): the hub's own account is in it."""
+    return dep.metadata.get("spokeOrganizationId")
 
 
 def _extra_principals(dep: Deployment) -> list[Principal]:
@@ -310,6 +319,7 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
 def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = (), fence: FenceLayer | None = None) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
+    ctx.update(principal_and_resource_keys(p, resource))
     if fence is not None:
         ctx.update(fence.endpoint_owner(path.key, dep.account))  # a fleet fence's aws:VpceAccount
     policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
@@ -330,6 +340,19 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
         ctx["aws:SourceVpce"] = FOREIGN_VPCE
         sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
     return sim
+
+
+def principal_and_resource_keys(p: Principal, resource: str) -> dict[str, Any]:
+    """aws:PrincipalOrgID where the principal is modelled in an organisation, and
+    aws:ResourceAccount for a resource an account owns (a foundation model's ARN has no
+    account; what AWS puts there for one is not documented, so the key is left out)."""
+    keys: dict[str, Any] = {"aws:PrincipalOrgID": p.org} if p.org else {}
+    if p.org_paths:
+        keys["aws:PrincipalOrgPaths"] = list(p.org_paths)
+    parts = resource.split(":")
+    if len(parts) > 5 and parts[4]:
+        keys["aws:ResourceAccount"] = parts[4]
+    return keys
 
 
 def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
