@@ -388,19 +388,30 @@ def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[s
     return version, [dict(results[k]) for k in keys]
 
 
-def _deciding(result: Mapping[str, Any], simulation: Mapping[str, Any]) -> tuple[str, ...]:
-    """The statements that decided a cell (Cell.statements), from the simulator's analysis."""
+def deciding_statements(result: Mapping[str, Any], simulation: Mapping[str, Any]) -> tuple[str, ...]:
+    """The statements that decided a cell (Cell.statements), from the simulator's analysis:
+    the matching Allows of an allowed cell, the matching Denies of an explicitly denied one,
+    "no Allow in <policies>" for each layer that denied implicitly."""
     layers = result.get("statements") or {}
+    order = ("identity", "endpoint", "resource")
     if result["decision"] == "Allowed":
-        return tuple(s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("allow", []))
+        return tuple(s for layer in order for s in layers.get(layer, {}).get("allow", []))
     if result["decision"] == "ExplicitlyDenied":
-        denies = [s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("deny", [])]
+        denies = [s for layer in order for s in layers.get(layer, {}).get("deny", [])]
         return tuple(denies + list(result.get("scpDenials") or []))
-    names = {"identity": [p["name"] for p in simulation["identityPolicies"]], "endpoint": [p["name"] for p in simulation.get("vpcEndpointPolicies", [])]}
-    out = [f"no Allow in {', '.join(names[layer]) or 'any ' + layer + ' policy'}" for layer in ("identity", "endpoint") if result.get(layer) == "ImplicitlyDenied"]
+    names = {
+        "identity": [p["name"] for p in simulation["identityPolicies"]],
+        "endpoint": [p["name"] for p in simulation.get("vpcEndpointPolicies", [])],
+        "resource": ["the resource policy"] if simulation.get("resourcePolicy") else [],
+    }
+    out = [
+        f"no Allow in {', '.join(names[layer]) or 'any ' + layer + ' policy'}"
+        for layer in order
+        if layers.get(layer, {}).get("result", result.get(layer)) == "ImplicitlyDenied" and (names[layer] or layer == "identity")
+    ]
     if result.get("scp") == "ImplicitlyDenied":
         out.append("no Allow in the service control policies")
-    return tuple(out)
+    return tuple(out) or ("no Allow in any applicable policy",)
 
 
 def _reason(result: Mapping[str, Any]) -> str:
@@ -503,7 +514,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
             if res.get("ignoredContextKeys"):
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
-            done.append(replace(cell, got=got, reason=_reason(res), statements=_deciding(res, sim)))
+            done.append(replace(cell, got=got, reason=_reason(res), statements=deciding_statements(res, sim)))
         matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer, fenced))
     return matrices
 
