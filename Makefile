@@ -132,7 +132,8 @@ deploy: setup-dev
 	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
 # FLEET=<cdk.out of a fleet synth, or a JSON file of StackSet instances>: every account and
-# region the StackSets delivered to, with the administrator account's credentials.
+# region the StackSets delivered to, with the administrator account's credentials
+# (VERIFY_ARGS: --json, --resume after an interruption, --workers N; tools/fleet_verify.py).
 verify: setup-dev
 	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
 	$(if $(FLEET),$(PY) -m tools.fleet_verify --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS))
