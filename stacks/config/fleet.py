@@ -61,10 +61,11 @@ _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 # Organizations ids: a root r-xxxx or an OU ou-xxxx-xxxxxxxx (the API's own patterns).
 _OU = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[0-9a-z]{8,32})$")
 # Callers in the administrator account: exact role ARNs, or an IAM Identity Center role of a
-# permission set with its random suffix as `*`. Only under the reserved path, which no one can
+# permission set with its random suffix as `*` (the trust pins it to 16 `?`:
+# stacks/policies/fleet.py caller_pattern). Only under the reserved path, which no one can
 # create roles in: `role/Platform*` would trust any role someone with iam:CreateRole names so.
 _CALLER = re.compile(
-    r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]+|aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?AWSReservedSSO_[\w+=,.@-]+_\*)$"
+    r"^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@/-]+|aws-reserved/sso\.amazonaws\.com/(?:[a-z0-9-]+/)?AWSReservedSSO_[\w+=,.@-]+_(?:\*|\?{16}))$"
 )
 # IAM role names are at most 64 characters; ours is PrivateBedrockFleetVerifier-<region>.
 VERIFIER_ROLE_PREFIX = "PrivateBedrockFleetVerifier"

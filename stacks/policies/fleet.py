@@ -91,11 +91,28 @@ def verifier_policy(t: VerifierTargets) -> dict:
     return _document([statement("Allow", g.sid, g.actions, g.resources, g.conditions) for g in verifier_grants(t)])
 
 
+# IAM Identity Center names a permission set's role AWSReservedSSO_<set>_<suffix>, and gives it
+# a new suffix whenever the set is assigned to the account again (IAM Identity Center User
+# Guide, "Referencing permission sets in resource policies", read 2026-12-03). The documented
+# examples' suffix is 16 hex characters; that every suffix is 16 characters long is [field].
+SSO_SUFFIX_LENGTH = 16
+SSO_SUFFIX_PATTERN = "?" * SSO_SUFFIX_LENGTH
+
+
+def caller_pattern(caller_arn: str) -> str:
+    """The aws:PrincipalArn pattern trusting one configured caller. An Identity Center role's
+    `_*` becomes exactly 16 `?`: with `*`, AWSReservedSSO_Admin_* would also match the roles
+    of every permission set whose name starts with Admin_ (AWSReservedSSO_Admin_ReadOnly_...)."""
+    if "/aws-reserved/sso.amazonaws.com/" in caller_arn and caller_arn.endswith("_*"):
+        return caller_arn[:-1] + SSO_SUFFIX_PATTERN
+    return caller_arn
+
+
 def verifier_trust_conditions(caller_arns: Sequence[str], organization_id: str) -> dict:
     """Trusted: the administrator account (the principal), and of it only the named roles,
     inside the organisation. aws:PrincipalArn rather than role principals: a role principal
     must exist when the trust is written, and is replaced by an id if it is ever recreated."""
     return {
-        "ArnLike": {"aws:PrincipalArn": list(caller_arns)},
+        "ArnLike": {"aws:PrincipalArn": [caller_pattern(a) for a in caller_arns]},
         "StringEquals": {"aws:PrincipalOrgID": organization_id},
     }

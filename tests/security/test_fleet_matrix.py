@@ -97,3 +97,41 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     for region in REGIONS:
         assert f"fleet {region}: verifier role and asset bucket, 32 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
+
+
+SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"
+
+
+def _trusting(fleet_assembly, patterns: list[str]) -> dict:
+    """The us-east-1 member template with its verifier trusting `patterns` (as aws:PrincipalArn)."""
+    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
+    trust, _ = _verifier(member)
+    trust["Statement"][0]["Condition"]["ArnLike"]["aws:PrincipalArn"] = patterns
+    return member
+
+
+def test_an_identity_center_caller_is_pinned_to_its_own_permission_set(fleet_assembly) -> None:
+    """The trust as the builder writes it for an Identity Center caller: the set's role with
+    any suffix is allowed, AWSReservedSSO_Admin_ReadOnly_... is not."""
+    from stacks.policies.fleet import verifier_trust_conditions
+
+    patterns = verifier_trust_conditions([FLEET_CALLER, SSO_CALLER], FLEET_ORG)["ArnLike"]["aws:PrincipalArn"]
+    assert patterns == [FLEET_CALLER, SSO_CALLER[:-1] + "?" * 16]
+    policy = asset_bucket_policy(fleet_assembly["PrivateBedrockFleetAssets-us-east-1"], "us-east-1", FLEET_ADMIN)
+    found = verifier_cells(_trusting(fleet_assembly, patterns), "us-east-1", admin=FLEET_ADMIN, org=FLEET_ORG, caller_arn=FLEET_CALLER,
+                           caller_arns=[FLEET_CALLER, SSO_CALLER], asset_bucket_policy=policy)
+    assert [c.describe() for c in found if not c.ok] == []
+    sso = {c.label: c.got for c in found if "Identity Center" in c.label}
+    assert sso == {"Identity Center role of Admin (another suffix)": ALLOW, "Identity Center role of Admin_ReadOnly": "deny"}
+    assert {c.label for c in found if c.subject == "trust" and c.got == ALLOW} == {
+        "the named caller of the administrator account", "the named caller AWSReservedSSO_Admin_0123456789abcdef",
+        "Identity Center role of Admin (another suffix)",
+    }
+
+
+def test_an_unpinned_identity_center_suffix_is_caught(fleet_assembly) -> None:
+    """`AWSReservedSSO_Admin_*` in the trust would admit the Admin_ReadOnly permission set."""
+    policy = asset_bucket_policy(fleet_assembly["PrivateBedrockFleetAssets-us-east-1"], "us-east-1", FLEET_ADMIN)
+    found = verifier_cells(_trusting(fleet_assembly, [FLEET_CALLER, SSO_CALLER]), "us-east-1", admin=FLEET_ADMIN, org=FLEET_ORG,
+                           caller_arn=FLEET_CALLER, caller_arns=[FLEET_CALLER, SSO_CALLER], asset_bucket_policy=policy)
+    assert {c.label for c in found if not c.ok} == {"Identity Center role of Admin_ReadOnly"}

@@ -93,6 +93,8 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/*"]}, {}, r"a wildcard only as an Identity Center role's suffix"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/Platform*"]}, {}, r"is not an IAM role ARN such as"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/AWSReservedSSO_Platform_*"]}, {}, r"is not an IAM role ARN such as"),
+        # The suffix pinned by hand must be exactly Identity Center's 16 characters.
+        ({"verifierCallerArns": ["arn:aws:iam::999988887777:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Platform_????"]}, {}, r"is not an IAM role ARN such as"),
         ({}, {"vpcId": "vpc-0123456789abcdef0", "subnetIds": ["subnet-0123456789abcdef0"]}, r"vpcId is set for us-east-1 but fleet.enabled delivers one template to every account"),
         ({}, {"extraPrincipalArns": ["arn:aws:iam::111122223333:role/app"]}, r"extraPrincipalArns is set for us-east-1 .* a role ARN names one account; remove extraPrincipalArns"),
         ({}, {"regionOverrides": {"ap-northeast-1": {"keyAdminArns": ["arn:aws:iam::111122223333:role/k"]}}}, r"keyAdminArns is set for ap-northeast-1"),
@@ -116,5 +118,10 @@ def test_fleet_must_be_an_object() -> None:
 
 def test_an_identity_center_role_may_end_in_its_suffix_wildcard() -> None:
     sso = f"arn:aws:iam::{ADMIN}:role/aws-reserved/sso.amazonaws.com/ap-northeast-1/AWSReservedSSO_PlatformVerify_*"
-    fleet = config({**MINIMAL, "verifierCallerArns": [sso]}).fleet
-    assert fleet is not None and fleet.verifier_caller_arns == (sso,)
+    pinned = sso[:-1] + "?" * 16
+    fleet = config({**MINIMAL, "verifierCallerArns": [sso, pinned.replace("PlatformVerify", "Audit")]}).fleet
+    assert fleet is not None and fleet.verifier_caller_arns == (sso, pinned.replace("PlatformVerify", "Audit"))
+    # The trust pins the suffix's length (tests/security/test_fleet_matrix.py: the cells).
+    from stacks.policies.fleet import caller_pattern
+
+    assert [caller_pattern(a) for a in fleet.verifier_caller_arns] == [pinned, pinned.replace("PlatformVerify", "Audit")]

@@ -103,6 +103,7 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact) -> tuple[list[str], lis
         assets = json.loads((cdk_out / artifacts[f"PrivateBedrockFleetAssets-{member.region}"]["properties"]["templateFile"]).read_text())
         cells = verifier_cells(
             member.template(), member.region, admin=s["administratorAccount"], org=s["organizationId"], caller_arn=s["verifierCallerArns"][0],
+            caller_arns=s["verifierCallerArns"],
             asset_bucket_policy=asset_bucket_policy(assets, member.region, s["administratorAccount"]),
         )
         wrong = [c.describe() for c in cells if not c.ok]

@@ -9,14 +9,15 @@ the same simulator as the Bedrock matrix (tools/prove/matrix.py):
 - trust (sts:AssumeRole, the trust policy as the role's resource policy): a named caller
   role of the administrator account inside the organisation is allowed; another role of
   that account, the same role name in another account, and the named role outside the
-  organisation are denied;
+  organisation are denied; an Identity Center caller's permission set is allowed with any
+  suffix, and the set whose name only begins like it (`<set>_ReadOnly`) is denied;
 - asset bucket (its bucket policy, cross-account from a member account): the
   organisation's principals may read the code, others may not, and nobody may write.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.cells import PolicyCell, evaluate_cells
@@ -41,11 +42,40 @@ def _request(principal: str, principal_arn: str, account: str, org: str, action:
     return {"principal": principal, "action": action, "resource": {"resource": resource, "accountId": resource_account}, "contextVariables": context}
 
 
+# A suffix as IAM Identity Center writes it (the documented example's form), for the cells.
+SSO_EXAMPLE_SUFFIX = "0123456789abcdef"
+
+
+def concrete_caller(caller_arn: str) -> str:
+    """A role ARN a configured caller names: an Identity Center pattern's `_*` (or its 16 `?`)
+    as one real suffix."""
+    for wildcard in ("_*", "_" + "?" * len(SSO_EXAMPLE_SUFFIX)):
+        if "/aws-reserved/sso.amazonaws.com/" in caller_arn and caller_arn.endswith(wildcard):
+            return caller_arn[: -len(wildcard)] + "_" + SSO_EXAMPLE_SUFFIX
+    return caller_arn
+
+
+def _sso_rows(caller_arn: str, admin: str, org: str) -> list[tuple[str, str, str, str, str]]:
+    """An Identity Center caller: its permission set's role is trusted, whatever its suffix;
+    the role of a permission set whose name merely starts with the same words is not."""
+    if "/aws-reserved/sso.amazonaws.com/" not in caller_arn:
+        return []
+    trusted = concrete_caller(caller_arn)
+    path, name = trusted.rsplit("/", 1)
+    permission_set = name[len("AWSReservedSSO_"): -len(SSO_EXAMPLE_SUFFIX) - 1]
+    return [
+        (f"Identity Center role of {permission_set} (another suffix)", f"{path}/AWSReservedSSO_{permission_set}_fedcba9876543210", admin, org, ALLOW),
+        (f"Identity Center role of {permission_set}_ReadOnly", f"{path}/AWSReservedSSO_{permission_set}_ReadOnly_{SSO_EXAMPLE_SUFFIX}", admin, org, DENY),
+    ]
+
+
 def verifier_cells(
     member: Mapping[str, Any], region: str, *, admin: str, org: str, caller_arn: str,
-    asset_bucket_policy: Mapping[str, Any] | None = None, account: str = ACCOUNT,
+    asset_bucket_policy: Mapping[str, Any] | None = None, account: str = ACCOUNT, caller_arns: Sequence[str] = (),
 ) -> list[PolicyCell]:
-    """Evaluate one member template's verifier role (and the region's asset bucket policy)."""
+    """Evaluate one member template's verifier role (and the region's asset bucket policy).
+    `caller_arn`: the configured caller the default rows use; `caller_arns`: every configured
+    caller, each an allowed row (an Identity Center pattern also its look-alike, denied)."""
     dep = read_deployment(member, region, account)
     roles = [lid for lid, r in member["Resources"].items() if r["Type"] == "AWS::IAM::Role"
              and str(r["Properties"].get("RoleName", "")).startswith(VERIFIER_PREFIX)]
@@ -116,6 +146,7 @@ def verifier_cells(
                 "serviceControlPolicies": [], "resourceControlPolicies": [], "resourcePolicy": asset_bucket_policy,
             })
     trust = resolve(member["Resources"][lid]["Properties"]["AssumeRolePolicyDocument"], dep.symbols)
+    caller_arn = concrete_caller(caller_arn)
     caller_name = caller_arn.rsplit("/", 1)[1]
     trust_rows = [
         ("the named caller of the administrator account", caller_arn, admin, org, ALLOW),
@@ -123,6 +154,10 @@ def verifier_cells(
         ("the same role name in another account", f"arn:{PARTITION}:iam::{OTHER_ACCOUNT}:role/{caller_name}", OTHER_ACCOUNT, org, DENY),
         ("the named caller outside the organisation", caller_arn, admin, OTHER_ORG, DENY),
     ]
+    for other in caller_arns:
+        if concrete_caller(other) != caller_arn:
+            trust_rows.append((f"the named caller {concrete_caller(other).rsplit('/', 1)[1]}", concrete_caller(other), admin, org, ALLOW))
+        trust_rows += _sso_rows(other, admin, org)
     for label, principal_arn, principal_account, principal_org, expected in trust_rows:
         cells.append(PolicyCell(region, "trust", label, "sts:AssumeRole", role.arn, expected))
         name = principal_arn.rsplit("/", 1)[1]
