@@ -29,6 +29,7 @@ class FenceLayer:
     endpoint_ids: Mapping[str, Mapping[str, str]]  # region -> service -> id as the documents name it
     regions: tuple[str, ...]
     break_glass_principal_arns: tuple[str, ...]
+    exempt_service_role_arns: tuple[str, ...] = ()  # exact role ARNs (stacks/config/fence.py)
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> "FenceLayer":
@@ -37,6 +38,7 @@ class FenceLayer:
             endpoint_ids=manifest["endpointIds"],
             regions=tuple(manifest["regions"]),
             break_glass_principal_arns=tuple(manifest["breakGlassPrincipalArns"]),
+            exempt_service_role_arns=tuple(manifest.get("exemptServiceRoleArns", [])),
         )
 
     def outside_region(self) -> str:

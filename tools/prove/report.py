@@ -9,7 +9,7 @@ from tools.prove.matrix import ALLOW, Cell, RegionMatrix
 
 PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", "none": "no endpoint", "cfn": "CloudFormation for the caller"}
 WIDTH = 170  # wide enough for one line per row; used when stdout is not a terminal
-KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
+KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass", "exempt": "exempt service role", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
 
 LEGEND = (
     "ALLOW = allowed as designed. allow† = allowed, but outside this deployment's control: the role does not "
@@ -21,14 +21,15 @@ LEGEND = (
 UNEXPECTED_LEGEND = "✗ = not what the design promises."
 FENCE_LEGEND = (
     "With the organisation fence (cdk.out/scp/): S! = explicit Deny of a service control policy (the cell's "
-    "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration."
+    "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration, "
+    "or an exempt service role off the endpoints (exempt from the network statement only)."
 )
 
 
 def code(cell: Cell) -> str:
     """Short plain-text form of a cell's outcome."""
     if cell.got == ALLOW:
-        text = ("allow‡" if cell.principal.kind == "breakglass" else "allow†") if cell.ungoverned and cell.ok else "ALLOW"
+        text = ("allow‡" if cell.principal.kind in ("breakglass", "exempt") else "allow†") if cell.ungoverned and cell.ok else "ALLOW"
     else:
         parts = []
         for layer, letter in (("endpoint policy", "E"), ("identity", "I"), ("service control policy", "S")):
