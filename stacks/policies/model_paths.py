@@ -17,12 +17,13 @@ CLAUDE_PLATFORM_ACTIONS = ("aws-external-anthropic:*",)
 # Its API keys: a permission of its own (condition key aws-external-anthropic:BearerTokenType).
 CLAUDE_PLATFORM_BEARER_ACTION = "aws-external-anthropic:CallWithBearerToken"
 
-# Amazon Bedrock AgentCore: gateway tools, web search, browser and code-interpreter sessions,
-# agent runtimes (InvokeAgentRuntime*), memory, evaluations: all of it reaches models or the
-# internet on the caller's behalf. Every action, fenced to this deployment's endpoints (no
-# endpoint of this deployment serves AgentCore, so in practice only a server-side tool call
-# bedrock-mantle makes with our endpoint's aws:SourceVpce could pass, and only with serverSideTools).
-AGENTCORE_ACTIONS = ("bedrock-agentcore:*",)
+# Agents AWS runs on the caller's behalf, which reach models and the internet from AWS's side:
+# Amazon Bedrock AgentCore (gateway tools, web search, browser and code-interpreter sessions,
+# agent runtimes InvokeAgentRuntime*, memory, evaluations) and Amazon Nova Act (InvokeActStep
+# runs Amazon's browser-agent model). Every action, fenced to this deployment's endpoints: none
+# of them serves these prefixes, so in practice only a server-side tool call bedrock-mantle
+# makes with our endpoint's aws:SourceVpce could pass, and only with serverSideTools.
+AGENT_ACTIONS = ("bedrock-agentcore:*", "nova-act:*")
 
 # Actions that run or bind a named foundation model besides InvokeModel: each authorizes on
 # the foundation-model resource (required in the IAM data), next to the resource types below.
@@ -65,3 +66,20 @@ NOT_IN_IAM_DATA = (
     "bedrock:DeleteProjectDataRetentionStorage",
     "bedrock:PutTrustedAccessProgram*Enrollment",
 )
+
+
+# The census (tests/unit/test_model_paths.py): every IAM prefix through which a principal can run
+# or reach a model is fenced (a `prefix:*` Deny of the organisation fence) or listed here with
+# the reason it is not. A prefix is a candidate when it starts with bedrock or aws-external-
+# (model providers operating on AWS), or has an action named like inference (INFERENCE_ACTION).
+INFERENCE_ACTION = r"^(CreateInference|CountTokens|Converse(Stream)?|InvokeModel\w*|InvokeEndpoint\w*|InvokeAgent\w*|InvokeActStep|Chat(Sync)?|StartConversation)$"
+CANDIDATE_PREFIXES = ("bedrock", "aws-external-")
+UNFENCED_MODEL_PREFIXES = {
+    "sagemaker": "customer-hosted: InvokeEndpoint* runs a model the customer deployed on its own SageMaker endpoint, governed by SageMaker's controls (VPC-only endpoints, sagemaker:InvokeEndpoint on named endpoints), not a Bedrock model path",
+    "q": "Amazon Q Developer, an AWS-managed assistant: the caller names no model and sends no inference request of its own; govern it with Q's settings",
+    "qbusiness": "Amazon Q Business, an AWS-managed assistant over the organisation's indexed data: the caller names no model",
+    "datazone": "the Amazon DataZone / SageMaker Unified Studio assistant (InvokeAgent, StartConversation): AWS-managed, the caller names no model",
+    "health-agent": "AWS Health's assistant (InvokeAgent): AWS-managed, answers about the account's health events, the caller names no model",
+    "transform-custom": "AWS Transform custom (ConverseStream with its code-transformation agent): AWS-managed, the caller names no model",
+    "lex": "Amazon Lex (StartConversation talks to the customer's own bot); a bot's generative features that call Bedrock are Bedrock calls the fence decides [field: which role signs them]",
+}

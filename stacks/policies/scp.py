@@ -23,7 +23,7 @@ from stacks.config.fence import FenceConfig
 from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
 from stacks.policies.model_paths import (
     ACCOUNT_RETENTION_ACTIONS,
-    AGENTCORE_ACTIONS,
+    AGENT_ACTIONS,
     CLAUDE_PLATFORM_ACTIONS,
     CLAUDE_PLATFORM_BEARER_ACTION,
     ENFORCED_GUARDRAIL_ACTIONS,
@@ -38,8 +38,9 @@ from stacks.policies.statements import one_or_many
 # the fence stack deploys.
 SCP_MAX_CHARS = 5120
 # Every Bedrock prefix, the server-side tools bedrock-mantle runs on the caller's behalf, and
-# all of AgentCore (gateways, web search, browser, code interpreter, agent runtimes).
-ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*", *AGENTCORE_ACTIONS)
+# the agents AWS runs for the caller: all of AgentCore (gateways, web search, browser, code
+# interpreter, agent runtimes) and Nova Act.
+ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*", *AGENT_ACTIONS)
 ORG_ACCOUNT = "*"  # the account part of ARNs in the fence: every account the SCP reaches
 POLICY_NAME_PREFIX = "PrivateBedrockFence"
 # Model invocations: InvokeModel and its streaming variants (how the fence picks the grants).

@@ -75,7 +75,7 @@ def test_an_account_admin_is_denied_everything_off_the_endpoints(fenced: list[Re
         for c in cells:
             assert c.got == DENY and code(c) == "deny S!", c.describe()
         # AgentCore's runtimes, browser and code interpreter: the network statement, every path.
-        for key in ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway"):
+        for key in ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway", "nova-act"):
             for path in OFF_ENDPOINTS:
                 assert NETWORK_SID in m.cell("account admin", key, path).reason, (m.region, key, path)
 

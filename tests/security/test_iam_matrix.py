@@ -38,7 +38,7 @@ DENIED_OUTRIGHT = {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearer
 
 def held_by_the_fence(m: RegionMatrix) -> set[str]:
     """Requests only the Deny outside our endpoints keeps from a role with broad Bedrock rights."""
-    fenced = ("bedrock", "bedrock-mantle", "bedrock-agentcore")
+    fenced = ("bedrock", "bedrock-mantle", "bedrock-agentcore", "nova-act")
     return {r.key for r in m.requests if r.action.split(":")[0] in fenced and r.action not in DENIED_OUTRIGHT}
 
 
@@ -263,7 +263,7 @@ def test_dropping_the_tool_fence_from_both_layers_opens_the_tools_for_the_broad_
 # --- Claude Platform on AWS and AgentCore: denied in the identity policy -----------------------
 
 CLAUDE = ("claude-platform", "claude-platform-bearer")
-AGENTCORE = ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway")
+AGENTCORE = ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway", "nova-act")
 
 
 def test_claude_platform_and_agentcore_are_refused_on_every_path(matrices: list[RegionMatrix]) -> None:
@@ -318,11 +318,11 @@ def test_the_claude_platform_opt_in_exempts_exactly_the_named_role(template_copy
 def test_without_agentcore_in_the_endpoint_fence_the_broad_workload_reaches_it(template_copy) -> None:
     def drop(doc: dict[str, Any]) -> None:
         deny = next(s for s in doc["Statement"] if s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints")
-        deny["Action"] = [a for a in deny["Action"] if a != "bedrock-agentcore:*"]
+        deny["Action"] = [a for a in deny["Action"] if a not in ("bedrock-agentcore:*", "nova-act:*")]
 
     # The gateway stays refused outright (DenyServerSideTools, serverSideTools is off).
     opened = _opened_by(template_copy("us-east-1"), drop)
-    assert opened == {("broad workload", k, p) for k in ("agentcore-runtime", "agentcore-browser", "agentcore-code") for p in OFF_ENDPOINT_PATHS}
+    assert opened == {("broad workload", k, p) for k in ("agentcore-runtime", "agentcore-browser", "agentcore-code", "nova-act") for p in OFF_ENDPOINT_PATHS}
 
 
 def test_stored_responses_are_refused_without_the_capability(matrices: list[RegionMatrix]) -> None:

@@ -157,8 +157,8 @@ def test_identity_policy_allows_each_grant_only_through_its_own_endpoint() -> No
     # condition is the endpoint ids (issue 9, section 1).
     assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ["vpce-0b", "vpce-0r", "vpce-0m"]}}
     # Every Bedrock action is fenced, not only the granted ones.
-    # All of AgentCore too (runtimes, browser, code interpreter, gateways: none is granted).
-    assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-agentcore:*"] and deny["Resource"] == "*"
+    # All of AgentCore and Nova Act too (runtimes, browser, code interpreter, gateways, browser agents: none is granted).
+    assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-agentcore:*", "nova-act:*"] and deny["Resource"] == "*"
     assert by_sid(policy)["DenyBearerTokens"] == {
         "Sid": "DenyBearerTokens", "Effect": "Deny", "Action": ["aws-external-anthropic:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"], "Resource": "*"
     }

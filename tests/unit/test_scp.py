@@ -57,7 +57,7 @@ def test_every_statement_is_a_deny_that_exempts_the_break_glass_principals() -> 
 
 def test_bedrock_only_through_the_configured_endpoints() -> None:
     st = default_statements()["FenceBedrockOffTheseEndpoints"]
-    assert st["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*"] and st["Resource"] == "*"
+    assert st["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*"] and st["Resource"] == "*"
     assert st["Condition"]["StringNotEquals"] == {"aws:SourceVpce": [i for r in IDS.values() for i in r.values()]}
     # No blanket exemption for calls AWS services make on a principal's behalf.
     assert "aws:ViaAWSService" not in json.dumps(st)

@@ -76,7 +76,7 @@ ADMIN_POLICY = {
         {
             "Sid": "BedrockAdmin",
             "Effect": "Allow",
-            "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "aws-external-anthropic:*"],
+            "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*", "aws-external-anthropic:*"],
             "Resource": "*",
         }
     ],

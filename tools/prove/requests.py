@@ -138,6 +138,8 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("agentcore-runtime", "AgentCore InvokeAgentRuntime", "bedrock-mantle", "bedrock-agentcore:InvokeAgentRuntime", f"{agentcore}:{{account}}:runtime/prove_matrix-AbCdEf1234", False))
     out.append(Request("agentcore-browser", "AgentCore StartBrowserSession", "bedrock-mantle", "bedrock-agentcore:StartBrowserSession", f"{agentcore}:aws:browser/aws.browser.v1", False))
     out.append(Request("agentcore-code", "AgentCore InvokeCodeInterpreter", "bedrock-mantle", "bedrock-agentcore:InvokeCodeInterpreter", f"{agentcore}:aws:code-interpreter/aws.codeinterpreter.v1", False))
+    run = f"arn:{PARTITION}:nova-act:{region}:{{account}}:workflow-definition/prove-matrix/workflow-run/run-1"
+    out.append(Request("nova-act", "Nova Act InvokeActStep (a browser agent)", "bedrock-mantle", "nova-act:InvokeActStep", run, False))
     return out
 
 
