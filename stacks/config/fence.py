@@ -75,15 +75,14 @@ def _principals(key: str, value: Any) -> tuple[str, ...]:
 def _exact_roles(key: str, value: Any) -> tuple[str, ...]:
     """Exempt service roles leave the network statement: each must be one exact role. A name
     pattern would admit every role of that name someone with iam:CreateRole creates."""
-    arns = _principals(key, value)
-    for arn in arns:
+    for arn in as_list(key, value):
         if "*" in arn or "?" in arn or ":role/" not in arn:
             raise ConfigError(
                 f"{key} entry {arn!r} is not one exact role ARN; name each service role in full, such as "
                 "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123 "
                 "(a wildcard lets anyone who may create a role of that name leave the fence)."
             )
-    return arns
+    return _principals(key, value)
 
 
 def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str, str, str], ...]:

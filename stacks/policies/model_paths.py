@@ -50,11 +50,11 @@ ACCOUNT_RETENTION_ACTIONS = ("bedrock-mantle:PutAccountDataRetention", "bedrock:
 PROJECT_RETENTION_ACTIONS = ("bedrock-mantle:CreateProject", "bedrock-mantle:UpdateProject")
 # The organisation's enforced guardrail (applied to every inference of the account).
 ENFORCED_GUARDRAIL_ACTIONS = ("bedrock:DeleteEnforcedGuardrailConfiguration", "bedrock:PutEnforcedGuardrailConfiguration")
-# APIs of botocore 1.44.8 (the project pins 1.44.5, which lacks them too; names from the
-# research notes, /work facts "Retention and data sharing", 2026-12) with no action in the
-# pinned IAM data [field]: the fence cannot name them until the IAM data does (a guessed name
-# is a Deny that matches nothing). Patterns where the exact name is not known; the census test
-# (tests/unit/test_model_paths.py) fails once an upgraded IAM data has an action matching one.
+# Retention APIs of botocore 1.44.8's bedrock model (read 2026-12; the botocore pinned here,
+# 1.44.5, has none of them) with no action in the pinned IAM data [field]: the fence cannot
+# name them until the IAM data does (a guessed name is a Deny that matches nothing). A pattern
+# where the exact name is not known; tests/unit/test_model_paths.py fails once an upgraded IAM
+# data has an action matching one, so it is fenced then.
 NOT_IN_IAM_DATA = (
     "bedrock:CreateProject",
     "bedrock:UpdateProject",

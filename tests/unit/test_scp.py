@@ -236,6 +236,14 @@ def test_a_configuration_that_cannot_fit_fails_at_synth() -> None:
         ({"managementAccount": "1234"}, r"^fence.managementAccount '1234' is not a 12-digit"),
         ({"breakGlassPrincipalArns": ["arn:aws:iam::*:role/BreakGlass"]}, r"wildcard account would let any member account create the role"),
         ({"viaServices": ["cloudformation"]}, r"^fence.viaServices entry 'cloudformation' is not a service principal"),
+        # Exempt service roles leave the network statement: exact ARNs only (break-glass keeps its name patterns).
+        (
+            {"exemptServiceRoleArns": ["arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"]},
+            r"^fence.exemptServiceRoleArns entry 'arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_\*' is not one exact role ARN; "
+            r"name each service role in full, .* \(a wildcard lets anyone who may create a role of that name leave the fence\)\.$",
+        ),
+        ({"exemptServiceRoleArns": ["arn:aws:iam::123456789012:role/Batch?"]}, r"is not one exact role ARN"),
+        ({"exemptServiceRoleArns": ["arn:aws:iam::123456789012:user/batch"]}, r"is not one exact role ARN"),
         ({"maxPolicies": 5}, r"^fence.maxPolicies 5 is out of range; use 1 to 4 \(5 SCPs per target, one of them FullAWSAccess\)\.$"),
         ({**ENABLED, "managementAccount": None}, r"fence.managementAccount is not set"),
         ({**ENABLED, "targets": []}, r"fence.targets is empty"),
@@ -261,6 +269,66 @@ def test_fence_configuration_errors_are_one_sentence(fence: Any, message: str) -
 def test_endpoint_id_errors(ids: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config(fenceEndpointIds=ids)
+
+
+def test_break_glass_keeps_its_name_patterns() -> None:
+    cfg = config(fence={"breakGlassPrincipalArns": ["arn:aws:iam::123456789012:role/BreakGlass*"]})
+    assert cfg.fence.break_glass_principal_arns == ("arn:aws:iam::123456789012:role/BreakGlass*",)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"enabled": True},
+            r"^claudePlatform.enabled is true but claudePlatform.principalArns is empty; name the roles that may use Claude Platform on AWS "
+            r"\(it is never opened to every principal\), or set enabled to false\.$",
+        ),
+        ({"principalArns": ["arn:aws:iam::123456789012:role/claude-app"]}, r"^claudePlatform.principalArns is set but claudePlatform.enabled is false; "),
+        ({"enabled": True, "principalArns": ["arn:aws:iam::123456789012:role/claude-*"]}, r"^claudePlatform.principalArns entry 'arn:aws:iam::123456789012:role/claude-\*' is not an IAM role ARN"),
+        ({"enabled": True, "principalArns": ["arn:aws:iam::*:role/claude-app"]}, r"is not an IAM role ARN"),
+        ({"enable": True}, r"^claudePlatform has unknown key 'enable'; accepted keys are: enabled, principalArns\.$"),
+    ],
+)
+def test_claude_platform_setting_errors_are_one_sentence(setting: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(claudePlatform=setting)
+
+
+def test_claude_platform_is_denied_to_all_but_the_named_roles() -> None:
+    named = ["arn:aws:iam::123456789012:role/claude-app", "arn:aws:iam::123456789012:role/claude-batch"]
+    sts = default_statements()
+    assert sts["FenceClaudePlatform"] == {
+        "Sid": "FenceClaudePlatform", "Effect": "Deny", "Action": "aws-external-anthropic:*", "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}},
+    }
+    # Named per region (regionOverrides work): the fence exempts the union, and only from this statement.
+    sts = default_statements(claudePlatform={"enabled": True, "principalArns": named[:1]}, regionOverrides={"ap-northeast-1": {"claudePlatform": {"enabled": True, "principalArns": named}}})
+    assert sts["FenceClaudePlatform"]["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, *named]}}
+    assert [sid for sid, st in sts.items() if named[0] in json.dumps(st)] == ["FenceClaudePlatform"]
+
+
+def test_model_consuming_actions_keep_to_the_allow_list() -> None:
+    sts = default_statements(regionOverrides={"us-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"], "inferenceScope": "geography"}})
+    st = sts["FenceModelConsumers"]
+    assert st["Action"] == [
+        "bedrock:CreateEvaluationJob", "bedrock:CreateInferenceProfile", "bedrock:CreateModelCustomizationJob",
+        "bedrock:CreateModelInvocationJob", "bedrock:CreatePromptRouter", "bedrock:CreateProvisionedModelThroughput",
+    ]
+    assert st["NotResource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "arn:aws:bedrock:us-east-1:*:inference-profile/us.amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0",
+        "arn:aws:bedrock:*:*:application-inference-profile/*",
+        "arn:aws:bedrock:*:*:custom-model/*",
+        "arn:aws:bedrock:*:*:default-prompt-router/*",
+        "arn:aws:bedrock:*:*:model-invocation-job/*",
+        "arn:aws:bedrock:*:*:prompt-router/*",
+    ]
+    # Only break-glass is exempt; no other resource of the grants (projects, async invocations) leaks in.
+    assert st["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}} and "project/" not in json.dumps(st)
 
 
 def test_ids_of_regions_and_services_not_built_now_are_ignored() -> None:
