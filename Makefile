@@ -82,8 +82,11 @@ synth: setup
 test: setup-dev
 	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
 
-prove: setup-dev
-	$(PY) -m pytest -q tests/security/test_iam_matrix.py -s $(PYTEST_ARGS)
+# The IAM matrix of what the last `make synth` built (CDK_OUT=<dir> for another cloud assembly;
+# PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; README: "Proving the policies").
+CDK_OUT ?= cdk.out
+prove: setup
+	$(PY) -m tools.prove $(CDK_OUT) $(PROVE_ARGS)
 
 # Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
 # docs/internals.md. Not part of `make test`: it runs the fast tests once per mutant.

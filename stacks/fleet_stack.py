@@ -34,8 +34,9 @@ from stacks.config.app_config import AppConfig, RegionConfig
 from stacks.config.fleet import FleetConfig
 from stacks.fleet.asset_bucket import FleetAssetBucket, FleetAssetBucketProps
 from stacks.fleet.bucket_deployment import acknowledge_bucket_deployments
+from stacks.fleet.caller_policy import FleetVerifyCallerPolicy
 from stacks.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
-from stacks.policies.fleet import VerifierTargets
+from stacks.policies.fleet import CALLER_POLICY_NAME, VerifierTargets
 from stacks.private_bedrock_stack import compose, stack_description
 from stacks.security.bootstrap_version import require_bootstrap_version
 
@@ -141,6 +142,7 @@ class FleetStack(Stack):
                 deployment_type=DeploymentType.service_managed(
                     delegated_admin=fleet.call_as == "DELEGATED_ADMIN",
                     auto_deploy_enabled=fleet.auto_deployment,
+                    # None with auto-deployment off (cdk-stacksets and CloudFormation take it only with it on).
                     auto_deploy_retain_stacks=fleet.retain_stacks_on_account_removal,
                 ),
                 operation_preferences=_preferences(fleet),
@@ -155,6 +157,7 @@ class FleetStack(Stack):
                 stack_set.node.add_dependency(previous)
             previous = stack_set
             self.stack_sets[region] = stack_set
+        FleetVerifyCallerPolicy(self, "VerifyCaller", fleet=fleet)
         acknowledge_bucket_deployments(self, fleet)
         # Read by `make synth`'s summary (tools/summary.py, tools/assembly.py: fleet).
         self.template_options.metadata = {"PrivateBedrockFleet": {**fleet_summary(fleet), "memberTemplates": member_templates}}
@@ -184,6 +187,7 @@ def fleet_summary(fleet: FleetConfig) -> dict:
         "retainStacksOnAccountRemoval": fleet.retain_stacks_on_account_removal,
         "verifierRoles": [fleet.verifier_role_name(r) for r in fleet.region_order],
         "verifierCallerArns": list(fleet.verifier_caller_arns),
+        "verifierCallerPolicy": CALLER_POLICY_NAME,
         "operationPreferences": {k: v for k, v in vars(fleet.preferences).items() if v is not None},
         "assetBuckets": [fleet.asset_bucket(r) for r in fleet.region_order],
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -104,8 +105,18 @@ def firewalled_vpcs(template: Mapping, symbols: Symbols) -> list[str]:
     )
 
 
+_plan_lock = threading.Lock()
+
+
 def _probe_plan_module() -> Any:
-    """lambda_src/probe/plan.py, the probe's own plan (plain Python, no SDK)."""
+    """lambda_src/probe/plan.py, the probe's own plan (plain Python, no SDK). Loaded under a
+    lock: the fleet verifier's workers ask at once, and the module is in sys.modules before
+    it has finished executing."""
+    with _plan_lock:
+        return _load_probe_plan()
+
+
+def _load_probe_plan() -> Any:
     name = "private_bedrock_probe_plan"
     if name in sys.modules:
         return sys.modules[name]

@@ -226,6 +226,7 @@ def fence_lines(out: Path) -> list[str]:
     lines = [f"organisation fence (service control policies) written to {manifest_path.parent}/:"]
     for p in manifest["policies"]:
         lines.append(f"  {p['file']}: {p['chars']} of {p['maxChars']} characters (minified, as deployed)")
+    lines += _network_form_lines(manifest)
     if manifest["placeholders"]:
         lines.append("  endpoint ids are placeholders (vpce-PLACEHOLDER-...): deploy the regions, then `make fence-ids`")
     if not manifest["breakGlassPrincipalArns"]:
@@ -233,6 +234,19 @@ def fence_lines(out: Path) -> list[str]:
     stack = f"stack PrivateBedrockFence targets {', '.join(manifest['targets'])}" if manifest["stack"] else "no stack (set fence.enabled to create the policies with CloudFormation)"
     lines.append(f"  {stack}")
     return lines
+
+
+def _network_form_lines(manifest: dict) -> list[str]:
+    """Which network statement this configuration's fence has, and why (stacks/policies/scp.py)."""
+    if manifest.get("networkForm") == "own-account-endpoints":
+        return [
+            "  network: Bedrock only through VPC endpoints of the caller's own account (aws:VpceAccount = ${aws:PrincipalAccount}), "
+            "because fleet.enabled gives every member account endpoints of its own that no list of ids can name; no `make fence-ids`",
+            "  [field] AWS does not document aws:VpceAccount for Bedrock: if Bedrock leaves it out, every member's Bedrock call is denied "
+            "(fails closed) - fence a test OU and run `make verify FLEET=...` first",
+        ]
+    ids = sum(len(services) for services in manifest.get("endpointIds", {}).values())
+    return [f"  network: Bedrock only through exactly this deployment's {ids} endpoint(s) (aws:SourceVpce), because their ids are known (`make fence-ids`, or a spoke's hubEndpointIds)"]
 
 
 def fleet_lines(delivery: FleetArtifact) -> list[str]:
@@ -248,7 +262,8 @@ def fleet_lines(delivery: FleetArtifact) -> list[str]:
         f"  auto-deployment: {'on' if s.get('autoDeployment') else 'off'}"
         + (f", stacks {'retained' if s.get('retainStacksOnAccountRemoval') else 'deleted'} when an account leaves the OUs" if s.get("autoDeployment") else ""),
         f"  asset buckets (organisation read only): {', '.join(s.get('assetBuckets', []))}",
-        f"  verifier roles {', '.join(s.get('verifierRoles', []))}, assumable by {', '.join(s.get('verifierCallerArns', []))}",
+        f"  verifier roles {', '.join(s.get('verifierRoles', []))}, assumable by {', '.join(s.get('verifierCallerArns', []))}"
+        + (f" (give them the managed policy {s['verifierCallerPolicy']}: `make verify FLEET=cdk.out`)" if s.get("verifierCallerPolicy") else ""),
         "  the per-region estimates above are per member account",
     ]
     return lines
@@ -286,7 +301,7 @@ def main(argv: list[str]) -> int:
     if bundle:
         console.print(bundle, highlight=False)
     for line in fence_lines(out):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, markup=False)  # plain text: "[field]" is not markup
     for line in fleet_lines(delivery) if delivery else []:
         console.print(line, highlight=False)
     console.print(f"{len(found)} region(s) synthesized to {out}/; {nag_line(out)}", highlight=False)

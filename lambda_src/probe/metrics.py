@@ -50,12 +50,20 @@ def _services_by_check() -> dict:
     return {spec.name: spec.service for spec in checks}
 
 
+def is_mismatch(check: dict) -> bool:
+    """A check whose outcome is not what the deployment expects: a leak (allowed, expected
+    denied), a refusal where access was promised (denied, expected allowed), an endpoint that
+    could not be reached or answered with an error (network_error, error). Judged from the
+    outcome and the expectation, not only from the check's own "passed"."""
+    return check.get("outcome") != check.get("expected") or not check.get("passed")
+
+
 def documents(report: dict, now_ms: int | None = None) -> list[dict]:
     """The EMF documents for one report (pure: the tests read them without printing)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     kind = {KIND: report.get("probe_kind") or "unknown"}
     checks = report.get("checks") or []
-    mismatches = sum(1 for c in checks if not c.get("passed"))
+    mismatches = sum(1 for c in checks if is_mismatch(c))
     docs = [_document(
         kind,
         {"Runs": 1, "ChecksPassed": len(checks) - mismatches, "Mismatches": mismatches,
@@ -69,13 +77,13 @@ def documents(report: dict, now_ms: int | None = None) -> list[dict]:
     for c in checks:
         docs.append(_document(
             {**kind, CHECK: c["name"]},
-            {"Mismatch": 0 if c.get("passed") else 1, "LatencyMs": float(c.get("latency_ms") or 0.0)},
+            {"Mismatch": 1 if is_mismatch(c) else 0, "LatencyMs": float(c.get("latency_ms") or 0.0)},
             {"Mismatch": "Count", "LatencyMs": "Milliseconds"},
             now_ms,
         ))
         service = services.get(c["name"])
         if service:
-            by_endpoint[service] = by_endpoint.get(service, 0) + (0 if c.get("passed") else 1)
+            by_endpoint[service] = by_endpoint.get(service, 0) + (1 if is_mismatch(c) else 0)
     for service, count in sorted(by_endpoint.items()):
         docs.append(_document({**kind, ENDPOINT: service}, {"Mismatches": count}, {"Mismatches": "Count"}, now_ms))
     return docs

@@ -740,5 +740,5 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
     built = [
         _region_config(region, settings_of[region], frozenset(overrides.get(region, {})), context, regional_account) for region in regions
     ]
-    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built)
+    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built, fleet=fleet.enabled)
     return AppConfig(account=regional_account, regions=tuple(built), fence=fence, fleet=fleet)

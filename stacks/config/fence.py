@@ -5,6 +5,12 @@ ConfigError of one sentence. The endpoint ids are not typed by hand: `make fence
 them from the deployed regional stacks' outputs and stores them in cdk.context.json under
 `fenceEndpointIds` (see tools/fence_ids.py), so the management account's synth does not need
 the workload account's credentials.
+
+Two forms of the network statement (stacks/policies/scp.py): single-account and hub
+configurations name their endpoints exactly (`aws:SourceVpce`, ids from `make fence-ids`);
+with `fleet.enabled` every member account has endpoints of its own whose ids no one can list
+at synth, so the fence admits the endpoints of the caller's own account (`aws:VpceAccount`)
+and takes no ids at all.
 """
 
 from __future__ import annotations
@@ -56,6 +62,9 @@ class FenceConfig:
     max_policies: int = DEFAULT_MAX_POLICIES
     # (region, service, vpce id) from `make fence-ids`; empty until the stacks are deployed.
     endpoint_ids: tuple[tuple[str, str, str], ...] = ()
+    # fleet.enabled: StackSets give every member account its own endpoints, so the network
+    # statement admits the caller's own account's endpoints (aws:VpceAccount), not listed ids.
+    own_account_endpoints: bool = False
 
     def endpoint_id(self, region: str, service: str) -> str | None:
         return next((i for r, s, i in self.endpoint_ids if (r, s) == (region, service)), None)
@@ -125,8 +134,9 @@ def _hub_ids_of_spokes(given: Sequence[tuple[str, str, str]], regions: Sequence[
     return tuple(out)
 
 
-def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig]) -> FenceConfig:
-    """Validate `fence` and `fenceEndpointIds` against the regional configuration."""
+def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig], *, fleet: bool = False) -> FenceConfig:
+    """Validate `fence` and `fenceEndpointIds` against the regional configuration; `fleet`:
+    the stacks are delivered by StackSets (fleet.enabled), one set of endpoints per account."""
     # `-c fence='{"enabled": true, ...}'` arrives as JSON text.
     raw = as_mapping("fence", {} if raw is None else raw, '{"enabled": true, "targets": ["ou-..."]}')
     unknown = sorted(set(raw) - set(FENCE_KEYS))
@@ -155,11 +165,23 @@ def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig]) -> Fenc
         exempt_service_role_arns=_exact_roles("fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", [])),
         via_services=via,
         max_policies=max_policies,
-        endpoint_ids=_endpoint_ids(raw_ids if raw_ids is not None else {}, regions),
+        endpoint_ids=_fleet_without_ids(raw_ids) if fleet else _endpoint_ids(raw_ids if raw_ids is not None else {}, regions),
+        own_account_endpoints=fleet,
     )
     if fence.enabled:
         _check_deployable(fence, regions)
     return fence
+
+
+def _fleet_without_ids(raw_ids: Any) -> tuple[tuple[str, str, str], ...]:
+    """A fleet's fence names no endpoint: ids stored for a single-account deployment would
+    suggest a precision the fleet fence does not have, so they are refused."""
+    if raw_ids:
+        raise ConfigError(
+            "fenceEndpointIds is set but fleet.enabled gives every member account endpoints of its own, which the fence admits by "
+            "their account (aws:VpceAccount) rather than by id; remove fenceEndpointIds from cdk.context.json (or -c) for the fleet."
+        )
+    return ()
 
 
 def _check_deployable(fence: FenceConfig, regions: Sequence[RegionConfig]) -> None:
@@ -172,6 +194,8 @@ def _check_deployable(fence: FenceConfig, regions: Sequence[RegionConfig]) -> No
         raise ConfigError(
             "fence.enabled is true but fence.breakGlassPrincipalArns is empty; name at least one role that stays exempt, or no one outside the VPCs can repair Bedrock access."
         )
+    if fence.own_account_endpoints:
+        return  # no ids to wait for: every member account's own endpoints are admitted
     missing = [f"{r.region}/{s}" for r in regions for s in r.endpoints if fence.endpoint_id(r.region, s) is None]
     if missing:
         raise ConfigError(

@@ -94,7 +94,8 @@ class FleetConfig:
     region_order: tuple[str, ...] = ()  # every configured region, in rollout order
     preferences: OperationPreferences = OperationPreferences()
     auto_deployment: bool = True
-    retain_stacks_on_account_removal: bool = True
+    # None with auto-deployment off: CloudFormation takes the setting only with it on.
+    retain_stacks_on_account_removal: bool | None = True
     verifier_caller_arns: tuple[str, ...] = ()  # administrator-account roles that may assume the verifier
 
     @property
@@ -216,6 +217,12 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
             raise ConfigError(
                 f"topology {topology!r} in {region} cannot be delivered by a StackSet (a {topology} names one account's VPC and peers); deploy it with `cdk deploy` and use the fleet for standalone accounts."
             )
+    auto = as_bool("fleet.autoDeployment", raw.get("autoDeployment", True))
+    if not auto and "retainStacksOnAccountRemoval" in raw:
+        raise ConfigError(
+            "fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; CloudFormation applies it only to the stacks "
+            "auto-deployment removes (AutoDeployment.RetainStacksOnAccountRemoval), so remove it or set autoDeployment to true."
+        )
     return FleetConfig(
         enabled=True,
         administrator_account=admin,
@@ -226,7 +233,7 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         exclude_accounts=excluded,
         region_order=order,
         preferences=_preferences(raw),
-        auto_deployment=as_bool("fleet.autoDeployment", raw.get("autoDeployment", True)),
-        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)),
+        auto_deployment=auto,
+        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)) if auto else None,
         verifier_caller_arns=callers,
     )

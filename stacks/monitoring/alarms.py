@@ -1,11 +1,23 @@
-"""ProbeAlarms: a mismatch, a probe error or a missed run alarms to one encrypted SNS topic.
+"""ProbeAlarms: a mismatch, a probe error, a throttled or missed run alarms to one encrypted SNS topic.
 
 Per probe kind (the in-VPC probe and its control outside the VPC):
 - mismatch: any check whose outcome differs from what the deployment promises;
 - error: the function failed (Lambda Errors: crash, timeout) or its report carries an
   error (bad event or configuration), so no check could be judged;
-- missed run (only with a schedule): no run reported for two schedule intervals; missing
-  data is breaching, because silence is exactly what this alarm is for.
+- throttled: Lambda refused to run it (AWS/Lambda Throttles), e.g. reserved concurrency 0;
+- missed run (only with a schedule): no invocation (AWS/Lambda Invocations) for two
+  schedule intervals; missing data is breaching, because silence is what this alarm is for;
+- unreported run (only with a schedule): invoked, but no report metrics arrived, for two
+  intervals in a row (its log group or logging configuration changed, its role lost the
+  log permissions).
+
+Who can feed them: AWS/ namespaces take no customer data (aws-facts.md, "Evidence"), so
+Invocations, Errors and Throttles come from Lambda alone. The probe's own metrics
+(PrivateBedrock/Probe, EMF) can be added to by anyone with cloudwatch:PutMetricData or
+with write access to any log group of the account; the mismatch and report-error alarms
+therefore take the Maximum of each period, which an added datapoint can raise but never
+lower (a Sum could be cancelled with a negative value). Only the unreported-run alarm can
+be silenced by fed Runs datapoints; the missed-run and throttled alarms cannot.
 """
 
 from __future__ import annotations
@@ -84,7 +96,7 @@ class ProbeAlarms(Construct):
                 f"The {LABEL[kind]} saw a check whose outcome differs from what this deployment promises "
                 "(something allowed that must be denied, or the reverse, or an endpoint unreachable). "
                 "Open the dashboard's check widgets, then `make verify` for the details.",
-                probe_metric(m.MISMATCHES, kind, period),
+                probe_metric(m.MISMATCHES, kind, period, statistic="Maximum"),
                 missing=cw.TreatMissingData.NOT_BREACHING,  # a missing run is the missed-run alarm's business
                 action=action,
             )
@@ -97,7 +109,7 @@ class ProbeAlarms(Construct):
                     expression="FILL(lambdaErrors, 0) + FILL(reportErrors, 0)",
                     using_metrics={
                         "lambdaErrors": fn.metric_errors(period=period, statistic="Sum"),
-                        "reportErrors": probe_metric(m.REPORT_ERROR, kind, period),
+                        "reportErrors": probe_metric(m.REPORT_ERROR, kind, period, statistic="Maximum"),
                     },
                     period=period,
                     label="Lambda errors + report errors",
@@ -105,16 +117,44 @@ class ProbeAlarms(Construct):
                 missing=cw.TreatMissingData.NOT_BREACHING,
                 action=action,
             )
+            self._alarm(
+                f"{Kind}Throttled",
+                f"{stack.stack_name}-{kind}-probe-throttled",
+                f"Lambda throttled the {LABEL[kind]} (AWS/Lambda Throttles): its concurrency is exhausted or "
+                "reserved at 0, so runs are refused before any check. Check the function's concurrency settings.",
+                fn.metric_throttles(period=period, statistic="Sum"),
+                missing=cw.TreatMissingData.NOT_BREACHING,
+                action=action,
+            )
             if props.interval_minutes is not None:
+                invocations = fn.metric_invocations(period=period, statistic="Sum")
                 self._alarm(
                     f"{Kind}MissedRun",
                     f"{stack.stack_name}-{kind}-probe-missed-run",
-                    f"No report from the {LABEL[kind]} for two schedule intervals: the schedule, its role or "
-                    "the function is broken, so the policies are no longer being proven.",
-                    probe_metric(m.RUNS, kind, period),
+                    f"Lambda did not invoke the {LABEL[kind]} for two schedule intervals (AWS/Lambda Invocations): "
+                    "the schedule, its role or the function is broken, or it is throttled, so the policies are no longer being proven.",
+                    invocations,
                     missing=cw.TreatMissingData.BREACHING,
                     action=action,
                     comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    evaluation_periods=2,
+                )
+                self._alarm(
+                    f"{Kind}UnreportedRun",
+                    f"{stack.stack_name}-{kind}-probe-unreported-run",
+                    f"The {LABEL[kind]} was invoked but its report metrics did not arrive, two intervals in a row: "
+                    "its log group, logging configuration or log permissions changed, so mismatches would go unseen. "
+                    "Compare the function with the template (`make verify`).",
+                    cw.MathExpression(
+                        # Two periods in a row: a run that starts just before a period ends may
+                        # report in the next one, which breaches one period at most.
+                        expression="FILL(invocations, 0) - FILL(runs, 0)",
+                        using_metrics={"invocations": invocations, "runs": probe_metric(m.RUNS, kind, period)},
+                        period=period,
+                        label="invocations - reported runs",
+                    ),
+                    missing=cw.TreatMissingData.NOT_BREACHING,
+                    action=action,
                     evaluation_periods=2,
                 )
 

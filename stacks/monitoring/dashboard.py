@@ -113,8 +113,12 @@ class ProbeDashboard(Construct):
             [
                 cw.GraphWidget(
                     title="Probe functions",
-                    left=[fn.metric_invocations(period=hour, statistic="Sum", label=f"{kind} invocations") for kind, fn in props.functions.items()]
-                    + [fn.metric_errors(period=hour, statistic="Sum", label=f"{kind} errors") for kind, fn in props.functions.items()],
+                    # Lambda's own count of runs next to the runs the probe reported: a gap is a
+                    # run whose metrics never arrived (the unreported-run alarm).
+                    left=[fn.metric_invocations(period=hour, statistic="Sum", label=f"{kind} invocations (AWS/Lambda)") for kind, fn in props.functions.items()]
+                    + [probe_metric(m.RUNS, kind, hour, label=f"{kind} reported runs (probe)") for kind in props.functions]
+                    + [fn.metric_errors(period=hour, statistic="Sum", label=f"{kind} errors") for kind, fn in props.functions.items()]
+                    + [fn.metric_throttles(period=hour, statistic="Sum", label=f"{kind} throttles") for kind, fn in props.functions.items()],
                     right=[fn.metric_duration(period=hour, statistic="Maximum", label=f"{kind} duration (max)") for kind, fn in props.functions.items()],
                     width=12 if props.dns_firewall else WIDTH, height=6,
                 ),

@@ -20,10 +20,14 @@ from constructs import Construct
 
 from stacks.security.log_groups import encrypted_log_group
 
-# DNS Firewall runs the VPC's rule groups in priority order (customer range 100-9900;
-# Firewall Manager's "first" groups come before 100). 101 runs ours ahead of any other
-# group a principal associates later, so a later ALLOW cannot undercut our block.
-ASSOCIATION_PRIORITY = 101
+# DNS Firewall runs the VPC's rule groups in priority order, lowest first. Customers may use
+# 100-9900; Firewall Manager places its own groups outside that range (Route 53 Resolver API,
+# FirewallRuleGroupAssociation.Priority; aws-facts.md "Organisation scale", 2026-12). 100 is
+# the first a customer can take, so no group associated later can run ahead of ours (at 101,
+# a later group at 100 would, and its ALLOW would undercut our block). `make verify` checks
+# that nothing but Firewall Manager's groups sits ahead of it.
+ASSOCIATION_PRIORITY = 100
+FIRST_CUSTOMER_PRIORITY = 100
 ALLOW_RULE_PRIORITY = 1
 BLOCK_RULE_PRIORITY = 2
 MATCH_EVERYTHING = "*"

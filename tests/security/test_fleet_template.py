@@ -185,6 +185,11 @@ def test_the_summary_prints_the_stack_set_targets(fleet_out, capsys) -> None:
     assert "auto-deployment: on, stacks retained when an account leaves the OUs" in text
     assert "PrivateBedrock-us-east-1" in text and "PrivateBedrock-ap-northeast-1" in text
     assert "nag packs AwsSolutions, NIST 800-53 R5, HIPAA Security: clean" in text
+    assert "(give them the managed policy PrivateBedrockFleetVerifyCaller: `make verify FLEET=cdk.out`)" in text
+    # The fence written next to the fleet is the fleet form, and the summary says why.
+    assert ("network: Bedrock only through VPC endpoints of the caller's own account (aws:VpceAccount = ${aws:PrincipalAccount}), "
+            "because fleet.enabled gives every member account endpoints of its own") in text
+    assert "[field] AWS does not document aws:VpceAccount for Bedrock" in text and "exactly this deployment" not in text
 
 
 def test_the_nag_packs_see_inside_a_stack_sets_stack(tmp_path) -> None:

@@ -74,13 +74,15 @@ def test_dns_firewall_blocks_everything_else_with_nxdomain_after_the_allow_rule(
     assert lists[allow["FirewallDomainListId"]["Fn::GetAtt"][0]] != ["*"]
 
 
-def test_dns_firewall_is_associated_with_the_vpc_in_the_customer_priority_range(region_template) -> None:
+def test_dns_firewall_is_associated_with_the_vpc_first_in_the_customer_priority_range(region_template) -> None:
     _, t = region_template
     (vpc_id,) = of_type(t, "AWS::EC2::VPC")
     (assoc,) = of_type(t, "AWS::Route53Resolver::FirewallRuleGroupAssociation").values()
     p = assoc["Properties"]
     assert p["VpcId"] == {"Ref": vpc_id}
-    assert 100 <= p["Priority"] <= 9900
+    # 100 is the first priority a customer can use (100-9900, lowest runs first): no rule
+    # group associated later can run ahead of ours.
+    assert p["Priority"] == 100
     # Mutation protection would block CloudFormation's own updates and deletes.
     assert p["MutationProtection"] == "DISABLED"
 

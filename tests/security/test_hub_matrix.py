@@ -93,28 +93,27 @@ def test_a_hub_without_the_spoke_statements_is_reported(hub_template: dict, spok
     assert loosened(prove({"us-east-1": t}, spokes={"us-east-1": spoke_template})) == {(LISTED, r, "own") for r in ALLOW_LISTED}
 
 
-def test_a_spoke_template_alone_is_skipped(spoke_template: dict) -> None:
-    assert prove({"us-east-1": spoke_template}) == []
+def test_a_spoke_template_alone_is_its_identity_policy_on_the_hub_endpoints(spoke_template: dict) -> None:
+    """Alone, a spoke's matrix is the identity layer over the hub's endpoint ids (the hub's
+    endpoint policies are the hub assembly's to prove)."""
+    (m,) = prove({"us-east-1": spoke_template})
+    assert m.topology == "spoke" and m.layer == "identity" and not m.unexpected()
+    ids = spoke_template["Metadata"]["PrivateBedrock"]["hubEndpointIds"]
+    assert {s: e.vpce_id for s, e in m.deployment.endpoints.items()} == ids
+    assert m.cell("ProbeInVpcRole", "invoke", "own").got == ALLOW
+    assert code(m.cell("ProbeInVpcRole", "invoke", "none")) == "deny I!"
 
 
-def test_the_command_evaluates_a_hub_in_its_own_account(hub_template: dict, spoke_template: dict, tmp_path, capsys) -> None:
+def test_the_command_evaluates_a_hub_in_its_own_account(hub_template: dict, tmp_path, capsys) -> None:
     """`python -m tools.prove` on an offline hub assembly: the spoke roles the hub names are
     not taken for the deployment's account (the same-account admin stays in the hub's), and
-    a spoke template next to it is skipped, not failed."""
-    import json
-
+    each has its column, in its own account."""
+    from tests.assembly_support import write_assembly
     from tools.prove.__main__ import main
 
-    artifacts = {}
-    for name, region, template in (("PrivateBedrock-us-east-1", "us-east-1", hub_template), ("PrivateBedrock-ap-northeast-1", "ap-northeast-1", spoke_template)):
-        (tmp_path / f"{name}.template.json").write_text(json.dumps(template))
-        artifacts[name] = {
-            "type": "aws:cloudformation:stack",
-            "environment": f"aws://unknown-account/{region}",
-            "properties": {"templateFile": f"{name}.template.json"},
-        }
-    (tmp_path / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
-    assert main([str(tmp_path)]) == 0
+    write_assembly(tmp_path, {"us-east-1": hub_template})
+    assert main([str(tmp_path), "--width", "250"]) == 0
     out = capsys.readouterr().out
     assert "same-account admin: arn:aws:iam::111122223333:role/BedrockAdmin" in out
     assert SPOKE_ACCOUNT + ":role/BedrockAdmin" not in out
+    assert f"{SPOKE_ACCOUNT}/PrivateBedrock-us-east-1-Probe (spoke): arn:aws:iam::{SPOKE_ACCOUNT}:role/PrivateBedrock-us-east-1-Probe" in out

@@ -1,9 +1,9 @@
 """The IAM allow/deny matrix of the synthesized templates, evaluated by iam-simulate.
 
-`make prove` runs this file with -s to print the tables. The matrix itself lives in
-tools/prove (also `python -m tools.prove cdk.out`); here every cell is asserted, the
-design's invariant is restated independently of tools/prove's `expected`, and loosened
-templates show the matrix reports exactly the cells a loosening opens.
+The matrix itself lives in tools/prove (`make prove` prints it for the last synth's assembly;
+the command's own tests: test_prove_command.py); here every cell of the test-owned
+configurations is asserted, the design's invariant is restated independently of tools/prove's
+`expected`, and loosened templates show the matrix reports exactly the cells a loosening opens.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.assembly_support import write_assembly
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_GUARDRAIL, OPTIONAL_KB
 from tools.prove.matrix import ALLOW, DENY, PATHS, RegionMatrix, SimulationError, prove, unexpected
 from tools.prove.report import code, print_matrices
@@ -418,38 +417,7 @@ def test_the_simulator_rejects_a_request_it_cannot_evaluate(template_copy, monke
         prove({"us-east-1": template_copy("us-east-1")})
 
 
-# --- the standalone command: python -m tools.prove cdk.out -----------------------------------
-
-
-def test_the_command_prints_the_tables_and_exits_0(cdk_out, capsys) -> None:
-    from tools.prove.__main__ import main
-
-    assert main([str(cdk_out), "--markdown"]) == 0
-    out = capsys.readouterr().out
-    assert "#### us-east-1" in out and "| InvokeModel amazon.nova-micro-v1:0 | our bedrock-runtime endpoint | **ALLOW** | deny E |" in out
-
-
-def test_the_command_exits_1_naming_each_loosened_cell(template_copy, tmp_path, capsys) -> None:
-    from tools.prove.__main__ import main
-
-    t = template_copy("us-east-1")
-    drop_condition_key_everywhere(t, "bedrock-mantle:Model")
-    write_assembly(tmp_path, {"us-east-1": t})
-    assert main([str(tmp_path)]) == 1
-    err = capsys.readouterr().err
-    assert "1 cell(s) are not what the design promises" in err
-    assert "region us-east-1 | principal ProbeInVpcRole" in err and "request mantle CreateInference openai.gpt-oss-120b (not allow-listed)" in err
-    assert "| path this deployment's endpoint | expected deny | got allow" in err
-
-
-def test_the_command_exits_2_without_templates(tmp_path, capsys) -> None:
-    from tools.prove.__main__ import main
-
-    assert main([str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip() == f"No cloud assembly in {tmp_path} (no manifest.json); run `make synth` first."
-    write_assembly(tmp_path, {})
-    assert main([str(tmp_path)]) == 2
-    assert "has no PrivateBedrock-<region> stack" in capsys.readouterr().err
+# --- the printed tables (the command itself: tests/security/test_prove_command.py) ----------------
 
 
 def test_the_legend_marks_crosses_only_when_a_cell_is_unexpected(matrices, template_copy, capsys) -> None:

@@ -112,25 +112,33 @@ def test_the_scheduler_role_may_invoke_exactly_the_two_probes(default) -> None:
 # ----------------------------------------------------------------- alarms and topic
 
 
-def test_six_alarms_with_their_thresholds_and_missing_data(default) -> None:
+def test_ten_alarms_with_their_thresholds_and_missing_data(default) -> None:
     found = alarms(default)
-    assert set(found) == {f"{k}-probe-{a}" for k in ("vpc", "control") for a in ("mismatch", "error", "missed-run")}
+    assert set(found) == {f"{k}-probe-{a}" for k in ("vpc", "control") for a in ("mismatch", "error", "throttled", "missed-run", "unreported-run")}
     for kind in names.PROBE_KINDS:
         mismatch, error, missed = (found[f"{kind}-probe-{a}"] for a in ("mismatch", "error", "missed-run"))
-        assert (mismatch["Namespace"], mismatch["MetricName"], mismatch["Statistic"]) == (names.NAMESPACE, names.MISMATCHES, "Sum")
+        # Maximum: a datapoint fed into the custom namespace can raise it, never cancel a mismatch.
+        assert (mismatch["Namespace"], mismatch["MetricName"], mismatch["Statistic"]) == (names.NAMESPACE, names.MISMATCHES, "Maximum")
         assert mismatch["Dimensions"] == [{"Name": names.KIND, "Value": kind}]
         assert (mismatch["ComparisonOperator"], mismatch["Threshold"], mismatch["EvaluationPeriods"]) == ("GreaterThanOrEqualToThreshold", 1, 1)
         assert mismatch["TreatMissingData"] == "notBreaching" and mismatch["Period"] == 3600
 
-        assert (missed["MetricName"], missed["ComparisonOperator"], missed["Threshold"]) == (names.RUNS, "LessThanThreshold", 1)
+        # Lambda's own count of invocations, which nobody else can publish.
+        assert (missed["Namespace"], missed["MetricName"], missed["ComparisonOperator"], missed["Threshold"]) == ("AWS/Lambda", "Invocations", "LessThanThreshold", 1)
         assert (missed["EvaluationPeriods"], missed["DatapointsToAlarm"], missed["Period"]) == (2, 2, 3600)
         assert missed["TreatMissingData"] == "breaching"
+        throttled = found[f"{kind}-probe-throttled"]
+        assert (throttled["Namespace"], throttled["MetricName"], throttled["Statistic"], throttled["Period"]) == ("AWS/Lambda", "Throttles", "Sum", 3600)
+        assert throttled["TreatMissingData"] == "notBreaching"
+        unreported = found[f"{kind}-probe-unreported-run"]
+        assert unreported["Metrics"][0]["Expression"] == "FILL(invocations, 0) - FILL(runs, 0)"
+        assert (unreported["EvaluationPeriods"], unreported["DatapointsToAlarm"], unreported["TreatMissingData"]) == (2, 2, "notBreaching")
 
         expression, lambda_errors, report_errors = error["Metrics"]
         assert expression["Expression"] == "FILL(lambdaErrors, 0) + FILL(reportErrors, 0)" and expression["ReturnData"]
         fn = function_id(default, "ProbeInVpc" if kind == "vpc" else "ProbeOutsideVpc")
         assert lambda_errors["MetricStat"]["Metric"] == {"Dimensions": [{"Name": "FunctionName", "Value": {"Ref": fn}}], "MetricName": "Errors", "Namespace": "AWS/Lambda"}
-        assert report_errors["MetricStat"]["Metric"]["MetricName"] == names.REPORT_ERROR
+        assert report_errors["MetricStat"]["Metric"]["MetricName"] == names.REPORT_ERROR and report_errors["MetricStat"]["Stat"] == "Maximum"
         assert report_errors["MetricStat"]["Metric"]["Dimensions"] == [{"Name": names.KIND, "Value": kind}]
         assert (error["ComparisonOperator"], error["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
 
@@ -220,12 +228,13 @@ def test_options_on_subscription_rate_and_periods(all_on) -> None:
     (sub,) = of_type(t, "AWS::SNS::Subscription").values()
     assert (sub["Protocol"], sub["Endpoint"]) == ("email", "security@example.com")
     assert {a["Period"] for a in alarms(t).values() if "Period" in a} == {900}
+    assert {m["MetricStat"]["Period"] for a in alarms(t).values() for m in a.get("Metrics", []) if "MetricStat" in m} == {900}
 
 
 def test_schedule_off_means_no_schedule_and_no_missed_run_alarm(all_on) -> None:
     t = all_on["PrivateBedrock-ap-northeast-1"]
     assert not of_type(t, "AWS::Scheduler::Schedule")
-    assert set(alarms(t)) == {f"{k}-probe-{a}" for k in ("vpc", "control") for a in ("mismatch", "error")}
+    assert set(alarms(t)) == {f"{k}-probe-{a}" for k in ("vpc", "control") for a in ("mismatch", "error", "throttled")}
     assert not of_type(t, "AWS::CloudTrail::Trail")
     assert t["Metadata"]["PrivateBedrock"]["monitoring"]["probeSchedule"] == "off"
 
@@ -276,7 +285,7 @@ def test_the_summary_prices_what_the_template_deploys(templates) -> None:
     meta = t["Metadata"]["PrivateBedrock"]["monitoring"]
     assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 79, "alarmEmails": 0, "auditTrail": False}
     cost, how = monitoring_cost(meta, t["Resources"])
-    # 79 metrics at most, 8 alarm metrics (the two error alarms evaluate two each), a dashboard, the
+    # 79 metrics at most, 14 alarm metrics (the error and unreported-run alarms evaluate two each), a dashboard, the
     # topic's key, 1,460 runs of 5 GB-s on arm64 and 1,460 scheduler invocations.
-    assert cost == pytest.approx(79 * 0.30 + 8 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
-    assert "8 alarm metrics" in how and "1 more KMS key" in how
+    assert cost == pytest.approx(79 * 0.30 + 14 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
+    assert "14 alarm metrics" in how and "1 more KMS key" in how

@@ -164,3 +164,11 @@ def test_synth_does_not_install_the_test_tools() -> None:
 def test_deploy_checks_the_region_before_deploying_the_assembly() -> None:
     out = make_dry_run("deploy", "REGION=eu-central-1")
     assert out.index("-m tools.assembly cdk.out --require-region eu-central-1") < out.index("deploy --no-notices --app cdk.out PrivateBedrock-eu-central-1")
+
+
+def test_summary_says_the_single_account_fence_names_its_endpoints_exactly(cdk_out: Path, capsys) -> None:
+    assert summary_main(["summary", str(cdk_out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    # The default configuration: two regions, three endpoints each.
+    assert "network: Bedrock only through exactly this deployment's 6 endpoint(s) (aws:SourceVpce), because their ids are known" in text
+    assert "aws:VpceAccount" not in text

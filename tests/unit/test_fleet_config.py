@@ -51,12 +51,15 @@ def test_the_regional_stacks_are_synthesized_account_agnostic_in_fleet_mode() ->
 
 def test_json_text_from_the_command_line_and_explicit_preferences() -> None:
     raw = {**MINIMAL, "maxConcurrentCount": 3, "failureToleranceCount": 2, "callAs": "DELEGATED_ADMIN",
-           "regionOrder": ["ap-northeast-1", "us-east-1"], "autoDeployment": "false", "retainStacksOnAccountRemoval": False}
+           "regionOrder": ["ap-northeast-1", "us-east-1"], "autoDeployment": "false"}
     fleet = config(json.dumps(raw)).fleet
     assert fleet.call_as == "DELEGATED_ADMIN" and fleet.region_order == ("ap-northeast-1", "us-east-1")
     assert (fleet.preferences.max_concurrent_count, fleet.preferences.max_concurrent_percentage) == (3, None)
     assert (fleet.preferences.failure_tolerance_count, fleet.preferences.failure_tolerance_percentage) == (2, None)
-    assert not fleet.auto_deployment and not fleet.retain_stacks_on_account_removal
+    # With auto-deployment off there is no retain setting (CloudFormation takes it only with it on).
+    assert not fleet.auto_deployment and fleet.retain_stacks_on_account_removal is None
+    kept = config({**MINIMAL, "retainStacksOnAccountRemoval": False}).fleet
+    assert kept.auto_deployment and kept.retain_stacks_on_account_removal is False
 
 
 def test_region_order_keeps_unselected_regions_for_later() -> None:
@@ -86,6 +89,8 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
         ({"maxConcurrentCount": 5}, {}, r"fleet.maxConcurrentCount 5 exceeds failureToleranceCount \+ 1 \(1\)"),
         ({"concurrencyMode": "FAST"}, {}, r"fleet.concurrencyMode 'FAST' is not supported"),
         ({"autoDeployment": "yes"}, {}, r"fleet.autoDeployment must be true or false, got 'yes'"),
+        ({"autoDeployment": False, "retainStacksOnAccountRemoval": False}, {},
+         r"^fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; .* so remove it or set autoDeployment to true\.$"),
         ({"verifierCallerArns": []}, {}, r"fleet.verifierCallerArns is empty; name the role\(s\) in 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::111122223333:role/X"]}, {}, r"is in account 111122223333, not the administrator account 999988887777"),
         ({"verifierCallerArns": ["arn:aws:iam::999988887777:user/bob"]}, {}, r"is not an IAM role ARN such as"),

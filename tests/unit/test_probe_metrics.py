@@ -24,10 +24,11 @@ from tests.fakes.probe_env import PROBE_DIR, load_handler, set_probe_env  # noqa
 def run(monkeypatch, tmp_path, capsys):
     """run(fake, event={}, **env) -> (report, EMF documents printed on stdout)."""
 
-    def _run(target, event=None, **env):
+    def _run(target, event=None, unreachable=(), **env):
         fake = isinstance(target, FakeBedrock)
         creds = target.credentials if fake else Credentials()
-        set_probe_env(monkeypatch, tmp_path, url=None if fake else target, urls=target.urls if fake else None, credentials=creds, **env)
+        urls = {**target.urls, **{s: "http://127.0.0.1:9" for s in unreachable}} if fake else None  # nothing listens on port 9
+        set_probe_env(monkeypatch, tmp_path, url=None if fake else target, urls=urls, credentials=creds, **env)
         capsys.readouterr()
         report = load_handler().handler({} if event is None else event, None)
         lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
@@ -106,13 +107,96 @@ def test_the_mismatch_alarm_watches_exactly_what_a_mismatch_publishes(run, templ
     assert values[watched] >= alarm["Threshold"] > 0
 
 
-def test_the_missed_run_alarm_watches_the_runs_a_run_publishes(run, templates) -> None:
-    alarm = alarm_metric(templates["us-east-1"], "-control-probe-missed-run")
+def alarm_fires(alarm: dict, docs: list[dict], fed: tuple[float, ...] = ()) -> bool:
+    """Would this synthesized single-metric alarm breach on the datapoints of one run's EMF
+    (plus `fed` datapoints someone else published to the same metric)? CloudWatch's statistic
+    over the period, then the alarm's comparison."""
     watched = (alarm["Namespace"], alarm["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in alarm["Dimensions"])))
+    points = [v for k, v in metric_values(docs).items() if k == watched] + list(fed)
+    value = {"Maximum": max, "Sum": sum, "Minimum": min}[alarm["Statistic"]](points)
+    compare = {"GreaterThanOrEqualToThreshold": value >= alarm["Threshold"], "LessThanThreshold": value < alarm["Threshold"]}
+    return compare[alarm["ComparisonOperator"]]
+
+
+# The three ways a check misses its promise; each must raise the mismatch alarm.
+MISSES = {
+    # The endpoint lets a model through that the deployment promises to refuse.
+    "leak": (dict(policy=Policy(mantle_models={"openai.gpt-oss-20b", "openai.gpt-oss-120b"})), (),
+             {"mantle_chat_denied_model": "allowed"}),
+    # The endpoint refuses the allow-listed model the deployment promises to serve.
+    "refusal where access was promised": (dict(policy=Policy(runtime_models={"openai.gpt-oss-20b-1:0", "openai.gpt-5.4"})), (),
+                                          {"runtime_converse_allowed_model": "denied"}),
+    # bedrock-mantle cannot be reached at all (nothing listens there).
+    "unreachable endpoint": ({}, ("bedrock-mantle",), {"mantle_models_list": "network_error"}),
+}
+
+
+@pytest.mark.parametrize("miss", sorted(MISSES))
+def test_each_kind_of_miss_raises_the_mismatch_alarm(run, templates, miss) -> None:
+    fake_args, unreachable, outcomes = MISSES[miss]
+    alarm = alarm_metric(templates["us-east-1"], "-vpc-probe-mismatch")
+    with FakeBedrock(**fake_args) as fake:
+        report, docs = run(fake, unreachable=unreachable or ())
+    by_name = {c["name"]: c for c in report["checks"]}
+    for name, outcome in outcomes.items():
+        assert by_name[name]["outcome"] == outcome and by_name[name]["expected"] != outcome
+    assert alarm_fires(alarm, docs), miss
+    # Someone publishing to the probe's namespace can add datapoints, not take one away:
+    # a fed 0 or a negative value does not lower the period's Maximum.
+    assert alarm["Statistic"] == "Maximum" and alarm_fires(alarm, docs, fed=(0, -100))
+
+
+def test_a_passing_run_does_not_raise_the_mismatch_alarm(run, templates) -> None:
+    alarm = alarm_metric(templates["us-east-1"], "-vpc-probe-mismatch")
+    with FakeBedrock() as fake:
+        report, docs = run(fake)
+    assert report["passed"] and not alarm_fires(alarm, docs)
+
+
+def test_a_check_whose_outcome_differs_from_its_expectation_counts_even_if_marked_passed() -> None:
+    load_handler()
+    metrics = sys.modules["metrics"]
+    lying = {"probe_kind": "vpc", "checks": [
+        {"name": "runtime_converse_denied_model", "expected": "denied", "outcome": "allowed", "passed": True, "latency_ms": 1},
+        {"name": "mantle_models_list", "expected": "allowed", "outcome": "allowed", "passed": True, "latency_ms": 1},
+    ]}
+    values = metric_values(metrics.documents(lying, now_ms=1_700_000_000_000))
+    assert values[summary("vpc", names.MISMATCHES)] == 1 and values[summary("vpc", names.CHECKS_PASSED)] == 1
+
+
+def test_the_missed_run_and_throttle_alarms_are_lambdas_own_metrics(templates) -> None:
+    """Customers cannot publish to AWS/ namespaces: nothing fed to the probe's namespace can
+    silence these two."""
+    t = templates["us-east-1"]
+    for kind, prefix in (("vpc", "ProbeInVpc"), ("control", "ProbeOutsideVpc")):
+        (fn,) = [k for k, r in t["Resources"].items() if r["Type"] == "AWS::Lambda::Function" and k.startswith(prefix)]
+        missed = alarm_metric(t, f"-{kind}-probe-missed-run")
+        assert (missed["Namespace"], missed["MetricName"], missed["Statistic"]) == ("AWS/Lambda", "Invocations", "Sum")
+        assert missed["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": fn}}]
+        assert (missed["ComparisonOperator"], missed["Threshold"], missed["TreatMissingData"]) == ("LessThanThreshold", 1, "breaching")
+        throttled = alarm_metric(t, f"-{kind}-probe-throttled")
+        assert (throttled["Namespace"], throttled["MetricName"], throttled["Statistic"]) == ("AWS/Lambda", "Throttles", "Sum")
+        assert throttled["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": fn}}]
+        assert (throttled["ComparisonOperator"], throttled["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+        # One throttle in an interval fires it; none does not.
+        assert alarm_fires(throttled, [], fed=(1,)) and not alarm_fires(throttled, [], fed=(0,))
+        # An interval without invocations fires the missed run; a run does not.
+        assert alarm_fires(missed, [], fed=(0,)) and not alarm_fires(missed, [], fed=(1,))
+
+
+def test_the_unreported_run_alarm_compares_lambdas_count_with_the_probes(run, templates) -> None:
+    alarm = alarm_metric(templates["us-east-1"], "-control-probe-unreported-run")
+    expression, *metrics = alarm["Metrics"]
+    assert expression["Expression"] == "FILL(invocations, 0) - FILL(runs, 0)"
+    by_id = {m["Id"]: m["MetricStat"]["Metric"] for m in metrics}
+    assert (by_id["invocations"]["Namespace"], by_id["invocations"]["MetricName"]) == ("AWS/Lambda", "Invocations")
+    runs = by_id["runs"]
+    assert (runs["Namespace"], runs["MetricName"], runs["Dimensions"]) == (names.NAMESPACE, names.RUNS, [{"Name": names.KIND, "Value": "control"}])
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["Threshold"]) == (2, 2, 1)
+    # A run reports exactly one Runs datapoint: one invocation, one run, no breach.
     with FakeBedrock(policy=Policy.deny_all()) as fake:
         report, docs = run(fake, PROBE_KIND="control")
-    assert report["passed"]
-    assert metric_values(docs)[watched] == 1 >= alarm["Threshold"]  # one run: not "less than 1"
+    assert report["passed"] and metric_values(docs)[summary("control", names.RUNS)] == 1
 
 
 def test_a_report_error_publishes_report_error_and_no_checks(run) -> None:

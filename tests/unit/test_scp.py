@@ -384,6 +384,7 @@ def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
     manifest = fence_manifest(cfg, policies)
     assert manifest == {
         "policies": [{"name": p.name, "file": f"{p.name}.json", "chars": len(p.content), "maxChars": 5120} for p in policies],
+        "networkForm": "exact-endpoints",
         "endpointIds": {
             "us-east-1": IDS["us-east-1"],
             "ap-northeast-1": {s: f"vpce-PLACEHOLDER-ap-northeast-1-{s}" for s in ("bedrock", "bedrock-runtime", "bedrock-mantle")},
@@ -510,3 +511,59 @@ def test_without_any_mantle_endpoint_every_mantle_model_is_denied() -> None:
     sts = default_statements(endpoints=["bedrock", "bedrock-runtime"], fenceEndpointIds={r: {s: i for s, i in ids.items() if s != "bedrock-mantle"} for r, ids in IDS.items()})
     assert sts["FenceMantleModels"]["Action"] == list(MANTLE_MODEL_ACTIONS)
     assert sts["FenceMantleModels"]["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+
+
+# --- the fleet form: every member account's own endpoints, no ids ----------------------------------
+
+FLEET = {
+    "enabled": True, "administratorAccount": "999988887777", "organizationId": "o-a1b2c3d4e5",
+    "organizationalUnits": ["ou-ab12-cd34ef56"], "verifierCallerArns": ["arn:aws:iam::999988887777:role/PlatformVerify"],
+}
+
+
+def fleet_statements(**context: Any) -> dict[str, dict[str, Any]]:
+    cfg = config(**{"fleet": FLEET, "fence": ENABLED, **context})
+    return by_sid(fence_statements(cfg, lambda r, s: pytest.fail(f"the fleet form asked for the id of {r}/{s}")))
+
+
+def test_the_fleet_fence_needs_no_endpoint_ids_and_admits_only_the_callers_own_account() -> None:
+    cfg = config(fleet=FLEET, fence=ENABLED)
+    assert cfg.fence.enabled and cfg.fence.own_account_endpoints and cfg.fence.endpoint_ids == ()
+    sts = fleet_statements()
+    assert "FenceBedrockOffTheseEndpoints" not in sts
+    network = sts["FenceBedrockOffOwnAccountEndpoints"]
+    assert network["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*"] and network["Resource"] == "*"
+    # StringNotEquals: an absent aws:VpceAccount (no endpoint, or a surface that leaves it out) is denied.
+    assert network["Condition"] == {"StringNotEquals": {"aws:VpceAccount": "${aws:PrincipalAccount}"}, "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+    manifest = fence_manifest(cfg, fence_policies(cfg))
+    assert manifest["networkForm"] == "own-account-endpoints" and manifest["endpointIds"] == {} and manifest["placeholders"] is False
+    assert "vpce-" not in json.dumps([p.document for p in fence_policies(cfg)])
+
+
+def test_the_fleet_fence_keeps_the_service_exemptions() -> None:
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123"
+    sts = fleet_statements(fence={**ENABLED, "viaServices": ["cloudformation.amazonaws.com"], "exemptServiceRoleArns": [role]})
+    cond = sts["FenceBedrockOffOwnAccountEndpoints"]["Condition"]
+    assert cond["StringNotEquals"] == {"aws:VpceAccount": "${aws:PrincipalAccount}", "aws:CalledViaFirst": "cloudformation.amazonaws.com"}
+    assert cond["ArnNotLike"]["aws:PrincipalArn"] == [BREAK_GLASS, role]
+
+
+def test_fleet_api_keys_only_through_own_endpoints_of_the_regions_that_allow_them() -> None:
+    assert set(fleet_statements()["FenceApiKeys"]["Condition"]) == {"ArnNotLike"}  # no region allows keys: denied everywhere
+    sts = fleet_statements(regions=["us-east-1", "ap-northeast-1"], regionOverrides={"us-east-1": {"allowApiKeys": True}})
+    assert sts["FenceApiKeys"]["Condition"]["StringNotEquals"] == {"aws:VpceAccount": "${aws:PrincipalAccount}"}
+    assert sts["FenceApiKeysOutsideKeyedRegions"]["Condition"]["StringNotEquals"] == {"aws:RequestedRegion": "us-east-1"}
+    both = fleet_statements(regions=["us-east-1", "ap-northeast-1"], allowApiKeys=True)
+    assert "FenceApiKeysOutsideKeyedRegions" not in both
+
+
+def test_a_fleet_fence_with_endpoint_ids_is_one_sentence() -> None:
+    with pytest.raises(ConfigError, match=r"^fenceEndpointIds is set but fleet.enabled gives every member account endpoints of its own, .*; remove fenceEndpointIds from cdk.context.json \(or -c\) for the fleet\.$"):
+        config(fleet=FLEET, fence=ENABLED, fenceEndpointIds=IDS)
+
+
+def test_single_account_and_hub_configurations_keep_the_exact_endpoints() -> None:
+    cfg = config(fence=ENABLED, fenceEndpointIds=IDS)
+    assert not cfg.fence.own_account_endpoints
+    assert fence_manifest(cfg, fence_policies(cfg))["networkForm"] == "exact-endpoints"
+    assert "aws:VpceAccount" not in json.dumps([p.document for p in fence_policies(cfg)])

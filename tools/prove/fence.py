@@ -6,6 +6,15 @@ The policy files name the regional stacks' endpoint ids (or labelled placeholder
 same region's endpoint for the same service. Every principal of the matrix is taken to be in
 an account under a fenced target: the SCPs sit on an OU next to FullAWSAccess, below a root
 that has FullAWSAccess only (SCPs allow nothing by themselves).
+
+A fleet's fence (networkForm own-account-endpoints) names no ids: its network statement admits
+any endpoint of the caller's own account (aws:VpceAccount = ${aws:PrincipalAccount}). The
+matrix then gives each endpoint path its owner: this deployment's endpoint belongs to the
+deployment's account, the other endpoint (FOREIGN_VPCE_ACCOUNT) to another member account.
+`fleet_fence_cells` adds what the Bedrock matrix has no path for: another endpoint of the
+caller's own account (admitted: the fence cannot tell one endpoint of an account from another),
+another organisation's endpoint, and a request through the caller's own endpoint without the
+key (denied: fails closed).
 """
 
 from __future__ import annotations
@@ -21,6 +30,9 @@ MANIFEST = "fence-manifest.json"
 FULL_AWS_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 # Regions a call "outside the configured regions" is sent to: the first not configured.
 OUTSIDE_REGION_CANDIDATES = ("eu-west-3", "sa-east-1", "us-west-1", "ca-central-1")
+EXACT, OWN_ACCOUNT = "exact-endpoints", "own-account-endpoints"  # the manifest's networkForm
+# The owner of the matrix's "another VPC endpoint" under a fleet fence: another member account.
+FOREIGN_VPCE_ACCOUNT = "555566667777"
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,10 @@ class FenceLayer:
     endpoint_ids: Mapping[str, Mapping[str, str]]  # region -> service -> id as the documents name it
     regions: tuple[str, ...]
     break_glass_principal_arns: tuple[str, ...]
+    network_form: str = EXACT
+    # Whether the configuration deploys it (fence.enabled: the manifest's "stack"); the policy
+    # files are written for review either way, and evaluating them otherwise is a hypothesis.
+    deployed: bool = False
     exempt_service_role_arns: tuple[str, ...] = ()  # exact role ARNs (stacks/config/fence.py)
 
     @classmethod
@@ -38,8 +54,17 @@ class FenceLayer:
             endpoint_ids=manifest["endpointIds"],
             regions=tuple(manifest["regions"]),
             break_glass_principal_arns=tuple(manifest["breakGlassPrincipalArns"]),
+            network_form=manifest.get("networkForm", EXACT),
+            deployed=bool(manifest.get("stack", False)),
             exempt_service_role_arns=tuple(manifest.get("exemptServiceRoleArns", [])),
         )
+
+    def endpoint_owner(self, path: str, account: str) -> dict[str, str]:
+        """aws:VpceAccount of a request on matrix path `path` (the fleet form only): this
+        deployment's endpoint is `account`'s, the other endpoint another member account's."""
+        if self.network_form != OWN_ACCOUNT or path not in ("own", "foreign"):
+            return {}
+        return {"aws:VpceAccount": account if path == "own" else FOREIGN_VPCE_ACCOUNT}
 
     def outside_region(self) -> str:
         return next(r for r in OUTSIDE_REGION_CANDIDATES if r not in self.regions)

@@ -197,3 +197,60 @@ def asset_bucket_policy(assets_template: Mapping[str, Any], region: str, admin: 
     (policy,) = [r["Properties"]["PolicyDocument"] for r in resources.values()
                  if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": bucket_id}]
     return resolve(policy, symbols)
+
+
+def _admits_anyone(resource: str) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": resource}]}
+
+
+MANAGEMENT_ACCOUNT = "111100001111"  # a delegated administrator's StackSets live in the management account
+MEMBER_ACCOUNT = "222233334444"
+
+
+def caller_cells(fleet_template: Mapping[str, Any], *, admin: str, org: str, caller_arn: str, regions: Sequence[str], home_region: str,
+                 call_as: str, policy_name: str = "PrivateBedrockFleetVerifyCaller") -> list[PolicyCell]:
+    """The fleet verifier's caller policy (stacks/fleet/caller_policy.py), as the identity
+    policy of a configured caller: the verifier roles and the StackSets' reads are allowed,
+    any other role, a StackSet change and another StackSet are denied."""
+    found = [r for r in fleet_template["Resources"].values()
+             if r["Type"] == "AWS::IAM::ManagedPolicy" and r["Properties"].get("ManagedPolicyName") == policy_name]
+    if len(found) != 1:
+        raise TemplateShapeError(f"expected one managed policy {policy_name} in the fleet stack, found {len(found)}")
+    policy = resolve(found[0]["Properties"]["PolicyDocument"], symbols_for(fleet_template, home_region, admin))
+    owner = admin if call_as == "SELF" else MANAGEMENT_ACCOUNT
+    stack_set = lambda name: f"arn:{PARTITION}:cloudformation:{home_region}:{owner}:stackset/{name}:0a1b2c3d-4e5f-6789-abcd-ef0123456789"  # noqa: E731
+    rows: list[tuple[str, str, str, str, str]] = []
+    for region in regions:
+        verifier = f"arn:{PARTITION}:iam::{MEMBER_ACCOUNT}:role/{VERIFIER_PREFIX}{region}"
+        rows.append((f"assume the verifier of {region} in a member account", "sts:AssumeRole", verifier, MEMBER_ACCOUNT, ALLOW))
+        for action in ("ListStackInstances", "DescribeStackSet", "DetectStackSetDrift", "DescribeStackSetOperation"):
+            rows.append((f"{action} of PrivateBedrock-{region}", f"cloudformation:{action}", stack_set(f"PrivateBedrock-{region}"), owner, ALLOW))
+    first = regions[0]
+    rows += [
+        ("assume the StackSets execution role of a member account", "sts:AssumeRole", f"arn:{PARTITION}:iam::{MEMBER_ACCOUNT}:role/stacksets-exec-0123456789abcdef", MEMBER_ACCOUNT, DENY),
+        ("assume another role of the administrator account", "sts:AssumeRole", f"arn:{PARTITION}:iam::{admin}:role/OrganizationAccountAccessRole", admin, DENY),
+        ("assume a verifier of a region the fleet does not deliver", "sts:AssumeRole", f"arn:{PARTITION}:iam::{MEMBER_ACCOUNT}:role/{VERIFIER_PREFIX}sa-east-1", MEMBER_ACCOUNT, DENY),
+        (f"update PrivateBedrock-{first}", "cloudformation:UpdateStackSet", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
+        (f"delete PrivateBedrock-{first}", "cloudformation:DeleteStackSet", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
+        (f"add instances to PrivateBedrock-{first}", "cloudformation:CreateStackInstances", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
+        (f"stop an operation of PrivateBedrock-{first}", "cloudformation:StopStackSetOperation", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
+        ("drift-check another StackSet", "cloudformation:DetectStackSetDrift", stack_set("SomeoneElsesStackSet"), owner, DENY),
+        ("list another StackSet's instances", "cloudformation:ListStackInstances", stack_set("SomeoneElsesStackSet"), owner, DENY),
+        ("list the organisation's accounts", "organizations:ListAccounts", "*", admin, DENY),
+    ]
+    rows.append(("list the delegated administrators (StackSets asks, with DELEGATED_ADMIN)", "organizations:ListDelegatedAdministrators", "*", admin,
+                 ALLOW if call_as == "DELEGATED_ADMIN" else DENY))
+    name = caller_arn.rsplit("/", 1)[1]
+    session = f"arn:{PARTITION}:sts::{admin}:assumed-role/{name}/{SESSION}"
+    cells, sims = [], []
+    for label, action, resource, resource_account, expected in rows:
+        cells.append(PolicyCell(home_region, "caller", label, action, resource, expected))
+        request = _request(session, caller_arn, admin, org, action, resource, resource_account, None if action.startswith(("sts:", "organizations:")) else home_region)
+        sim = {"request": request, "identityPolicies": [{"name": policy_name, "policy": policy}], "serviceControlPolicies": [], "resourceControlPolicies": []}
+        if resource_account != admin:
+            # Cross-account, the other side (a verifier's trust) admits the caller: the cell is
+            # the caller policy's own decision (the trust has its own cells above). In the
+            # caller's own account, no resource policy: its identity policy alone decides.
+            sim["resourcePolicy"] = _admits_anyone(resource)
+        sims.append(sim)
+    return evaluate_cells(cells, sims)

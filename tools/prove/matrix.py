@@ -60,7 +60,7 @@ from tools.assembly import templates_by_region
 from tools.prove.fence import FenceLayer, concrete_principal_arn, requested_region
 from tools.prove.resolve import ACCOUNT, PARTITION
 from tools.prove.simulation_cache import SimulationCache
-from tools.prove.spokes import spoke_principals
+from tools.prove.spokes import listed_spoke_principals, spoke_deployment, spoke_principals
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "node_modules" / ".bin" / "node"
@@ -143,6 +143,16 @@ class Cell:
     config: str = "default"  # the name of the synthesized configuration
     layer: str = "both"  # which policy layers are in place (LAYERS)
     fenced: bool = False  # also under the organisation fence's SCPs (tools/prove/fence.py)
+    # The statements that decided the cell, as "<policy>/<Sid>": the matching Allows of an
+    # allowed cell, the matching Denies of an explicitly denied one, "no Allow in <policy>"
+    # for each layer that denied implicitly (the evidence an auditor ties to the template).
+    statements: tuple[str, ...] = ()
+
+    @property
+    def fence_decided(self) -> bool:
+        """Whether the organisation fence's SCPs decided this cell (its S! denials and the
+        break-glass principal's exemption): true only of cells evaluated under the fence."""
+        return self.fenced and ("service control policy" in self.reason or self.principal.kind == "breakglass")
 
     @property
     def ok(self) -> bool:
@@ -172,6 +182,10 @@ class RegionMatrix:
     config: str = "default"
     layer: str = "both"
     fenced: bool = False  # evaluated with the organisation fence's SCPs (tools/prove/fence.py)
+
+    @property
+    def topology(self) -> str:
+        return str(self.deployment.metadata.get("topology", "standalone"))
 
     def unexpected(self) -> list[Cell]:
         return [c for c in self.cells if not c.ok]
@@ -313,9 +327,11 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
     return ALLOW if ok else DENY
 
 
-def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = (), fence: FenceLayer | None = None) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
+    if fence is not None:
+        ctx.update(fence.endpoint_owner(path.key, dep.account))  # a fleet fence's aws:VpceAccount
     policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
     sim: dict[str, Any] = {
         "request": {"principal": p.session_arn, "action": r.action, "resource": {"resource": resource, "accountId": p.account}, "contextVariables": ctx},
@@ -367,6 +383,21 @@ def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[s
     results = {**{k: v["result"] for k, v in known.items()}, **fresh}
     # Each caller gets its own copy (the same result may answer several cells).
     return version, [dict(results[k]) for k in keys]
+
+
+def _deciding(result: Mapping[str, Any], simulation: Mapping[str, Any]) -> tuple[str, ...]:
+    """The statements that decided a cell (Cell.statements), from the simulator's analysis."""
+    layers = result.get("statements") or {}
+    if result["decision"] == "Allowed":
+        return tuple(s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("allow", []))
+    if result["decision"] == "ExplicitlyDenied":
+        denies = [s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("deny", [])]
+        return tuple(denies + list(result.get("scpDenials") or []))
+    names = {"identity": [p["name"] for p in simulation["identityPolicies"]], "endpoint": [p["name"] for p in simulation.get("vpcEndpointPolicies", [])]}
+    out = [f"no Allow in {', '.join(names[layer]) or 'any ' + layer + ' policy'}" for layer in ("identity", "endpoint") if result.get(layer) == "ImplicitlyDenied"]
+    if result.get("scp") == "ImplicitlyDenied":
+        out.append("no Allow in the service control policies")
+    return tuple(out)
 
 
 def _reason(result: Mapping[str, Any]) -> str:
@@ -426,7 +457,11 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
             raise ValueError(f"unknown layer {job.layer!r}; use one of {LAYERS}")
         dep = read_deployment(job.template, job.region, account)
         if dep.metadata.get("topology") == "spoke":
-            continue  # no endpoints of its own: its calls are its hub's cells (pair it via Job.spoke)
+            # No endpoints of its own: its roles call through the hub's, whose policies are in
+            # the hub's assembly. Alone, only its identity policy is evaluated, the hub's
+            # endpoints standing in with full access (tools/prove/spokes.py); paired with the
+            # hub's template (Job.spoke), its roles are the hub matrix's spoke columns.
+            dep, job = spoke_deployment(dep), replace(job, layer="identity")
         deployments.append((job, dep))
     # The fence names the endpoints by their real (or placeholder) ids; the matrix by its own.
     matrix_ids = {(d.region, svc): ep.vpce_id for _, d in deployments for svc, ep in d.endpoints.items()}
@@ -440,29 +475,32 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
             raise SimulationError(str(err)) from err
         if job.spoke is not None:
             principals += tuple(spoke_principals(dep, job.spoke, Principal))
+        else:
+            principals += tuple(listed_spoke_principals(dep, job.template, Principal))
         cells = [
             Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
             for r in requests
             for path in PATHS
             for p in principals
         ]
-        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps) for c in cells]
+        sims += [_simulation(dep, c.principal, c.request, c.path, job.layer, scps, fence) for c in cells]
         plans.append((job, dep, principals, requests, cells))
     if not plans:
         return []
     version, results = simulate(sims)
     it = iter(results)
     matrices = []
+    sims_it = iter(sims)
     for job, dep, principals, requests, cells in plans:
         done = []
         for cell in cells:
-            res = next(it)
+            res, sim = next(it), next(sims_it)
             if res.get("error"):
                 raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
             if res.get("ignoredContextKeys"):
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
-            done.append(replace(cell, got=got, reason=_reason(res)))
+            done.append(replace(cell, got=got, reason=_reason(res), statements=_deciding(res, sim)))
         matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer, fenced))
     return matrices
 

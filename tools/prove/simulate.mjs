@@ -2,7 +2,7 @@
 //
 // stdin:  {"cells": [{"id": "...", "simulation": <iam-simulate Simulation>}, ...]}
 // stdout: {"simulator": "<version>", "memo": {...}, "results": [{"id", "decision", "identity", "endpoint",
-//          "scp", "scpDenials", "blockedBy", "ignoredContextKeys", "error"}, ...]}
+//          "scp", "scpDenials", "statements", "blockedBy", "ignoredContextKeys", "error"}, ...]}
 //
 // One process per batch (the Python side sends every cell of a run at once). The
 // simulator validates the policies, the action names, the resource ARN against the
@@ -39,9 +39,14 @@ for (const { id, simulation } of input.cells) {
   }
   const analysis = response.result.analysis
   // Which SCP statements denied, as "<policy name>/<Sid>" (the matrix names the SCP).
-  const scpDenials = (analysis.scpAnalysis?.ouAnalysis ?? []).flatMap((ou) =>
-    ou.denyStatements.map((s) => `${s.policyId}/${s.statement.sid() ?? s.statement.index()}`)
-  )
+  const named = (s) => `${s.policyId}/${s.statement.sid() ?? s.statement.index()}`
+  const scpDenials = (analysis.scpAnalysis?.ouAnalysis ?? []).flatMap((ou) => ou.denyStatements.map(named))
+  // The statements that decided the cell, per layer (the evidence names them): the Allows that
+  // matched and the Denies that matched, as "<policy name>/<Sid>".
+  const statements = {}
+  for (const [layer, a] of [['identity', analysis.identityAnalysis], ['endpoint', analysis.endpointAnalysis]]) {
+    if (a) statements[layer] = { allow: a.allowStatements.map(named), deny: a.denyStatements.map(named) }
+  }
   results.push({
     id,
     decision: response.overallResult,
@@ -49,6 +54,7 @@ for (const { id, simulation } of input.cells) {
     endpoint: analysis.endpointAnalysis?.result ?? null,
     scp: analysis.scpAnalysis?.result ?? null,
     scpDenials,
+    statements,
     blockedBy: analysis.blockedBy ?? [],
     ignoredContextKeys: response.result.ignoredContextKeys ?? []
   })

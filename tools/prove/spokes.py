@@ -1,4 +1,4 @@
-"""The spoke columns of a hub's matrix: spoke roles calling through the hub's endpoints.
+"""The spoke columns of a hub's matrix, and a spoke's own matrix.
 
 A spoke template (topology spoke) has no endpoints of its own; its identity policy names the
 hub's endpoint ids. Paired with its hub's template, its roles become columns of the hub's
@@ -8,13 +8,26 @@ matrix, evaluated with the spoke's identity policy and the hub's endpoint polici
 - spoke-unlisted: a spoke role the hub does not admit (the spoke's control probe role), and
   a role of an account the hub does not know carrying the same identity policy: denied on
   every path.
+
+A hub's assembly alone (no spoke template): one column per spokePrincipalArns role, modelled
+like an extraPrincipalArns role: carrying the hub's identity policy as resolved in the role's
+own account (which is what a spoke of the same allow list deploys: its policy names the hub's
+endpoint ids), its other policies unknown.
+
+A spoke's assembly alone: its identity policy is what it deploys; the hub's endpoint policies
+are not in it. Its matrix is the "identity" layer setting over the hub's endpoint ids (from
+the template metadata hubEndpointIds), each hub endpoint standing in with full access: what
+the hub admits is proved by the hub's assembly.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from tools.prove.deployment import Deployment, read_deployment
+from dataclasses import replace
+
+from tools.prove.deployment import Deployment, Endpoint, read_deployment
+from tools.prove.fence import concrete_principal_arn
 from tools.prove.resolve import PARTITION
 
 SPOKE_ACCOUNT = "222233334444"  # the spoke template is resolved as if deployed here
@@ -50,4 +63,39 @@ def spoke_principals(hub: Deployment, spoke_template: Mapping[str, Any], princip
             "the spoke's probe role and identity policy in an account the hub does not admit",
         )
     )
+    return out
+
+
+HUB_ENDPOINT_POLICY_UNKNOWN = {"Version": "2012-10-17", "Statement": [{"Sid": "HubPolicyNotInThisAssembly", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+
+
+def spoke_deployment(spoke: Deployment) -> Deployment:
+    """A spoke read alone: the hub's endpoints (metadata hubEndpointIds) as its endpoints."""
+    ids = spoke.metadata.get("hubEndpointIds") or {}
+    if not ids:
+        raise ValueError(f"{spoke.region}: the spoke template names no hub endpoint (metadata hubEndpointIds)")
+    endpoints = {svc: Endpoint(svc, f"HubEndpoint-{svc}", vpce, HUB_ENDPOINT_POLICY_UNKNOWN) for svc, vpce in sorted(ids.items())}
+    return replace(spoke, endpoints=endpoints)
+
+
+def listed_spoke_principals(hub: Deployment, hub_template: Mapping[str, Any], principal_cls: type) -> list[Any]:
+    """A hub alone: a column per spokePrincipalArns role (see the module's docstring)."""
+    arns = list(hub.metadata.get("spokePrincipalArns", []))
+    if not arns:
+        return []
+    out = []
+    for listed in arns:
+        arn = concrete_principal_arn(listed)
+        account = arn.split(":")[4]
+        as_there = read_deployment(hub_template, hub.region, account)
+        carrier = next(iter(as_there.identity_policy_roles), None)
+        identity = tuple((n, d) for n, d in as_there.policies_of(carrier) if n == as_there.identity_policy_id) if carrier else ()
+        if not identity:
+            raise ValueError(f"{hub.region}: the identity policy is attached to no role of the hub template; cannot model spokePrincipalArns")
+        note = (
+            f"your spokePrincipalArns entry{' (' + listed + ')' if listed != arn else ''}, in account {account}: modelled carrying the hub's "
+            "SourceVpceOnlyPolicy as resolved in its account (its spoke's own identity policy is proved by the spoke's assembly)"
+        )
+        # Spokes name their probe roles alike (PrivateBedrock-<region>-Probe): the account tells them apart.
+        out.append(principal_cls(f"{account}/{arn.rsplit('/', 1)[1]} (spoke)", "spoke", arn, account, identity, note))
     return out

@@ -1,0 +1,111 @@
+"""The organisation fence of a StackSets fleet (fleet.enabled with fence.enabled): no endpoint
+ids, each member account's own endpoints (aws:VpceAccount = ${aws:PrincipalAccount}), as one
+more layer of the IAM matrix over the delivered template, and the fence's own cells
+(tools/prove/fleet_fence.py). The fence is generated in-process from the session's fleet
+configuration (it does not change the delivered templates)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from stacks.config.app_config import load_config
+from stacks.policies.scp import fence_manifest, fence_policies
+from tests.conftest import FLEET_CONTEXT
+from tools.prove.fence import FenceLayer
+from tools.prove.fleet_fence import fleet_fence_cells
+from tools.prove.matrix import ALLOW, DENY, prove, unexpected
+
+BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
+NETWORK = "FenceBedrockOffOwnAccountEndpoints"
+FLEET_FENCE = {"enabled": True, "managementAccount": "999988887777", "targets": ["ou-ab12-cd34ef56"], "breakGlassPrincipalArns": [BREAK_GLASS]}
+
+
+def fleet_fence() -> FenceLayer:
+    config = load_config({**FLEET_CONTEXT, "fence": FLEET_FENCE}, None)
+    policies = fence_policies(config)
+    return FenceLayer.from_manifest(fence_manifest(config, policies), {p.name: p.document for p in policies})
+
+
+def rewritten(fence: FenceLayer, change: Any) -> FenceLayer:
+    """The fence with its network statement replaced by change(statement) (None drops it)."""
+    def statements(doc: dict) -> list[dict]:
+        out = []
+        for st in doc["Statement"]:
+            st = json.loads(json.dumps(st))
+            if st["Sid"] == NETWORK:
+                st = change(st)
+            if st is not None:
+                out.append(st)
+        return out
+
+    policies = tuple((name, {**doc, "Statement": statements(doc)}) for name, doc in fence.policies)
+    return FenceLayer(policies, fence.endpoint_ids, fence.regions, fence.break_glass_principal_arns, fence.network_form)
+
+
+@pytest.fixture(scope="module")
+def fence() -> FenceLayer:
+    return fleet_fence()
+
+
+def test_the_fleet_fence_names_no_endpoint_and_admits_the_callers_own_account(fence: FenceLayer) -> None:
+    assert fence.network_form == "own-account-endpoints" and fence.endpoint_ids == {}
+    (network,) = [st for _, doc in fence.policies for st in doc["Statement"] if st["Sid"] == NETWORK]
+    assert network["Condition"] == {
+        "StringNotEquals": {"aws:VpceAccount": "${aws:PrincipalAccount}"},
+        "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS},
+    }
+    assert "vpce-" not in json.dumps([doc for _, doc in fence.policies])
+
+
+def test_the_delivered_template_under_the_fleet_fence_is_as_designed(fleet_assembly, fence: FenceLayer) -> None:
+    (matrix,) = prove({"us-east-1": fleet_assembly["Member-us-east-1"]}, fence=fence)
+    assert matrix.fenced and not unexpected([matrix]), "\n".join(c.describe() for c in unexpected([matrix]))
+    # The member's workload through its own account's endpoint: its allow list stays allowed.
+    workload = [c for c in matrix.cells if c.principal.kind == "workload" and c.path.key == "own" and c.request.allow_listed]
+    assert workload and all(c.got == ALLOW for c in workload)
+    # An admin of the account off its endpoints (another member account's, none, CloudFormation): the fence.
+    for path in ("foreign", "none", "cfn"):
+        cell = matrix.cell("same-account admin", "list-fm", path)
+        assert cell.got == DENY and f"PrivateBedrockFence-1/{NETWORK}" in cell.reason, cell.describe()
+    # Another account's principal through this account's endpoint: the endpoint policy and the fence.
+    foreign = matrix.cell("other-account admin", "list-fm", "own")
+    assert foreign.got == DENY and f"PrivateBedrockFence-1/{NETWORK}" in foreign.reason, foreign.describe()
+    assert matrix.cell("break-glass admin", "list-fm", "none").got == ALLOW
+
+
+def test_the_fleet_fence_cells(fence: FenceLayer) -> None:
+    cells = fleet_fence_cells(fence, "us-east-1")
+    assert [c.describe() for c in cells if not c.ok] == []
+    assert sorted(c.label for c in cells if c.got == ALLOW) == [
+        "a member role through an endpoint of its own account",
+        "a member role through another endpoint of its own account",
+        "break-glass through another organisation's endpoint",
+        "break-glass with no VPC endpoint",
+    ]
+    assert len(cells) == 9
+
+
+@pytest.mark.parametrize(
+    ("change", "opened"),
+    [
+        (lambda st: None, {
+            "a member role through another member account's endpoint", "a member role through another organisation's endpoint",
+            "a member role with no VPC endpoint", "CloudFormation on a member role's behalf",
+            "a member role through its own endpoint, aws:VpceAccount absent [field]",
+        }),
+        # The organisation instead of the account: every member account's endpoints would serve every other's.
+        (lambda st: {**st, "Condition": {**st["Condition"], "StringNotEquals": {"aws:VpceOrgID": "o-a1b2c3d4e5"}}},
+         {"a member role through another member account's endpoint"}),
+        # Denying only where the key is present would fail open wherever Bedrock leaves it out.
+        (lambda st: {**st, "Condition": {**st["Condition"], "Null": {"aws:VpceAccount": "false"}}},
+         {"a member role with no VPC endpoint", "CloudFormation on a member role's behalf",
+          "a member role through its own endpoint, aws:VpceAccount absent [field]"}),
+    ],
+    ids=["dropped", "organisation", "key-present-only"],
+)
+def test_a_looser_network_statement_is_caught(fence: FenceLayer, change: Any, opened: set[str]) -> None:
+    bad = {c.label for c in fleet_fence_cells(rewritten(fence, change), "us-east-1") if not c.ok}
+    assert bad == opened
