@@ -90,9 +90,18 @@ class FleetMemberStack(StackSetStack):
                     region=config.region,
                     account=self.account,
                     asset_account=fleet.administrator_account,
+                    log_key_arn=composition.log_key.key_arn,
+                    firewall_rule_group_arns=(_resolver_arn(self, config.region, "firewall-rule-group", composition.dns_firewall.rule_group_id),),
+                    firewall_domain_list_arns=tuple(
+                        _resolver_arn(self, config.region, "firewall-domain-list", d.ref) for d in composition.dns_firewall.domain_lists
+                    ),
                 ),
             ),
         )
+
+
+def _resolver_arn(stack: Stack, region: str, kind: str, resource_id: str) -> str:
+    return f"arn:aws:route53resolver:{region}:{stack.account}:{kind}/{resource_id}"
 
 
 def _code_object_arn(stack: Stack, function: lambda_.Function, fleet: FleetConfig, region: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, DefaultStackSynthesizer, Environment, Fn, Stack
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from stacks.security.workload_policy import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
@@ -54,6 +55,8 @@ class Composition:
 
     probe: ConnectivityProbe
     access: SourceVpceOnlyPolicy
+    log_key: kms.IKey  # encrypts the probes' environment (the fleet verifier reads it through Lambda)
+    dns_firewall: DnsFirewall
 
 
 def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composition:
@@ -126,7 +129,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
                 security_group=network.endpoint_sg,
                 subnets_by_service=network.subnets_by_service,
                 principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
-                hub_spoke_principal_arns=hub.spoke_principal_arns if hub else None,
+                hub=hub,
             ),
         )
         endpoint_ids = endpoints.ids
@@ -139,7 +142,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
                     vpc=network.vpc,
                     endpoints=endpoints.endpoints,
                     # RAM refuses to share with the owner: a spoke in the hub's account needs no share.
-                    spoke_accounts=[a for a in hub.spoke_accounts if a != account],
+                    spoke_accounts=[a for a in hub.share_principals if a != account],
                     name=f"{config.stack_id}-hub",
                 ),
             )
@@ -168,7 +171,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
     CfnOutput(stack, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
     # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
     stack.template_options.metadata = {"PrivateBedrock": design_metadata(config, monitoring.summary)}
-    return Composition(probe=probe, access=access)
+    return Composition(probe=probe, access=access, log_key=log_key, dns_firewall=dns_firewall)
 
 
 def _outputs(

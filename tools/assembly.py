@@ -40,6 +40,17 @@ class StackArtifact:
         return [out / f["source"]["path"] for f in files.values() if f.get("source", {}).get("packaging") == "zip"]
 
 
+    def asset_for_object(self, object_key: str) -> Path | None:
+        """The built asset (a directory, or a zip file) published as `object_key`."""
+        if self.asset_manifest is None or not self.asset_manifest.exists():
+            return None
+        files = json.loads(self.asset_manifest.read_text()).get("files", {})
+        for f in files.values():
+            if any(d.get("objectKey") == object_key for d in f.get("destinations", {}).values()):
+                return self.template_path.parent / f["source"]["path"]
+        return None
+
+
 def _manifest(cdk_out: Path) -> dict[str, Any]:
     path = Path(cdk_out) / "manifest.json"
     if not path.exists():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tools.prices import KMS_KEY_MONTH, estimate
 
 PRIVATE_HOSTED_ZONE_MONTH = 0.50  # Route 53, per hosted zone per month (first 25 zones)
-SPOKE_COUNTS = (1, 2, 5, 10, 25, 50)
+SPOKE_COUNTS = (1, 2, 5, 10, 25, 50, 150, 1000)
 
 
 @dataclass(frozen=True)

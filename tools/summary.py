@@ -176,6 +176,7 @@ def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, 
     )
     if meta.get("topology") == "hub":
         _hub_lines(console, region, sum(endpoint_azs), resources, len(meta.get("spokePrincipalArns", [])))
+        console.print(hub_admission_line(meta, resources), highlight=False)
     proof = 0.0
     if "monitoring" in meta:
         proof, how = monitoring_cost(meta["monitoring"], resources)
@@ -198,6 +199,23 @@ def _hub_lines(console: Console, region: str, endpoint_azs: int, resources: dict
     console.print(
         "  " + "  ".join(f"N={r.spokes}: hub ${r.hub:,.0f} vs ${r.standalone:,.0f}" for r in rows),
         highlight=False,
+    )
+
+
+SPOKE_ACCESS_TRUSTS = {
+    "perAccount": "each listed role by ARN, in statements of its own account",
+    "accounts": "the listed roles of the listed accounts, each to its own account's resources",
+    "organization": "any role of a listed name in any member account of the organisation (whoever may create such a role there)",
+}
+
+
+def hub_admission_line(meta: dict[str, Any], resources: dict[str, Any]) -> str:
+    """Which form the hub's endpoint policies take, what it trusts, and the headroom of the largest."""
+    access = meta.get("spokeAccess", "perAccount")
+    sizes = [len(json.dumps(r["Properties"]["PolicyDocument"], separators=(",", ":"))) for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    return (
+        f"  spoke access {access}: admits {SPOKE_ACCESS_TRUSTS[access]}; largest endpoint policy {max(sizes):,} of 20,480 characters "
+        "(the hub's own probe role counted as written in the template)"
     )
 
 

@@ -1,17 +1,27 @@
-"""Post-deploy check: invoke both probes of a deployed stack and judge them by its template.
+"""Post-deploy check: run both probes of a deployed stack and judge them by the template built locally.
 
-    python -m tools.verify --region us-east-1 [--stack-name NAME] [--json]
+    python -m tools.verify --region us-east-1 [--stack-name NAME] [--assembly cdk.out | --against-deployed] [--json]
 
-Uses the caller's AWS credentials. What to expect comes from the stack's own deployed
-template (CloudFormation GetTemplate + ListStackResources), never from the probes:
+Uses the caller's AWS credentials. What to expect comes from the template in the local
+cloud assembly (`--assembly`, default cdk.out: what `make deploy` deployed), never from the
+probes, and the stack's resources are found with ListStackResources:
 
-1. The probes' configuration must be the template's: environment variables exactly (so no
-   flipped EXPECT_* and no AWS_ENDPOINT_URL_* pointing at a fake) and code whose SHA-256
-   is that of the asset object CloudFormation deployed. Otherwise verify refuses to run them.
-2. Drift: the deployed endpoint policies (EC2 DescribeVpcEndpoints) and identity policy
-   (IAM GetPolicyVersion) must equal the template's with the real ids, and the VPC's DNS
-   Firewall must fail closed (Route 53 Resolver GetFirewallConfig).
-3. Each check's expected outcome is recomputed from the template's environment with the
+1. Stack drift: the deployed template (CloudFormation GetTemplate) must be the local one;
+   a stack updated by hand is named, and judged by the local template, not by its own.
+2. The probes' configuration must be the template's (tools/probe_config.py): environment
+   exactly (no flipped EXPECT_*, no AWS_ENDPOINT_URL_*), runtime, handler, layers, role,
+   subnets, security groups, architecture, KMS key, timeout, memory, log group, file
+   systems, and code whose SHA-256 is that of the asset object CloudFormation deployed and
+   whose files are those of the asset built in cdk.out. Otherwise verify refuses to run them.
+   It then publishes a version (PublishVersion with the checked RevisionId and CodeSha256),
+   checks the version's configuration again and invokes that version: nothing can change
+   between the check and the run.
+3. Policy drift: the endpoint policies (EC2 DescribeVpcEndpoints) and identity policy (IAM
+   GetPolicyVersion) must equal the template's with the real ids; the VPC's DNS Firewall
+   must have our rule group first, our rules and domain lists, and fail closed (Route 53
+   Resolver ListFirewallRuleGroupAssociations, ListFirewallRules, ListFirewallDomains,
+   GetFirewallConfig).
+4. Each check's expected outcome is recomputed from the template's environment with the
    probe's own plan (lambda_src/probe/plan.py); a check passes when its outcome is that.
 
 Endpoints follow the SDK convention (AWS_ENDPOINT_URL_CLOUDFORMATION, _LAMBDA, _S3, _EC2,
@@ -19,7 +29,7 @@ _IAM, _ROUTE53RESOLVER), which is how the tests point it at local stand-ins.
 
 Exit codes: 0 every check passed; 1 a check did not get what it expected, a probe failed,
 a probe was refused or something drifted; 2 nothing could be verified (no credentials,
-stack not deployed, AWS unreachable).
+no local assembly, stack not deployed, AWS unreachable).
 """
 
 from __future__ import annotations
@@ -29,9 +39,13 @@ import base64
 import hashlib
 import json
 import sys
-from typing import Any
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
 
 from tools import deployed_template as dt
+from tools import probe_config as pc
 
 PROBES = (("vpc", "ProbeFunctionName"), ("control", "ControlProbeFunctionName"))
 # The probe gives itself ~60 s; wait a little longer than that for its answer.
@@ -96,26 +110,97 @@ def _deployed_template(cfn, stack: str) -> tuple[dict, dict[str, str]]:
     return template, physical
 
 
-def probe_refusals(clients: Clients, expected: dict[str, dt.ExpectedFunction]) -> list[str]:
-    """Why a probe must not be trusted: its configuration is not the template's."""
-    found = []
-    for kind, fn in expected.items():
-        conf = clients.lam.get_function_configuration(FunctionName=fn.name)
-        env = (conf.get("Environment") or {}).get("Variables") or {}
-        for key in sorted(set(env) | set(fn.environment)):
-            if key.startswith("AWS_ENDPOINT_URL") and key in env:
-                found.append(f"{kind} probe {fn.name}: {key}={env[key]!r} redirects the SDK; the template sets no endpoint override")
-            elif key not in env:
-                found.append(f"{kind} probe {fn.name}: environment variable {key} of the template is missing")
-            elif key not in fn.environment:
-                found.append(f"{kind} probe {fn.name}: environment variable {key}={env[key]!r} is not in the template")
-            elif env[key] != fn.environment[key]:
-                found.append(f"{kind} probe {fn.name}: {key} is {env[key]!r}, the template says {fn.environment[key]!r}")
+@dataclass(frozen=True)
+class Reference:
+    """What the deployed stack is judged against: the template built locally (cdk.out) and
+    its assets, or (fleet members, --against-deployed) the deployed template itself."""
+
+    template: dict | None  # None: the deployed template (GetTemplate)
+    name: str
+    asset_for_object: Callable[[str], Path | None] | None = None  # S3 key -> local built asset
+
+
+AGAINST_DEPLOYED = Reference(None, "the deployed template itself")
+
+
+def local_reference(cdk_out: Path, region: str) -> Reference:
+    """The region's PrivateBedrock stack of a local cloud assembly, or one sentence why not."""
+    from tools.assembly import AssemblyError, stacks
+
+    try:
+        found = [s for s in stacks(cdk_out) if s.region == region]
+    except AssemblyError as err:
+        raise CannotVerify(f"{err} verify compares the deployed stack with the cloud assembly you deployed "
+                           "(--assembly DIR; --against-deployed to judge the stack by its own template).") from None
+    if not found:
+        raise CannotVerify(f"The cloud assembly {cdk_out} has no stack for {region}; synthesize the configuration you deployed, "
+                           "or pass --assembly DIR.")
+    artifact = found[0]
+    return Reference(artifact.template(), str(artifact.template_path), artifact.asset_for_object)
+
+
+def _function_refusals(clients: Clients, what: str, fn: dt.ExpectedFunction, conf: dict, reference: Reference, cache: dict) -> list[str]:
+    """Why this configuration (of the function, or of a version) must not be run."""
+    found = pc.environment_differences(what, fn.environment, conf) + pc.configuration_differences(what, fn.config, conf)
+    key = (fn.code_bucket, fn.code_key)
+    if key not in cache:
         body = clients.s3.get_object(Bucket=fn.code_bucket, Key=fn.code_key)["Body"].read()
-        deployed_sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
-        if conf.get("CodeSha256") != deployed_sha:
-            found.append(f"{kind} probe {fn.name}: its code (SHA-256 {conf.get('CodeSha256')}) is not the asset s3://{fn.code_bucket}/{fn.code_key} the template deployed ({deployed_sha})")
+        cache[key] = (base64.b64encode(hashlib.sha256(body).digest()).decode(), body)
+    deployed_sha, body = cache[key]
+    if conf.get("CodeSha256") != deployed_sha:
+        found.append(f"{what}: its code (SHA-256 {conf.get('CodeSha256')}) is not the asset s3://{fn.code_bucket}/{fn.code_key} the template deployed ({deployed_sha})")
+    elif reference.asset_for_object is not None:
+        local = reference.asset_for_object(fn.code_key)
+        if local is None:
+            found.append(f"{what}: {reference.name} has no built asset {fn.code_key} to compare its code with")
+        else:
+            if ("local", local) not in cache:
+                cache[("local", local)] = pc.directory_digests(local) if local.is_dir() else pc.zip_digests(local.read_bytes())
+            try:
+                deployed = pc.zip_digests(body)
+            except zipfile.BadZipFile:
+                found.append(f"{what}: its code s3://{fn.code_bucket}/{fn.code_key} is not a zip file")
+            else:
+                found += pc.code_differences(what, deployed, cache[("local", local)], str(local))
     return found
+
+
+def probe_refusals(clients: Clients, expected: dict[str, dt.ExpectedFunction], reference: Reference = AGAINST_DEPLOYED) -> tuple[list[str], dict[str, str]]:
+    """(why the probes must not be trusted, the version of each to invoke).
+
+    The function's configuration is checked first; only then is a version published
+    (PublishVersion with the RevisionId and CodeSha256 that were checked, so a change in
+    between is refused by Lambda) and the version's own configuration checked again. A
+    version cannot change: what is invoked is what was checked. (Lambda API reference,
+    PublishVersion: "Only publish a version if the hash value matches" / "if the revision ID
+    matches"; no new version when nothing changed since the last one. 2026-12.)"""
+    from botocore.exceptions import ClientError
+
+    cache: dict = {}
+    checked = {kind: clients.lam.get_function_configuration(FunctionName=fn.name) for kind, fn in expected.items()}
+    found = [r for kind, fn in expected.items() for r in _function_refusals(clients, f"{kind} probe {fn.name}", fn, checked[kind], reference, cache)]
+    if found:
+        return found, {}
+    versions = {}
+    for kind, fn in expected.items():
+        conf = checked[kind]
+        try:
+            published = clients.lam.publish_version(FunctionName=fn.name, CodeSha256=conf["CodeSha256"], RevisionId=conf["RevisionId"])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "PreconditionFailedException":
+                raise
+            found.append(f"{kind} probe {fn.name}: changed while it was being verified (revision {conf['RevisionId']} is no longer current); run verify again")
+            continue
+        version = str(published.get("Version", ""))
+        what = f"{kind} probe {fn.name} version {version}"
+        if not version.isdigit():
+            found.append(f"{what}: PublishVersion did not return a numbered version")
+            continue
+        found += _function_refusals(clients, what, fn, published, reference, cache)
+        if published.get("CodeSha256") != conf["CodeSha256"]:
+            found.append(f"{what}: its code (SHA-256 {published.get('CodeSha256')}) is not the code that was checked ({conf['CodeSha256']})")
+        versions[kind] = version
+    return found, ({} if found else versions)
 
 
 def policy_drift(clients: Clients, template: dict, symbols) -> list[str]:
@@ -138,11 +223,58 @@ def policy_drift(clients: Clients, template: dict, symbols) -> list[str]:
 
         document = json.loads(unquote(document))
     found += dt.policy_differences(f"identity policy {arn.rsplit('/', 1)[-1]} (version {version})", document, synthesized)
-    for vpc in dt.firewalled_vpcs(template, symbols):
-        state = clients.resolver.get_firewall_config(ResourceId=vpc)["FirewallConfig"].get("FirewallFailOpen")
-        if state != "DISABLED":
-            found.append(f"DNS Firewall of {vpc}: FirewallFailOpen is {state}; it must be DISABLED (a query the firewall cannot judge would be answered)")
     return found
+
+
+def _all(client, operation: str, key: str, **params) -> list:
+    return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
+
+
+def firewall_drift(clients: Clients, template: dict, symbols) -> tuple[list[str], list[str]]:
+    """(drift, notes) of each VPC's DNS Firewall: our association first in the VPC, our rules
+    and domain lists as the template's, failing closed. Firewall Manager's groups ahead of
+    ours are the organisation's and only noted; any other group ahead of ours is drift,
+    because its ALLOW would answer a name before our block is consulted."""
+    drift, notes = [], []
+    for fw in dt.expected_firewalls(template, symbols):
+        what = f"DNS Firewall of {fw.vpc_id}"
+        associations = _all(clients.resolver, "list_firewall_rule_group_associations", "FirewallRuleGroupAssociations", VpcId=fw.vpc_id)
+        ours = next((a for a in associations if a.get("Id") == fw.association_id), None)
+        if ours is None:
+            drift.append(f"{what}: the association {fw.association_id} of rule group {fw.rule_group_id} is gone; nothing blocks public names")
+        else:
+            if ours.get("FirewallRuleGroupId") != fw.rule_group_id:
+                drift.append(f"{what}: association {fw.association_id} is of rule group {ours.get('FirewallRuleGroupId')}, the template says {fw.rule_group_id}")
+            if ours.get("Priority") != fw.priority:
+                drift.append(f"{what}: our rule group runs at priority {ours.get('Priority')}, the template says {fw.priority}")
+            if ours.get("Status") == "DELETING":
+                drift.append(f"{what}: association {fw.association_id} is being deleted")
+        priority = ours.get("Priority", fw.priority) if ours else fw.priority
+        for a in sorted(associations, key=lambda x: x.get("Priority", 0)):
+            if a is ours or a.get("Priority", 0) >= priority:
+                continue
+            line = f"{what}: rule group {a.get('FirewallRuleGroupId')} (association {a.get('Id')}, priority {a.get('Priority')}) runs ahead of ours ({priority})"
+            if a.get("ManagedOwnerName"):
+                notes.append(f"{line}, managed by {a['ManagedOwnerName']}: its rules decide first and are not judged here")
+            else:
+                drift.append(f"{line}: its rules decide first, so an ALLOW there undercuts our block")
+        rules = sorted((dt.firewall_rule(r) for r in _all(clients.resolver, "list_firewall_rules", "FirewallRules", FirewallRuleGroupId=fw.rule_group_id)),
+                       key=lambda t: dict(t).get("Priority", 0))
+        for rule in sorted(set(fw.rules) - set(rules), key=str):
+            drift.append(f"{what}: rule {dict(rule)} of the template is not in rule group {fw.rule_group_id}")
+        for rule in sorted(set(rules) - set(fw.rules), key=str):
+            drift.append(f"{what}: rule group {fw.rule_group_id} has a rule the template does not: {dict(rule)}")
+        for list_id, domains in sorted(fw.domain_lists.items()):
+            deployed = {dt.domain(d) for d in _all(clients.resolver, "list_firewall_domains", "Domains", FirewallDomainListId=list_id)}
+            added, missing = sorted(deployed - set(domains)), sorted(set(domains) - deployed)
+            if added:
+                drift.append(f"{what}: domain list {list_id} has names the template does not: {', '.join(added[:5])}{' …' if len(added) > 5 else ''}")
+            if missing:
+                drift.append(f"{what}: domain list {list_id} lacks names of the template: {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+        state = clients.resolver.get_firewall_config(ResourceId=fw.vpc_id)["FirewallConfig"].get("FirewallFailOpen")
+        if state != "DISABLED":
+            drift.append(f"{what}: FirewallFailOpen is {state}; it must be DISABLED (a query the firewall cannot judge would be answered)")
+    return drift, notes
 
 
 def judge(report: dict, expected: dict[str, str]) -> list[str]:
@@ -168,9 +300,9 @@ def judge(report: dict, expected: dict[str, str]) -> list[str]:
     return mismatches
 
 
-def _invoke(lam, function: str) -> dict:
-    """The probe's report, or a synthetic failed report if the function itself failed."""
-    response = lam.invoke(FunctionName=function, InvocationType="RequestResponse", Payload=b"{}")
+def _invoke(lam, function: str, version: str) -> dict:
+    """The report of the checked version, or a synthetic failed report if it failed."""
+    response = lam.invoke(FunctionName=function, Qualifier=version, InvocationType="RequestResponse", Payload=b"{}")
     raw = response["Payload"].read()
     try:
         payload = json.loads(raw or b"null")
@@ -183,30 +315,49 @@ def _invoke(lam, function: str) -> dict:
     return payload
 
 
-def verify(region: str, stack: str, profile: str | None = None, session: Any = None) -> dict:
+def verify(region: str, stack: str, profile: str | None = None, session: Any = None, reference: Reference = AGAINST_DEPLOYED) -> dict:
+    """Check, then run, then judge one deployed stack. `reference`: what it is judged against
+    (the CLI: the local cloud assembly; the fleet: its own template, for now)."""
+    from tools.prove.resolve import UnresolvedIntrinsic
+
     try:
         clients = Clients(region, profile, session)
         outputs, account = _describe(clients.cfn, stack)
         if dt.PROBE_OUTPUTS["vpc"] not in outputs:
             raise CannotVerify(f"Stack {stack} has no {dt.PROBE_OUTPUTS['vpc']} output; is it a PrivateBedrock stack?")
-        template, physical = _deployed_template(clients.cfn, stack)
+        deployed, physical = _deployed_template(clients.cfn, stack)
+        # A stack updated by hand is named here, and judged by the template built locally,
+        # not by its own (looser) one.
+        template = deployed if reference.template is None else reference.template
+        drift = [] if reference.template is None else dt.template_differences(deployed, template, reference.name)
         symbols = dt.physical_symbols(template, physical, region, account, stack)
-        expected = dt.expected_functions(template, symbols)
-        refused = probe_refusals(clients, expected)
-        drift = policy_drift(clients, template, symbols)
-        probes = {}
+        refused, versions, notes, probes = [], {}, [], {}
+        try:
+            expected = dt.expected_functions(template, symbols)
+        except (UnresolvedIntrinsic, KeyError) as exc:
+            refused.append(f"the probes cannot be compared with {reference.name}: {exc}")
+            expected = {}
+        if expected:
+            refused, versions = probe_refusals(clients, expected, reference)
+        try:
+            drift += policy_drift(clients, template, symbols)
+            firewall, notes = firewall_drift(clients, template, symbols)
+            drift += firewall
+        except (UnresolvedIntrinsic, KeyError) as exc:
+            drift.append(f"the policies cannot be compared with {reference.name}: {exc}")
         if not refused:
             for kind, fn in expected.items():
-                report = _invoke(clients.invoker, fn.name)
+                report = _invoke(clients.invoker, fn.name, versions[kind])
                 mismatches = judge(report, dt.expected_checks(fn, region)) if report.get("checks") else []
                 report["passed"] = bool(report.get("checks")) and not mismatches and not report.get("error")
-                probes[kind] = {"function": fn.name, "report": report, "mismatches": mismatches}
+                probes[kind] = {"function": fn.name, "version": versions[kind], "report": report, "mismatches": mismatches}
     except CannotVerify:
         raise
     except Exception as exc:  # noqa: BLE001  (_explain re-raises what it does not know)
         raise CannotVerify(_explain(exc, stack, region)) from None
-    passed = not refused and not drift and all(p["report"].get("passed") is True for p in probes.values())
-    return {"passed": passed, "region": region, "stack_name": stack, "refused": refused, "drift": drift, "probes": probes}
+    passed = bool(probes) and not refused and not drift and all(p["report"].get("passed") is True for p in probes.values())
+    return {"passed": passed, "region": region, "stack_name": stack, "reference": reference.name,
+            "refused": refused, "drift": drift, "notes": notes, "probes": probes}
 
 
 def _print_tables(result: dict) -> None:
@@ -218,7 +369,7 @@ def _print_tables(result: dict) -> None:
         console.width = 200
     for kind, probe in result["probes"].items():
         report = probe["report"]
-        table = Table(title=f"{kind} probe: {probe['function']}", title_justify="left")
+        table = Table(title=f"{kind} probe: {probe['function']} version {probe.get('version')}", title_justify="left")
         for column in ("check", "endpoint", "expected", "outcome", "result", "latency", "detail"):
             table.add_column(column, overflow="fold")
         for c in report.get("checks", []):
@@ -238,6 +389,9 @@ def _print_tables(result: dict) -> None:
         console.print("[red]The probes were not run: their configuration is not the deployed template's.[/]")
     for line in result.get("drift", []):
         console.print(f"[red]drift:[/] {line}")
+    for line in result.get("notes", []):
+        console.print(f"note: {line}")
+    console.print(f"judged against {result.get('reference')}")
     verdict = "[green]all checks passed[/]" if result["passed"] else "[red]verification FAILED[/]"
     console.print(f"{result['stack_name']} ({result['region']}): {verdict}")
 
@@ -248,10 +402,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-name", help="default: PrivateBedrock-<region>")
     parser.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
     parser.add_argument("--json", action="store_true", help="print the combined result as JSON")
+    against = parser.add_mutually_exclusive_group()
+    against.add_argument("--assembly", type=Path, default=Path("cdk.out"),
+                         help="the cloud assembly that was deployed, to judge the stack by (default: cdk.out)")
+    against.add_argument("--against-deployed", action="store_true",
+                         help="judge the stack by its own deployed template (no local assembly): a stack edited by hand then passes")
     args = parser.parse_args(argv)
     stack = args.stack_name or f"PrivateBedrock-{args.region}"
     try:
-        result = verify(args.region, stack, args.profile)
+        reference = AGAINST_DEPLOYED if args.against_deployed else local_reference(args.assembly, args.region)
+        result = verify(args.region, stack, args.profile, reference=reference)
     except CannotVerify as exc:
         print(str(exc), file=sys.stderr)
         return 2

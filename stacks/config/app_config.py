@@ -38,7 +38,7 @@ from stacks.config.regions import (
     scope_meaning,
 )
 
-from stacks.config.topology import TOPOLOGY_KEYS, NetworkChoice, parse_network
+from stacks.config.topology import TOPOLOGY_KEYS, NetworkChoice, check_inbound_rule_quota, parse_network
 
 if TYPE_CHECKING:
     from stacks.config.fence import FenceConfig
@@ -592,6 +592,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             "whose resolvers may query it (its security group admits DNS from them only)."
         )
     network = parse_network(region, settings, where, endpoints, vpc_cidr)
+    check_inbound_rule_quota(where("securityGroupRuleQuota"), settings.get("securityGroupRuleQuota"), on_prem, network)
 
     runtime_ids = {m.model_id for m in models} | {m.foundation_model_id for m in models}
     mantle_enabled = "bedrock-mantle" in endpoints

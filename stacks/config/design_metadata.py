@@ -39,5 +39,7 @@ def design_metadata(config: RegionConfig, monitoring: Mapping[str, Any] | None =
         "existingVpc": config.network.existing is not None,
         # A hub's admitted spoke roles: the IAM matrix's spoke columns expect exactly these allowed.
         **({"spokePrincipalArns": list(hub.spoke_principal_arns)} if hub else {}),
+        # How the hub admits spokes (stacks/policies/hub_shared.py); the matrix models the same.
+        **({"spokeAccess": hub.access, "spokeOrganizationId": hub.organization_id, "spokeRoleNames": list(hub.role_names), "spokeOrgPaths": list(hub.org_paths)} if hub and hub.access != "perAccount" else {}),
         **({"hubEndpointIds": dict(spoke.endpoint_ids)} if spoke else {}),
     }

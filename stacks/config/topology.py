@@ -6,8 +6,9 @@ can be overridden under regionOverrides.<region>. Errors are one sentence (Confi
 - standalone (default): this stack's VPC (new, or `vpcId` + `subnetIds`) holds the endpoints
   with private DNS; its own workloads use them.
 - hub: the endpoints (private DNS off) and the DNS for their names, shared with spoke VPCs
-  and accounts through a Route 53 Profile; the endpoint SG admits `spokeCidrs` on 443 and
-  the endpoint policies admit `spokePrincipalArns`.
+  and accounts through a Route 53 Profile; the endpoint SG admits `spokeCidrs` on 443
+  (summarised: adjacent and nested ranges collapse) and the endpoint policies admit the spoke
+  roles in the form `spokeAccess` chooses (stacks/policies/hub_shared.py).
 - spoke: an existing workload VPC that associates the hub's Route 53 Profile
   (`hubDnsProfileId`) and calls the hub's endpoints (`hubEndpointIds`, in `hubVpcCidr`).
 """
@@ -20,17 +21,36 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config.errors import ConfigError
-from stacks.config.values import ROLE_ARN, as_list, matching, role_arns
+from stacks.config.values import ROLE_ARN, as_int, as_list, matching, role_arns
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
-HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns")
+HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames", "spokeOrgPaths")
 SPOKE_KEYS: tuple[str, ...] = ("hubEndpointIds", "hubVpcCidr", "hubDnsProfileId")
-TOPOLOGY_KEYS: tuple[str, ...] = ("vpcId", "subnetIds", "topology", *HUB_KEYS, *SPOKE_KEYS)
+TOPOLOGY_KEYS: tuple[str, ...] = ("vpcId", "subnetIds", "topology", "securityGroupRuleQuota", *HUB_KEYS, *SPOKE_KEYS)
+# How a hub's endpoint policies admit spoke roles (stacks/policies/hub_shared.py):
+# perAccount: each account's roles by explicit ARN in statements of their own (documented
+#   forms only; about 30 accounts with one model fit in 20,480 characters);
+# accounts: one set of statements for every account, resources pinned to the caller's own
+#   account (aws:ResourceAccount = ${aws:PrincipalAccount}); the accounts and roles listed once;
+# organization: the same statements for every account of one AWS Organization whose role has a
+#   name in spokeRoleNames: the policy's size does not depend on the number of accounts.
+SPOKE_ACCESS: tuple[str, ...] = ("perAccount", "accounts", "organization")
+# Inbound rules per security group: AWS's default quota (adjustable up to 1,000; rules per
+# group x groups per network interface may not exceed 1,000). A referenced managed prefix
+# list counts its max entries, so a list would not raise this limit (aws-facts, 2026-12).
+DEFAULT_SG_RULE_QUOTA = 60
+MAX_SG_RULE_QUOTA = 1000
 
 _VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 _SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
 _VPCE_ID = re.compile(r"^vpce-([0-9a-f]{8}|[0-9a-f]{17})$")
 _PROFILE_ID = re.compile(r"^rp-[0-9a-z]{1,64}$")
+_ORG_ARN = re.compile(r"^arn:aws:organizations::(\d{12}):organization/(o-[a-z0-9]{10,32})$")
+# A role name, with its path if it has one (no wildcards: the name is admitted in every
+# account of the organisation, which is already the widest this key may reach).
+# An organisation path as aws:PrincipalOrgPaths carries it: o-.../r-.../ou-.../ (an OU and what is under it).
+_ORG_PATH = re.compile(r"^(o-[a-z0-9]{10,32})/r-[0-9a-z]{4,32}/(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}/)+$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]+(/[\w+=,.@-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -43,13 +63,26 @@ class ExistingVpc:
 
 @dataclass(frozen=True)
 class HubSettings:
-    spoke_cidrs: tuple[str, ...]  # admitted to the endpoint SG on 443
+    spoke_cidrs: tuple[str, ...]  # admitted to the endpoint SG on 443, summarised (collapsed)
     spoke_principal_arns: tuple[str, ...]  # admitted by the endpoint policies
+    access: str = "perAccount"  # SPOKE_ACCESS
+    organization_arn: str | None = None  # arn:aws:organizations::<management>:organization/o-...
+    role_names: tuple[str, ...] = ()  # organization access: names admitted in every member account
+    org_paths: tuple[str, ...] = ()  # organization access: only member accounts under these OUs
+
+    @property
+    def organization_id(self) -> str | None:
+        return _ORG_ARN.match(self.organization_arn).group(2) if self.organization_arn else None  # type: ignore[union-attr]
 
     @property
     def spoke_accounts(self) -> tuple[str, ...]:
         """Accounts the DNS profile is shared with (those of the spoke principals), sorted."""
         return tuple(sorted({ROLE_ARN.match(a).group(1) for a in self.spoke_principal_arns}))  # type: ignore[union-attr]
+
+    @property
+    def share_principals(self) -> tuple[str, ...]:
+        """RAM principals of the DNS profile share: the organisation (organization access), else the accounts."""
+        return (self.organization_arn,) if self.access == "organization" and self.organization_arn else self.spoke_accounts
 
 
 @dataclass(frozen=True)
@@ -107,6 +140,78 @@ def _endpoint_ids(key: str, value: Any, endpoints: Sequence[str]) -> tuple[tuple
     return tuple((s, pairs[s]) for s in endpoints)
 
 
+def summarised_cidrs(key: str, cidrs: Sequence[str]) -> tuple[str, ...]:
+    """The smallest list of ranges covering `cidrs`: adjacent ranges merge, nested ones drop out."""
+    nets = [ipaddress.IPv4Network(_private_cidr(key, c)) for c in cidrs]
+    return tuple(str(n) for n in ipaddress.collapse_addresses(nets))
+
+
+def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], hub_vpc_cidr: str | None) -> HubSettings:
+    access = settings.get("spokeAccess", "perAccount")
+    if access not in SPOKE_ACCESS:
+        raise ConfigError(f"{where('spokeAccess')} {access!r} is not supported; use one of: {', '.join(SPOKE_ACCESS)}.")
+    cidrs = summarised_cidrs(where("spokeCidrs"), as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
+    arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", []))
+    names = matching(where("spokeRoleNames"), settings.get("spokeRoleNames", []), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")
+    org_arn = settings.get("spokeOrganizationArn")
+    if org_arn is not None and (not isinstance(org_arn, str) or not _ORG_ARN.match(org_arn)):
+        raise ConfigError(
+            f"{where('spokeOrganizationArn')} {org_arn!r} is not an AWS Organizations ARN such as "
+            "arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5 (aws organizations describe-organization)."
+        )
+    paths = matching(where("spokeOrgPaths"), settings.get("spokeOrgPaths", []), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
+    if paths and access != "organization":
+        raise ConfigError(f"{where('spokeOrgPaths')} applies only with spokeAccess organization (this hub's is {access}); remove it or choose organization.")
+    if access == "organization":
+        if org_arn is None:
+            raise ConfigError(f"{where('spokeAccess')} organization needs {where('spokeOrganizationArn')}: the organisation whose member accounts' roles the hub admits.")
+        if not names and not arns:
+            raise ConfigError(f"{where('spokeAccess')} organization needs {where('spokeRoleNames')} (role names admitted in every member account) or {where('spokePrincipalArns')}.")
+    else:
+        if names:
+            raise ConfigError(
+                f"{where('spokeRoleNames')} applies only with spokeAccess organization (this hub's is {access}); list the roles in spokePrincipalArns instead, or choose organization."
+            )
+        if org_arn is not None and access == "perAccount":
+            raise ConfigError(f"{where('spokeOrganizationArn')} applies only with spokeAccess accounts or organization (this hub's is perAccount); remove it or choose one of those.")
+    if not cidrs or not (arns or names):
+        missing = "spokeCidrs" if not cidrs else "spokePrincipalArns"
+        raise ConfigError(
+            f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies)."
+        )
+    if hub_vpc_cidr is not None:
+        hub_net = ipaddress.IPv4Network(hub_vpc_cidr)
+        for c in cidrs:
+            if ipaddress.IPv4Network(c).overlaps(hub_net):
+                raise ConfigError(
+                    f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_net}; spokes are routed to the hub, so their ranges must differ."
+                )
+    org_id = _ORG_ARN.match(org_arn).group(2) if org_arn else None  # type: ignore[union-attr]
+    for path in paths:
+        if not path.startswith(f"{org_id}/"):
+            raise ConfigError(f"{where('spokeOrgPaths')} entry {path!r} is not in the organisation {org_id} of spokeOrganizationArn; give a path that starts with {org_id}/.")
+    return HubSettings(cidrs, arns, access, org_arn, names, paths)
+
+
+def check_inbound_rule_quota(key: str, quota_value: Any, on_prem: Sequence[str], network: NetworkChoice) -> int:
+    """Refuse an endpoint security group with more inbound rules than the quota allows.
+
+    The rules: one from the workload SG, one per on-premises range, one per summarised spoke range.
+    """
+    quota = DEFAULT_SG_RULE_QUOTA if quota_value is None else as_int(key, quota_value)
+    if not 1 <= quota <= MAX_SG_RULE_QUOTA:
+        raise ConfigError(f"{key} {quota} is not a security group inbound rule quota; give your account's quota, 1 to {MAX_SG_RULE_QUOTA} (AWS's default is {DEFAULT_SG_RULE_QUOTA}).")
+    spokes = network.hub.spoke_cidrs if network.hub else ()
+    rules = 1 + len(on_prem) + len(spokes)
+    if rules > quota:
+        raise ConfigError(
+            f"The endpoint security group would need {rules} inbound rules (1 for the workloads, {len(on_prem)} for onPremCidrs, "
+            f"{len(spokes)} for spokeCidrs after summarising), over the quota of {quota}; give supernets that cover several spoke VPCs, "
+            f"or raise the quota with AWS and set {key}."
+        )
+    return quota
+
+
 def parse_network(
     region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str], vpc_cidr: str
 ) -> NetworkChoice:
@@ -139,21 +244,7 @@ def parse_network(
             raise ConfigError(f"{where(key)} applies only with topology spoke (this region's topology is {topology}); remove it.")
 
     if topology == "hub":
-        cidrs = tuple(_private_cidr(where("spokeCidrs"), c) for c in as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
-        arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", []))
-        if not cidrs or not arns:
-            missing = "spokeCidrs" if not cidrs else "spokePrincipalArns"
-            raise ConfigError(
-                f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies)."
-            )
-        if existing is None:
-            hub_cidr = ipaddress.IPv4Network(vpc_cidr)
-            for c in cidrs:
-                if ipaddress.IPv4Network(c).overlaps(hub_cidr):
-                    raise ConfigError(
-                        f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_cidr}; spokes are routed to the hub, so their ranges must differ."
-                    )
-        return NetworkChoice("hub", existing, hub=HubSettings(cidrs, arns))
+        return NetworkChoice("hub", existing, hub=_hub_settings(region, settings, where, vpc_cidr if existing is None else None))
 
     if topology == "spoke":
         if existing is None:

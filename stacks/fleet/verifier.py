@@ -1,7 +1,8 @@
 """FleetVerifierRole: what `make verify FLEET=...` assumes in every member account.
 
-Delivered by the same StackSet as the probes. Read-only apart from invoking the two probes:
-exactly the calls tools/verify.py makes, on this stack's own resources. Trusted by named
+Delivered by the same StackSet as the probes. Read-only apart from publishing a version of
+each probe and invoking those versions: exactly the calls tools/verify.py makes, on this
+stack's own resources. Trusted by named
 roles of the administrator account, inside the organisation (stacks/policies/fleet.py).
 """
 
@@ -53,7 +54,7 @@ class FleetVerifierRole(Construct):
         acknowledge(
             policy,
             "AwsSolutions-IAM5[Resource::*]",
-            "ec2:DescribeVpcEndpoints has no resource-level permissions; it is the only action on *, and read-only.",
+            "ec2:DescribeVpcEndpoints and route53resolver:ListFirewallRuleGroupAssociations have no resource-level permissions; they are the only actions on *, read-only and held to this region.",
         )
         acknowledge(
             policy,

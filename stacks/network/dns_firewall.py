@@ -46,6 +46,7 @@ class DnsFirewall(Construct):
         super().__init__(scope, id)
         allowed = resolver.CfnFirewallDomainList(self, "AllowedDomains", domains=list(props.allowed_domains))
         everything = resolver.CfnFirewallDomainList(self, "AllDomains", domains=[MATCH_EVERYTHING])
+        self.domain_lists = (allowed, everything)
         self.rule_group = resolver.CfnFirewallRuleGroup(
             self,
             "RuleGroup",

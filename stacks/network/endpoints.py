@@ -9,8 +9,11 @@ from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
 from stacks.config.app_config import RegionConfig
+from stacks.config.topology import HubSettings
 from stacks.policies import endpoint_policy, pascal
 from stacks.policies.hub import hub_endpoint_policy, principals_by_account
+from stacks.policies.hub_shared import admission, shared_hub_policy
+
 
 @dataclass(frozen=True)
 class BedrockEndpointsProps:
@@ -22,7 +25,16 @@ class BedrockEndpointsProps:
     principal_arns: Sequence[str]  # who may call through the endpoints (aws:PrincipalArn)
     # A hub: private DNS off (the hub's Route 53 zones answer instead, for every spoke too),
     # and the spokes' roles admitted, each to its own account's resources.
-    hub_spoke_principal_arns: Sequence[str] | None = None
+    hub: HubSettings | None = None
+
+
+def _policy(service: str, props: BedrockEndpointsProps) -> dict:
+    cfg, hub = props.config, props.hub
+    if hub is None:
+        return endpoint_policy(service, cfg, props.account, props.principal_arns)
+    if hub.access == "perAccount":
+        return hub_endpoint_policy(service, cfg, principals_by_account(props.account, props.principal_arns, hub.spoke_principal_arns))
+    return shared_hub_policy(service, cfg, admission(props.account, props.principal_arns, hub))
 
 
 class BedrockEndpoints(Construct):
@@ -38,7 +50,7 @@ class BedrockEndpoints(Construct):
                 # InterfaceVpcEndpointAwsService (not ...Service) so private DNS defaults on and the
                 # name is com.amazonaws.<region>.<service>; CDK has no constant for bedrock-mantle.
                 service=ec2.InterfaceVpcEndpointAwsService(service),
-                private_dns_enabled=props.hub_spoke_principal_arns is None,
+                private_dns_enabled=props.hub is None,
                 # open=False: CDK would otherwise admit the whole VPC CIDR on 443.
                 open=False,
                 security_groups=[props.security_group],
@@ -48,11 +60,7 @@ class BedrockEndpoints(Construct):
             # what the pure builder returned, which the tests and the IAM matrix evaluate.
             cfn = self.endpoints[service].node.default_child
             assert isinstance(cfn, ec2.CfnVPCEndpoint)
-            cfn.policy_document = (
-                endpoint_policy(service, cfg, props.account, props.principal_arns)
-                if props.hub_spoke_principal_arns is None
-                else hub_endpoint_policy(service, cfg, principals_by_account(props.account, props.principal_arns, props.hub_spoke_principal_arns))
-            )
+            cfn.policy_document = _policy(service, props)
 
     @property
     def ids(self) -> dict[str, str]:

@@ -35,7 +35,7 @@ class HubDnsProps:
     region: str
     vpc: ec2.IVpc  # the hub VPC: its zones are associated with it
     endpoints: Mapping[str, ec2.InterfaceVpcEndpoint]  # by service, private DNS off
-    spoke_accounts: Sequence[str]  # RAM principals; the hub's own account is not listed
+    spoke_accounts: Sequence[str]  # RAM principals (accounts, or the organisation ARN); the hub's own account is not listed
     name: str  # the Profile's and the share's name
 
 

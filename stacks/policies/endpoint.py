@@ -6,11 +6,16 @@ from typing import Any, Sequence
 
 from stacks.config.app_config import RegionConfig
 from stacks.policies.grants import BEARER_ACTION, TOOL_ENDPOINTS, TOOL_PREFIXES, grants_for, tool_denials
-from stacks.policies.statements import merge_conditions, statement
+from stacks.policies.statements import Conditions, merge_conditions, statement
 
 
 def endpoint_policy(service: str, cfg: RegionConfig, account: str, principal_arns: Sequence[str]) -> dict[str, Any]:
-    """The VPC endpoint policy for `service`.
+    """The VPC endpoint policy for `service`, for `principal_arns` (aws:PrincipalArn) only."""
+    return endpoint_policy_for(service, cfg, account, {"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}})
+
+
+def endpoint_policy_for(service: str, cfg: RegionConfig, account: str, principals: Conditions) -> dict[str, Any]:
+    """The VPC endpoint policy for `service`, each Allow conditioned on `principals`.
 
     allow mode: each grant for this deployment's principals only (Principal "*" narrowed by
     aws:PrincipalArn, the form endpoint policies support), bearer tokens denied unless the
@@ -24,7 +29,6 @@ def endpoint_policy(service: str, cfg: RegionConfig, account: str, principal_arn
         actions = sorted({a for g in grants for a in g.actions} | {bearer})
         return {"Version": "2012-10-17", "Statement": [statement("Deny", "DenyAllThroughThisEndpoint", actions, ["*"], principal=True)]}
 
-    principals = {"ArnEquals": {"aws:PrincipalArn": list(principal_arns)}}
     statements = [
         statement("Allow", g.sid, g.actions, g.resources, merge_conditions(g.conditions, principals), principal=True) for g in grants
     ]

@@ -9,8 +9,8 @@ the IAM matrix (tools/prove/fleet.py) read exactly what is allowed. ARNs may be 
   checks the deployed code), nothing else; TLS only.
 - Fleet verifier role (delivered into every member account): trusted by named roles of the
   administrator account only, inside the organisation; allowed exactly the reads
-  `make verify` makes (tools/verify.py) on this stack's own resources, and invoking the two
-  probe functions.
+  `make verify` makes (tools/verify.py) on this stack's own resources, publishing a version
+  of each probe function and invoking those versions.
 """
 
 from __future__ import annotations
@@ -67,14 +67,37 @@ class VerifierTargets:
     region: str
     account: str
     asset_account: str  # the administrator account, owner of the asset buckets
+    log_key_arn: str = ""  # the key of the probes' environment
+    firewall_rule_group_arns: tuple[str, ...] = ()  # the DNS Firewall rule group(s) of this stack
+    firewall_domain_list_arns: tuple[str, ...] = ()  # and their domain lists
+
+
+# Invoke with a Qualifier is authorized against the version's ARN (Lambda developer guide,
+# "Fine-tuning the Resources and Conditions sections of policies": Invoke takes a function,
+# version or alias ARN; 2026-12), which the unqualified ARN does not match.
+# Versions 1 to 9999 of a function: `?` is one character. IAM cannot tell a version from an
+# alias (a 1-4 character alias would match too; the stack creates none), and `:*` would
+# also match every longer alias name.
+VERSION_PATTERNS = tuple("?" * n for n in range(1, 5))
+
+
+def published_versions(function_arn: str) -> tuple[str, ...]:
+    return tuple(f"{function_arn}:{p}" for p in VERSION_PATTERNS)
 
 
 def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
-    """Exactly what tools/verify.py calls, on this stack's resources (ec2:DescribeVpcEndpoints
-    and route53resolver:GetFirewallConfig have no narrower resource; see the nag reasons)."""
+    """Exactly what tools/verify.py calls, on this stack's resources (ec2:DescribeVpcEndpoints,
+    route53resolver:ListFirewallRuleGroupAssociations and GetFirewallConfig have no narrower
+    resource; see the nag reasons). Writes nothing but a version of each probe: PublishVersion
+    snapshots the function as it is, so that what verify checked is what it invokes."""
     return [
         FleetGrant("ReadThisStack", ("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"), (t.stack_id,)),
-        FleetGrant("InvokeAndReadTheTwoProbes", ("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), t.function_arns),
+        FleetGrant("ReadAndPublishTheTwoProbes", ("lambda:GetFunctionConfiguration", "lambda:PublishVersion"), t.function_arns),
+        # Invoke authorizes the qualified ARN: only versions are invoked, never $LATEST.
+        FleetGrant("InvokeTheirPublishedVersions", ("lambda:InvokeFunction",), tuple(v for arn in t.function_arns for v in published_versions(arn))),
+        # The environment is encrypted with the stack's key; Lambda decrypts it for the caller.
+        FleetGrant("ReadTheProbesEnvironmentThroughLambda", ("kms:Decrypt",), (t.log_key_arn,),
+                   {"StringEquals": {"kms:ViaService": f"lambda.{t.region}.amazonaws.com"}}),
         # Only from the administrator's bucket: a bucket of that name in another account is not read.
         FleetGrant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns, {"StringEquals": {"s3:ResourceAccount": t.asset_account}}),
         FleetGrant("ReadTheIdentityPolicy", ("iam:GetPolicy", "iam:GetPolicyVersion"), (t.identity_policy_arn,)),
@@ -84,6 +107,10 @@ def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
             "ReadDnsFirewallConfig", ("route53resolver:GetFirewallConfig",),
             (f"arn:aws:route53resolver:{t.region}:{t.account}:firewall-config/*",),
         ),
+        FleetGrant("ListDnsFirewallAssociations", ("route53resolver:ListFirewallRuleGroupAssociations",), ("*",),
+                   {"StringEquals": {"aws:RequestedRegion": t.region}}),
+        FleetGrant("ReadOurDnsFirewallRules", ("route53resolver:ListFirewallRules",), t.firewall_rule_group_arns),
+        FleetGrant("ReadOurDnsFirewallDomains", ("route53resolver:ListFirewallDomains",), t.firewall_domain_list_arns),
     ]
 
 

@@ -49,6 +49,6 @@ def hub_endpoint_policy(service: str, cfg: RegionConfig, principals: Mapping[str
     if size > ENDPOINT_POLICY_MAX_CHARS:
         raise ConfigError(
             f"The {service} endpoint policy of the hub in {cfg.region} would be {size} characters, over the "
-            f"{ENDPOINT_POLICY_MAX_CHARS} a VPC endpoint policy may have ({len(accounts)} accounts); split the spokes over more hubs or allow-list fewer models."
+            f"{ENDPOINT_POLICY_MAX_CHARS} a VPC endpoint policy may have ({len(accounts)} accounts); set spokeAccess to accounts or organization (one statement per grant for every account), or split the spokes over more hubs."
         )
     return document

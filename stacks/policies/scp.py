@@ -112,12 +112,15 @@ def minified(document: Mapping[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def _deny(sid: str, actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]] | None = None, *, not_resources: Sequence[str] = ()) -> dict[str, Any]:
+def _deny(
+    sid: str, actions: Sequence[str], conditions: Mapping[str, Mapping[str, Any]] | None = None, *,
+    not_resources: Sequence[str] = (), resources: Sequence[str] = ("*",),
+) -> dict[str, Any]:
     st: dict[str, Any] = {"Sid": sid, "Effect": "Deny", "Action": one_or_many(actions)}
     if not_resources:
         st["NotResource"] = one_or_many(not_resources)
     else:
-        st["Resource"] = "*"
+        st["Resource"] = one_or_many(resources)
     if conditions:
         st["Condition"] = {op: {k: (one_or_many(v) if isinstance(v, (list, tuple)) else v) for k, v in kv.items()} for op, kv in conditions.items()}
     return st
@@ -277,7 +280,56 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     # Claude Platform on AWS (Anthropic-operated; data may leave AWS): only the roles claudePlatform names.
     claude = _unique([arn for cfg in regions for arn in cfg.claude_platform_principal_arns])
     statements.append(_deny("FenceClaudePlatform", CLAUDE_PLATFORM_ACTIONS, exempt({}, claude)))
+    if config.fleet is not None and config.fleet.enabled:
+        statements += _fleet_stack_statements(exempt)
     return statements
+
+
+# The delivered stacks belong to their StackSet (fleet.enabled). In every member account a
+# StackSet's stack is named StackSet-<stack set name>-<uuid> (AWS's managed policies scope
+# Control Tower's and Quick Setup's as stack/StackSet-AWSControlTower*/* and
+# stack/StackSet-AWS-QuickSetup-*), and service-managed StackSets create, update and delete it
+# as the execution role stacksets-exec-<id> of that account (CloudFormation User Guide,
+# "Configure a custom execution role template for StackSets"; the administrator side may
+# assume only role/stacksets-exec-*: CloudFormationStackSetsOrgAdminServiceRolePolicy). That
+# role is created and changed by the member account's service-linked role
+# AWSServiceRoleForCloudFormationStackSetsOrgMember (CloudFormationStackSetsOrgMemberServiceRolePolicy:
+# iam:CreateRole, PutRolePolicy, AttachRolePolicy of AdministratorAccess on role/stacksets-exec-*),
+# which SCPs do not restrict. So the fence denies changing the delivered stacks to everyone but
+# that role (and break-glass), and denies creating or changing a role of that name to everyone
+# but break-glass: the exemption's account wildcard cannot be used by a role someone names so.
+# Read 2026-12-03. A custom execution role template (not used here: cdk-stacksets sets none)
+# would need its role name in STACKSETS_EXECUTION_ROLE.
+FLEET_STACK_PREFIX = "StackSet-"
+STACKSETS_EXECUTION_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
+FLEET_STACK_ACTIONS = tuple(
+    f"cloudformation:{a}"
+    for a in (
+        "CancelUpdateStack", "ContinueUpdateRollback", "CreateChangeSet", "DeleteStack", "ExecuteChangeSet",
+        "RollbackStack", "SetStackPolicy", "UpdateStack", "UpdateTerminationProtection",
+    )
+)
+ROLE_WRITE_ACTIONS = tuple(
+    f"iam:{a}"
+    for a in (
+        "AttachRolePolicy", "CreateRole", "DeleteRole", "DeleteRolePermissionsBoundary", "DeleteRolePolicy", "DetachRolePolicy",
+        "PutRolePermissionsBoundary", "PutRolePolicy", "UpdateAssumeRolePolicy", "UpdateRole",
+    )
+)
+
+
+def fleet_stack_arn_pattern() -> str:
+    """Every stack the fleet's StackSets deliver, in any member account and region."""
+    from stacks.config.fleet import FleetConfig
+
+    return f"arn:aws:cloudformation:*:*:stack/{FLEET_STACK_PREFIX}{FleetConfig.stack_set_name('*')}/*"
+
+
+def _fleet_stack_statements(exempt: Callable[..., dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [
+        _deny("FenceFleetStacksToStackSets", FLEET_STACK_ACTIONS, exempt({}, [STACKSETS_EXECUTION_ROLE]), resources=[fleet_stack_arn_pattern()]),
+        _deny("FenceStackSetsExecutionRole", ROLE_WRITE_ACTIONS, exempt({}), resources=[STACKSETS_EXECUTION_ROLE]),
+    ]
 
 
 def split(statements: Sequence[Mapping[str, Any]], *, max_policies: int, max_chars: int = SCP_MAX_CHARS) -> list[list[int]]:

@@ -29,13 +29,13 @@ def fleet_fence() -> FenceLayer:
     return FenceLayer.from_manifest(fence_manifest(config, policies), {p.name: p.document for p in policies})
 
 
-def rewritten(fence: FenceLayer, change: Any) -> FenceLayer:
-    """The fence with its network statement replaced by change(statement) (None drops it)."""
+def rewritten(fence: FenceLayer, change: Any, sid: str = NETWORK) -> FenceLayer:
+    """The fence with statement `sid` replaced by change(statement) (None drops it)."""
     def statements(doc: dict) -> list[dict]:
         out = []
         for st in doc["Statement"]:
             st = json.loads(json.dumps(st))
-            if st["Sid"] == NETWORK:
+            if st["Sid"] == sid:
                 st = change(st)
             if st is not None:
                 out.append(st)
@@ -82,10 +82,51 @@ def test_the_fleet_fence_cells(fence: FenceLayer) -> None:
     assert sorted(c.label for c in cells if c.got == ALLOW) == [
         "a member role through an endpoint of its own account",
         "a member role through another endpoint of its own account",
+        "an account admin creates another role",
+        "an account admin updates another stack of the account",
+        "break-glass creates a role named like the execution role",
         "break-glass through another organisation's endpoint",
+        "break-glass updates the StackSet's stack",
         "break-glass with no VPC endpoint",
+        "the StackSets execution role deletes the StackSet's stack",
+        "the StackSets execution role updates the StackSet's stack",
     ]
-    assert len(cells) == 9
+    assert len(cells) == 23
+
+
+def test_the_stack_statements_name_the_delivered_stacks_and_the_execution_role(fence: FenceLayer) -> None:
+    by_sid = {st["Sid"]: st for _, doc in fence.policies for st in doc["Statement"]}
+    stacks, role = by_sid["FenceFleetStacksToStackSets"], by_sid["FenceStackSetsExecutionRole"]
+    assert stacks["Resource"] == "arn:aws:cloudformation:*:*:stack/StackSet-PrivateBedrock-*/*"
+    assert stacks["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, "arn:aws:iam::*:role/stacksets-exec-*"]}}
+    assert role["Resource"] == "arn:aws:iam::*:role/stacksets-exec-*" and role["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+
+
+STACK_CHANGES = {
+    "an account admin updates the StackSet's stack", "an account admin deletes the StackSet's stack",
+    "an account admin creates a change set on the StackSet's stack", "an account admin executes a change set on the StackSet's stack",
+    "an account admin turns termination protection off",
+}
+ROLE_CHANGES = {
+    "an account admin creates a role named like the execution role", "an account admin changes the execution role's trust",
+    "an account admin attaches a policy to the execution role",
+}
+
+
+@pytest.mark.parametrize(
+    ("sid", "change", "opened"),
+    [
+        ("FenceFleetStacksToStackSets", lambda st: None, STACK_CHANGES),
+        ("FenceStackSetsExecutionRole", lambda st: None, ROLE_CHANGES),
+        # Without its exemption the StackSet could no longer update or delete its own stacks.
+        ("FenceFleetStacksToStackSets", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
+         {"the StackSets execution role updates the StackSet's stack", "the StackSets execution role deletes the StackSet's stack"}),
+    ],
+    ids=["stacks-dropped", "role-dropped", "no-execution-role"],
+)
+def test_a_looser_or_tighter_stack_statement_is_caught(fence: FenceLayer, sid: str, change: Any, opened: set[str]) -> None:
+    bad = {c.label for c in fleet_fence_cells(rewritten(fence, change, sid), "us-east-1") if not c.ok}
+    assert bad == opened
 
 
 @pytest.mark.parametrize(

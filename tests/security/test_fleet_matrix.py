@@ -27,8 +27,13 @@ def test_the_verifier_and_the_asset_bucket_allow_exactly_what_they_should(fleet_
     assert [c.describe() for c in found if not c.ok] == []
     allowed = sorted((c.subject, c.label) for c in found if c.got == ALLOW)
     assert allowed == sorted([
-        *(("identity", f"invoke {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
+        *(("identity", f"invoke version 1 of {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
+        ("identity", "invoke version 9999 of ProbeInVpc94368B6B"), ("identity", "invoke ProbeInVpc94368B6B:live (a 4-character alias)"),
+        *(("identity", f"publish a version of {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
         *(("identity", f"read the configuration of {p}") for p in ("ProbeInVpc94368B6B", "ProbeOutsideVpc542FAEF4")),
+        ("identity", "list the VPC's DNS Firewall associations"), ("identity", "read our DNS Firewall rules"),
+        ("identity", "read our DNS Firewall domain list 1"), ("identity", "read our DNS Firewall domain list 2"),
+        ("identity", "read the probes' environment through Lambda"),
         ("identity", "read this stack's template"), ("identity", "list this stack's resources"),
         ("identity", "read the identity policy's version"), ("identity", "describe the endpoints"),
         ("identity", "read the deployed code"),
@@ -42,8 +47,10 @@ def test_the_verifier_and_the_asset_bucket_allow_exactly_what_they_should(fleet_
         "write a new version of the identity policy", "change an endpoint", "delete this stack",
         "turn the DNS Firewall's fail-open on", "describe the endpoints of eu-west-3",
         "read the code from a same-named bucket of another account",
+        "invoke ProbeInVpc94368B6B unqualified ($LATEST, unchecked)", "decrypt with the log key directly",
+        "list the DNS Firewall associations of eu-west-3", "change our DNS Firewall rules",
     } <= denied
-    assert len(found) == 32
+    assert len(found) == 49
 
 
 def _verifier(member: dict) -> tuple[dict, dict]:
@@ -69,12 +76,27 @@ def test_a_trust_without_a_condition_is_caught(fleet_assembly, condition: str, o
 def test_a_wildcard_invoke_is_caught(fleet_assembly) -> None:
     member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
     _, policy = _verifier(member)
-    (st,) = [s for s in policy["Statement"] if s["Sid"] == "InvokeAndReadTheTwoProbes"]
+    (st,) = [s for s in policy["Statement"] if s["Sid"] == "InvokeTheirPublishedVersions"]
     st["Action"] = "lambda:*"
     st["Resource"] = "*"
     bad = {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok}
-    assert bad == {"invoke ProbeInVpc94368B6B:live (an alias)", "invoke another function",
+    assert bad == {"invoke ProbeInVpc94368B6B:production (an alias)", "invoke another function", "publish a version of another function",
+                   "invoke ProbeInVpc94368B6B unqualified ($LATEST, unchecked)", "invoke version 10000 of ProbeInVpc94368B6B (past the version patterns)",
                    "change the code of ProbeInVpc94368B6B", "change the configuration of ProbeInVpc94368B6B"}
+
+
+def test_decrypting_outside_lambda_needs_both_policies_loosened(fleet_assembly) -> None:
+    """The verifier's kms:Decrypt is held to Lambda by its own condition and by the key policy:
+    loosening one leaves the other deciding; loosening both is caught."""
+    member = copy.deepcopy(fleet_assembly["Member-us-east-1"])
+    _, policy = _verifier(member)
+    (st,) = [s for s in policy["Statement"] if s["Sid"] == "ReadTheProbesEnvironmentThroughLambda"]
+    del st["Condition"]
+    assert [c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok] == []
+    (key,) = [r for k, r in member["Resources"].items() if r["Type"] == "AWS::KMS::Key" and k.startswith("LogKey")]
+    (use,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Sid"] == "LambdaEnvironmentOfThisAccountViaLambdaOnly"]
+    del use["Condition"]["StringEquals"]["kms:ViaService"]
+    assert {c.label for c in cells(fleet_assembly, "us-east-1", member) if not c.ok} == {"decrypt with the log key directly"}
 
 
 def test_an_asset_bucket_open_beyond_the_organisation_is_caught(fleet_assembly) -> None:
@@ -95,7 +117,7 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     assert main([str(fleet_out)]) == 0
     out = capsys.readouterr().out
     for region in REGIONS:
-        assert f"fleet {region}: verifier role and asset bucket, 32 cells, 11 allowed, 0 not as designed" in out
+        assert f"fleet {region}: verifier role and asset bucket, 49 cells, 20 allowed, 0 not as designed" in out
     assert "fleet verifier's caller (PrivateBedrockFleetVerifyCaller): 21 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
     # The fleet's fence (written by every fleet synth) is not deployed here (no fence.enabled):
@@ -104,8 +126,8 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     assert main([str(fleet_out), "--fence"]) == 0
     out = capsys.readouterr().out
     for region in REGIONS:
-        assert f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 7 cells (own account's endpoints allowed;" in out
-        assert "2 allowed, 0 not as designed" in out
+        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 19 cells (Bedrock through the own "
+                "account's endpoints only; the StackSet's stacks changed by its execution role only), 6 allowed, 0 not as designed") in out
 
 
 SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"

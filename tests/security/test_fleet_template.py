@@ -150,28 +150,47 @@ def test_the_verifier_may_read_this_stack_and_invoke_exactly_the_two_probes(flee
     (policy,) = [r["Properties"]["PolicyDocument"] for r in of_type(t, "AWS::IAM::ManagedPolicy").values() if r["Properties"]["Roles"] == [{"Ref": role_id}]]
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert all(s["Effect"] == "Allow" for s in by_sid.values())
-    # Conditions only where the resource cannot be narrower: the region, the bucket's owner.
+    # Conditions only where the resource cannot be narrower (the region, the bucket's owner)
+    # and where the key may only be used through Lambda.
     assert {sid: s["Condition"] for sid, s in by_sid.items() if "Condition" in s} == {
         "ReadEndpointPolicies": {"StringEquals": {"aws:RequestedRegion": region}},
+        "ListDnsFirewallAssociations": {"StringEquals": {"aws:RequestedRegion": region}},
         "ReadTheDeployedProbeCode": {"StringEquals": {"s3:ResourceAccount": FLEET_ADMIN}},
+        "ReadTheProbesEnvironmentThroughLambda": {"StringEquals": {"kms:ViaService": f"lambda.{region}.amazonaws.com"}},
     }
     probes = sorted(k for k in of_type(t, "AWS::Lambda::Function") if k.startswith("Probe"))
     assert len(probes) == 2
-    invoke = by_sid["InvokeAndReadTheTwoProbes"]
-    assert sorted(invoke["Action"]) == ["lambda:GetFunctionConfiguration", "lambda:InvokeFunction"]
-    assert sorted(r["Fn::GetAtt"][0] for r in invoke["Resource"]) == probes
+    read = by_sid["ReadAndPublishTheTwoProbes"]
+    assert sorted(read["Action"]) == ["lambda:GetFunctionConfiguration", "lambda:PublishVersion"]
+    assert sorted(r["Fn::GetAtt"][0] for r in read["Resource"]) == probes
+    # Invoked: only published versions (1 to 9999), never the unqualified function ($LATEST).
+    invoke = by_sid["InvokeTheirPublishedVersions"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert sorted((r["Fn::Join"][1][0]["Fn::GetAtt"][0], r["Fn::Join"][1][1]) for r in invoke["Resource"]) == sorted(
+        (p, ":" + "?" * n) for p in probes for n in range(1, 5))
+    (key_id,) = [k for k in of_type(t, "AWS::KMS::Key") if k.startswith("LogKey")]
+    decrypt = by_sid["ReadTheProbesEnvironmentThroughLambda"]
+    assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", {"Fn::GetAtt": [key_id, "Arn"]})
     assert by_sid["ReadThisStack"]["Resource"] == {"Ref": "AWS::StackId"}
     assert sorted(by_sid["ReadThisStack"]["Action"]) == ["cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"]
     keys = {fn["Properties"]["Code"]["S3Key"] for k, fn in of_type(t, "AWS::Lambda::Function").items() if k in probes}
     assert by_sid["ReadTheDeployedProbeCode"]["Resource"] == f"arn:aws:s3:::private-bedrock-fleet-{FLEET_ADMIN}-{region}/{keys.pop()}"
     identity = [k for k, r in of_type(t, "AWS::IAM::ManagedPolicy").items() if r["Properties"].get("Description", "").startswith("Amazon Bedrock")]
     assert by_sid["ReadTheIdentityPolicy"]["Resource"] == {"Ref": identity[0]}
-    # The only `*` is DescribeVpcEndpoints (no resource-level permissions), and nothing writes.
-    stars = [s["Sid"] for s in by_sid.values() if s["Resource"] == "*"]
-    assert stars == ["ReadEndpointPolicies"] and by_sid["ReadEndpointPolicies"]["Action"] == "ec2:DescribeVpcEndpoints"
+    # The DNS Firewall: this stack's rule group and domain lists, by id.
+    (group,) = of_type(t, "AWS::Route53Resolver::FirewallRuleGroup")
+    lists = sorted(of_type(t, "AWS::Route53Resolver::FirewallDomainList"))
+    named = lambda resource: [p["Ref"] for p in resource["Fn::Join"][1] if isinstance(p, dict) and "Ref" in p and not p["Ref"].startswith("AWS::")]  # noqa: E731
+    assert named(by_sid["ReadOurDnsFirewallRules"]["Resource"]) == [group]
+    assert sorted(n for r in by_sid["ReadOurDnsFirewallDomains"]["Resource"] for n in named(r)) == lists
+    # The only `*` are the two calls without resource-level permissions; the only write is a version.
+    stars = sorted(s["Sid"] for s in by_sid.values() if s["Resource"] == "*")
+    assert stars == ["ListDnsFirewallAssociations", "ReadEndpointPolicies"] and by_sid["ReadEndpointPolicies"]["Action"] == "ec2:DescribeVpcEndpoints"
     actions = {a for s in by_sid.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     verbs = {a.split(":")[1] for a in actions}
-    assert verbs <= {"DescribeStacks", "GetTemplate", "ListStackResources", "GetFunctionConfiguration", "InvokeFunction", "GetObject", "GetPolicy", "GetPolicyVersion", "DescribeVpcEndpoints", "GetFirewallConfig"}
+    assert verbs <= {"DescribeStacks", "GetTemplate", "ListStackResources", "GetFunctionConfiguration", "PublishVersion", "InvokeFunction", "Decrypt",
+                     "GetObject", "GetPolicy", "GetPolicyVersion", "DescribeVpcEndpoints", "GetFirewallConfig", "ListFirewallRuleGroupAssociations",
+                     "ListFirewallRules", "ListFirewallDomains"}
 
 
 def test_the_summary_prints_the_stack_set_targets(fleet_out, capsys) -> None:

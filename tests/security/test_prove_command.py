@@ -246,8 +246,9 @@ def test_no_cell_is_cut_short_at_any_width(wide_hub: Evidence, width: int) -> No
     rows = table_lines(out)
     # Each cell is printed once, whole, on one line of its table.
     assert sum(len(CODE.findall(line)) for line in rows) == len(m.cells)
-    # Only the hash lines may be longer: one line each, in sha256sum's format.
-    assert all(len(line) <= width for line in out.splitlines() if not re.match(r"^[0-9a-f]{64}  ", line))
+    # Only the hash lines and the one-line summaries may be longer (one line each, for
+    # `sha256sum -c` and grep).
+    assert all(len(line) <= width for line in out.splitlines() if not re.match(r"^[0-9a-f]{64}  ", line) and line not in wide_hub.summaries)
     captions = [line.rstrip() for line in out.splitlines() if line.startswith("principals ")]
     if width <= 120:
         assert len(captions) > 1 and captions[-1].endswith(f"of {len(m.principals)}")
@@ -287,6 +288,11 @@ def test_json_has_every_cell_its_deciding_statements_and_the_hashes(cdk_out: Pat
         allowed = next(c for c in cells if (c["principal"], c["request"], c["path"]) == ("ProbeInVpcRole", "invoke", "own"))
         # An allowed cell names the Allow of each layer that admitted it.
         assert allowed["got"] == "allow" and len(allowed["decidedBy"]) == 2, allowed
+    # The rows beside the Bedrock matrix the README names: the scheduler role's, per region.
+    scheduler = [c for c in doc["otherCells"] if c["subject"].startswith("principal MonitoringScheduleRole")]
+    assert {c["region"] for c in scheduler} == {"us-east-1", "ap-northeast-1"} and all(c["asDesigned"] and c["decidedBy"] for c in scheduler)
+    assert sorted({(c["action"], c["got"]) for c in scheduler}) == [("bedrock:InvokeModel", "deny"), ("lambda:InvokeFunction", "allow"), ("lambda:InvokeFunction", "deny"), ("lambda:UpdateFunctionCode", "deny")]
+    assert all(re.fullmatch(r"\w+/InvokeTheProbes", s) for c in scheduler if c["got"] == "allow" for s in c["decidedBy"])
 
 
 def test_the_command_exits_1_naming_each_loosened_cell(templates: dict[str, dict], tmp_path: Path, capsys) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from rich.console import Console
@@ -41,3 +42,14 @@ def test_summary_prints_the_hub_comparison(hub_template: dict) -> None:
     assert "6 endpoint-AZs and 3 private zones" in text
     row = hub_cost.compare("us-east-1", 6, 3, 10)
     assert f"N=10: hub ${row.hub:,.0f} vs ${row.standalone:,.0f}" in text
+
+
+def test_summary_says_which_form_the_hub_policies_take_and_their_headroom(hub_template: dict) -> None:
+    from tools.summary import hub_admission_line
+
+    meta, resources = hub_template["Metadata"]["PrivateBedrock"], hub_template["Resources"]
+    line = hub_admission_line(meta, resources)
+    assert line.startswith("  spoke access perAccount: admits each listed role by ARN")
+    largest = max(len(json.dumps(r["Properties"]["PolicyDocument"], separators=(",", ":"))) for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint")
+    assert f"largest endpoint policy {largest:,} of 20,480 characters" in line
+    assert "any role of a listed name in any member account" in hub_admission_line({**meta, "spokeAccess": "organization"}, resources)

@@ -198,5 +198,5 @@ def test_a_policy_of_exactly_the_limit_is_accepted_and_one_character_more_is_ref
         hub_endpoint_policy("bedrock", cfg(), longer)
     assert str(err.value) == (
         f"The bedrock endpoint policy of the hub in us-east-1 would be 20481 characters, over the 20480 a VPC endpoint "
-        f"policy may have ({accounts} accounts); split the spokes over more hubs or allow-list fewer models."
+        f"policy may have ({accounts} accounts); set spokeAccess to accounts or organization (one statement per grant for every account), or split the spokes over more hubs."
     )

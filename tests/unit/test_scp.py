@@ -567,3 +567,18 @@ def test_single_account_and_hub_configurations_keep_the_exact_endpoints() -> Non
     assert not cfg.fence.own_account_endpoints
     assert fence_manifest(cfg, fence_policies(cfg))["networkForm"] == "exact-endpoints"
     assert "aws:VpceAccount" not in json.dumps([p.document for p in fence_policies(cfg)])
+
+
+def test_the_fleet_protects_its_stacks_and_the_execution_role_with_actions_iam_knows() -> None:
+    sts = fleet_statements()
+    stacks, role = sts["FenceFleetStacksToStackSets"], sts["FenceStackSetsExecutionRole"]
+    # Each action exists and is authorized on the resource type the statement names.
+    for st, kind in ((stacks, "stack"), (role, "role")):
+        for action in as_list(st["Action"]):
+            prefix, _, name = action.partition(":")
+            actions, _ = _iam_data(prefix)
+            assert [r["name"] for r in actions[name.lower()]["resourceTypes"]] in ([kind], [kind, "changeset"]), action
+    assert {"cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:ExecuteChangeSet"} <= set(stacks["Action"])
+    assert {"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"} <= set(role["Action"])
+    # Only a fleet has StackSet stacks to protect.
+    assert "FenceFleetStacksToStackSets" not in default_statements() and "FenceStackSetsExecutionRole" not in default_statements()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
-from tools.prove.matrix import ALLOW, DENY, SimulationError, simulate
+from tools.prove.matrix import ALLOW, DENY, SimulationError, deciding_statements, simulate
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class PolicyCell:
     resource: str
     expected: str
     got: str | None = None
+    statements: tuple[str, ...] = ()  # what decided it, as Cell.statements (tools/prove/matrix.py)
 
     @property
     def ok(self) -> bool:
@@ -36,8 +37,8 @@ def evaluate_cells(cells: Sequence[PolicyCell], simulations: Sequence[Mapping[st
     simulation fails the run, it is never read as a denial."""
     _, results = simulate(simulations)
     out = []
-    for cell, res in zip(cells, results, strict=True):
+    for cell, res, sim in zip(cells, results, simulations, strict=True):
         if res.get("error"):
             raise SimulationError(f"the simulator rejected a cell: {cell.describe()}\n{res['error']}")
-        out.append(replace(cell, got=ALLOW if res["decision"] == "Allowed" else DENY))
+        out.append(replace(cell, got=ALLOW if res["decision"] == "Allowed" else DENY, statements=deciding_statements(res, sim)))
     return out

@@ -68,12 +68,19 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _principal_arns(policy: Mapping[str, Any]) -> set[str]:
+    """The role ARNs an endpoint policy admits by name: those an Allow names, and the exact ARNs
+    a Deny of every other principal exempts (a hub's shared form, stacks/policies/hub_shared.py;
+    its arn:aws:iam::*:role/NAME patterns name no one role)."""
     arns: set[str] = set()
     for st in _as_list(policy.get("Statement", [])):
         for op, kv in st.get("Condition", {}).items():
             for key, values in kv.items():
-                if key.lower() == "aws:principalarn" and "Not" not in op:
+                if key.lower() != "aws:principalarn":
+                    continue
+                if "Not" not in op and st.get("Effect") == "Allow":
                     arns.update(_as_list(values))
+                elif "Not" in op and st.get("Effect") == "Deny":
+                    arns.update(v for v in _as_list(values) if "*" not in v and "?" not in v)
     return arns
 
 

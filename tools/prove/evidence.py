@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from tools.assembly import AssemblyError, FleetArtifact, fleet, stacks
 from tools.prove.deployment import read_deployment
 from tools.prove.fence import MANIFEST, OWN_ACCOUNT, SCP_DIR, FenceLayer, load_fence
+from tools.prove.cells import PolicyCell
 from tools.prove.matrix import PATHS, RegionMatrix, prove, unexpected
+from tools.prove.monitoring import scheduler_cells
 from tools.prove.resolve import ACCOUNT
 
 # How the organisation fence took part (Evidence.fence).
@@ -49,16 +51,18 @@ class Evidence:
     matrices: tuple[RegionMatrix, ...]
     fence: str  # FENCE_*
     fence_files: tuple[EvidenceFile, ...] = ()
-    fleet_lines: tuple[str, ...] = ()
-    fleet_bad: tuple[str, ...] = ()
+    summaries: tuple[str, ...] = ()  # a line per group of policy_cells
     account: str = ACCOUNT
+    # The rows beside the Bedrock matrix: the scheduler role, the fleet verifier and asset
+    # bucket, the fleet fence (tools/prove/cells.py), each with what decided it.
+    policy_cells: tuple[PolicyCell, ...] = ()
 
     @property
     def hypothetical(self) -> bool:
         return self.fence == FENCE_HYPOTHETICAL
 
     def unexpected(self) -> list[str]:
-        return [c.describe() for c in unexpected(self.matrices)] + list(self.fleet_bad)
+        return [c.describe() for c in unexpected(self.matrices)] + [c.describe() for c in self.policy_cells if not c.ok]
 
     def template_of(self, region: str) -> EvidenceFile:
         return next(t for t in self.templates if t.region == region)
@@ -114,24 +118,31 @@ def gather(cdk_out: Path, fence: bool | None = None) -> Evidence:
 
     account = deployment_account(cdk_out, templates)
     matrices = prove(templates, account, fence=used)
-    fleet_lines: list[str] = []
-    fleet_bad: list[str] = []
+    summaries: list[str] = []
+    cells: list[PolicyCell] = []
+    for region, template in templates.items():
+        scheduler = scheduler_cells(template, region, account)
+        if scheduler:
+            summaries.append(f"scheduler role {region}: {len(scheduler)} cells, {sum(c.got == 'allow' for c in scheduler)} allowed, {sum(not c.ok for c in scheduler)} not as designed")
+        cells += scheduler
     if delivery is not None:
-        fleet_lines, fleet_bad = _prove_fleet(cdk_out, delivery, used, mode == FENCE_HYPOTHETICAL)
-    return Evidence(cdk_out, files, tuple(matrices), mode, fence_files, tuple(fleet_lines), tuple(fleet_bad), account)
+        lines, delivered = _prove_fleet(cdk_out, delivery, used, mode == FENCE_HYPOTHETICAL)
+        summaries += lines
+        cells += delivered
+    return Evidence(cdk_out, files, tuple(matrices), mode, fence_files, tuple(summaries), account, tuple(cells))
 
 
-def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | None = None, hypothetical: bool = False) -> tuple[list[str], list[str]]:
+def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | None = None, hypothetical: bool = False) -> tuple[list[str], list[PolicyCell]]:
     """The fleet verifier's and the asset buckets' cells (tools/prove/fleet.py), and with the
     fleet form of the fence evaluated, its own cells (tools/prove/fleet_fence.py): a line per
-    region, and the cells that are not as designed."""
+    region, and the cells."""
     from tools.prove.fleet import asset_bucket_policy, verifier_cells
     from tools.prove.fleet_fence import fleet_fence_cells
 
     s = delivery.summary
     artifacts = json.loads((cdk_out / "manifest.json").read_text())["artifacts"]
     lines: list[str] = []
-    bad: list[str] = []
+    out: list[PolicyCell] = []
     for member in delivery.members:
         assets = json.loads((cdk_out / artifacts[f"PrivateBedrockFleetAssets-{member.region}"]["properties"]["templateFile"]).read_text())
         cells = verifier_cells(
@@ -142,17 +153,17 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | Non
         wrong = [c.describe() for c in cells if not c.ok]
         allowed = sum(c.got == "allow" for c in cells)
         lines.append(f"fleet {member.region}: verifier role and asset bucket, {len(cells)} cells, {allowed} allowed, {len(wrong)} not as designed")
-        bad += wrong
+        out += cells
         if fence is not None and fence.network_form == OWN_ACCOUNT:
             # The fleet fence's endpoint owners the Bedrock matrix has no path for (tools/prove/fleet_fence.py).
-            cells = fleet_fence_cells(fence, member.region)
+            cells = [replace(c, subject=f"{c.subject} (HYPOTHETICAL)") if hypothetical else c for c in fleet_fence_cells(fence, member.region)]
             wrong = [c.describe() for c in cells if not c.ok]
             lines.append(
                 ("HYPOTHETICAL (fence.enabled is not set, nothing deploys it): " if hypothetical else "")
-                + f"fleet fence {member.region}: {len(cells)} cells (own account's endpoints allowed; another member's, another organisation's, "
-                f"none, the key absent denied), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+                + f"fleet fence {member.region}: {len(cells)} cells (Bedrock through the own account's endpoints only; the StackSet's stacks "
+                f"changed by its execution role only), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
             )
-            bad += wrong
+            out += cells
     from tools.prove.fleet import caller_cells
 
     fleet_template = json.loads((cdk_out / artifacts["PrivateBedrockFleet"]["properties"]["templateFile"]).read_text())
@@ -161,8 +172,8 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | Non
     wrong = [c.describe() for c in cells if not c.ok]
     lines.append(f"fleet verifier's caller ({s.get('verifierCallerPolicy', 'PrivateBedrockFleetVerifyCaller')}): {len(cells)} cells, "
                  f"{sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed")
-    bad += wrong
-    return lines, bad
+    out += cells
+    return lines, out
 
 
 def as_json(ev: Evidence) -> dict[str, Any]:
@@ -205,6 +216,10 @@ def as_json(ev: Evidence) -> dict[str, Any]:
             }
             for m in ev.matrices
         ],
-        "fleet": list(ev.fleet_lines),
+        "otherCells": [
+            {"region": c.region, "subject": c.subject, "label": c.label, "action": c.action, "resource": c.resource, "expected": c.expected, "got": c.got, "asDesigned": c.ok, "decidedBy": list(c.statements)}
+            for c in ev.policy_cells
+        ],
+        "summaries": list(ev.summaries),
         "unexpected": ev.unexpected(),
     }

@@ -33,8 +33,9 @@ def _allow_all(action: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}
 
 
-def _request(principal: str, principal_arn: str, account: str, org: str, action: str, resource: str, resource_account: str, region: str | None = None) -> dict:
-    context = {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account, "aws:PrincipalOrgID": org}
+def _request(principal: str, principal_arn: str, account: str, org: str, action: str, resource: str, resource_account: str, region: str | None = None,
+             extra: Mapping[str, str] | None = None) -> dict:
+    context = {"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": account, "aws:PrincipalOrgID": org, **(extra or {})}
     if region is not None:  # a call to a regional API (the verifier's); not for sts:AssumeRole
         context["aws:RequestedRegion"] = region
     if action.startswith("s3:"):
@@ -97,14 +98,36 @@ def verifier_cells(
         if r["Type"] == "AWS::IAM::ManagedPolicy" and str(r["Properties"].get("Description", "")).startswith("Amazon Bedrock")
     )
     other_fn = f"arn:{PARTITION}:lambda:{region}:{account}:function:SomeOtherFunction"
+    resources = member["Resources"]
+    (log_key,) = [k for k, r in resources.items() if r["Type"] == "AWS::KMS::Key" and k.startswith("LogKey")]
+    key_arn = dep.symbols.getatts[(log_key, "Arn")]
+    resolver = f"arn:{PARTITION}:route53resolver:{region}:{account}"
+    (group,) = [dep.symbols.refs[k] for k, r in resources.items() if r["Type"] == "AWS::Route53Resolver::FirewallRuleGroup"]
+    lists = sorted(dep.symbols.refs[k] for k, r in resources.items() if r["Type"] == "AWS::Route53Resolver::FirewallDomainList")
+    via_lambda = {"kms:ViaService": f"lambda.{region}.amazonaws.com", "kms:CallerAccount": account}
+    # KMS needs the key policy too: it lets the account's principals use the key through Lambda only.
+    key_policy = resolve(resources[log_key]["Properties"]["KeyPolicy"], dep.symbols)
     identity_rows = [
-        *((f"invoke {p}", "lambda:InvokeFunction", fn(p), ALLOW) for p in probes),
+        *((f"invoke version 1 of {p}", "lambda:InvokeFunction", fn(p) + ":1", ALLOW) for p in probes),
+        (f"invoke version 9999 of {probes[0]}", "lambda:InvokeFunction", fn(probes[0]) + ":9999", ALLOW),
+        *((f"publish a version of {p}", "lambda:PublishVersion", fn(p), ALLOW) for p in probes),
         *((f"read the configuration of {p}", "lambda:GetFunctionConfiguration", fn(p), ALLOW) for p in probes),
+        ("list the VPC's DNS Firewall associations", "route53resolver:ListFirewallRuleGroupAssociations", "*", ALLOW),  # no resource-level permissions
+        ("read our DNS Firewall rules", "route53resolver:ListFirewallRules", f"{resolver}:firewall-rule-group/{group}", ALLOW),
+        *((f"read our DNS Firewall domain list {i + 1}", "route53resolver:ListFirewallDomains", f"{resolver}:firewall-domain-list/{d}", ALLOW)
+          for i, d in enumerate(lists)),
+        (f"invoke {probes[0]} unqualified ($LATEST, unchecked)", "lambda:InvokeFunction", fn(probes[0]), DENY),
+        (f"invoke version 10000 of {probes[0]} (past the version patterns)", "lambda:InvokeFunction", fn(probes[0]) + ":10000", DENY),
+        ("publish a version of another function", "lambda:PublishVersion", other_fn, DENY),
+        ("read another rule group's rules", "route53resolver:ListFirewallRules", f"{resolver}:firewall-rule-group/rslvr-frg-0123456789abcdef0", DENY),
+        ("change our DNS Firewall rules", "route53resolver:UpdateFirewallRule", f"{resolver}:firewall-rule-group/{group}", DENY),
         ("read this stack's template", "cloudformation:GetTemplate", stack, ALLOW),
         ("list this stack's resources", "cloudformation:ListStackResources", stack, ALLOW),
         ("read the identity policy's version", "iam:GetPolicyVersion", identity_arn, ALLOW),
         ("describe the endpoints", "ec2:DescribeVpcEndpoints", "*", ALLOW),  # no resource-level permissions
-        (f"invoke {probes[0]}:live (an alias)", "lambda:InvokeFunction", fn(probes[0]) + ":live", DENY),
+        (f"invoke {probes[0]}:production (an alias)", "lambda:InvokeFunction", fn(probes[0]) + ":production", DENY),
+        # IAM cannot tell a version from an alias of up to four characters (the stack creates no alias).
+        (f"invoke {probes[0]}:live (a 4-character alias)", "lambda:InvokeFunction", fn(probes[0]) + ":live", ALLOW),
         ("invoke another function", "lambda:InvokeFunction", other_fn, DENY),
         (f"change the code of {probes[0]}", "lambda:UpdateFunctionCode", fn(probes[0]), DENY),
         (f"change the configuration of {probes[0]}", "lambda:UpdateFunctionConfiguration", fn(probes[0]), DENY),
@@ -122,14 +145,22 @@ def verifier_cells(
     session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role.arn.rsplit('/', 1)[1]}/{SESSION}"
     cells: list[PolicyCell] = []
     sims: list[dict] = []
-    rows = [(label, action, resource, expected, region) for label, action, resource, expected in identity_rows]
-    rows.append((f"describe the endpoints of {elsewhere}", "ec2:DescribeVpcEndpoints", "*", DENY, elsewhere))
-    for label, action, resource, expected, requested in rows:
+    rows = [(label, action, resource, expected, region, None) for label, action, resource, expected in identity_rows]
+    rows += [
+        (f"describe the endpoints of {elsewhere}", "ec2:DescribeVpcEndpoints", "*", DENY, elsewhere, None),
+        (f"list the DNS Firewall associations of {elsewhere}", "route53resolver:ListFirewallRuleGroupAssociations", "*", DENY, elsewhere, None),
+        # The probes' environment is encrypted with the log key: Lambda decrypts it for the caller.
+        ("read the probes' environment through Lambda", "kms:Decrypt", key_arn, ALLOW, region, via_lambda),
+        ("decrypt with the log key directly", "kms:Decrypt", key_arn, DENY, region, {"kms:CallerAccount": account}),
+        ("decrypt with another key through Lambda", "kms:Decrypt", key_arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000", DENY, region, via_lambda),
+    ]
+    for label, action, resource, expected, requested, extra in rows:
         cells.append(PolicyCell(region, "identity", label, action, resource, expected))
         sims.append({
-            "request": _request(session, role.arn, account, org, action, resource, account, requested),
+            "request": _request(session, role.arn, account, org, action, resource, account, requested, extra),
             "identityPolicies": [{"name": n, "policy": d} for n, d in dep.policies_of(lid)],
             "serviceControlPolicies": [], "resourceControlPolicies": [],
+            **({"resourcePolicy": key_policy} if action.startswith("kms:") else {}),
         })
     # The code object lives in the administrator's bucket: identity AND bucket policy decide.
     if asset_bucket_policy is not None:

@@ -14,13 +14,19 @@ bedrock:* on *, every endpoint has AWS's default full-access policy):
 - the caller's own endpoint *without* aws:VpceAccount in the request (AWS does not document
   the key for Bedrock [field]): denied, the statement fails closed;
 - a break-glass role, with no endpoint or another organisation's: allowed.
+
+And the delivered stacks (FenceFleetStacksToStackSets, FenceStackSetsExecutionRole): a member
+account's admin may not update, delete or change-set the StackSet's stack, nor create or
+change a role named like the StackSets execution role; that role (stacksets-exec-*) may
+change the stack, break-glass may do both, and another stack or another role of the account
+is not the fence's business (allowed).
 """
 
 from __future__ import annotations
 
 from tools.prove.cells import PolicyCell, evaluate_cells
 from tools.prove.fence import OWN_ACCOUNT, FenceLayer, concrete_principal_arn
-from tools.prove.matrix import ADMIN_POLICY, ALLOW, CLOUDFORMATION, DENY, FULL_ACCESS_ENDPOINT_POLICY, SESSION
+from tools.prove.matrix import ALLOW, CLOUDFORMATION, DENY, FULL_ACCESS_ENDPOINT_POLICY, SESSION
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 OTHER_MEMBER = "555566667777"  # another account of the same organisation
@@ -43,41 +49,75 @@ def _via(vpce: str | None, owner: str | None = None, org: str | None = None) -> 
 CFN = {"aws:ViaAWSService": "true", "aws:CalledVia": [CLOUDFORMATION], "aws:CalledViaFirst": CLOUDFORMATION, "aws:CalledViaLast": CLOUDFORMATION}
 
 
+# The member account's administrators: every action on every resource (the fence alone decides).
+ADMINISTRATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
 def fleet_fence_cells(fence: FenceLayer, region: str, account: str = ACCOUNT) -> list[PolicyCell]:
     if fence.network_form != OWN_ACCOUNT:
         raise ValueError("fleet_fence_cells evaluates a fleet fence (networkForm own-account-endpoints) only")
     member = f"arn:{PARTITION}:iam::{account}:role/MemberWorkload"
-    rows: list[tuple[str, str, dict, str]] = [
-        ("a member role through an endpoint of its own account", member, _via(OWN_VPCE, account, ORG), ALLOW),
-        ("a member role through another endpoint of its own account", member, _via(SECOND_VPCE, account, ORG), ALLOW),
-        ("a member role through another member account's endpoint", member, _via(FOREIGN_VPCE, OTHER_MEMBER, ORG), DENY),
-        ("a member role through another organisation's endpoint", member, _via(FOREIGN_VPCE, OUTSIDER, OTHER_ORG), DENY),
-        ("a member role with no VPC endpoint", member, {}, DENY),
-        ("CloudFormation on a member role's behalf", member, CFN, DENY),
-        ("a member role through its own endpoint, aws:VpceAccount absent [field]", member, _via(OWN_VPCE), DENY),
+    rows: list[tuple[str, str, str, str, dict, str]] = [
+        ("a member role through an endpoint of its own account", member, ACTION, RESOURCE, _via(OWN_VPCE, account, ORG), ALLOW),
+        ("a member role through another endpoint of its own account", member, ACTION, RESOURCE, _via(SECOND_VPCE, account, ORG), ALLOW),
+        ("a member role through another member account's endpoint", member, ACTION, RESOURCE, _via(FOREIGN_VPCE, OTHER_MEMBER, ORG), DENY),
+        ("a member role through another organisation's endpoint", member, ACTION, RESOURCE, _via(FOREIGN_VPCE, OUTSIDER, OTHER_ORG), DENY),
+        ("a member role with no VPC endpoint", member, ACTION, RESOURCE, {}, DENY),
+        ("CloudFormation on a member role's behalf", member, ACTION, RESOURCE, CFN, DENY),
+        ("a member role through its own endpoint, aws:VpceAccount absent [field]", member, ACTION, RESOURCE, _via(OWN_VPCE), DENY),
     ]
-    if fence.break_glass_principal_arns:
-        glass = concrete_principal_arn(fence.break_glass_principal_arns[0])
+    glass = concrete_principal_arn(fence.break_glass_principal_arns[0]) if fence.break_glass_principal_arns else None
+    if glass:
         rows += [
-            ("break-glass with no VPC endpoint", glass, {}, ALLOW),
-            ("break-glass through another organisation's endpoint", glass, _via(FOREIGN_VPCE, OUTSIDER, OTHER_ORG), ALLOW),
+            ("break-glass with no VPC endpoint", glass, ACTION, RESOURCE, {}, ALLOW),
+            ("break-glass through another organisation's endpoint", glass, ACTION, RESOURCE, _via(FOREIGN_VPCE, OUTSIDER, OTHER_ORG), ALLOW),
         ]
+    rows += _stack_rows(region, account, glass)
     scps = fence.service_control_policies({})
     cells: list[PolicyCell] = []
     sims: list[dict] = []
-    for label, arn, via, expected in rows:
+    for label, arn, action, resource, via, expected in rows:
         caller = arn.split(":")[4]
         ctx = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": caller, "aws:PrincipalOrgID": ORG, "aws:RequestedRegion": region, **via}
         sim = {
             "request": {
                 "principal": f"arn:{PARTITION}:sts::{caller}:assumed-role/{arn.rsplit('/', 1)[1]}/{SESSION}",
-                "action": ACTION, "resource": {"resource": RESOURCE, "accountId": caller}, "contextVariables": ctx,
+                "action": action, "resource": {"resource": resource, "accountId": caller}, "contextVariables": ctx,
             },
-            "identityPolicies": [{"name": "BedrockAdmin", "policy": ADMIN_POLICY}],
+            "identityPolicies": [{"name": "Administrator", "policy": ADMINISTRATOR}],
             "serviceControlPolicies": scps, "resourceControlPolicies": [],
         }
         if "aws:SourceVpce" in via:
             sim["vpcEndpointPolicies"] = [{"name": "FullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
-        cells.append(PolicyCell(region, "fleet fence", label, ACTION, RESOURCE, expected))
+        cells.append(PolicyCell(region, "fleet fence", label, action, resource, expected))
         sims.append(sim)
     return evaluate_cells(cells, sims)
+
+
+def _stack_rows(region: str, account: str, glass: str | None) -> list[tuple[str, str, str, str, dict, str]]:
+    """Who may change the StackSet's stack in a member account, and create its execution role."""
+    admin = f"arn:{PARTITION}:iam::{account}:role/AccountAdmin"
+    execution = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-0123456789abcdef0123456789abcdef"
+    delivered = f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/StackSet-PrivateBedrock-{region}-6e84f2e0-f223-4b38-ac9c-d7a7ac2e8ef4/f61d15a0-7af9-11ed-a39d-068d53de7052"
+    other_stack = f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/workload-app/f61d15a0-7af9-11ed-a39d-068d53de7052"
+    lookalike = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-mine"
+    rows = [
+        ("an account admin updates the StackSet's stack", admin, "cloudformation:UpdateStack", delivered, {}, DENY),
+        ("an account admin deletes the StackSet's stack", admin, "cloudformation:DeleteStack", delivered, {}, DENY),
+        ("an account admin creates a change set on the StackSet's stack", admin, "cloudformation:CreateChangeSet", delivered, {}, DENY),
+        ("an account admin executes a change set on the StackSet's stack", admin, "cloudformation:ExecuteChangeSet", delivered, {}, DENY),
+        ("an account admin turns termination protection off", admin, "cloudformation:UpdateTerminationProtection", delivered, {}, DENY),
+        ("an account admin updates another stack of the account", admin, "cloudformation:UpdateStack", other_stack, {}, ALLOW),
+        ("the StackSets execution role updates the StackSet's stack", execution, "cloudformation:UpdateStack", delivered, {}, ALLOW),
+        ("the StackSets execution role deletes the StackSet's stack", execution, "cloudformation:DeleteStack", delivered, {}, ALLOW),
+        ("an account admin creates a role named like the execution role", admin, "iam:CreateRole", lookalike, {}, DENY),
+        ("an account admin changes the execution role's trust", admin, "iam:UpdateAssumeRolePolicy", execution, {}, DENY),
+        ("an account admin attaches a policy to the execution role", admin, "iam:AttachRolePolicy", execution, {}, DENY),
+        ("an account admin creates another role", admin, "iam:CreateRole", f"arn:{PARTITION}:iam::{account}:role/workload-app", {}, ALLOW),
+    ]
+    if glass:
+        rows += [
+            ("break-glass updates the StackSet's stack", glass, "cloudformation:UpdateStack", delivered.replace(account, glass.split(":")[4]), {}, ALLOW),
+            ("break-glass creates a role named like the execution role", glass, "iam:CreateRole", lookalike.replace(account, glass.split(":")[4]), {}, ALLOW),
+        ]
+    return rows

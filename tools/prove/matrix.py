@@ -106,6 +106,8 @@ class Principal:
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
     note: str
+    org: str | None = None  # aws:PrincipalOrgID (modelled where a hub names its organisation)
+    org_paths: tuple[str, ...] = ()  # aws:PrincipalOrgPaths (modelled where a hub names OUs)
 
     @property
     def session_arn(self) -> str:
@@ -264,7 +266,14 @@ def principals_for(dep: Deployment, fence: FenceLayer | None = None, layer: str 
             arn = fence.exempt_service_role_arns[0]
             note = "*:*, on the fence's exemptServiceRoleArns: exempt from the network statement only"
             out.append(Principal("exempt service role", "exempt", arn, arn.split(":")[4], star, note))
-    return tuple(out)
+    # A hub that names its organisation: the roles of the hub's own account are members of it.
+    org = hub_organization(dep)
+    return tuple(replace(p, org=org) if org and p.account == dep.account else p for p in out)
+
+
+def hub_organization(dep: Deployment) -> str | None:
+    """The organisation a hub admits (spokeOrganizationArn): the hub's own account is in it."""
+    return dep.metadata.get("spokeOrganizationId")
 
 
 def _extra_principals(dep: Deployment) -> list[Principal]:
@@ -330,6 +339,7 @@ def expected(principal: Principal, request: Request, path: NetPath, exp: Expecta
 def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer: str = "both", scps: Sequence[Mapping[str, Any]] = (), fence: FenceLayer | None = None) -> dict[str, Any]:
     resource, ctx = r.for_account(p.account)
     ctx = {"aws:PrincipalArn": p.role_arn, "aws:PrincipalAccount": p.account, "aws:RequestedRegion": requested_region(resource, dep.region), **ctx}
+    ctx.update(principal_and_resource_keys(p, resource))
     if fence is not None:
         ctx.update(fence.endpoint_owner(path.key, dep.account))  # a fleet fence's aws:VpceAccount
     policies = (("BedrockAdmin", ADMIN_POLICY),) if layer == "endpoint" else p.policies
@@ -350,6 +360,19 @@ def _simulation(dep: Deployment, p: Principal, r: Request, path: NetPath, layer:
         ctx["aws:SourceVpce"] = FOREIGN_VPCE
         sim["vpcEndpointPolicies"] = [{"name": "ForeignFullAccessEndpoint", "policy": FULL_ACCESS_ENDPOINT_POLICY}]
     return sim
+
+
+def principal_and_resource_keys(p: Principal, resource: str) -> dict[str, Any]:
+    """aws:PrincipalOrgID where the principal is modelled in an organisation, and
+    aws:ResourceAccount for a resource an account owns (a foundation model's ARN has no
+    account; what AWS puts there for one is not documented, so the key is left out)."""
+    keys: dict[str, Any] = {"aws:PrincipalOrgID": p.org} if p.org else {}
+    if p.org_paths:
+        keys["aws:PrincipalOrgPaths"] = list(p.org_paths)
+    parts = resource.split(":")
+    if len(parts) > 5 and parts[4]:
+        keys["aws:ResourceAccount"] = parts[4]
+    return keys
 
 
 def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
@@ -385,19 +408,30 @@ def simulate(simulations: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[s
     return version, [dict(results[k]) for k in keys]
 
 
-def _deciding(result: Mapping[str, Any], simulation: Mapping[str, Any]) -> tuple[str, ...]:
-    """The statements that decided a cell (Cell.statements), from the simulator's analysis."""
+def deciding_statements(result: Mapping[str, Any], simulation: Mapping[str, Any]) -> tuple[str, ...]:
+    """The statements that decided a cell (Cell.statements), from the simulator's analysis:
+    the matching Allows of an allowed cell, the matching Denies of an explicitly denied one,
+    "no Allow in <policies>" for each layer that denied implicitly."""
     layers = result.get("statements") or {}
+    order = ("identity", "endpoint", "resource")
     if result["decision"] == "Allowed":
-        return tuple(s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("allow", []))
+        return tuple(s for layer in order for s in layers.get(layer, {}).get("allow", []))
     if result["decision"] == "ExplicitlyDenied":
-        denies = [s for layer in ("identity", "endpoint") for s in layers.get(layer, {}).get("deny", [])]
+        denies = [s for layer in order for s in layers.get(layer, {}).get("deny", [])]
         return tuple(denies + list(result.get("scpDenials") or []))
-    names = {"identity": [p["name"] for p in simulation["identityPolicies"]], "endpoint": [p["name"] for p in simulation.get("vpcEndpointPolicies", [])]}
-    out = [f"no Allow in {', '.join(names[layer]) or 'any ' + layer + ' policy'}" for layer in ("identity", "endpoint") if result.get(layer) == "ImplicitlyDenied"]
+    names = {
+        "identity": [p["name"] for p in simulation["identityPolicies"]],
+        "endpoint": [p["name"] for p in simulation.get("vpcEndpointPolicies", [])],
+        "resource": ["the resource policy"] if simulation.get("resourcePolicy") else [],
+    }
+    out = [
+        f"no Allow in {', '.join(names[layer]) or 'any ' + layer + ' policy'}"
+        for layer in order
+        if layers.get(layer, {}).get("result", result.get(layer)) == "ImplicitlyDenied" and (names[layer] or layer == "identity")
+    ]
     if result.get("scp") == "ImplicitlyDenied":
         out.append("no Allow in the service control policies")
-    return tuple(out)
+    return tuple(out) or ("no Allow in any applicable policy",)
 
 
 def _reason(result: Mapping[str, Any]) -> str:
@@ -500,7 +534,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
             if res.get("ignoredContextKeys"):
                 raise SimulationError(f"the simulator ignored context keys {res['ignoredContextKeys']} (not valid for the action): {cell.describe()}")
             got = ALLOW if res["decision"] == "Allowed" else DENY
-            done.append(replace(cell, got=got, reason=_reason(res), statements=_deciding(res, sim)))
+            done.append(replace(cell, got=got, reason=_reason(res), statements=deciding_statements(res, sim)))
         matrices.append(RegionMatrix(dep.region, dep, principals, requests, tuple(done), version, job.config, job.layer, fenced))
     return matrices
 

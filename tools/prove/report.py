@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from tools.prove.cells import PolicyCell
 from tools.prove.matrix import ALLOW, PATHS, Cell, Principal, RegionMatrix, Request
 
 if TYPE_CHECKING:
@@ -213,8 +214,21 @@ def print_evidence(ev: "Evidence", console: Console | None = None) -> None:
     console.print(layers_sentence(ev), highlight=False)
     console.print()
     print_matrices(ev.matrices, console, ev.hypothetical)
-    for line in ev.fleet_lines:
+    if ev.policy_cells:
+        console.print("[bold]Beside the Bedrock matrix[/]: the roles and resource policies that run and deliver the proof", highlight=False)
+        console.print(policy_table(ev.policy_cells))
+    for line in ev.summaries:
         console.print(line, highlight=False, soft_wrap=True)  # one line each, for grep
+
+
+def policy_table(cells: Sequence[PolicyCell]) -> Table:
+    t = Table(show_lines=False)
+    for name in ("region", "whose policy", "request", "expected", "got"):
+        t.add_column(name, overflow="fold")
+    for c in cells:
+        got = f"[bold red]{c.got} ✗[/]" if not c.ok else (f"[bold green]{c.got}[/]" if c.got == ALLOW else f"[dim]{c.got}[/]")
+        t.add_row(c.region, c.subject, f"{c.label}\n[dim]{c.action} on {c.resource}[/]", c.expected, got)
+    return t
 
 
 def _md(text: str) -> str:
@@ -256,7 +270,12 @@ def markdown_evidence(ev: "Evidence") -> str:
         out += [markdown(m, ev.hypothetical), ""]
         out += ["Principals:", ""] + [f"- **{_md(p.key)}** ({KIND_LABEL[p.kind]}): `{p.role_arn}` — {p.note}" + (" (HYPOTHETICAL: the fence is not deployed)" if ev.hypothetical and p.kind == "breakglass" else "") for p in m.principals] + [""]
         out += [f"### {m.region}: every cell and what decided it", "", markdown_decisions(m, ev.hypothetical), ""]
-    out += [*(f"- {line}" for line in ev.fleet_lines)]
+    if ev.policy_cells:
+        out += ["## Beside the Bedrock matrix: the roles and resource policies that run and deliver the proof", ""]
+        out += ["| region | whose policy | request | action on resource | expected | got | decided by (policy/Sid) |", "|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(_md(x) for x in (c.region, c.subject, c.label, f"{c.action} on {c.resource}", c.expected, c.got if c.ok else f"{c.got} ✗", "; ".join(c.statements))) + " |" for c in ev.policy_cells]
+        out += [""]
+    out += [*(f"- {line}" for line in ev.summaries)]
     out += ["", *legends(ev.matrices, ev.hypothetical)]
     bad = ev.unexpected()
     if bad:

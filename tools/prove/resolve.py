@@ -73,6 +73,9 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
             refs[logical_id] = f"{_EC2_IDS[kind]}-" + hashlib.sha256(logical_id.encode()).hexdigest()[:17]
             if kind == "AWS::EC2::SecurityGroup":
                 getatts[(logical_id, "GroupId")] = refs[logical_id]
+        elif kind in _RESOLVER_IDS:
+            refs[logical_id] = f"{_RESOLVER_IDS[kind]}-" + hashlib.sha256(logical_id.encode()).hexdigest()[:17]
+            getatts[(logical_id, "Id")] = refs[logical_id]
         elif kind == "AWS::KMS::Key":
             key_id = "mrk-" + hashlib.sha256(logical_id.encode()).hexdigest()[:32]
             refs[logical_id] = key_id
@@ -81,6 +84,8 @@ def symbols_for(template: Mapping[str, Any], region: str, account: str = ACCOUNT
 
 
 _EC2_IDS = {"AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet", "AWS::EC2::SecurityGroup": "sg"}
+# Route 53 Resolver's ids (Ref and Fn::GetAtt Id are the same); the fleet verifier reads the DNS Firewall by them.
+_RESOLVER_IDS = {"AWS::Route53Resolver::FirewallRuleGroup": "rslvr-frg", "AWS::Route53Resolver::FirewallDomainList": "rslvr-fdl"}
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 

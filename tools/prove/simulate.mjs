@@ -44,8 +44,8 @@ for (const { id, simulation } of input.cells) {
   // The statements that decided the cell, per layer (the evidence names them): the Allows that
   // matched and the Denies that matched, as "<policy name>/<Sid>".
   const statements = {}
-  for (const [layer, a] of [['identity', analysis.identityAnalysis], ['endpoint', analysis.endpointAnalysis]]) {
-    if (a) statements[layer] = { allow: a.allowStatements.map(named), deny: a.denyStatements.map(named) }
+  for (const [layer, a] of [['identity', analysis.identityAnalysis], ['endpoint', analysis.endpointAnalysis], ['resource', analysis.resourceAnalysis]]) {
+    if (a) statements[layer] = { result: a.result, allow: a.allowStatements.map(named), deny: a.denyStatements.map(named) }
   }
   results.push({
     id,

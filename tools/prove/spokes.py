@@ -8,6 +8,12 @@ matrix, evaluated with the spoke's identity policy and the hub's endpoint polici
 - spoke-unlisted: a spoke role the hub does not admit (the spoke's control probe role), and
   a role of an account the hub does not know carrying the same identity policy: denied on
   every path.
+A hub that names its organisation (spokeAccess accounts or organization, metadata
+spokeOrganizationId) has the spoke accounts modelled as members of it, and one more column:
+the spoke's listed role in an account of another organisation (denied everywhere). Under
+organization access a role is admitted by its name (spokeRoleNames) in any member account,
+so there the unknown member account's probe role is a listed spoke: that is what the mode
+trusts, and the matrix shows it.
 
 A hub's assembly alone (no spoke template): one column per spokePrincipalArns role, modelled
 like an extraPrincipalArns role: carrying the hub's identity policy as resolved in the role's
@@ -32,6 +38,7 @@ from tools.prove.resolve import PARTITION
 
 SPOKE_ACCOUNT = "222233334444"  # the spoke template is resolved as if deployed here
 UNKNOWN_SPOKE_ACCOUNT = "555566667777"  # an account the hub admits no one from
+OTHER_ORG = "o-0th3r0rg000"
 
 
 def _short(logical_id: str) -> str:
@@ -44,25 +51,38 @@ def spoke_principals(hub: Deployment, spoke_template: Mapping[str, Any], princip
     if spoke.metadata.get("topology") != "spoke":
         raise ValueError(f"{hub.region}: the template paired with the hub is not a spoke (topology {spoke.metadata.get('topology')!r})")
     listed = set(hub.metadata.get("spokePrincipalArns", []))
+    org = hub.metadata.get("spokeOrganizationId")
+    by_name = set(hub.metadata.get("spokeRoleNames", [])) if hub.metadata.get("spokeAccess") == "organization" else set()
+
+    # With spokeOrgPaths the spoke is modelled under the first listed OU, the unknown member
+    # account under another OU of the same root (a name alone does not admit it there).
+    paths = list(hub.metadata.get("spokeOrgPaths", []))
+    inside = (f"{paths[0]}ou-spok-00000000/",) if paths else ()
+    elsewhere = (f"{paths[0].split('/ou-', 1)[0]}/ou-else-00000000/",) if paths else ()
+
+    def admitted(arn: str, in_org: bool, in_paths: bool = True) -> bool:
+        return (arn in listed and (in_org or not org)) or (in_org and in_paths and arn.split(":role/", 1)[1] in by_name)
+
     out = []
     for lid in spoke.identity_policy_roles:
         role = spoke.roles[lid]
-        kind = "spoke" if role.arn in listed else "spoke-unlisted"
-        note = ("listed in the hub's spokePrincipalArns" if kind == "spoke" else "not listed by the hub") + "; carries the spoke's identity policy"
-        out.append(principal_cls(f"spoke {_short(lid)}", kind, role.arn, spoke_account, spoke.policies_of(lid), note))
-    # The same identity policy in an account the hub does not admit at all.
-    stranger = read_deployment(spoke_template, hub.region, UNKNOWN_SPOKE_ACCOUNT)
+        kind = "spoke" if admitted(role.arn, True) else "spoke-unlisted"
+        note = ("admitted by the hub (spokePrincipalArns or spokeRoleNames)" if kind == "spoke" else "not listed by the hub") + "; carries the spoke's identity policy"
+        out.append(principal_cls(f"spoke {_short(lid)}", kind, role.arn, spoke_account, spoke.policies_of(lid), note, org, inside))
+    # The same identity policy in an account the hub does not name (a member of its organisation, if it names one).
     lid = spoke.in_vpc_roles[0]
-    out.append(
-        principal_cls(
-            "unknown-account spoke",
-            "spoke-unlisted",
-            f"arn:{PARTITION}:iam::{UNKNOWN_SPOKE_ACCOUNT}:role/{stranger.roles[lid].arn.rsplit('/', 1)[1]}",
-            UNKNOWN_SPOKE_ACCOUNT,
-            stranger.policies_of(lid),
-            "the spoke's probe role and identity policy in an account the hub does not admit",
-        )
-    )
+    stranger = read_deployment(spoke_template, hub.region, UNKNOWN_SPOKE_ACCOUNT)
+    arn = f"arn:{PARTITION}:iam::{UNKNOWN_SPOKE_ACCOUNT}:role/{stranger.roles[lid].arn.rsplit('/', 1)[1]}"
+    kind = "spoke" if admitted(arn, True, not paths) else "spoke-unlisted"
+    what = "an account the hub does not name" + (" (a member of its organisation)" if org else "") + (" under an OU the hub does not list" if paths else "")
+    note = f"the spoke's probe role and identity policy in {what}" + ("; organization access admits it by its name" if kind == "spoke" else "")
+    out.append(principal_cls("unknown-account spoke", kind, arn, UNKNOWN_SPOKE_ACCOUNT, stranger.policies_of(lid), note, org, elsewhere))
+    if org:
+        # The listed role, its account in another organisation (one that left yours): only the
+        # organisation Deny stands between it and the endpoints.
+        role = spoke.roles[lid]
+        note = f"the listed spoke role with its account in another organisation ({OTHER_ORG})"
+        out.append(principal_cls("other-organization spoke", "spoke-unlisted", role.arn, spoke_account, spoke.policies_of(lid), note, OTHER_ORG, (f"{OTHER_ORG}/r-0th3/ou-0th3-00000000/",) if paths else ()))
     return out
 
 
@@ -97,5 +117,6 @@ def listed_spoke_principals(hub: Deployment, hub_template: Mapping[str, Any], pr
             "SourceVpceOnlyPolicy as resolved in its account (its spoke's own identity policy is proved by the spoke's assembly)"
         )
         # Spokes name their probe roles alike (PrivateBedrock-<region>-Probe): the account tells them apart.
-        out.append(principal_cls(f"{account}/{arn.rsplit('/', 1)[1]} (spoke)", "spoke", arn, account, identity, note))
+        # A hub that names its organisation admits its members only: the listed roles are modelled in it.
+        out.append(principal_cls(f"{account}/{arn.rsplit('/', 1)[1]} (spoke)", "spoke", arn, account, identity, note, hub.metadata.get("spokeOrganizationId")))
     return out
