@@ -6,7 +6,11 @@ Per configured region, with the caller's credentials:
 - Bedrock GetInferenceProfile for each configured cross-region profile: its destination
   regions (models[].modelArn);
 - the model catalog: ListFoundationModels (on-demand ids), ListInferenceProfiles
-  (system-defined profile ids) and, when bedrock-mantle is enabled, its models.list.
+  (system-defined profile ids) and, when bedrock-mantle is enabled, its models.list;
+- Bedrock GetFoundationModelAvailability for each allow-listed runtime model (printed, not
+  cached: whether someone must subscribe through AWS Marketplace before workloads can call it);
+- for a spoke, Route 53 Profiles ListProfileAssociations on its VPC: a VPC takes one Profile,
+  so another Profile already there stops the lookup with one sentence.
 
 The answers go into cdk.context.json under CDK-style keys (stacks/config/account_facts.py), where
 synthesis reads them for that account; commit the file so later synths are deterministic,
@@ -18,7 +22,7 @@ cannot use the CLI's credentials or lookup role anyway.
 
 Usage: python -m tools.lookup [--region R ...] [-c key=value ...] [--app-dir DIR]
 Endpoints can be pointed elsewhere the AWS SDK way (AWS_ENDPOINT_URL_EC2, _STS, _BEDROCK,
-AWS_ENDPOINT_URL_BEDROCK_MANTLE), which is how the tests run it against local servers.
+_ROUTE53PROFILES, AWS_ENDPOINT_URL_BEDROCK_MANTLE), which is how the tests run it against local servers.
 """
 
 from __future__ import annotations
@@ -63,8 +67,14 @@ def region_targets(context: Mapping[str, Any], only: list[str] | None) -> dict[s
         endpoints = tuple(as_list("endpoints", settings.get("endpoints", list(DEFAULT_ENDPOINTS))))
         raw = settings.get("runtimeModels")
         models = as_list("runtimeModels", raw) if raw is not None else [m for m in [default_runtime_model(region)] if m]
-        profiles = tuple(m for m in models if parse_model_id("runtimeModels", m).is_profile)
-        targets[region] = {"endpoints": endpoints, "profiles": profiles}
+        refs = [parse_model_id("runtimeModels", m) for m in models]
+        profiles = tuple(m.model_id for m in refs if m.is_profile)
+        # GetFoundationModelAvailability takes the foundation model (a profile's, without its prefix).
+        foundation = tuple(dict.fromkeys(m.foundation_model_id for m in refs))
+        spoke = ()
+        if settings.get("topology") == "spoke" and isinstance(settings.get("vpcId"), str):
+            spoke = (settings["vpcId"], str(settings.get("hubDnsProfileId", "")))
+        targets[region] = {"endpoints": endpoints, "profiles": profiles, "models": foundation, "spoke": spoke}
     if only:
         missing = sorted(set(only) - set(targets))
         if missing:
@@ -144,7 +154,51 @@ def mantle_catalog(session: Any, region: str) -> list[str] | None:
     return sorted(m["id"] for m in body.get("data", []))
 
 
-def lookup(session: Any, account: str, targets: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, Any]:
+def model_availability(bedrock: Any, model_id: str) -> dict[str, str]:
+    """GetFoundationModelAvailability: may this account call the model yet (agreement, entitlement, authorization)?"""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = bedrock.get_foundation_model_availability(modelId=model_id)
+    except ClientError as err:
+        return {"error": f"{err.response['Error'].get('Code', '')}: {err.response['Error'].get('Message', '')}"}
+    return {
+        "agreement": (answer.get("agreementAvailability") or {}).get("status", "?"),
+        "entitlement": answer.get("entitlementAvailability", "?"),
+        "authorization": answer.get("authorizationStatus", "?"),
+        "region": answer.get("regionAvailability", "?"),
+    }
+
+
+def availability_sentence(region: str, model_id: str, fact: Mapping[str, str]) -> str:
+    """One line of the report: ready, or who has to act first (AWS Marketplace subscription)."""
+    if "error" in fact:
+        return f"{region}: {model_id}: availability unknown ({fact['error']})."
+    state = ", ".join(f"{k} {v}" for k, v in fact.items())
+    if all(fact[k] in ("AVAILABLE", "AUTHORIZED") for k in ("agreement", "entitlement", "authorization", "region")):
+        return f"{region}: {model_id}: ready ({state})."
+    # Model access is on by default, but a third-party model's first call subscribes through AWS
+    # Marketplace (aws-marketplace:Subscribe), which the workload roles (and an SCP-bound role) cannot do.
+    return (f"{region}: {model_id}: not ready ({state}); an administrator with aws-marketplace:Subscribe "
+            "must make the first call (or accept the offer) before workloads can use it.")
+
+
+def spoke_profile_conflict(profiles: Any, region: str, vpc_id: str, hub_profile: str) -> str | None:
+    """A VPC takes one Route 53 Profile: another one on the spoke VPC makes the hub's association fail."""
+    kwargs: dict[str, Any] = {"ResourceId": vpc_id}
+    while True:
+        page = profiles.list_profile_associations(**kwargs)
+        for association in page.get("ProfileAssociations", []):
+            if association.get("ProfileId") != hub_profile:
+                return (f"Spoke VPC {vpc_id} in {region} already has Route 53 Profile {association.get('ProfileId')} "
+                        f"associated and a VPC can have only one, so the hub's Profile {hub_profile} cannot be attached; "
+                        "see README \"A spoke VPC that already has a Route 53 Profile\" for the ways forward.")
+        if not page.get("NextToken"):
+            return None
+        kwargs["NextToken"] = page["NextToken"]
+
+
+def lookup(session: Any, account: str, targets: Mapping[str, Mapping[str, tuple[str, ...]]], report: list[str] | None = None) -> dict[str, Any]:
     """Every cache entry for `targets`, keyed as stacks/config/account_facts.py reads them."""
     from botocore.config import Config
 
@@ -161,6 +215,15 @@ def lookup(session: Any, account: str, targets: Mapping[str, Mapping[str, tuple[
         if "bedrock-mantle" in target["endpoints"]:
             catalog["mantle"] = mantle_catalog(session, region)
         entries[model_catalog_key(account, region)] = catalog
+        for model_id in target.get("models", ()):
+            sentence = availability_sentence(region, model_id, model_availability(bedrock, model_id))
+            if report is not None:
+                report.append(sentence)
+        if target.get("spoke"):
+            vpc_id, hub_profile = target["spoke"]
+            conflict = spoke_profile_conflict(session.client("route53profiles", region_name=region, config=config), region, vpc_id, hub_profile)
+            if conflict:
+                raise LookupFailed(conflict)
     return entries
 
 
@@ -209,13 +272,16 @@ def main(argv: list[str] | None = None) -> int:
             raise LookupFailed("No AWS credentials found; set AWS_PROFILE (or run in an environment with credentials) and try again.")
         try:
             account = session.client("sts").get_caller_identity()["Account"]
-            entries = lookup(session, account, targets)
+            report: list[str] = []
+            entries = lookup(session, account, targets, report)
         except (BotoCoreError, ClientError) as err:
             raise LookupFailed(f"The account lookup failed: {err}") from None
     except (LookupFailed, ConfigError, ValueError) as err:
         print(f"Lookup error: {err}", file=sys.stderr)
         return 2
     cache = write_cache(args.app_dir, entries)
+    for line in report:  # each allow-listed model's availability for this account
+        print(line)
     for region, target in targets.items():
         offered = [s for s in target["endpoints"] if entries[endpoint_service_key(account, region, s)]["offered"]]
         print(f"{region}: endpoint services offered: {', '.join(offered) or 'none'}; profiles looked up: {len(target['profiles'])}")

@@ -16,6 +16,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import anthropic_checks
 import aws_session
 import control_plane
 import dns_checks
@@ -38,6 +39,7 @@ _FAMILIES = {
     "control": control_plane.run,
     "runtime": runtime_checks.run,
     "openai": openai_checks.run,
+    "anthropic": anthropic_checks.run,
 }
 
 
@@ -85,6 +87,7 @@ def handler(event, context=None) -> dict:
 
     aws_session.reset()
     openai_checks.reset()
+    anthropic_checks.reset()
     started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=max(1, len(checks)), thread_name_prefix="probe")
     futures = [pool.submit(_run_one, spec, config) for spec in checks]

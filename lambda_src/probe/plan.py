@@ -54,6 +54,15 @@ class Config:
     public_dns_name: str | None = None  # must NOT resolve from the VPC (DNS firewall)
     api_keys_in_region: str = "supported"  # supported | disputed | unsupported
     expect_web_search: str = DENIED
+    # The Anthropic Messages API (anthropic_checks.py): an allow-listed Claude model per
+    # endpoint (None: the allowed call is skipped) and one outside the lists.
+    runtime_anthropic_model: str | None = None
+    runtime_anthropic_denied_model: str = "anthropic.claude-haiku-4-5-20251001-v1:0"
+    mantle_anthropic_model: str | None = None
+    mantle_anthropic_denied_model: str = "anthropic.claude-haiku-4-5"
+    # A required guardrail (guardrailArn): the native calls carry it, as workloads must.
+    guardrail_arn: str | None = None
+    guardrail_version: str = "DRAFT"
 
     def endpoint_override(self, service: str) -> str | None:
         return os.environ.get(ENDPOINT_ENV[service]) or None
@@ -140,6 +149,12 @@ def load_config(env: dict | None = None) -> Config:
         public_dns_name=(env.get("PUBLIC_DNS_NAME") or "").strip().rstrip(".") or None,
         api_keys_in_region=_choice(env, "API_KEYS_IN_REGION", "supported", API_KEY_SUPPORT),
         expect_web_search=_choice(env, "EXPECT_WEB_SEARCH", DENIED, (ALLOWED, DENIED)),
+        runtime_anthropic_model=(env.get("RUNTIME_ANTHROPIC_MODEL") or "").strip() or None,
+        runtime_anthropic_denied_model=env.get("RUNTIME_ANTHROPIC_DENIED_MODEL") or "anthropic.claude-haiku-4-5-20251001-v1:0",
+        mantle_anthropic_model=(env.get("MANTLE_ANTHROPIC_MODEL") or "").strip() or None,
+        mantle_anthropic_denied_model=env.get("MANTLE_ANTHROPIC_DENIED_MODEL") or "anthropic.claude-haiku-4-5",
+        guardrail_arn=(env.get("GUARDRAIL_ARN") or "").strip() or None,
+        guardrail_version=(env.get("GUARDRAIL_VERSION") or "").strip() or "DRAFT",
     )
 
 
@@ -194,15 +209,28 @@ def build_plan(config: Config) -> tuple[list[CheckSpec], list[dict]]:
     add(rt, CheckSpec("runtime_converse_allowed_model", "runtime", rt, allow, {"model": config.runtime_model}))
     add(rt, CheckSpec("runtime_converse_denied_model", "runtime", rt, DENIED, {"model": config.runtime_denied_model}))
 
+    # The Anthropic Messages API as the official SDK's AnthropicBedrock sends it (InvokeModel).
+    no_claude = ("no allow-listed {0} model is a Claude model (anthropic.*); add one to {1} to prove "
+                 "the Anthropic Messages API there")
+    add(rt, CheckSpec("runtime_anthropic_messages_allowed_model", "anthropic", rt, allow,
+                      {"model": config.runtime_anthropic_model}),
+        unless=None if config.runtime_anthropic_model else no_claude.format("runtime", "runtimeModels"))
+    add(rt, CheckSpec("runtime_anthropic_messages_denied_model", "anthropic", rt, DENIED,
+                      {"model": config.runtime_anthropic_denied_model}))
+
     # bedrock-runtime /openai/v1 through the OpenAI SDK's Bedrock provider (SigV4 for "bedrock").
+    # Guardrails do not apply to these APIs (the Responses API page says so; the probe sends
+    # none on Chat Completions either), so with a required guardrail the model grants, which
+    # demand bedrock:GuardrailIdentifier, must refuse them.
+    openai_allow = DENIED if config.guardrail_arn else allow
     ok_model = config.runtime_openai_model
     no_model = None if ok_model else (
         "no allow-listed runtime model is served by bedrock-runtime's OpenAI-compatible API (OpenAI "
         "models only); add one such as openai.gpt-oss-20b-1:0 to runtimeModels to prove this path")
-    add(rt, CheckSpec("runtime_openai_chat_allowed_model", "openai", rt, allow,
+    add(rt, CheckSpec("runtime_openai_chat_allowed_model", "openai", rt, openai_allow,
                       {"call": "chat", "model": ok_model}), unless=no_model)
     responses_model = config.runtime_responses_model
-    add(rt, CheckSpec("runtime_openai_responses_allowed_model", "openai", rt, allow,
+    add(rt, CheckSpec("runtime_openai_responses_allowed_model", "openai", rt, openai_allow,
                       {"call": "responses", "model": responses_model}),
         unless=None if responses_model else (
             "no allow-listed runtime model is served by bedrock-runtime's Responses API (OpenAI models "
@@ -212,8 +240,9 @@ def build_plan(config: Config) -> tuple[list[CheckSpec], list[dict]]:
     # Without an OpenAI model in the allow list, an expected refusal can still be shown with
     # the Converse model (anything but a policy's refusal fails the check); an expected
     # success cannot.
-    bearer_model = ok_model or (config.runtime_model if bearer == DENIED else None)
-    add(rt, CheckSpec("runtime_openai_bearer_token", "openai", rt, bearer,
+    rt_bearer = DENIED if config.guardrail_arn else bearer  # no guardrail on this path either
+    bearer_model = ok_model or (config.runtime_model if rt_bearer == DENIED else None)
+    add(rt, CheckSpec("runtime_openai_bearer_token", "openai", rt, rt_bearer,
                       {"call": "chat", "model": bearer_model, "auth": "bearer", "note": keys[1]}),
         unless=keys[0] or (None if bearer_model else no_model))
 
@@ -225,6 +254,12 @@ def build_plan(config: Config) -> tuple[list[CheckSpec], list[dict]]:
                      {"call": "chat", "model": config.mantle_denied_model}))
     add(m, CheckSpec("mantle_responses_denied_model", "openai", m, DENIED,
                      {"call": "responses", "model": config.mantle_denied_model}))
+    # The Anthropic Messages API as the official SDK's AnthropicBedrockMantle sends it.
+    add(m, CheckSpec("mantle_anthropic_messages_allowed_model", "anthropic", m, allow,
+                     {"model": config.mantle_anthropic_model}),
+        unless=None if config.mantle_anthropic_model else no_claude.format("bedrock-mantle", "mantleModels"))
+    add(m, CheckSpec("mantle_anthropic_messages_denied_model", "anthropic", m, DENIED,
+                     {"model": config.mantle_anthropic_denied_model}))
     # An allowed model, so only the server-side web search tool can be what is refused.
     add(m, CheckSpec("mantle_web_search_tool", "openai", m, web_search,
                      {"call": "web_search", "model": config.mantle_model}))

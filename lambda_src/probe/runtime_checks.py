@@ -13,10 +13,15 @@ def run(spec, config) -> dict:
     endpoint = config.endpoint_url("bedrock-runtime")
     model = spec.params["model"]
     try:
+        # A required guardrail goes with every call, as the policies demand of workloads.
+        guardrail = ({"guardrailConfig": {"guardrailIdentifier": config.guardrail_arn,
+                                          "guardrailVersion": config.guardrail_version}}
+                     if config.guardrail_arn else {})
         response = aws_session.client("bedrock-runtime", config).converse(
             modelId=model,
             messages=[{"role": "user", "content": [{"text": "Reply with OK."}]}],
             inferenceConfig={"maxTokens": 8},  # authorization is the point, not the answer
+            **guardrail,
         )
         outcome, detail = aws_session.ok(
             f"{model}: stopReason={response.get('stopReason')}, usage={response.get('usage', {})}")

@@ -74,6 +74,16 @@ MANTLE_DENIAL_CANDIDATES = ("openai.gpt-oss-120b", "openai.gpt-oss-20b", "openai
 RUNTIME_OPENAI_PROVIDER = "openai."
 RUNTIME_RESPONSES_NOT_SERVED = ("openai.gpt-oss-",)
 RUNTIME_OPENAI_DENIAL_CANDIDATES = ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0")
+# The Anthropic Messages API (bedrock-mantle /anthropic/v1/messages; bedrock-runtime through
+# the Anthropic SDK's AnthropicBedrock, i.e. InvokeModel) serves Claude models: the probe's
+# allowed calls use the first allow-listed model of this provider, its refusals a Claude model
+# outside the lists. Mantle's Claude ids carry no version suffix (models.list is the truth) [field].
+ANTHROPIC_PROVIDER = "anthropic."
+RUNTIME_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0")
+MANTLE_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5")
+# Bedrock service tiers (botocore 1.44: ServiceTierType of bedrock-runtime; the same values for
+# bedrock-mantle's service_tier), the values of bedrock:ServiceTier / bedrock-mantle:ServiceTier.
+SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
 # A public name the probe must NOT be able to resolve from the VPC (the DNS firewall blocks it).
 DEFAULT_PROBE_PUBLIC_DNS_NAME = "example.com"
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -122,6 +132,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "probeSchedule",
     "alarmEmails",
     "auditTrail",
+    "serviceTiers",
 )
 # fence: the organisation fence (stacks/config/fence.py); fenceEndpointIds: written by `make fence-ids`.
 # fleet: delivery by CloudFormation StackSets (stacks/config/fleet.py).
@@ -177,6 +188,11 @@ class ProbePlan:
     api_keys_in_region: str = "supported"
     # Whether mantle's server-side web search is expected to work (a capability enables it).
     web_search_allowed: bool = False
+    # The Anthropic Messages API (see ANTHROPIC_PROVIDER): None when no Claude model is allow-listed.
+    runtime_anthropic_model: str | None = None
+    runtime_anthropic_denied_model: str = RUNTIME_ANTHROPIC_DENIAL_CANDIDATES[0]
+    mantle_anthropic_model: str | None = None
+    mantle_anthropic_denied_model: str = MANTLE_ANTHROPIC_DENIAL_CANDIDATES[0]
 
 
 @dataclass(frozen=True)
@@ -221,6 +237,8 @@ class RegionConfig:
     knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
     # Roles exempt from the Claude Platform Denies (stacks/config/claude_platform.py); empty = none.
     claude_platform_principal_arns: tuple[str, ...] = ()
+    # The service tiers inference may ask for (serviceTiers); empty = every tier AWS offers.
+    service_tiers: tuple[str, ...] = ()
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -433,6 +451,22 @@ def _monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> Mon
     )
 
 
+def _service_tiers(key: str, value: Any) -> tuple[str, ...]:
+    """The tiers inference may name, in SERVICE_TIERS order (reordering changes no policy)."""
+    if value is None:
+        return ()
+    tiers = as_list(key, value)
+    for tier in tiers:
+        if tier not in SERVICE_TIERS:
+            raise ConfigError(f"{key} entry {tier!r} is not a Bedrock service tier; use some of: {', '.join(SERVICE_TIERS)}.")
+    if "default" not in tiers:
+        raise ConfigError(
+            f"{key} {tiers!r} leaves out default; add default, because a request that names no tier runs at the "
+            "default tier and AWS does not document whether it then carries the tier condition key."
+        )
+    return tuple(t for t in SERVICE_TIERS if t in tiers)
+
+
 def _capabilities(key: str, value: Any) -> tuple[str, ...]:
     names = as_list(key, value)
     for name in names:
@@ -610,6 +644,14 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
                 f"{where('guardrailArn')} can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
                 f"remove bedrock-mantle from {where('endpoints')} in {region} or unset guardrailArn."
             )
+        # "Guardrails don't apply to the Responses API" (bedrock-runtime, inference-responses-api,
+        # read 2026-12). The model grants demand bedrock:GuardrailIdentifier, which those calls
+        # cannot carry, so the policies refuse them: say so before someone wonders why.
+        warnings += (
+            f"{where('guardrailArn')}: guardrails do not apply to the Responses API (nor, here, to Chat Completions) on "
+            f"bedrock-runtime in {region}, so the policies refuse those calls; workloads that must be guarded call "
+            "Converse or InvokeModel with the guardrail.",
+        )
     elif "guardrails" in capabilities:
         raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
 
@@ -668,12 +710,17 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
             api_keys_in_region=api_key_support(region),
             # The capability that confines server-side tools to our endpoints instead of denying them.
             web_search_allowed="serverSideTools" in capabilities,
+            runtime_anthropic_model=next((m.model_id for m in models if m.foundation_model_id.startswith(ANTHROPIC_PROVIDER)), None),
+            runtime_anthropic_denied_model=_denial_model(where("runtimeModels"), RUNTIME_ANTHROPIC_DENIAL_CANDIDATES, runtime_ids),
+            mantle_anthropic_model=next((m for m in mantle_models if m.startswith(ANTHROPIC_PROVIDER)), None) if mantle_enabled else None,
+            mantle_anthropic_denied_model=_denial_model(where("mantleModels"), MANTLE_ANTHROPIC_DENIAL_CANDIDATES, set(mantle_models)),
         ),
         capabilities=capabilities,
         guardrail_arn=guardrail,
         agent_alias_arns=alias_arns,
         knowledge_base_arns=kb_arns,
         claude_platform_principal_arns=parse_claude_platform(where, settings.get("claudePlatform")),
+        service_tiers=_service_tiers(where("serviceTiers"), settings.get("serviceTiers")),
         model_regions=model_regions,
         model_sources=model_sources,
         endpoint_sources=endpoint_sources,

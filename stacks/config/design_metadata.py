@@ -32,6 +32,8 @@ def design_metadata(config: RegionConfig, monitoring: Mapping[str, Any] | None =
         # What the grants cover beyond inference; the IAM matrix derives its cells from these.
         "capabilities": list(config.capabilities),
         "guardrailArn": config.guardrail_arn,
+        # Only when restricted (absent: every tier AWS offers); the IAM matrix adds tier cells.
+        **({"serviceTiers": list(config.service_tiers)} if config.service_tiers else {}),
         "agentAliasArns": list(config.agent_alias_arns),
         "knowledgeBaseArns": list(config.knowledge_base_arns),
         "dnsAllowedDomains": list(config.dns_allowed_domains),

@@ -63,14 +63,11 @@ MANTLE_REGIONS: frozenset[str] = frozenset(
         "sa-east-1",
     }
 )
-# AWS's own sources disagree here. We keep the region in the table (the announcement and
-# the mantle user-guide page list it) and let the account decide: `make lookup` asks EC2,
-# and a cached "not offered" refuses synthesis before anything is deployed.
-DISPUTED: dict[tuple[str, str], str] = {
-    ("bedrock-mantle", "ap-southeast-2"): (
-        "listed by the 2026-02-12 announcement and the bedrock-mantle page, left out by some AWS samples"
-    ),
-}
+# (service, region) pairs whose documentation AWS's own sources dispute. None today: bedrock-mantle
+# PrivateLink in ap-southeast-2, once left out by some AWS samples, is in the user guide's
+# bedrock-mantle page (read 2026-12). `make lookup` still asks EC2 for every pair, and a cached
+# "not offered" refuses synthesis before anything is deployed.
+DISPUTED: dict[tuple[str, str], str] = {}
 
 SERVICES: tuple[str, ...] = (
     "bedrock",

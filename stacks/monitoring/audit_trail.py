@@ -1,4 +1,5 @@
-"""MantleAuditTrail (optional): CloudTrail data events of bedrock-mantle to an encrypted bucket.
+"""MantleAuditTrail (optional): CloudTrail data events of bedrock-mantle (and, with server-side
+tools, of web search) to an encrypted bucket.
 
 Mantle inference is a CloudTrail data event (off by default in every trail), so an account
 without an organisation trail that logs it has no record of who called which model. This
@@ -18,24 +19,32 @@ from constructs import Construct
 from stacks.monitoring.policies import trail_key_use_statements
 from stacks.security.key_policy import key_policy
 from stacks.security.buckets import access_log_bucket, private_bucket
-from stacks.security.nag import acknowledge_compliance
+from stacks.security.nag import acknowledge_compliance, skip_checkov, skip_scanners
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
 # user guide, "Monitor bedrock-mantle API calls using CloudTrail"; names as CloudTrail lists them).
 MANTLE_DATA_RESOURCE_TYPES = ("AWS::BedrockMantle::Project", "AWS::BedrockMantle::CustomizedModel", "AWS::BedrockMantle::Reservation")
+# The web search tool the Responses API runs server-side (serverSideTools): its calls are data
+# events of this resource type (aws-facts, third round; [field] like the mantle names above: a
+# deploy fails with "invalid resources.type" if CloudTrail names it otherwise).
+WEB_SEARCH_DATA_RESOURCE_TYPE = "AWS::BedrockWebSearch::Tool"
 
 
-def mantle_event_selectors() -> list[dict]:
+def data_resource_types(web_search: bool) -> tuple[str, ...]:
+    return MANTLE_DATA_RESOURCE_TYPES + ((WEB_SEARCH_DATA_RESOURCE_TYPE,) if web_search else ())
+
+
+def mantle_event_selectors(web_search: bool = False) -> list[dict]:
     """One selector per resource type: CloudTrail takes one resources.type value per selector."""
     return [
         {
-            "Name": f"bedrock-mantle data events: {t.rsplit('::', 1)[1]}",
+            "Name": f"{'web search' if t == WEB_SEARCH_DATA_RESOURCE_TYPE else 'bedrock-mantle'} data events: {t.rsplit('::', 1)[1]}",
             "FieldSelectors": [
                 {"Field": "eventCategory", "Equals": ["Data"]},
                 {"Field": "resources.type", "Equals": [t]},
             ],
         }
-        for t in MANTLE_DATA_RESOURCE_TYPES
+        for t in data_resource_types(web_search)
     ]
 
 
@@ -43,6 +52,7 @@ def mantle_event_selectors() -> list[dict]:
 class MantleAuditTrailProps:
     retention_days: int  # how long the bucket keeps trail files
     key_admin_arns: tuple[str, ...] = ()  # keyAdminArns: who alone may disable or delete the trail key
+    web_search: bool = False  # serverSideTools: also the web search tool's data events
 
 
 class MantleAuditTrail(Construct):
@@ -91,7 +101,7 @@ class MantleAuditTrail(Construct):
         cfn = self.trail.node.default_child
         assert isinstance(cfn, cloudtrail.CfnTrail)
         # Advanced selectors replace basic ones (a trail takes one kind or the other).
-        cfn.add_property_override("AdvancedEventSelectors", mantle_event_selectors())
+        cfn.add_property_override("AdvancedEventSelectors", mantle_event_selectors(props.web_search))
         cfn.add_property_deletion_override("EventSelectors")
         for bucket in (self.bucket, self.access_logs):
             acknowledge_compliance(bucket, "S3BucketReplicationEnabled", "Single-region audit archive, versioned and retained on stack deletion; replicate it with your organisation's backup policy if required.")
@@ -99,4 +109,15 @@ class MantleAuditTrail(Construct):
             self.trail,
             "CloudTrailCloudWatchLogsEnabled",
             "The trail is an archive of bedrock-mantle data events in S3 with log file validation; streaming them to CloudWatch Logs as well would double the ingestion cost.",
+            guard=["cloud_trail_cloud_watch_logs_enabled_check"],
+        )
+        skip_checkov(
+            self.trail,
+            "CKV_AWS_67",
+            "A regional trail of this region's bedrock-mantle (and web search) data events only: each region's stack has its own, and the organisation's multi-region trail for management events is not this app's to create.",
+        )
+        skip_scanners(
+            self.bucket,
+            "Object Lock cannot be switched off once on, and its mode and period are the organisation's records-retention decision; CloudTrail's digest files (log file validation) prove whether any log file was changed or deleted.",
+            guard=["s3_bucket_object_lock_enabled_check"],
         )

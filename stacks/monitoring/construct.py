@@ -64,7 +64,9 @@ class ProbeMonitoring(Construct):
             ),
         )
         self.audit_trail = (
-            MantleAuditTrail(self, "AuditTrail", props=MantleAuditTrailProps(retention_days=cfg.flow_log_retention_days, key_admin_arns=tuple(cfg.key_admin_arns)))
+            MantleAuditTrail(self, "AuditTrail", props=MantleAuditTrailProps(
+                retention_days=cfg.flow_log_retention_days, key_admin_arns=tuple(cfg.key_admin_arns),
+                web_search=cfg.has("serverSideTools")))
             if mon.audit_trail
             else None
         )

@@ -22,6 +22,8 @@ _CALL_CHECKS = (
     ("control_list_foundation_models", "bedrock"),
     ("runtime_converse_allowed_model", "bedrock-runtime"),
     ("runtime_converse_denied_model", "bedrock-runtime"),
+    ("runtime_anthropic_messages_allowed_model", "bedrock-runtime"),
+    ("runtime_anthropic_messages_denied_model", "bedrock-runtime"),
     ("runtime_openai_chat_allowed_model", "bedrock-runtime"),
     ("runtime_openai_responses_allowed_model", "bedrock-runtime"),
     ("runtime_openai_chat_denied_model", "bedrock-runtime"),
@@ -31,6 +33,8 @@ _CALL_CHECKS = (
     ("mantle_responses_allowed_model", "bedrock-mantle"),
     ("mantle_chat_denied_model", "bedrock-mantle"),
     ("mantle_responses_denied_model", "bedrock-mantle"),
+    ("mantle_anthropic_messages_allowed_model", "bedrock-mantle"),
+    ("mantle_anthropic_messages_denied_model", "bedrock-mantle"),
     ("mantle_web_search_tool", "bedrock-mantle"),
     ("mantle_bearer_token", "bedrock-mantle"),
 )

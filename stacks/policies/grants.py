@@ -98,11 +98,28 @@ def _guardrail_condition(cfg: RegionConfig) -> dict[str, dict[str, Any]]:
     return {"ArnLike": {"bedrock:GuardrailIdentifier": [cfg.guardrail_arn, f"{cfg.guardrail_arn}:*"]}}
 
 
+# Service tiers (botocore 1.44 ServiceTierType; iam-data: bedrock:ServiceTier on InvokeModel and
+# InvokeModelWithResponseStream, bedrock-mantle:ServiceTier on CreateInference). Whether AWS sets
+# the key on a request that names no tier, or values it "default", is not documented [field]:
+# ...IfExists lets a request without the key through, and the configuration insists on
+# "default" in the list (stacks/config/app_config.py), so an untiered request passes either way.
+SERVICE_TIER_KEYS = {"bedrock": "bedrock:ServiceTier", "bedrock-mantle": "bedrock-mantle:ServiceTier"}
+
+
+def service_tier_condition(cfg: RegionConfig, prefix: str) -> dict[str, dict[str, Any]]:
+    """With serviceTiers set, the tier-carrying grants admit only those tiers (or none named)."""
+    if not cfg.service_tiers:
+        return {}
+    return {"StringEqualsIfExists": {SERVICE_TIER_KEYS[prefix]: list(cfg.service_tiers)}}
+
+
 def _runtime_grants(cfg: RegionConfig, account: str) -> list[Grant]:
     actions = ("bedrock:InvokeModel",) + (("bedrock:InvokeModelWithResponseStream",) if cfg.has("streaming") else ())
-    guardrail = _guardrail_condition(cfg)
+    tiers = service_tier_condition(cfg, "bedrock")
+    # Every model invocation: with the guardrail when one is required, in the allowed tiers.
+    invoking = {**_guardrail_condition(cfg), **tiers}
     direct = direct_model_arns(cfg, account)
-    grants = [Grant("InvokeConfiguredModels", actions, direct, guardrail)]
+    grants = [Grant("InvokeConfiguredModels", actions, direct, invoking)]
     profiles = [m for m in cfg.runtime_models if m.is_profile]
     if profiles:
         # The profile ARN alone is not enough: the call is also authorized against the
@@ -111,15 +128,15 @@ def _runtime_grants(cfg: RegionConfig, account: str) -> list[Grant]:
         # "model A via profile B" is not a request AWS can make, and the policy stays small.
         via = {"StringEquals": {"bedrock:InferenceProfileArn": [inference_profile_arn(cfg.region, account, m.model_id) for m in profiles]}}
         destinations = tuple(dict.fromkeys(a for m in profiles for a in profile_destination_arns(m)))
-        grants.append(Grant("InvokeThroughProfiles", actions, destinations, {**via, **guardrail}))
+        grants.append(Grant("InvokeThroughProfiles", actions, destinations, {**via, **invoking}))
     # Responses on bedrock-runtime (/openai/v1/responses) also authorize bedrock:InvokeModel on
     # the account's default project, with bedrock:ModelArn naming the model the call runs.
-    # Which ARN AWS puts there for a profile (the profile or the routed model) is not
-    # documented, so both forms of each allow-listed model are admitted; the model itself is
-    # still authorized by the grants above.
-    model_arns = list(direct) + [a for m in cfg.runtime_models if m.is_profile for a in profile_destination_arns(m) if ":*:" in a]
+    # bedrock:ModelArn "is valued at the inference profile or foundation model your request
+    # named, never the destination models" (user guide, bedrock-mantle page, read 2026-12):
+    # exactly the ids a workload may name, no destination-region ARNs.
     grants.append(
-        Grant("RespondWithConfiguredModels", ("bedrock:InvokeModel",), (bedrock_project_arn(cfg.region, account),), {"ArnLike": {"bedrock:ModelArn": model_arns}})
+        Grant("RespondWithConfiguredModels", ("bedrock:InvokeModel",), (bedrock_project_arn(cfg.region, account),),
+              {"ArnLike": {"bedrock:ModelArn": list(direct)}, **tiers})
     )
     # The configuration sets guardrailArn exactly when the guardrails capability is on.
     if cfg.guardrail_arn:
@@ -132,7 +149,7 @@ def _runtime_grants(cfg: RegionConfig, account: str) -> list[Grant]:
     if cfg.has("asyncInvoke"):
         # StartAsyncInvoke is authorized as bedrock:InvokeModel on the model (granted above)
         # and on the new async-invoke resource, whose id AWS generates.
-        grants.append(Grant("StartAsyncInvokes", ("bedrock:InvokeModel",), (f"{base}:async-invoke/*",)))
+        grants.append(Grant("StartAsyncInvokes", ("bedrock:InvokeModel",), (f"{base}:async-invoke/*",), tiers))
         grants.append(Grant("ReadAsyncInvokes", ("bedrock:GetAsyncInvoke",), (f"{base}:async-invoke/*",)))
         grants.append(Grant("ListAsyncInvokes", ("bedrock:ListAsyncInvokes",), ("*",)))
     if cfg.has("storedResponses"):
@@ -148,7 +165,7 @@ def _mantle_grants(cfg: RegionConfig, account: str) -> list[Grant]:
     project = mantle_project_arn(cfg.region, account)
     models = {"StringEquals": {"bedrock-mantle:Model": list(cfg.mantle_models)}}
     grants = [
-        Grant("CreateInferenceConfiguredModels", ("bedrock-mantle:CreateInference",), (project,), models),
+        Grant("CreateInferenceConfiguredModels", ("bedrock-mantle:CreateInference",), (project,), {**models, **service_tier_condition(cfg, "bedrock-mantle")}),
         Grant("ReadModels", ("bedrock-mantle:ListModels", "bedrock-mantle:GetModel"), (project,)),
     ]
     if cfg.has("countTokens"):

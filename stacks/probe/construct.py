@@ -60,6 +60,13 @@ class ConnectivityProbe(Construct):
             "API_KEYS_IN_REGION": cfg.probe.api_keys_in_region,
             "EXPECT_BEARER": "allowed" if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else "denied",
             "EXPECT_WEB_SEARCH": "allowed" if cfg.probe.web_search_allowed else "denied",
+            # The Anthropic Messages API (lambda_src/probe/anthropic_checks.py).
+            "RUNTIME_ANTHROPIC_MODEL": cfg.probe.runtime_anthropic_model or "",
+            "RUNTIME_ANTHROPIC_DENIED_MODEL": cfg.probe.runtime_anthropic_denied_model,
+            "MANTLE_ANTHROPIC_MODEL": cfg.probe.mantle_anthropic_model or "",
+            "MANTLE_ANTHROPIC_DENIED_MODEL": cfg.probe.mantle_anthropic_denied_model,
+            # A required guardrail: the probe's native calls carry it (its DRAFT version).
+            "GUARDRAIL_ARN": cfg.guardrail_arn or "",
         }
         self.function = self._function(
             "InVpc", props, code,
@@ -161,6 +168,7 @@ class ConnectivityProbe(Construct):
                 "LambdaInsideVPC",
                 "The control probe must run outside the VPC: it proves that the same permissions are refused without aws:SourceVpce.",
                 checkov=["CKV_AWS_117"],
+                guard=["lambda_inside_vpc_check"],
             )
         return fn
 

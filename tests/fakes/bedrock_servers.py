@@ -4,10 +4,12 @@ Two ThreadingHTTPServers, like the two DNS names a real region has:
   amazonaws (bedrock + bedrock-runtime)
     GET  /foundation-models                   ListFoundationModels      (SigV4 "bedrock")
     POST /model/{modelId}/converse             Converse                  (SigV4 "bedrock")
+    POST /model/{modelId}/invoke               InvokeModel (the Anthropic SDK's AnthropicBedrock) (SigV4 "bedrock")
     POST /openai/v1/chat/completions           OpenAI Chat Completions   (SigV4 "bedrock" or API key)
     POST /openai/v1/responses                  OpenAI Responses          (SigV4 "bedrock" or API key)
   mantle (bedrock-mantle)
     GET  /v1/models, POST /v1/chat/completions, POST /v1/responses  (SigV4 "bedrock-mantle" or API key)
+    POST /anthropic/v1/messages               Anthropic Messages API    (SigV4 "bedrock-mantle", anthropic-version header)
 It decides allow/deny from the request itself (which model, which auth, which tools), the
 way an endpoint policy would, and checks the authentication for real: SigV4 signatures are
 recomputed with the test's secret key and their credential scope must name the service
@@ -103,6 +105,12 @@ class Policy:
     mantle_deny_status: int = 401  # [field] IAM denials on mantle's OpenAI routes came back as 401
     # Set: every authenticated request gets this answer instead (a non-policy refusal).
     refusal: Refusal | None = None
+    # A required guardrail (bedrock:GuardrailIdentifier on the model grants): a native call
+    # without it is refused, and the OpenAI-compatible routes, which carry none, always are.
+    guardrail: str | None = None
+    # How mantle's Anthropic route refuses: 403 in Anthropic's error shape, IAM's words without
+    # a policy clause [field: internals, "seen from mantle's Anthropic-format route"].
+    anthropic_deny_status: int = 403
 
     @classmethod
     def deny_all(cls) -> "Policy":
@@ -256,12 +264,19 @@ def _handler_for(fake: FakeBedrock, host: str):
                 if not fake.policy.allow_reads:
                     return self._runtime_deny("bedrock:ListFoundationModels", "*")
                 return self._send(200, {"modelSummaries": [{"modelId": m} for m in sorted(fake.policy.runtime_models)]})
-            m = re.fullmatch(r"/model/([^/]+)/converse", route)
+            m = re.fullmatch(r"/model/([^/]+)/(converse|invoke)", route)
             if not m or self.command != "POST":
                 return self._aws_error(404, "UnknownOperationException", route)
-            model = unquote(m.group(1))
-            if model not in fake.policy.runtime_models:
+            model, operation = unquote(m.group(1)), m.group(2)
+            request = json.loads(body or b"{}")
+            if operation == "converse":
+                guardrail = (request.get("guardrailConfig") or {}).get("guardrailIdentifier")
+            else:
+                guardrail = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
+            if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
                 return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
+            if operation == "invoke":
+                return self._anthropic_message(model, request, body_version=True)
             self._send(200, {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
                              "stopReason": "end_turn", "metrics": {"latencyMs": 5},
                              "usage": {"inputTokens": 4, "outputTokens": 1, "totalTokens": 5}})
@@ -282,7 +297,7 @@ def _handler_for(fake: FakeBedrock, host: str):
             if api not in ("/chat/completions", "/responses") or self.command != "POST":
                 return self._aws_error(404, "UnknownOperationException", route)
             model = json.loads(body or b"{}").get("model", "")
-            if model not in fake.policy.runtime_models:
+            if model not in fake.policy.runtime_models or fake.policy.guardrail:
                 return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
             if api == "/responses" and not fake.policy.allow_runtime_project:
                 return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}:{ACCOUNT}:project/default")
@@ -315,6 +330,8 @@ def _handler_for(fake: FakeBedrock, host: str):
                 return self._send(200, {"object": "list", "data": [
                     {"id": m, "object": "model", "created": 0, "owned_by": "openai"}
                     for m in sorted(fake.policy.mantle_models)]})
+            if route == "/anthropic/v1/messages" and self.command == "POST":
+                return self._mantle_anthropic(body, project)
             if route not in ("/v1/chat/completions", "/v1/responses") or self.command != "POST":
                 # A wrong prefix for the model (e.g. /openai/v1 for GPT OSS), in AWS's words.
                 model = json.loads(body or b"{}").get("model", "") if body else ""
@@ -331,6 +348,35 @@ def _handler_for(fake: FakeBedrock, host: str):
                                          f"arn:aws:bedrock-websearch:{fake.region}:aws:tool/web-search")
             self._ok(route.removeprefix("/v1"), model, request,
                      web_search="completed" if fake.policy.allow_web_search else "failed")
+
+        def _mantle_anthropic(self, body: bytes, project: str) -> None:
+            # Anthropic's error shape: {"type": "error", "error": {"type": ..., "message": ...}}.
+            def error(status: int, type_: str, message: str) -> None:
+                self._send(status, {"type": "error", "error": {"type": type_, "message": message}})
+
+            # AWS documents 2023-06-01; the Anthropic SDK 2.16 sends its own (2026-10-21): whether
+            # mantle takes every version is not documented [field], so any value passes here.
+            if not self.headers.get("anthropic-version"):
+                return error(400, "invalid_request_error", "anthropic-version: header is required")
+            request = json.loads(body or b"{}")
+            model = request.get("model", "")
+            if model not in fake.policy.mantle_models:
+                message = f"User: {ROLE} is not authorized to perform: bedrock-mantle:CreateInference on resource: {project}"
+                return error(fake.policy.anthropic_deny_status, "permission_error", message)
+            if not model.startswith("anthropic."):
+                return error(400, "invalid_request_error", f"model `{model}` isn't supported on this route")
+            self._anthropic_message(model, request)
+
+        def _anthropic_message(self, model: str, request: dict, body_version: bool = False) -> None:
+            # AWS documents bedrock-2023-05-31 in the body; the Anthropic SDK 2.16 puts its own
+            # version there: whether InvokeModel takes it is [field], so any value passes here.
+            if body_version and not request.get("anthropic_version"):
+                return self._aws_error(400, "ValidationException", "anthropic_version is required in the body")
+            if "anthropic." not in model:  # a Claude model or a profile of one
+                return self._aws_error(400, "ValidationException", f"{model} does not take the Messages API body")
+            self._send(200, {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+                             "content": [{"type": "text", "text": "OK"}], "stop_reason": "end_turn",
+                             "usage": {"input_tokens": 4, "output_tokens": 1}})
 
         def _ok(self, api: str, model: str, request: dict, web_search: str | None = None) -> None:
             if api == "/chat/completions":

@@ -1,8 +1,9 @@
 """A local stand-in for the Bedrock control plane and bedrock-mantle's models.list, for the lookup.
 
 Real botocore (and a real SigV4 signature) over HTTP on 127.0.0.1: the server answers
-GetInferenceProfile, ListFoundationModels and ListInferenceProfiles (paginated) in the shapes
-of the Bedrock API, and GET /v1/models in the OpenAI shape, and records each request's signing
+GetInferenceProfile, ListFoundationModels, ListInferenceProfiles (paginated) and
+GetFoundationModelAvailability in the shapes of the Bedrock API, Route 53 Profiles'
+ListProfileAssociations, and GET /v1/models in the OpenAI shape, and records each request's signing
 service so tests can check the lookup signs for the right one.
 """
 
@@ -20,8 +21,13 @@ class FakeBedrockControl(LoopbackServers):
     """profiles: {profile id: [destination regions]}; foundation: {model id: [inference types]};
     mantle: [model ids] or None (models.list answers 503)."""
 
-    def __init__(self, profiles: dict, foundation: dict, mantle: list[str] | None, page_size: int = 2):
+    def __init__(self, profiles: dict, foundation: dict, mantle: list[str] | None, page_size: int = 2,
+                 availability: dict | None = None, profile_associations: dict | None = None):
         self.profiles, self.foundation, self.mantle, self.page_size = profiles, foundation, mantle, page_size
+        # GetFoundationModelAvailability per model id (default: everything available); Route 53
+        # Profiles ListProfileAssociations per VPC id ({vpc: [profile ids]}).
+        self.availability = availability or {}
+        self.profile_associations = profile_associations or {}
         self.requests: list[tuple[str, str, str]] = []  # (path, signing region, signing service)
         self._serve({"control": _handler_for(self)})
 
@@ -42,6 +48,17 @@ def _handler_for(fake: FakeBedrockControl):
                 if fake.mantle is None:
                     return self._send(503, {"error": {"message": "unavailable"}})
                 return self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in fake.mantle]})
+            if path.startswith("/foundation-model-availability/"):
+                model = path.removeprefix("/foundation-model-availability/")
+                agreement, entitlement, authorization = fake.availability.get(model, ("AVAILABLE", "AVAILABLE", "AUTHORIZED"))
+                return self._send(200, {"modelId": model, "agreementAvailability": {"status": agreement},
+                                        "entitlementAvailability": entitlement, "authorizationStatus": authorization,
+                                        "regionAvailability": "AVAILABLE"})
+            if path == "/profileassociations":
+                vpc = parse_qs(url.query).get("resourceId", [""])[0]
+                return self._send(200, {"ProfileAssociations": [
+                    {"Id": f"rpassoc-{i}", "ProfileId": p, "ResourceId": vpc, "Status": "COMPLETE", "Name": p}
+                    for i, p in enumerate(fake.profile_associations.get(vpc, []))]})
             if path == "/foundation-models":
                 summaries = [{"modelId": m, "modelArn": f"arn:aws:bedrock:{scope.group(1)}::foundation-model/{m}", "inferenceTypesSupported": t} for m, t in fake.foundation.items()]
                 return self._send(200, {"modelSummaries": summaries})

@@ -37,7 +37,9 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     },
     # A cross-region profile of a wider geography, written down (no country profile and no
     # built-in default in eu-central-1: residency beyond the region is the user's decision).
-    "profile-region": {"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography"},
+    # With a tier restriction (a cost guard): the matrix adds the tier cells (tools/prove/requests.py).
+    "profile-region": {"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography",
+                       "serviceTiers": ["default", "flex"]},
 }
 
 

@@ -65,6 +65,10 @@ def test_configurations_exercise_what_they_are_for(all_matrices: list[RegionMatr
     assert profile.region == "eu-central-1"
     assert profile.cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW
     assert profile.cell("ProbeInVpcRole", "invoke-dest-direct", "own").got == DENY
+    # serviceTiers default, flex: the synthesized policies refuse a priority request, not an untiered one.
+    for key, got in (("invoke", ALLOW), ("invoke-tier-default", ALLOW), ("invoke-tier-priority", DENY),
+                     ("responses-tier-priority", DENY), ("mantle-create-tier-priority", DENY)):
+        assert profile.cell("ProbeInVpcRole", key, "own").got == got, key
 
 
 # --- a layer loosened on its own fails a named cell of that layer -------------------------

@@ -12,21 +12,25 @@ from typing import Any
 import pytest
 
 from stacks.monitoring import metric_names as names
-from stacks.monitoring.audit_trail import MANTLE_DATA_RESOURCE_TYPES
+from stacks.monitoring.audit_trail import MANTLE_DATA_RESOURCE_TYPES, mantle_event_selectors
 from tests.conftest import DEFAULT_REGIONS, synth_in_process
+from tests.run_once import value_once
 
 ALL_ON = {
     "regions": ["us-east-1", "ap-northeast-1"],
     "probeSchedule": "rate(15 minutes)",
     "alarmEmails": ["security@example.com"],
     "auditTrail": True,
-    "regionOverrides": {"ap-northeast-1": {"probeSchedule": "off", "auditTrail": False}},
+    "regionOverrides": {"ap-northeast-1": {"probeSchedule": "off", "auditTrail": False},
+                        # Server-side tools on: the trail records web search's data events too.
+                        "us-east-1": {"capabilities": ["inference", "streaming", "serverSideTools"]}},
 }
 
 
 @pytest.fixture(scope="session")
-def all_on() -> dict[str, dict]:
-    return synth_in_process(ALL_ON)
+def all_on(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """One synth per run (tests/run_once.py), shared with the scanners (test_scanners.py)."""
+    return value_once(tmp_path_factory, "all-on", lambda: synth_in_process(ALL_ON))
 
 
 def of_type(template: dict, cfn_type: str) -> dict[str, dict]:
@@ -247,7 +251,10 @@ def test_audit_trail_logs_mantle_data_events_to_an_encrypted_private_bucket(all_
         {"Name": f"bedrock-mantle data events: {r.rsplit('::', 1)[1]}",
          "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": [r]}]}
         for r in MANTLE_DATA_RESOURCE_TYPES
-    ]
+    ] + [{"Name": "web search data events: Tool",
+          "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::BedrockWebSearch::Tool"]}]}]
+    # Without server-side tools there is no web search to record.
+    assert [s["Name"] for s in mantle_event_selectors()] == [f"bedrock-mantle data events: {r.rsplit('::', 1)[1]}" for r in MANTLE_DATA_RESOURCE_TYPES]
     assert trail["EnableLogFileValidation"] is True and trail["IsMultiRegionTrail"] is False
     bucket_id = trail["S3BucketName"]["Ref"]
     bucket = t["Resources"][bucket_id]
@@ -283,9 +290,9 @@ def test_the_summary_prices_what_the_template_deploys(templates) -> None:
 
     t = templates["us-east-1"]
     meta = t["Metadata"]["PrivateBedrock"]["monitoring"]
-    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 79, "alarmEmails": 0, "auditTrail": False}
+    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 95, "alarmEmails": 0, "auditTrail": False}
     cost, how = monitoring_cost(meta, t["Resources"])
-    # 79 metrics at most, 14 alarm metrics (the error and unreported-run alarms evaluate two each), a dashboard, the
+    # 95 metrics at most, 14 alarm metrics (the error and unreported-run alarms evaluate two each), a dashboard, the
     # topic's key, 1,460 runs of 5 GB-s on arm64 and 1,460 scheduler invocations.
-    assert cost == pytest.approx(79 * 0.30 + 14 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
+    assert cost == pytest.approx(95 * 0.30 + 14 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
     assert "14 alarm metrics" in how and "1 more KMS key" in how

@@ -56,3 +56,10 @@ def test_valid_settings_are_kept_in_documented_order() -> None:
     assert c.agent_alias_arns == (ALIAS,) and c.knowledge_base_arns == (KB,)
     g = load(capabilities=["inference", "guardrails"], endpoints=RUNTIME_ONLY, guardrailArn=GUARDRAIL)
     assert g.guardrail_arn == GUARDRAIL and g.has("guardrails")
+
+
+def test_a_required_guardrail_warns_that_the_responses_api_runs_none() -> None:
+    g = load(capabilities=["inference", "guardrails"], endpoints=RUNTIME_ONLY, guardrailArn=GUARDRAIL)
+    (warning,) = [w for w in g.warnings if "Responses API" in w]
+    assert warning.startswith("guardrailArn: guardrails do not apply to the Responses API") and "refuse" in warning
+    assert not [w for w in load(endpoints=RUNTIME_ONLY).warnings if "Responses API" in w]

@@ -93,6 +93,9 @@ def test_probe_denied_models_are_outside_the_allow_lists() -> None:
         ({"dnsAllowedDomains": ["a.*.example.com"]}, "is not a domain name DNS Firewall can match"),
         ({"keyAdminArns": ["arn:aws:iam::123456789012:group/admins"]}, "keyAdminArns entry 'arn:aws:iam::123456789012:group/admins' is not an IAM role or user ARN"),
         ({"keyAdminArns": "root"}, "is not an IAM role or user ARN"),
+        ({"serviceTiers": ["default", "turbo"]}, "serviceTiers entry 'turbo' is not a Bedrock service tier; use some of: priority, default, flex, reserved."),
+        ({"serviceTiers": ["flex"]}, "serviceTiers ['flex'] leaves out default; add default"),
+        ({"serviceTiers": "flex"}, "serviceTiers"),
     ],
 )
 def test_bad_input_fails_with_one_sentence(context: dict, fragment: str) -> None:

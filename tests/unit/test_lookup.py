@@ -177,3 +177,49 @@ def test_lookup_without_credentials_says_so_in_one_sentence(tmp_path, capsys) ->
     assert rc == 2
     assert capsys.readouterr().err.strip() == "Lookup error: No AWS credentials found; set AWS_PROFILE (or run in an environment with credentials) and try again."
     assert not (tmp_path / "cdk.context.json").exists()
+
+
+def test_lookup_reports_each_allow_listed_models_availability(tmp_path, moto_url, capsys) -> None:
+    # Model access is on by default, but a third-party model's first call subscribes through AWS
+    # Marketplace: the lookup says which models are ready and which need an administrator first.
+    context = {"regions": ["us-east-1"], "runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-micro-v1:0", "anthropic.claude-haiku-4-5-20251001-v1:0"], "inferenceScope": "geography"}
+    availability = {"anthropic.claude-haiku-4-5-20251001-v1:0": ("NOT_AVAILABLE", "NOT_AVAILABLE", "AUTHORIZED")}
+    with mantle_offered(MANTLE_ZONES), FakeBedrockControl(PROFILES, FOUNDATION, [], availability=availability) as fake:
+        rc, _ = run_lookup(tmp_path, context, moto_url, fake)
+        requests = list(fake.requests)
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "us-east-1: amazon.nova-micro-v1:0: ready (agreement AVAILABLE, entitlement AVAILABLE, authorization AUTHORIZED, region AVAILABLE)." in out
+    assert ("us-east-1: anthropic.claude-haiku-4-5-20251001-v1:0: not ready (agreement NOT_AVAILABLE, entitlement NOT_AVAILABLE, "
+            "authorization AUTHORIZED, region AVAILABLE); an administrator with aws-marketplace:Subscribe") in out
+    # One question per foundation model (the profile's model is the in-region one), signed for bedrock.
+    asked = [path for path, _, service in requests if path.startswith("/foundation-model-availability/") and service == "bedrock"]
+    assert sorted(asked) == ["/foundation-model-availability/amazon.nova-micro-v1:0", "/foundation-model-availability/anthropic.claude-haiku-4-5-20251001-v1:0"]
+
+
+SPOKE_VPC = "vpc-0123456789abcdef0"
+HUB_PROFILE = "rp-0123456789abcdef"
+
+
+def _spoke_context() -> dict:
+    return {"regions": ["us-east-1"], "endpoints": ["bedrock-runtime"], "topology": "spoke", "vpcId": SPOKE_VPC,
+            "subnetIds": ["subnet-0123456789abcdef0"], "hubDnsProfileId": HUB_PROFILE, "hubVpcCidr": "10.80.0.0/16",
+            "hubEndpointIds": {"bedrock-runtime": "vpce-0123456789abcdef0"}}
+
+
+@pytest.mark.parametrize("associated, rc", [([], 0), ([HUB_PROFILE], 0), (["rp-0000000000000000"], 2)])
+def test_a_spoke_vpc_with_another_route53_profile_gets_one_sentence(tmp_path, moto_url, capsys, associated, rc) -> None:
+    with FakeBedrockControl(PROFILES, FOUNDATION, None, profile_associations={SPOKE_VPC: associated}) as fake:
+        with mock.patch.dict(os.environ, {"AWS_ENDPOINT_URL_ROUTE53PROFILES": fake.url}):
+            got, _ = run_lookup(tmp_path, _spoke_context(), moto_url, fake)
+        requests = list(fake.requests)
+    assert got == rc
+    assert ("/profileassociations", "us-east-1", "route53profiles") in requests
+    err = capsys.readouterr().err.strip()
+    if rc:
+        assert err == (f"Lookup error: Spoke VPC {SPOKE_VPC} in us-east-1 already has Route 53 Profile rp-0000000000000000 associated "
+                       f"and a VPC can have only one, so the hub's Profile {HUB_PROFILE} cannot be attached; see README "
+                       "\"A spoke VPC that already has a Route 53 Profile\" for the ways forward.")
+        assert not (tmp_path / "cdk.context.json").exists()
+    else:
+        assert "Lookup error" not in err

@@ -61,8 +61,8 @@ def test_bad_monitoring_input_is_one_sentence(context: dict, fragment: str) -> N
 
 
 def test_custom_metric_count_follows_the_endpoints() -> None:
-    # At most: vpc 18 checks on 4 "endpoints" (with the VPC resolver), control 14 on 3
-    # (without mantle: 10 on 3, 7 on 2);
+    # At most: vpc 22 checks on 4 "endpoints" (with the VPC resolver), control 18 on 3
+    # (without mantle: 12 on 3, 9 on 2);
     # 4 summary metrics, 2 per check, one Mismatches per endpoint, per kind.
-    assert custom_metric_count(("bedrock", "bedrock-runtime", "bedrock-mantle")) == (4 + 36 + 4) + (4 + 28 + 3)
-    assert custom_metric_count(("bedrock", "bedrock-runtime")) == (4 + 20 + 3) + (4 + 14 + 2)
+    assert custom_metric_count(("bedrock", "bedrock-runtime", "bedrock-mantle")) == (4 + 44 + 4) + (4 + 36 + 3)
+    assert custom_metric_count(("bedrock", "bedrock-runtime")) == (4 + 24 + 3) + (4 + 18 + 2)

@@ -242,7 +242,26 @@ def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_li
     assert grant.actions == ("bedrock:InvokeModel",)
     # Only the default project, not project/*.
     assert grant.resources == ("arn:aws:bedrock:ap-northeast-1:111122223333:project/default",)
-    assert grant.conditions == {"ArnLike": {"bedrock:ModelArn": [PROFILE, "arn:aws:bedrock:*::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"]}}
+    # bedrock:ModelArn is the profile the request named, never a destination model.
+    assert grant.conditions == {"ArnLike": {"bedrock:ModelArn": [PROFILE]}}
+
+
+def test_service_tiers_restrict_every_tier_carrying_grant_and_nothing_else() -> None:
+    c = load_config({"regions": ["ap-northeast-1"], "serviceTiers": ["flex", "default"], "capabilities": ["inference", "streaming", "asyncInvoke", "countTokens"]}, ACCOUNT).regions[0]
+    assert c.service_tiers == ("default", "flex")  # the table's order, whatever the user's
+    runtime = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
+    mantle = {g.sid: g for g in grants_for("bedrock-mantle", c, ACCOUNT)}
+    tiered = {"InvokeConfiguredModels", "InvokeThroughProfiles", "RespondWithConfiguredModels", "StartAsyncInvokes"}
+    for sid, g in runtime.items():
+        expected = {"bedrock:ServiceTier": ["default", "flex"]} if sid in tiered else None
+        assert g.conditions.get("StringEqualsIfExists") == expected, sid
+    for sid, g in mantle.items():
+        expected = {"bedrock-mantle:ServiceTier": ["default", "flex"]} if sid == "CreateInferenceConfiguredModels" else None
+        assert g.conditions.get("StringEqualsIfExists") == expected, sid
+    # Without the setting, no tier condition anywhere.
+    plain = load_config({"regions": ["ap-northeast-1"]}, ACCOUNT).regions[0]
+    for service in ("bedrock-runtime", "bedrock-mantle"):
+        assert all("StringEqualsIfExists" not in g.conditions for g in grants_for(service, plain, ACCOUNT))
 
 
 # --- capabilities ----------------------------------------------------------------------------

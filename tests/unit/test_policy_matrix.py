@@ -41,6 +41,8 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "two-mantle-models": ("us-east-1", {"mantleModels": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}),
     "mixed-models": ("us-east-1", {"runtimeModels": ["amazon.nova-lite-v1:0", "us.amazon.nova-micro-v1:0"], "inferenceScope": "geography"}),
     "global-profile": ("us-east-1", {"runtimeModels": ["global.amazon.nova-micro-v1:0"], "inferenceScope": "global"}),
+    # A cost guard: no priority (or reserved) tier, through a profile and on bedrock-mantle.
+    "service-tiers": ("ap-northeast-1", {"serviceTiers": ["flex", "default"], "capabilities": ["inference", "streaming", "asyncInvoke"]}),
 }
 
 
@@ -76,6 +78,12 @@ def test_the_sweep_reaches_each_branch(sweep) -> None:
     for name in ("default-tokyo", "frankfurt-eu-profile", "global-profile"):
         assert both[name].cell("ProbeInVpcRole", "invoke-dest", "own").got == ALLOW, name
         assert both[name].cell("ProbeInVpcRole", "invoke-dest-direct", "own").got == DENY, name
+    tiers = both["service-tiers"]
+    for request in ("invoke", "invoke-tier-default", "responses-tier-default", "mantle-create", "mantle-create-tier-default"):
+        assert tiers.cell("ProbeInVpcRole", request, "own").got == ALLOW, request
+    for request in ("invoke-tier-priority", "responses-tier-priority", "mantle-create-tier-priority"):
+        assert tiers.cell("ProbeInVpcRole", request, "own").got == DENY, request
+    assert not [r for r in both["default-us-east-1"].requests if "-tier-" in r.key]
     mixed = both["mixed-models"]
     assert mixed.cell("ProbeInVpcRole", "invoke", "own").got == ALLOW
     assert mixed.cell("ProbeInVpcRole", "invoke-1", "own").got == ALLOW

@@ -21,7 +21,11 @@ ALL_CHECKS = {
     "runtime_openai_chat_denied_model", "runtime_openai_bearer_token", "mantle_models_list",
     "mantle_chat_allowed_model", "mantle_responses_allowed_model", "mantle_chat_denied_model",
     "mantle_responses_denied_model", "mantle_web_search_tool", "mantle_bearer_token",
+    "runtime_anthropic_messages_denied_model", "mantle_anthropic_messages_denied_model",
 }
+# No Claude model in the default allow lists: the Messages API's allowed calls are skipped
+# (tests/unit/test_probe_anthropic_paths.py runs them).
+CLAUDE_SKIPPED = {"runtime_anthropic_messages_allowed_model", "mantle_anthropic_messages_allowed_model"}
 REPORT_KEYS = {"name", "endpoint", "expected", "outcome", "passed", "detail", "latency_ms"}
 BEARER_CHECKS = ("runtime_openai_bearer_token", "mantle_bearer_token")
 DNS_CHECKS = ("dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "dns_public_name_blocked")
@@ -36,7 +40,7 @@ def test_normal_deployment_passes_and_authenticates_for_real(run):
     with FakeBedrock() as fake:
         report = run(fake)
     assert report["passed"], failures(report)
-    assert set(by_name(report)) == ALL_CHECKS and report["skipped"] == []
+    assert set(by_name(report)) == ALL_CHECKS and {s["name"] for s in report["skipped"]} == CLAUDE_SKIPPED
     assert all(set(c) == REPORT_KEYS for c in report["checks"])
     assert report["region"] == "us-east-1" and report["probe_kind"] == "vpc"
     assert fake.auth_failures == []
@@ -138,7 +142,7 @@ def test_control_probe_expects_every_call_denied_and_skips_dns(run):
     assert report["passed"], failures(report)
     assert report["probe_kind"] == "control"
     assert {c["expected"] for c in report["checks"]} == {"denied"}
-    assert {s["name"] for s in report["skipped"]} == set(DNS_CHECKS)
+    assert {s["name"] for s in report["skipped"]} == set(DNS_CHECKS) | CLAUDE_SKIPPED
     assert "DNS firewall" in {s["name"]: s["reason"] for s in report["skipped"]}["dns_public_name_blocked"]
 
 

@@ -14,7 +14,8 @@ import report  # noqa: E402
 
 BASE = {"AWS_REGION": "eu-west-1", "PROBE_KIND": "vpc", "VPC_CIDR": "10.0.0.0/16",
         "RUNTIME_OPENAI_MODEL": "openai.gpt-oss-20b-1:0", "RUNTIME_RESPONSES_MODEL": "openai.gpt-5.4",
-        "PUBLIC_DNS_NAME": "example.com"}
+        "PUBLIC_DNS_NAME": "example.com", "RUNTIME_ANTHROPIC_MODEL": "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "MANTLE_ANTHROPIC_MODEL": "anthropic.claude-sonnet-4-5"}
 
 
 def expectations(**env):
@@ -28,6 +29,21 @@ def test_normal_expectations():
     assert expected["runtime_converse_denied_model"] == "denied"
     assert expected["mantle_bearer_token"] == "denied"
     assert expected["dns_bedrock_mantle"] == "allowed" and not skipped
+    for api in ("runtime", "mantle"):
+        assert expected[f"{api}_anthropic_messages_allowed_model"] == "allowed"
+        assert expected[f"{api}_anthropic_messages_denied_model"] == "denied"
+
+
+def test_a_required_guardrail_turns_the_openai_paths_of_bedrock_runtime_into_refusals():
+    """Guardrails do not apply to the OpenAI-compatible APIs, so the guardrail-bound grants refuse them."""
+    guarded, _ = expectations(GUARDRAIL_ARN="arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123def456",
+                              EXPECT_BEARER="allowed")
+    for name in ("runtime_openai_chat_allowed_model", "runtime_openai_responses_allowed_model", "runtime_openai_bearer_token"):
+        assert guarded[name] == "denied", name
+    for name in ("runtime_converse_allowed_model", "runtime_anthropic_messages_allowed_model", "mantle_bearer_token"):
+        assert guarded[name] == "allowed", name
+    plain, _ = expectations(EXPECT_BEARER="allowed")
+    assert plain["runtime_openai_responses_allowed_model"] == plain["runtime_openai_bearer_token"] == "allowed"
 
 
 def test_deny_mode_denies_everything_including_bearer():

@@ -87,9 +87,10 @@ def test_newer_region_is_accepted_and_labelled_unconfirmed() -> None:
     assert r.endpoint_sources["bedrock-runtime"].startswith("documented table (a newer Bedrock region")
 
 
-def test_mantle_in_sydney_is_labelled_disputed() -> None:
+def test_mantle_in_sydney_is_documented_without_a_label() -> None:
+    # The user guide's bedrock-mantle page lists ap-southeast-2 (read 2026-12): no "disputed" note.
     r = load_config({"regions": ["ap-southeast-2"]}, None).regions[0]
-    assert "left out by some AWS samples" in r.endpoint_sources["bedrock-mantle"]
+    assert r.endpoint_sources["bedrock-mantle"] == "documented table"
 
 
 # --- the account's word -----------------------------------------------------------------------

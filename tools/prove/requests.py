@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from stacks.config.app_config import SERVICE_TIERS
 from stacks.config.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment
 from tools.prove.resolve import PARTITION
@@ -62,6 +63,26 @@ def _unlisted(region: str, inference_regions: Sequence[str]) -> str:
     return next(r for r in UNLISTED_DESTINATIONS if r != region and r not in inference_regions)
 
 
+def _tier_requests(meta: Mapping[str, Any], service_prefix: str, calls: Sequence[tuple[str, str, str, str, Mapping[str, str]]]) -> list[Request]:
+    """With serviceTiers set: each call naming the default tier (allowed) and a tier left out (refused).
+
+    The calls without a tier are the plain requests above (allowed either way the key is
+    absent or valued default: the grants use ...IfExists and the list always holds default).
+    """
+    tiers = list(meta.get("serviceTiers") or [])
+    if not tiers:
+        return []
+    key = f"{service_prefix}:ServiceTier"
+    service = "bedrock-mantle" if service_prefix == "bedrock-mantle" else "bedrock-runtime"
+    refused = next((t for t in SERVICE_TIERS if t not in tiers), None)
+    out = []
+    for base, label, action, resource, ctx in calls:
+        out.append(Request(f"{base}-tier-default", f"{label} at the default tier", service, action, resource, True, {**ctx, key: "default"}))
+        if refused:
+            out.append(Request(f"{base}-tier-{refused}", f"{label} at the {refused} tier (not in serviceTiers)", service, action, resource, False, {**ctx, key: refused}))
+    return out
+
+
 def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     runtime_models: list[str] = list(meta.get("runtimeModels", []))
     if not runtime_models:
@@ -96,6 +117,10 @@ def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     project = f"arn:{PARTITION}:bedrock:{region}:{{account}}:project/default"
     out.append(Request("responses", f"Responses API {runtime_models[0]}: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn}))
     out.append(Request("responses-other", f"Responses API {other} (not allow-listed): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": _fm(region, other)}))
+    out += _tier_requests(meta, "bedrock", [
+        ("invoke", f"InvokeModel {runtime_models[0]}", "bedrock:InvokeModel", first_arn, with_guardrail),
+        ("responses", f"Responses API {runtime_models[0]} on the default project", "bedrock:InvokeModel", project, {"bedrock:ModelArn": first_arn}),
+    ])
     fm0 = runtime_models[0].partition(".")[2] if runtime_models[0].partition(".")[0] in PROFILE_PREFIXES else runtime_models[0]
     out.append(Request("count-tokens", f"CountTokens {fm0}", "bedrock-runtime", "bedrock:CountTokens", _fm(region, fm0), has("countTokens")))
     out.append(Request("count-tokens-other", f"CountTokens {other} (not allow-listed)", "bedrock-runtime", "bedrock:CountTokens", _fm(region, other), False))
@@ -116,6 +141,9 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
         Request(f"mantle-create{'-' + str(i) if i else ''}", f"mantle CreateInference {model}", "bedrock-mantle", "bedrock-mantle:CreateInference", project, True, {"bedrock-mantle:Model": model})
         for i, model in enumerate(meta.get("mantleModels", []))
     ]
+    out += _tier_requests(meta, "bedrock-mantle", [
+        ("mantle-create", f"mantle CreateInference {meta['mantleModels'][0]}", "bedrock-mantle:CreateInference", project, {"bedrock-mantle:Model": meta["mantleModels"][0]}),
+    ])
     out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
     other = meta["probeDeniedModels"]["mantle"]
     out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}, fence_refuses=True))
