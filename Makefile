@@ -55,6 +55,14 @@ CHECKOV_VENV := .venv-checkov
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
+# cfn-guard and the AWS Control Tower proactive controls, as @cdklabs/cdk-validator-cfnguard ships
+# them (its rules and a static cfn-guard binary), in their own npm folder: the tests run the
+# binary on the templates (tools/cfn_guard.py), nothing loads the package into the app.
+.make/guard: guard/package.json guard/package-lock.json guard/.npmrc
+	@mkdir -p .make
+	cd guard && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
 .make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
@@ -67,7 +75,7 @@ CHECKOV_VENV := .venv-checkov
 	@touch $@
 
 setup: .make/venv .make/node .make/probe-deps
-setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov
+setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard
 
 # The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
 # to .make/synth.log and is shown only when synthesis fails; the summary says what was built.
@@ -157,4 +165,4 @@ deploy-fleet: setup
 	$(CDK) deploy --no-notices --app cdk.out 'PrivateBedrockFleetAssets-*' PrivateBedrockFleet $(DEPLOY_ARGS)
 
 clean:
-	rm -rf cdk.out .make .cache $(CHECKOV_VENV)
+	rm -rf cdk.out .make .cache $(CHECKOV_VENV) guard/node_modules
