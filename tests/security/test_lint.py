@@ -60,6 +60,14 @@ def test_a_misspelled_identity_policy_action_is_a_finding(broken: dict[str, Any]
     ]
 
 
+def test_claude_platform_and_nova_act_may_only_be_denied_in_the_identity_policy(broken: dict[str, Any]) -> None:
+    statements = _identity(broken)["Statement"]
+    assert any(s["Action"] == "aws-external-anthropic:*" for s in statements if s["Effect"] == "Deny")  # accepted as it is
+    allow = next(s for s in statements if s["Effect"] == "Allow")
+    allow["Action"] = ["aws-external-anthropic:CreateInference", "nova-act:InvokeActStep"]
+    assert [r for r, _ in _rules(lint_template(broken, "us-east-1"))] == ["action-prefix", "action-prefix"]
+
+
 def test_wildcards_must_match_an_action_and_prefixes_must_fit_the_endpoint(broken: dict[str, Any]) -> None:
     mantle = _endpoint(broken, "bedrock-mantle")["PolicyDocument"]["Statement"]
     mantle[1]["Action"] = ["bedrock-mantle:List*", "bedrock-mantle:Lsit*", "bedrock:InvokeModel"]
