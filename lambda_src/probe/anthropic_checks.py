@@ -11,6 +11,14 @@ signs it (anthropic/lib/aws/_auth.py: botocore SigV4Auth):
   `"anthropic_version": "bedrock-2023-05-31"` in the body, SigV4 for "bedrock": InvokeModel,
   made here with botocore's own client. With a required guardrail it carries the guardrail,
   as a workload must.
+- bedrock-runtime natively (user guide "inference-messages-api", base URL <runtime>/anthropic):
+  POST <runtime>/anthropic/v1/messages, the model in the body, SigV4 for "bedrock" (the
+  runtime's signing name). Which resource AWS authorizes it on is not documented [field]: the
+  model with bedrock:InvokeModel (InvokeConfiguredModels) or the default project with
+  bedrock:ModelArn (RespondWithConfiguredModels); both admit exactly the allow list. A
+  required guardrail goes in InvokeModel's headers (X-Amzn-Bedrock-GuardrailIdentifier /
+  -Version); whether this route reads them is not documented either [field]: if it does not,
+  the allowed check fails rather than passing unguarded.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from report import ALLOWED, ERROR, refusal, result
 
 PROMPT = "Reply with OK."
 MANTLE_PATH = "/anthropic/v1/messages"
+RUNTIME_NATIVE_PATH = "/anthropic/v1/messages"  # under bedrock-runtime's /anthropic base URL
 MANTLE_VERSION = "2023-06-01"  # the anthropic-version header mantle requires
 RUNTIME_VERSION = "bedrock-2023-05-31"  # the body field bedrock-runtime requires
 _http: dict[str, object] = {}
@@ -36,20 +45,27 @@ def mantle_url(config) -> str:
     return f"{parts.scheme}://{parts.netloc}{MANTLE_PATH}"
 
 
+def runtime_native_url(config) -> str:
+    """bedrock-runtime's origin (what botocore calls) under the native Messages path."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config.endpoint_url("bedrock-runtime"))
+    return f"{parts.scheme}://{parts.netloc}{RUNTIME_NATIVE_PATH}"
+
+
 def _message_detail(payload: dict) -> str:
     return f"message {payload.get('id')}, stop_reason={payload.get('stop_reason')}"
 
 
-def _mantle(spec, config) -> tuple[str, str]:
+def _post(url: str, service: str, body: dict, headers: dict, config) -> tuple[str, str]:
+    """A SigV4-signed JSON POST (as the Anthropic SDK signs it), judged like every other call."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.httpsession import URLLib3Session
 
-    body = json.dumps({"model": spec.params["model"], "max_tokens": 8,
-                       "messages": [{"role": "user", "content": PROMPT}]}).encode()
-    request = AWSRequest(method="POST", url=mantle_url(config), data=body,
-                         headers={"content-type": "application/json", "anthropic-version": MANTLE_VERSION})
-    SigV4Auth(aws_session.credentials(), "bedrock-mantle", config.region).add_auth(request)
+    request = AWSRequest(method="POST", url=url, data=json.dumps(body).encode(),
+                         headers={"content-type": "application/json", **headers})
+    SigV4Auth(aws_session.credentials(), service, config.region).add_auth(request)
     with aws_session.lock:
         if "session" not in _http:
             # botocore's own HTTP stack (the runtime's urllib3): its errors are botocore's
@@ -62,13 +78,39 @@ def _mantle(spec, config) -> tuple[str, str]:
         payload = json.loads(text)
     except ValueError:
         payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
     if response.status_code == 200:
         return ALLOWED, _message_detail(payload)
+    # Anthropic's error shape (mantle) or AWS's {"Message"} with x-amzn-ErrorType (runtime).
     error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
     message = error.get("message") or payload.get("message") or payload.get("Message") or text
+    code = error.get("type") or (response.headers.get("x-amzn-ErrorType") or "").split(":")[0]
     if response.status_code in (401, 403):
-        return refusal(response.status_code, error.get("type") or "", message)
+        return refusal(response.status_code, code, message)
     return ERROR, f"HTTP {response.status_code}: {message}"
+
+
+def _mantle(spec, config) -> tuple[str, str]:
+    body = {"model": spec.params["model"], "max_tokens": 8, "messages": [{"role": "user", "content": PROMPT}]}
+    return _post(mantle_url(config), "bedrock-mantle", body, {"anthropic-version": MANTLE_VERSION}, config)
+
+
+def _guardrail_headers(config) -> dict:
+    # InvokeModel's own header names (botocore's model): the grants demand the guardrail.
+    if not config.guardrail_arn:
+        return {}
+    return {"X-Amzn-Bedrock-GuardrailIdentifier": config.guardrail_arn,
+            "X-Amzn-Bedrock-GuardrailVersion": config.guardrail_version}
+
+
+def _runtime_native(spec, config) -> tuple[str, str]:
+    # AWS documents the body's anthropic_version for bedrock-runtime; the header is what
+    # Anthropic-format routes read: whether this one needs it is not documented [field].
+    body = {"model": spec.params["model"], "anthropic_version": RUNTIME_VERSION, "max_tokens": 8,
+            "messages": [{"role": "user", "content": PROMPT}]}
+    headers = {"anthropic-version": MANTLE_VERSION, **_guardrail_headers(config)}
+    return _post(runtime_native_url(config), "bedrock", body, headers, config)
 
 
 def _runtime(spec, config) -> tuple[str, str]:
@@ -87,10 +129,14 @@ def reset() -> None:
 
 def run(spec, config) -> dict:
     started = time.perf_counter()
-    mantle = spec.service == "bedrock-mantle"
-    endpoint = mantle_url(config) if mantle else config.endpoint_url("bedrock-runtime")
+    if spec.service == "bedrock-mantle":
+        endpoint, call = mantle_url(config), _mantle
+    elif spec.params.get("route") == "native":
+        endpoint, call = runtime_native_url(config), _runtime_native
+    else:
+        endpoint, call = config.endpoint_url("bedrock-runtime"), _runtime
     try:
-        outcome, detail = _mantle(spec, config) if mantle else _runtime(spec, config)
+        outcome, detail = call(spec, config)
     except Exception as exc:
         outcome, detail = aws_session.classify(exc)
     return result(spec, endpoint, outcome, f"{spec.params['model']}: {detail}", started)

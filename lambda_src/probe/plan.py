@@ -217,6 +217,14 @@ def build_plan(config: Config) -> tuple[list[CheckSpec], list[dict]]:
         unless=None if config.runtime_anthropic_model else no_claude.format("runtime", "runtimeModels"))
     add(rt, CheckSpec("runtime_anthropic_messages_denied_model", "anthropic", rt, DENIED,
                       {"model": config.runtime_anthropic_denied_model}))
+    # The same API served natively at bedrock-runtime's /anthropic base URL (SigV4 "bedrock").
+    # Authorized on the model or on the default project with bedrock:ModelArn [field]: the
+    # grants admit the allow list either way. A required guardrail is carried, as above.
+    add(rt, CheckSpec("runtime_anthropic_native_messages_allowed_model", "anthropic", rt, allow,
+                      {"model": config.runtime_anthropic_model, "route": "native"}),
+        unless=None if config.runtime_anthropic_model else no_claude.format("runtime", "runtimeModels"))
+    add(rt, CheckSpec("runtime_anthropic_native_messages_denied_model", "anthropic", rt, DENIED,
+                      {"model": config.runtime_anthropic_denied_model, "route": "native"}))
 
     # bedrock-runtime /openai/v1 through the OpenAI SDK's Bedrock provider (SigV4 for "bedrock").
     # Guardrails do not apply to these APIs (the Responses API page says so; the probe sends

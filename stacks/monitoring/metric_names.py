@@ -28,6 +28,8 @@ _CALL_CHECKS = (
     ("runtime_converse_denied_model", "bedrock-runtime"),
     ("runtime_anthropic_messages_allowed_model", "bedrock-runtime"),
     ("runtime_anthropic_messages_denied_model", "bedrock-runtime"),
+    ("runtime_anthropic_native_messages_allowed_model", "bedrock-runtime"),
+    ("runtime_anthropic_native_messages_denied_model", "bedrock-runtime"),
     ("runtime_openai_chat_allowed_model", "bedrock-runtime"),
     ("runtime_openai_responses_allowed_model", "bedrock-runtime"),
     ("runtime_openai_chat_denied_model", "bedrock-runtime"),

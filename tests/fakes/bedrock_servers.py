@@ -5,6 +5,7 @@ Two ThreadingHTTPServers, like the two DNS names a real region has:
     GET  /foundation-models                   ListFoundationModels      (SigV4 "bedrock")
     POST /model/{modelId}/converse             Converse                  (SigV4 "bedrock")
     POST /model/{modelId}/invoke               InvokeModel (the Anthropic SDK's AnthropicBedrock) (SigV4 "bedrock")
+    POST /anthropic/v1/messages               Anthropic Messages API, natively (SigV4 "bedrock")
     POST /openai/v1/chat/completions           OpenAI Chat Completions   (SigV4 "bedrock" or API key)
     POST /openai/v1/responses                  OpenAI Responses          (SigV4 "bedrock" or API key)
   mantle (bedrock-mantle)
@@ -249,6 +250,8 @@ def _handler_for(fake: FakeBedrock, host: str):
                 return self._native(route, path, body)
             if route.startswith("/openai/v1/"):
                 return self._runtime_openai(route, path, body)
+            if route == "/anthropic/v1/messages" and self.command == "POST":
+                return self._runtime_anthropic(path, body)
             self._aws_error(404, "UnknownOperationException", f"no route {route}")
 
         # -- bedrock / bedrock-runtime ------------------------------------------------
@@ -280,6 +283,26 @@ def _handler_for(fake: FakeBedrock, host: str):
             self._send(200, {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
                              "stopReason": "end_turn", "metrics": {"latencyMs": 5},
                              "usage": {"inputTokens": 4, "outputTokens": 1, "totalTokens": 5}})
+
+        def _runtime_anthropic(self, path: str, body: bytes) -> None:
+            # bedrock-runtime's native Messages API: authorized like InvokeModel on the model
+            # named in the body, the guardrail from InvokeModel's header. AWS documents neither
+            # the resource (the model, or the default project with bedrock:ModelArn: the grants
+            # admit the same list either way) nor the guardrail's carrier [field]; the refusal
+            # is modelled in bedrock-runtime's shape and IAM's words, as the other runtime paths.
+            problem = fake.check_sigv4(self.command, path, self.headers, body, "bedrock")
+            if problem:
+                fake.auth_failures.append(problem)
+                return self._aws_error(403, _signature_error_code(problem), problem)
+            if fake.policy.refusal:
+                r = fake.policy.refusal
+                return self._aws_error(r.status, r.code, r.message)
+            request = json.loads(body or b"{}")
+            model = request.get("model", "")
+            guardrail = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
+            if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
+                return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
+            self._anthropic_message(model, request, body_version=True)
 
         def _runtime_openai(self, route: str, path: str, body: bytes) -> None:
             bearer = self.headers.get("Authorization", "").startswith("Bearer ")

@@ -290,9 +290,9 @@ def test_the_summary_prices_what_the_template_deploys(templates) -> None:
 
     t = templates["us-east-1"]
     meta = t["Metadata"]["PrivateBedrock"]["monitoring"]
-    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 95, "alarmEmails": 0, "auditTrail": False}
+    assert meta == {"probeSchedule": "rate(1 hour)", "probeRunsPerMonth": 2 * 730, "customMetrics": 103, "alarmEmails": 0, "auditTrail": False}
     cost, how = monitoring_cost(meta, t["Resources"])
-    # 95 metrics at most, 14 alarm metrics (the error and unreported-run alarms evaluate two each), a dashboard, the
+    # 103 metrics at most, 14 alarm metrics (the error and unreported-run alarms evaluate two each), a dashboard, the
     # topic's key, 1,460 runs of 5 GB-s on arm64 and 1,460 scheduler invocations.
-    assert cost == pytest.approx(95 * 0.30 + 14 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
+    assert cost == pytest.approx(103 * 0.30 + 14 * 0.10 + 3.00 + 1.00 + 1460 * (5 * 0.0000133334 + 0.2e-6) + 1460e-6)
     assert "14 alarm metrics" in how and "1 more KMS key" in how

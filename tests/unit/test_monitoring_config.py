@@ -61,8 +61,8 @@ def test_bad_monitoring_input_is_one_sentence(context: dict, fragment: str) -> N
 
 
 def test_custom_metric_count_follows_the_endpoints() -> None:
-    # At most: vpc 22 checks on 4 "endpoints" (with the VPC resolver), control 18 on 3
-    # (without mantle: 12 on 3, 9 on 2);
+    # At most: vpc 24 checks on 4 "endpoints" (with the VPC resolver), control 20 on 3
+    # (without mantle: 14 on 3, 11 on 2);
     # 4 summary metrics, 2 per check, one Mismatches per endpoint, per kind.
-    assert custom_metric_count(("bedrock", "bedrock-runtime", "bedrock-mantle")) == (4 + 44 + 4) + (4 + 36 + 3)
-    assert custom_metric_count(("bedrock", "bedrock-runtime")) == (4 + 24 + 3) + (4 + 18 + 2)
+    assert custom_metric_count(("bedrock", "bedrock-runtime", "bedrock-mantle")) == (4 + 48 + 4) + (4 + 40 + 3)
+    assert custom_metric_count(("bedrock", "bedrock-runtime")) == (4 + 28 + 3) + (4 + 22 + 2)

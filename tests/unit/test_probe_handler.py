@@ -22,10 +22,12 @@ ALL_CHECKS = {
     "mantle_chat_allowed_model", "mantle_responses_allowed_model", "mantle_chat_denied_model",
     "mantle_responses_denied_model", "mantle_web_search_tool", "mantle_bearer_token",
     "runtime_anthropic_messages_denied_model", "mantle_anthropic_messages_denied_model",
+    "runtime_anthropic_native_messages_denied_model",
 }
 # No Claude model in the default allow lists: the Messages API's allowed calls are skipped
 # (tests/unit/test_probe_anthropic_paths.py runs them).
-CLAUDE_SKIPPED = {"runtime_anthropic_messages_allowed_model", "mantle_anthropic_messages_allowed_model"}
+CLAUDE_SKIPPED = {"runtime_anthropic_messages_allowed_model", "mantle_anthropic_messages_allowed_model",
+                  "runtime_anthropic_native_messages_allowed_model"}
 REPORT_KEYS = {"name", "endpoint", "expected", "outcome", "passed", "detail", "latency_ms"}
 BEARER_CHECKS = ("runtime_openai_bearer_token", "mantle_bearer_token")
 DNS_CHECKS = ("dns_bedrock", "dns_bedrock_runtime", "dns_bedrock_mantle", "dns_public_name_blocked")

@@ -59,7 +59,8 @@ def test_without_an_openai_model_the_allowed_calls_are_skipped_and_refusals_stil
     skipped = {s["name"]: s["reason"] for s in report["skipped"]}
     # (and the Messages API's, no Claude model being listed: tests/unit/test_probe_anthropic_paths.py)
     assert set(skipped) == {"runtime_openai_chat_allowed_model", "runtime_openai_responses_allowed_model",
-                            "runtime_anthropic_messages_allowed_model", "mantle_anthropic_messages_allowed_model"}
+                            "runtime_anthropic_messages_allowed_model", "mantle_anthropic_messages_allowed_model",
+                            "runtime_anthropic_native_messages_allowed_model"}
     assert "runtimeModels" in skipped["runtime_openai_chat_allowed_model"]
     checks = by_name(report)
     # The bearer refusal is shown with the Converse model: a key let through would get a 400

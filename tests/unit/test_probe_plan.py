@@ -32,6 +32,8 @@ def test_normal_expectations():
     for api in ("runtime", "mantle"):
         assert expected[f"{api}_anthropic_messages_allowed_model"] == "allowed"
         assert expected[f"{api}_anthropic_messages_denied_model"] == "denied"
+    assert expected["runtime_anthropic_native_messages_allowed_model"] == "allowed"
+    assert expected["runtime_anthropic_native_messages_denied_model"] == "denied"
 
 
 def test_a_required_guardrail_turns_the_openai_paths_of_bedrock_runtime_into_refusals():
@@ -40,7 +42,8 @@ def test_a_required_guardrail_turns_the_openai_paths_of_bedrock_runtime_into_ref
                               EXPECT_BEARER="allowed")
     for name in ("runtime_openai_chat_allowed_model", "runtime_openai_responses_allowed_model", "runtime_openai_bearer_token"):
         assert guarded[name] == "denied", name
-    for name in ("runtime_converse_allowed_model", "runtime_anthropic_messages_allowed_model", "mantle_bearer_token"):
+    for name in ("runtime_converse_allowed_model", "runtime_anthropic_messages_allowed_model",
+                 "runtime_anthropic_native_messages_allowed_model", "mantle_bearer_token"):
         assert guarded[name] == "allowed", name
     plain, _ = expectations(EXPECT_BEARER="allowed")
     assert plain["runtime_openai_responses_allowed_model"] == plain["runtime_openai_bearer_token"] == "allowed"

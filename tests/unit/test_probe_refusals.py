@@ -99,7 +99,7 @@ def test_no_time_left_reports_every_check_unfinished_without_raising(run):
     with FakeBedrock(policy=Policy.deny_all(), delay_seconds=1.0) as fake:
         report = run(fake, EXPECT_ALLOWED="denied", context=FakeContext(0))
         join_probe_threads()
-    assert len(calls(report)) == 16  # every call check the default environment plans
+    assert len(calls(report)) == 17  # every call check the default environment plans
     assert {c["outcome"] for c in calls(report)} == {"network_error"}, failures(report)
     assert not report["passed"]
 
