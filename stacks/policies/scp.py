@@ -283,6 +283,8 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     # A custom model of another account: its base model was never judged by this fence.
     # aws:ResourceAccount is a global key; whether Bedrock sets it on custom-model requests is
     # [field]: absent, StringNotEquals matches and every custom-model action is denied (fails closed).
+    # The account, not aws:ResourceOrgID: a fence attached to some OUs would otherwise admit the
+    # models of member accounts outside them, whose base models nobody here judged.
     statements.append(
         _deny("FenceForeignCustomModels", ["bedrock:*"], exempt({"StringNotEquals": {"aws:ResourceAccount": OWN_ACCOUNT}}), resources=[CUSTOM_MODEL_RESOURCE])
     )

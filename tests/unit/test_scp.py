@@ -210,7 +210,7 @@ def test_split_fails_in_one_sentence_when_the_policies_do_not_fit() -> None:
 
 
 def test_sizes_are_counted_minified_with_real_length_ids() -> None:
-    # One region with a break-glass role fits one policy (4,870 characters measured 2026-12);
+    # One region with a break-glass role fits one policy (4,819 characters with real-length ids, 2026-12);
     # the default two regions need a second one.
     (single,) = fence_policies(config(regions=["us-east-1"], fence={"breakGlassPrincipalArns": [BREAK_GLASS]}))
     assert single.content == json.dumps(single.document, separators=(",", ":")) and len(single.content) <= SCP_MAX_CHARS
