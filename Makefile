@@ -55,6 +55,14 @@ CHECKOV_VENV := .venv-checkov
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	@touch $@
 
+# cfn-guard and the AWS Control Tower proactive controls, as @cdklabs/cdk-validator-cfnguard ships
+# them (its rules and a static cfn-guard binary), in their own npm folder: the tests run the
+# binary on the templates (tools/cfn_guard.py), nothing loads the package into the app.
+.make/guard: guard/package.json guard/package-lock.json guard/.npmrc
+	@mkdir -p .make
+	cd guard && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
 .make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
@@ -67,7 +75,7 @@ CHECKOV_VENV := .venv-checkov
 	@touch $@
 
 setup: .make/venv .make/node .make/probe-deps
-setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov
+setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard
 
 # The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
 # to .make/synth.log and is shown only when synthesis fails; the summary says what was built.
@@ -124,7 +132,8 @@ deploy: setup-dev
 	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
 # FLEET=<cdk.out of a fleet synth, or a JSON file of StackSet instances>: every account and
-# region the StackSets delivered to, with the administrator account's credentials.
+# region the StackSets delivered to, with the administrator account's credentials
+# (VERIFY_ARGS: --json, --resume after an interruption, --workers N; tools/fleet_verify.py).
 verify: setup-dev
 	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
 	$(if $(FLEET),$(PY) -m tools.fleet_verify --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS))
@@ -156,4 +165,4 @@ deploy-fleet: setup
 	$(CDK) deploy --no-notices --app cdk.out 'PrivateBedrockFleetAssets-*' PrivateBedrockFleet $(DEPLOY_ARGS)
 
 clean:
-	rm -rf cdk.out .make .cache $(CHECKOV_VENV)
+	rm -rf cdk.out .make .cache $(CHECKOV_VENV) guard/node_modules

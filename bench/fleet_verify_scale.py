@@ -11,8 +11,9 @@ wrong the ways a real one does:
   * AWS throttles: the administrator's AssumeRole is held to RATE_LIMIT calls a second (a
     token bucket: the fakes' limit, chosen to make the verifier back off; not AWS's quota),
     and every tenth account's first GetTemplate and first Invoke are throttled;
-  * 1 % of the accounts refuse the verifier (AccessDenied on AssumeRole: unreachable);
-  * 1 % have a probe that misses an expectation (failed), 1 % of the instances drifted;
+  * 2 % of the accounts refuse the verifier (AccessDenied on AssumeRole: unreachable);
+  * 2 % have a probe that misses an expectation in both regions (failed), and one region of
+    another 2 % drifted;
   * the drift detection answers RUNNING twice before it finishes.
 The probes answer at once: the figures are the verifier's own cost (clients, signing,
 parsing, judging) and its backoff, not the probes' run time, which adds about
@@ -101,7 +102,7 @@ def build_fleet(templates: dict[str, dict], accounts: int):
         wrong[region] = sorted(dt.expected_checks(vpc, region))[0]
     for n in range(accounts):
         account = f"{100000000000 + n}"
-        if n % 100 == 37:
+        if n % 50 == 37:
             denied.add(account)
         if n % 10 == 3:
             throttle[(account, "GetTemplate")] = 1
@@ -110,9 +111,9 @@ def build_fleet(templates: dict[str, dict], accounts: int):
             name = f"StackSet-PrivateBedrock-{region}-{account}"
             stack = DeployedStack.from_template(name, region, template, account)
             stack.template = template  # one copy of the template for every instance (the fake's memory)
-            members.setdefault(account, {})[region] = FakeStackAndLambda({name: stack}, reports(stack, wrong[region] if n % 100 == 53 else None))
+            members.setdefault(account, {})[region] = FakeStackAndLambda({name: stack}, reports(stack, wrong[region] if n % 50 == 23 else None))
             instances.append(FleetInstance(f"PrivateBedrock-{region}", account, region, name))
-            if n % 100 == 71 and region == REGIONS[0]:
+            if n % 50 == 11 and region == REGIONS[0]:
                 drifted.add((account, region))
     fleet = FakeFleet(ADMIN_KEY, members, denied=denied, instances=instances, drifted=drifted, throttle=throttle,
                       templates={f"PrivateBedrock-{r}": t for r, t in templates.items()}, drift_running_polls=2)

@@ -277,3 +277,42 @@ def fleet_assembly(fleet_out: Path) -> dict[str, dict]:
     for member in delivery.members:
         templates[f"Member-{member.region}"] = member.template()
     return templates
+
+
+# --- configurations of single test files, shared with the scanners (tests/security/test_scanners.py)
+
+
+@pytest.fixture(scope="session")
+def existing_vpc_template(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """us-east-1 in an existing VPC from the ids alone (tests/unit/test_existing_vpc.py)."""
+    from tests.unit.test_existing_vpc import existing_ctx
+
+    return value_once(tmp_path_factory, "existing-vpc", lambda: synth_in_process(existing_ctx())["PrivateBedrock-us-east-1"])
+
+
+@pytest.fixture(scope="session")
+def fenced_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """app.py's build with the fence enabled, as a cloud assembly (tests/unit/test_fence_stack.py)."""
+    import aws_cdk as cdk
+
+    from app import build
+    from tests.unit.test_fence_stack import FENCE, IDS
+
+    def synth(out: Path) -> None:
+        os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
+        os.environ.pop("CDK_CONTEXT_JSON", None)  # exactly the context below
+        app = cdk.App(outdir=str(out), context={"regions": ["us-east-1"], "fence": FENCE, "fenceEndpointIds": IDS})
+        build(app, None)
+        app.synth()
+
+    return folder_once(tmp_path_factory, "fenced.out", synth)
+
+
+def assembly_templates(out: Path) -> dict[str, dict]:
+    """Stack id -> template of every stack in a cloud assembly's manifest."""
+    manifest = json.loads((out / "manifest.json").read_text())["artifacts"]
+    return {
+        name: json.loads((out / art["properties"]["templateFile"]).read_text())
+        for name, art in manifest.items()
+        if art.get("type") == "aws:cloudformation:stack"
+    }

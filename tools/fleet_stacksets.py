@@ -3,9 +3,10 @@
 `make verify FLEET=...` judges each stack instance twice over: by its own deployed template
 (tools/verify.py, in the member account) and by the StackSet that delivered it (here):
 
-- the StackSet's template (DescribeStackSet `TemplateBody`) is the reference: an instance
-  whose own template (GetTemplate, read with the verifier role) differs was updated by hand
-  (UpdateStack in the member account) and is named, with the resources that differ;
+- the StackSet's template (DescribeStackSet `TemplateBody`) is the reference tools/verify.py
+  judges each instance by: an instance whose own template (GetTemplate, read with the
+  verifier role) differs was updated by hand (UpdateStack in the member account) and is
+  named, with the resources that differ (tools/deployed_template.py template_differences);
 - drift: DetectStackSetDrift runs CloudFormation's drift detection on every instance's stack;
   when the operation has finished, ListStackInstances gives each instance's `DriftStatus`
   and DescribeStackSet the StackSet's. Only `IN_SYNC` passes.
@@ -59,45 +60,6 @@ def canonical_template(body: Any) -> dict:
 
 def template_sha256(template: Mapping) -> str:
     return hashlib.sha256(json.dumps(template, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def template_differences(deployed: Mapping, reference: Mapping) -> list[str]:
-    """The instance's template against the StackSet's, one sentence per difference, naming
-    the resource (or output, parameter, section) and the properties that differ."""
-    found: list[str] = []
-    for section in sorted(set(deployed) | set(reference)):
-        mine, theirs = deployed.get(section), reference.get(section)
-        if mine == theirs:
-            continue
-        if isinstance(mine, Mapping) and isinstance(theirs, Mapping) and section in ("Resources", "Outputs", "Parameters", "Conditions", "Mappings", "Rules"):
-            noun = {"Resources": "resource", "Outputs": "output", "Parameters": "parameter"}.get(section, section[:-1].lower())
-            for name in sorted(set(mine) - set(theirs)):
-                found.append(f"{noun} {name} is in the instance's template, not in the StackSet's")
-            for name in sorted(set(theirs) - set(mine)):
-                found.append(f"{noun} {name} of the StackSet's template is missing from the instance's")
-            for name in sorted(set(mine) & set(theirs)):
-                if mine[name] != theirs[name]:
-                    found.append(f"{noun} {name} differs in {_paths(mine[name], theirs[name])}")
-        else:
-            found.append(f"section {section} differs")
-    return found
-
-
-def _paths(a: Any, b: Any, prefix: str = "", limit: int = 4) -> str:
-    """The (first few) dotted paths where two values differ."""
-    out: list[str] = []
-
-    def walk(x: Any, y: Any, at: str) -> None:
-        if len(out) > limit or x == y:
-            return
-        if isinstance(x, Mapping) and isinstance(y, Mapping):
-            for k in sorted(set(x) | set(y)):
-                walk(x.get(k), y.get(k), f"{at}.{k}" if at else str(k))
-        else:
-            out.append(at or "the whole value")
-
-    walk(a, b, prefix)
-    return ", ".join(out[:limit]) + (", …" if len(out) > limit else "")
 
 
 @dataclass

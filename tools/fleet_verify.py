@@ -16,8 +16,9 @@ every instance's own template must equal, and a drift detection (DetectStackSetD
 on AWS's side while the instances are verified; each instance must end IN_SYNC.
 
 Per instance, `--workers` at a time: the verifier role of that account and region
-(PrivateBedrockFleetVerifier-<region>) is assumed and the stack verified exactly as
-`make verify` does (tools/verify.py: verify), within `--account-timeout` seconds.
+(PrivateBedrockFleetVerifier-<region>) is assumed and the stack verified as `make verify`
+does (tools/verify.py: verify), judged by the StackSet's template (its own template must
+equal it), within `--account-timeout` seconds.
 
 Throttling: the administrator's STS and CloudFormation clients are shared by every worker
 and use botocore's adaptive retry mode (retries with exponential backoff, and a client-side
@@ -53,7 +54,7 @@ from typing import Any, Callable
 from stacks.config.fleet import FleetConfig
 from tools import verify as single
 from tools.fleet_errors import explain
-from tools.fleet_stacksets import StackSetUnreadable, StackSetView, canonical_template, template_differences
+from tools.fleet_stacksets import StackSetView
 
 SESSION_NAME = "private-bedrock-fleet-verify"
 DEFAULT_WORKERS = 32
@@ -242,8 +243,6 @@ def verify_instance(instance: Instance, admin: Administrator, stack_set: StackSe
 
 
 def _verify_into(row: dict, instance: Instance, admin: Administrator, stack_set: StackSetView, timeout: float, started: float) -> None:
-    from botocore.config import Config
-
     from tools.aws_sessions import boto3_session
 
     if stack_set.template is None:
@@ -262,27 +261,16 @@ def _verify_into(row: dict, instance: Instance, admin: Administrator, stack_set:
         aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"],
         region_name=instance.region,
     )
+    # Judged by the StackSet's template, not the stack's own: a stack updated by hand in the
+    # member account is named (tools/deployed_template.py template_differences), and its
+    # probes and policies are held to what the StackSet delivers.
+    reference = single.Reference(stack_set.template, f"the StackSet {stack_set.name}'s template")
     try:
-        cfn = session.client("cloudformation", config=Config(connect_timeout=5, read_timeout=30))
-        body = cfn.get_template(StackName=instance.stack_name, TemplateStage="Original")["TemplateBody"]
-    except AccountTimedOut:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        row["error"] = f"the instance's template could not be read: {explain(exc, 'GetTemplate')}"
-        return
-    try:
-        template_failures = [f"template: {d}" for d in template_differences(canonical_template(body), stack_set.template)]
-    except StackSetUnreadable as exc:
-        template_failures = [f"template: the instance's {exc}"]
-    try:
-        result = single.verify(instance.region, instance.stack_name, session=session)
+        result = single.verify(instance.region, instance.stack_name, session=session, reference=reference)
     except single.CannotVerify as exc:
         row["error"] = str(exc)
-        # What was found without the probes still stands.
-        if template_failures:
-            row.update(status="failed", failures=template_failures)
         return
-    failures = template_failures + _failures(result)
+    failures = _failures(result)
     if instance.status != "CURRENT":
         # The stack answers, but the StackSet says it is not on the latest template.
         failures.append(f"StackSet instance status is {instance.status}, not CURRENT")
@@ -358,8 +346,7 @@ def verify_fleet(
     todo = []
     for i in instances:
         if i.key in reused:
-            rows[i.key] = {**reused[i.key], "resumed": True}
-            rows[i.key].pop("kind", None), rows[i.key].pop("version", None)
+            rows[i.key] = {k: v for k, v in reused[i.key].items() if k not in ("kind", "version")} | {"resumed": True}
             if progress:
                 progress.advance(rows[i.key])
         else:
@@ -506,7 +493,6 @@ def main(argv: list[str] | None = None) -> int:
         result = verify_fleet(instances, admin, stack_sets, workers=args.workers, account_timeout=args.account_timeout,
                               drift_timeout=args.drift_timeout, journal=journal, progress=progress)
     except KeyboardInterrupt:
-        progress.close()
         print(f"Interrupted; the instances verified so far are in {args.results}: run again with --resume to verify only the rest.", file=sys.stderr)
         return 130
     finally:

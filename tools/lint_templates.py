@@ -41,6 +41,9 @@ POLICY_PREFIXES = ("bedrock", "bedrock-mantle")
 # denied, or granted by a capability, in the identity policy and the endpoints that start them.
 TOOL_PREFIXES = ("bedrock-websearch", "bedrock-agentcore")
 TOOL_ENDPOINTS = ("bedrock-runtime", "bedrock-mantle")
+# Prefixes the identity policy only ever denies (stacks/policies/model_paths.py: Nova Act off the
+# endpoints, Claude Platform on AWS outright): a Deny may name them, an Allow never.
+DENY_ONLY_PREFIXES = ("nova-act", "aws-external-anthropic")
 IDENTITY_POLICY_PREFIX = "Amazon Bedrock"
 
 
@@ -142,10 +145,13 @@ def _condition_findings(name: str, where: str, statement: Mapping[str, Any]) -> 
                 yield Finding(name, f"{where}/Condition/{op}", "condition-key-unknown", f"condition key {key!r} is not a known global or {'/'.join(POLICY_PREFIXES)} key")
 
 
-def _policy_findings(name: str, where: str, document: Mapping[str, Any], allowed_prefixes: tuple[str, ...]) -> Iterator[Finding]:
+def _policy_findings(
+    name: str, where: str, document: Mapping[str, Any], allowed_prefixes: tuple[str, ...], deny_only: tuple[str, ...] = ()
+) -> Iterator[Finding]:
     for i, st in enumerate(_as_list(document.get("Statement", []))):
         at = f"{where}/Statement[{i}]" + (f"({st['Sid']})" if isinstance(st, Mapping) and "Sid" in st else "")
-        yield from _action_findings(name, at, st, allowed_prefixes)
+        denies = isinstance(st, Mapping) and st.get("Effect") == "Deny"
+        yield from _action_findings(name, at, st, allowed_prefixes + (deny_only if denies else ()))
         yield from _condition_findings(name, at, st)
 
 
@@ -198,7 +204,7 @@ def lint_template(template: Mapping[str, Any], region: str, name: str = "") -> l
             else:
                 findings.append(Finding(name, lid, "endpoint-policy-missing", "the endpoint has no PolicyDocument (AWS applies full access)"))
         elif res.get("Type") == "AWS::IAM::ManagedPolicy" and str(props.get("Description", "")).startswith(IDENTITY_POLICY_PREFIX):
-            findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], POLICY_PREFIXES + TOOL_PREFIXES)
+            findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], POLICY_PREFIXES + TOOL_PREFIXES, DENY_ONLY_PREFIXES)
     return findings
 
 

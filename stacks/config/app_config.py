@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from stacks.config.claude_platform import parse_claude_platform
 from stacks.config.capabilities import CAPABILITIES, DEFAULT_CAPABILITIES, REQUIRES
 from stacks.config.values import ACCOUNT_ID, ROLE_OR_USER_ARN, as_bool, as_int, as_list, as_mapping, json_value, matching, one_of, role_arns
 from stacks.config.account_facts import ACCOUNT_SOURCE, DOCUMENTED_SOURCE, AccountFacts, read_facts
@@ -112,6 +113,7 @@ REGIONAL_KEYS: tuple[str, ...] = (
     "mantleModels",
     "inferenceScope",
     "allowApiKeys",
+    "claudePlatform",
     "extraPrincipalArns",
     "onPremCidrs",
     "endpointPolicy",
@@ -233,6 +235,8 @@ class RegionConfig:
     guardrail_arn: str | None = None  # when set, bedrock-runtime inference only with this guardrail
     agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
     knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
+    # Roles exempt from the Claude Platform Denies (stacks/config/claude_platform.py); empty = none.
+    claude_platform_principal_arns: tuple[str, ...] = ()
     # The service tiers inference may ask for (serviceTiers); empty = every tier AWS offers.
     service_tiers: tuple[str, ...] = ()
 
@@ -715,6 +719,7 @@ def _region_config(region: str, settings: Mapping[str, Any], overridden: frozens
         guardrail_arn=guardrail,
         agent_alias_arns=alias_arns,
         knowledge_base_arns=kb_arns,
+        claude_platform_principal_arns=parse_claude_platform(where, settings.get("claudePlatform")),
         service_tiers=_service_tiers(where("serviceTiers"), settings.get("serviceTiers")),
         model_regions=model_regions,
         model_sources=model_sources,

@@ -53,7 +53,8 @@ class FenceConfig:
     targets: tuple[str, ...] = ()
     break_glass_principal_arns: tuple[str, ...] = ()  # exempt from every fence statement
     # Roles an AWS service assumes to act for you (for example Bedrock agent execution
-    # roles): exempt from the network statement only, never from models, regions or keys.
+    # roles), exact ARNs only: exempt from the network statement only, never from models
+    # (model-consuming actions included), regions, keys, Claude Platform or retention.
     exempt_service_role_arns: tuple[str, ...] = ()
     # Services whose forward-access calls (aws:CalledViaFirst) may reach Bedrock without
     # our endpoints; empty by default, which is the narrowest rule.
@@ -78,6 +79,19 @@ def _principals(key: str, value: Any) -> tuple[str, ...]:
                 "arn:aws:iam::123456789012:role/BreakGlass (a wildcard account would let any member account create the role)."
             )
     return arns
+
+
+def _exact_roles(key: str, value: Any) -> tuple[str, ...]:
+    """Exempt service roles leave the network statement: each must be one exact role. A name
+    pattern would admit every role of that name someone with iam:CreateRole creates."""
+    for arn in as_list(key, value):
+        if "*" in arn or "?" in arn or ":role/" not in arn:
+            raise ConfigError(
+                f"{key} entry {arn!r} is not one exact role ARN; name each service role in full, such as "
+                "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123 "
+                "(a wildcard lets anyone who may create a role of that name leave the fence)."
+            )
+    return _principals(key, value)
 
 
 def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str, str, str], ...]:
@@ -148,7 +162,7 @@ def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig], *, flee
         management_account=account,
         targets=targets,
         break_glass_principal_arns=_principals("fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", [])),
-        exempt_service_role_arns=_principals("fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", [])),
+        exempt_service_role_arns=_exact_roles("fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", [])),
         via_services=via,
         max_policies=max_policies,
         endpoint_ids=_fleet_without_ids(raw_ids) if fleet else _endpoint_ids(raw_ids if raw_ids is not None else {}, regions),

@@ -18,7 +18,7 @@ from constructs import Construct
 
 from stacks.policies.fleet import asset_bucket_statements
 from stacks.security.buckets import access_log_bucket, private_bucket
-from stacks.security.nag import acknowledge_compliance
+from stacks.security.nag import acknowledge_compliance, skip_scanners
 
 # Old versions of a re-published zip stay readable this long (a StackSet operation that is
 # still rolling out to the last accounts may need the previous object).
@@ -57,6 +57,12 @@ class FleetAssetBucket(Construct):
             self.bucket,
             "S3DefaultEncryptionKMS",
             "Read by the StackSet execution role of every member account: SSE-S3 avoids a KMS grant to the whole organisation; the objects are the probe's code, integrity (versioning, org-only read) matters, not secrecy.",
+            guard=["s3_bucket_default_encryption_kms_check"],
+        )
+        skip_scanners(
+            self.bucket,
+            "The objects are the probe's code, re-published by every `cdk deploy`; versioning and the organisation-only bucket policy keep them intact, and write-once retention would only pin superseded code.",
+            guard=["s3_bucket_object_lock_enabled_check"],
         )
         for bucket in (self.bucket, self.access_logs):
             acknowledge_compliance(

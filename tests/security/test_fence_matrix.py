@@ -7,6 +7,7 @@ session's `cdk synth` are evaluated as well.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,14 @@ from tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected
 from tools.prove.report import code
 
 BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
+EXEMPT = "arn:aws:iam::123456789012:role/service-role/BedrockBatchExecution"
 NETWORK_SID = "PrivateBedrockFence-1/FenceBedrockOffTheseEndpoints"
+OFF_ENDPOINTS = ("foreign", "none", "cfn")
 
 
-def fence_for(extra: dict[str, Any] | None = None) -> FenceLayer:
-    # The code's defaults (as the session's synth), plus a break-glass role.
-    config = load_config({"fence": {"breakGlassPrincipalArns": [BREAK_GLASS], **(extra or {})}}, None)
+def fence_for(extra: dict[str, Any] | None = None, **context: Any) -> FenceLayer:
+    # The code's defaults (as the session's synth), plus a break-glass role and an exempt service role.
+    config = load_config({"fence": {"breakGlassPrincipalArns": [BREAK_GLASS], "exemptServiceRoleArns": [EXEMPT], **(extra or {})}, **context}, None)
     policies = fence_policies(config)
     return FenceLayer.from_manifest(fence_manifest(config, policies), {p.name: p.document for p in policies})
 
@@ -46,7 +49,7 @@ def region(matrices: list[RegionMatrix], name: str) -> RegionMatrix:
 
 def without(fence: FenceLayer, sid: str) -> FenceLayer:
     policies = tuple((name, {**doc, "Statement": [s for s in doc["Statement"] if s["Sid"] != sid]}) for name, doc in fence.policies)
-    return FenceLayer(policies, fence.endpoint_ids, fence.regions, fence.break_glass_principal_arns)
+    return dataclasses.replace(fence, policies=policies)
 
 
 def test_every_cell_is_as_designed_under_the_fence(fenced: list[RegionMatrix]) -> None:
@@ -56,12 +59,50 @@ def test_every_cell_is_as_designed_under_the_fence(fenced: list[RegionMatrix]) -
 
 
 def test_every_ungoverned_allow_becomes_a_denial_naming_the_scp(matrices: list[RegionMatrix], fenced: list[RegionMatrix]) -> None:
-    # AgentCore gateway tools are outside the org fence by design (tools/prove/requests.py).
-    opened = [c for m in matrices for c in m.cells if c.got == ALLOW and c.ungoverned and c.request.org_fenced]
+    opened = [c for m in matrices for c in m.cells if c.got == ALLOW and c.ungoverned]
     assert opened, "the unfenced matrix must have allow† cells for this test to mean anything"
+    claude = {"claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceApiKeys"}
     for c in opened:
         after = region(fenced, c.region).cell(c.principal.key, c.request.key, c.path.key)
-        assert after.got == DENY and NETWORK_SID in after.reason and code(after) == "deny S!", after.describe()
+        # Claude Platform is not a prefix of the network statement: its own statements refuse it.
+        sid = f"PrivateBedrockFence-1/{claude[c.request.key]}" if c.request.key in claude else NETWORK_SID
+        assert after.got == DENY and sid in after.reason and code(after) == "deny S!", after.describe()
+
+
+def test_an_account_admin_is_denied_everything_off_the_endpoints(fenced: list[RegionMatrix]) -> None:
+    for m in fenced:
+        cells = [c for c in m.cells if c.principal.key == "account admin" and c.path.key in OFF_ENDPOINTS]
+        assert cells and m.cell("account admin", "invoke", "own").principal.policies[0][1]["Statement"][0]["Action"] == "*"
+        for c in cells:
+            assert c.got == DENY and code(c) == "deny S!", c.describe()
+        # AgentCore's runtimes, browser and code interpreter: the network statement, every path.
+        for key in ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway", "nova-act"):
+            for path in OFF_ENDPOINTS:
+                assert NETWORK_SID in m.cell("account admin", key, path).reason, (m.region, key, path)
+
+
+def test_an_exempt_role_keeps_to_the_models_regions_keys_and_retention(fenced: list[RegionMatrix]) -> None:
+    """Exempt from the network statement only: off the endpoints it may call allow-listed
+    models, but nothing the other statements refuse (a model outside the list, named by any
+    model-consuming action, another region, API keys, Claude Platform, retention)."""
+    us = region(fenced, "us-east-1")
+    assert us.cell("exempt service role", "invoke", "none").got == ALLOW and code(us.cell("exempt service role", "invoke", "none")) == "allow‡"
+    assert us.cell("exempt service role", "batch", "none").got == ALLOW
+    expected_sid = {
+        "invoke-other": "FenceModelsWithoutProfile", "mantle-create-other": "FenceMantleModels", "invoke-outside": "FenceBedrockOutsideTheseRegions",
+        "bearer": "FenceApiKeys", "claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceApiKeys",
+        "retention-account": "FenceDataRetention", "enforced-guardrail": "FenceDataRetention", "mantle-retention-account": "FenceDataRetention",
+        "mantle-project-retention": "FenceProjectDataRetention",
+        **{key: "FenceModelConsumers" for key in ("batch-other", "provisioned-other", "app-profile-other", "prompt-router-other", "evaluation-other", "customize-other")},
+    }
+    for key, sid in expected_sid.items():
+        for path in OFF_ENDPOINTS:
+            cell = us.cell("exempt service role", key, path)
+            assert cell.got == DENY and f"/{sid}" in cell.reason, cell.describe()
+    # Tokyo's profile: the destination model through the profile, allowed; without it, refused.
+    tokyo = region(fenced, "ap-northeast-1")
+    assert tokyo.cell("exempt service role", "invoke-dest", "none").got == ALLOW
+    assert "FenceBedrockOutsideTheseRegions" in tokyo.cell("exempt service role", "invoke-dest-direct", "none").reason
 
 
 def test_the_workloads_allowed_cells_stay_allowed(matrices: list[RegionMatrix], fenced: list[RegionMatrix]) -> None:
@@ -100,22 +141,58 @@ def test_api_keys_other_regions_and_cross_region_profiles(fenced: list[RegionMat
 
 def test_without_the_network_statement_exactly_the_uncovered_admin_cells_open(templates: dict[str, dict], fence: FenceLayer) -> None:
     """The fence has teeth: drop its network statement and the matrix names each cell it opens;
-    the cells the other statements still cover (keys, regions, models) stay denied."""
+    the cells the other statements still cover (keys, regions, models, Claude Platform,
+    retention: what the design marks fence_refuses) stay denied."""
     matrices = prove({"us-east-1": templates["us-east-1"]}, fence=without(fence, "FenceBedrockOffTheseEndpoints"))
     opened = {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
     # async-start names an async-invoke resource, which no model statement's NotResource admits.
     # Mantle CountTokens carries bedrock-mantle:Model, so FenceMantleModels covers it; runtime
     # CountTokens runs no model and is left to the network statement (count-tokens-other opens).
     still_denied = {"bearer", "mantle-bearer", "invoke-outside", "invoke-other", "mantle-create-other", "mantle-count-tokens-other", "async-start"}
-    requests = {r.key for r in matrices[0].requests if r.org_fenced}
-    off_endpoints = ("foreign", "none", "cfn")
-    assert opened == {(a, r, p) for a in ("same-account admin", "other-account admin") for r in requests - still_denied for p in off_endpoints}
+    assert still_denied <= {r.key for r in matrices[0].requests if r.fence_refuses}
+    requests = {r.key for r in matrices[0].requests if not r.fence_refuses}
+    admins = ("same-account admin", "other-account admin", "account admin")
+    assert opened == {(a, r, p) for a in admins for r in requests for p in OFF_ENDPOINTS}
+
+
+@pytest.mark.parametrize(
+    "sid, requests",
+    [
+        ("FenceModelConsumers", {"batch-other", "provisioned-other", "app-profile-other", "prompt-router-other", "evaluation-other", "customize-other"}),
+        ("FenceDataRetention", {"retention-account", "enforced-guardrail", "mantle-retention-account"}),
+        ("FenceProjectDataRetention", {"mantle-project-retention"}),
+    ],
+)
+def test_without_a_model_or_retention_statement_exactly_the_exempt_roles_cells_open(templates: dict[str, dict], fence: FenceLayer, sid: str, requests: set[str]) -> None:
+    """Everyone else is still held by the network statement off the endpoints; the exempt
+    role is held only by the statement dropped, so exactly its cells open."""
+    matrices = prove({"us-east-1": templates["us-east-1"]}, fence=without(fence, sid))
+    opened = {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
+    assert opened == {("exempt service role", r, p) for r in requests for p in OFF_ENDPOINTS}
+
+
+def test_without_the_claude_platform_statement_every_admin_reaches_it(templates: dict[str, dict], fence: FenceLayer) -> None:
+    matrices = prove({"us-east-1": templates["us-east-1"]}, fence=without(fence, "FenceClaudePlatform"))
+    opened = {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
+    # Its API keys stay denied (FenceApiKeys); roles carrying the identity policy stay denied by it.
+    principals = ("same-account admin", "other-account admin", "account admin", "exempt service role")
+    assert opened == {(a, "claude-platform", p) for a in principals for p in OFF_ENDPOINTS}
+
+
+def test_claude_platform_opens_for_the_named_role_only(templates: dict[str, dict]) -> None:
+    named = "arn:aws:iam::111122223333:role/BedrockAdmin"  # the matrix's same-account admin
+    layer = fence_for(claudePlatform={"enabled": True, "principalArns": [named]})
+    (m,) = prove({"us-east-1": templates["us-east-1"]}, fence=layer)
+    opened = {(c.principal.key, c.request.key, c.path.key) for c in m.unexpected()}
+    assert opened == {("same-account admin", "claude-platform", p) for p in OFF_ENDPOINTS}
+    # Its API keys are still refused, and so is everyone else.
+    assert "FenceApiKeys" in m.cell("same-account admin", "claude-platform-bearer", "none").reason
+    assert "FenceClaudePlatform" in m.cell("other-account admin", "claude-platform", "none").reason
 
 
 def test_without_the_break_glass_exemption_break_glass_is_denied(templates: dict[str, dict], fence: FenceLayer) -> None:
-    no_exemption = FenceLayer(
-        tuple((n, json.loads(json.dumps(d).replace(BREAK_GLASS, "arn:aws:iam::123456789012:role/SomeoneElse"))) for n, d in fence.policies),
-        fence.endpoint_ids, fence.regions, fence.break_glass_principal_arns,
+    no_exemption = dataclasses.replace(
+        fence, policies=tuple((n, json.loads(json.dumps(d).replace(BREAK_GLASS, "arn:aws:iam::123456789012:role/SomeoneElse"))) for n, d in fence.policies)
     )
     matrices = prove({"us-east-1": templates["us-east-1"]}, fence=no_exemption)
     opened = {(c.principal.key, c.path.key) for c in unexpected(matrices)}

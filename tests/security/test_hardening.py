@@ -137,8 +137,14 @@ def test_every_key_of_the_stack_separates_administration_from_use(region_templat
                 use = actions & USE_ACTIONS
                 assert not use or st["Condition"]["StringEquals"]["kms:ViaService"].startswith("lambda."), (lid, sid)
     (topic_key,) = [k for k in keys if k != log_key_id(t)]
-    users = [st for st in key_statements(t, topic_key).values() if set(as_list(st["Action"])) & (USE_ACTIONS | {"kms:GenerateDataKey*"})]
+    users = [st for st in key_statements(t, topic_key).values() if st["Effect"] == "Allow" and set(as_list(st["Action"])) & (USE_ACTIONS | {"kms:GenerateDataKey*"})]
     assert [st["Principal"] for st in users] == [{"Service": "cloudwatch.amazonaws.com"}]
+    # Every key ends with CT.KMS.PR.3's Deny: no grant unless an AWS service makes it for a resource.
+    for lid in keys:
+        assert key_statements(t, lid)["DenyGrantsNotForAWSResources"] == {
+            "Sid": "DenyGrantsNotForAWSResources", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+            "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+        }, lid
 
 
 def test_key_policy_gives_no_principal_kms_star_and_no_unconditioned_use(region_template) -> None:

@@ -30,13 +30,15 @@ def loosened(matrices: list[RegionMatrix]) -> set[tuple[str, str, str]]:
     return {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
 
 
-# What the identity policy denies outright, whatever the path (API keys, server-side tools).
-DENIED_OUTRIGHT = {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:InvokeTool"}
+# What the identity policy denies outright, whatever the path (API keys, server-side tools,
+# Claude Platform: the aws-external-anthropic prefix is never fenced by the network).
+DENIED_OUTRIGHT = {"bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:InvokeTool", "bedrock-agentcore:InvokeGateway"}
 
 
 def held_by_the_fence(m: RegionMatrix) -> set[str]:
     """Requests only the Deny outside our endpoints keeps from a role with broad Bedrock rights."""
-    return {r.key for r in m.requests if r.action.split(":")[0] in ("bedrock", "bedrock-mantle") and r.action not in DENIED_OUTRIGHT}
+    fenced = ("bedrock", "bedrock-mantle", "bedrock-agentcore", "nova-act")
+    return {r.key for r in m.requests if r.action.split(":")[0] in fenced and r.action not in DENIED_OUTRIGHT}
 
 
 # --- helpers that loosen a template the way a careless edit would -----------------------
@@ -202,7 +204,8 @@ def test_an_endpoint_policy_allowing_everything_is_reported(template_copy) -> No
     # denies outright (API keys, server-side tools).
     runtime = {"invoke", "stream", "invoke-other", "responses", "responses-other", "count-tokens", "count-tokens-other", "async-start", "async-get", "stored-get", "stored-delete"}
     assert loosened(prove({"us-east-1": t})) == (
-        {(a, r, "own") for a in ("same-account admin", "other-account admin") for r in runtime | {"bearer", "invoke-tool"}}
+        # (The Claude Platform cells travel "through" the runtime endpoint in the matrix.)
+        {(a, r, "own") for a in ("same-account admin", "other-account admin") for r in runtime | {"bearer", "invoke-tool", "claude-platform", "claude-platform-bearer"}}
         | {("broad workload", r, "own") for r in runtime}
         | {("ProbeOutsideVpcRole", r, "own") for r in ("invoke", "stream", "responses")}
     )
@@ -248,11 +251,77 @@ def test_dropping_the_tool_fence_from_both_layers_opens_the_tools_for_the_broad_
     t = template_copy("us-east-1")
     for doc in [identity_policy(t), *endpoint_policies(t)]:
         doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "DenyServerSideTools"]
-    tools = ("websearch", "websearch-fetch", "websearch-external", "agentcore-gateway")
+    tools = ("websearch", "websearch-fetch", "websearch-external")
     opened = loosened(prove({"us-east-1": t}))
     # Through our endpoint the endpoint policy still names only its grants; off it, nothing
-    # in the deployment stops a broad role: the fence was the only thing holding these.
+    # in the deployment stops a broad role: the fence was the only thing holding these. The
+    # AgentCore gateway stays refused off our endpoints: all of bedrock-agentcore is fenced.
     assert opened == {("broad workload", r, path) for r in tools for path in OFF_ENDPOINT_PATHS}
+
+
+# --- Claude Platform on AWS and AgentCore: denied in the identity policy -----------------------
+
+CLAUDE = ("claude-platform", "claude-platform-bearer")
+AGENTCORE = ("agentcore-runtime", "agentcore-browser", "agentcore-code", "agentcore-gateway", "nova-act")
+
+
+def test_claude_platform_and_agentcore_are_refused_on_every_path(matrices: list[RegionMatrix]) -> None:
+    for m in matrices:
+        for key in (*CLAUDE, *AGENTCORE):
+            for principal in ("ProbeInVpcRole", "broad workload"):
+                for path in PATHS:
+                    assert m.cell(principal, key, path.key).got == DENY, (m.region, principal, key, path.key)
+        # The broad workload holds aws-external-anthropic:* and bedrock-agentcore:* itself:
+        # only the identity policy's explicit Denies hold it, on every path.
+        for path in PATHS:
+            assert code(m.cell("broad workload", "claude-platform", path.key)) in ("deny I!", "deny E+I!"), path
+        for path in OFF_ENDPOINT_PATHS:
+            for key in AGENTCORE:
+                assert code(m.cell("broad workload", key, path)) == "deny I!", (key, path)
+            # Admins outside this deployment's control reach both: the fence is what holds them.
+            assert code(m.cell("same-account admin", "claude-platform", path)) == "allow†"
+
+
+def _opened_by(t: dict[str, Any], edit: Any) -> set[tuple[str, str, str]]:
+    edit(identity_policy(t))
+    return loosened(prove({"us-east-1": t}))
+
+
+def test_without_the_claude_platform_deny_the_broad_workload_reaches_it(template_copy) -> None:
+    def drop(doc: dict[str, Any]) -> None:
+        doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "DenyClaudePlatform"]
+
+    # Its API keys stay refused (DenyBearerTokens); through our endpoint the endpoint policy refuses.
+    assert _opened_by(template_copy("us-east-1"), drop) == {("broad workload", "claude-platform", p) for p in OFF_ENDPOINT_PATHS}
+
+
+def test_the_claude_platform_opt_in_exempts_exactly_the_named_role(template_copy) -> None:
+    """The statement the builder writes for claudePlatform naming a role, in the template: that
+    role (here the matrix's broad workload) reaches Claude Platform, no one else does."""
+    from stacks.config.app_config import load_config
+    from stacks.policies.identity import source_vpce_policy
+
+    named = "arn:aws:iam::111122223333:role/BroadWorkload"
+    cfg = load_config({"regions": ["us-east-1"], "claudePlatform": {"enabled": True, "principalArns": [named]}}, None).regions[0]
+    built = next(s for s in source_vpce_policy(cfg, "111122223333", {e: "vpce-1" for e in cfg.endpoints})["Statement"] if s["Sid"] == "DenyClaudePlatform")
+    assert built["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": named}}
+
+    def opt_in(doc: dict[str, Any]) -> None:
+        (deny,) = [s for s in doc["Statement"] if s["Sid"] == "DenyClaudePlatform"]
+        assert "Condition" not in deny  # denied to everyone by default
+        deny["Condition"] = built["Condition"]
+
+    assert _opened_by(template_copy("us-east-1"), opt_in) == {("broad workload", "claude-platform", p) for p in OFF_ENDPOINT_PATHS}
+
+
+def test_without_agentcore_in_the_endpoint_fence_the_broad_workload_reaches_it(template_copy) -> None:
+    def drop(doc: dict[str, Any]) -> None:
+        deny = next(s for s in doc["Statement"] if s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints")
+        deny["Action"] = [a for a in deny["Action"] if a not in ("bedrock-agentcore:*", "nova-act:*")]
+
+    # The gateway stays refused outright (DenyServerSideTools, serverSideTools is off).
+    opened = _opened_by(template_copy("us-east-1"), drop)
+    assert opened == {("broad workload", k, p) for k in ("agentcore-runtime", "agentcore-browser", "agentcore-code", "nova-act") for p in OFF_ENDPOINT_PATHS}
 
 
 def test_stored_responses_are_refused_without_the_capability(matrices: list[RegionMatrix]) -> None:

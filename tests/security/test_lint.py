@@ -1,86 +1,17 @@
-"""Linters on the synthesized templates: cfn-lint, and our own checks (tools/lint_templates.py).
-
-cfn-lint runs as a human would run it (the CLI, reading .cfnlintrc), once per region so each
-template is validated against its own region. Our checks cover what cfn-lint does not:
+"""Our own template checks (tools/lint_templates.py), for what cfn-lint does not validate:
 endpoint service names and the IAM action and condition-key names in our policies.
+
+cfn-lint itself runs with checkov and cfn-guard over every configuration in test_scanners.py.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import re
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import ROOT
 from tools.lint_templates import Finding, known_actions, lint_template
-
-CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
-CFNLINTRC = ROOT / ".cfnlintrc"
-
-
-def _cfn_lint(region: str, *files: Path) -> subprocess.Popen[str]:
-    args = [str(CFN_LINT), "--config-file", str(CFNLINTRC), "--regions", region, "--include-checks", "I", "--format", "parseable", "--", *map(str, files)]
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-@pytest.fixture(scope="module")
-def cfn_lint_output(cdk_out: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    """file name -> cfn-lint findings (parseable lines); the regions run in parallel.
-
-    A deliberately broken copy of the us-east-1 template rides along to prove the run
-    (and .cfnlintrc) still reports errors.
-    """
-    broken_dir = tmp_path_factory.mktemp("broken")
-    template = json.loads((cdk_out / "PrivateBedrock-us-east-1.template.json").read_text())
-    endpoint = next(r for r in template["Resources"].values() if r["Type"] == "AWS::EC2::VPCEndpoint")
-    endpoint["Properties"]["VpcEndpointType"] = "Interfase"
-    broken = broken_dir / "Broken-us-east-1.template.json"
-    broken.write_text(json.dumps(template))
-    runs = [
-        _cfn_lint("us-east-1", cdk_out / "PrivateBedrock-us-east-1.template.json", broken),
-        _cfn_lint("ap-northeast-1", cdk_out / "PrivateBedrock-ap-northeast-1.template.json"),
-    ]
-    out: dict[str, list[str]] = {}
-    for run in runs:
-        stdout, stderr = run.communicate(timeout=300)
-        # Exit codes are a bit mask of error(2)/warning(4)/informational(8); 1 is a crash.
-        assert run.returncode in (0, 2, 4, 6, 8, 10, 12, 14), f"cfn-lint crashed ({run.returncode}):\n{stderr}"
-        for line in stdout.splitlines():
-            out.setdefault(Path(line.split(":", 1)[0]).name, []).append(line)
-    return out
-
-
-@pytest.mark.parametrize("region", ["us-east-1", "ap-northeast-1"])
-def test_cfn_lint_is_clean(cfn_lint_output: dict[str, list[str]], region: str) -> None:
-    findings = cfn_lint_output.get(f"PrivateBedrock-{region}.template.json", [])
-    assert not findings, "cfn-lint findings:\n" + "\n".join(findings)
-
-
-def test_cfn_lint_still_reports_a_broken_template(cfn_lint_output: dict[str, list[str]]) -> None:
-    findings = cfn_lint_output.get("Broken-us-east-1.template.json", [])
-    assert any("Interfase" in f and re.search(r":E\d{4}:", f) for f in findings), findings
-
-
-def test_every_cfn_lint_ignore_has_a_written_reason() -> None:
-    text = CFNLINTRC.read_text()
-    config = yaml.safe_load(text)
-    assert set(config) <= {"ignore_checks", "include_checks", "regions", "templates", "ignore_templates", "configure_rules"}
-    lines = text.splitlines()
-    for rule in config.get("ignore_checks", []):
-        at = next(i for i, line in enumerate(lines) if line.strip() == f"- {rule}")
-        comment = []
-        for line in reversed(lines[:at]):
-            if not line.strip().startswith("#"):
-                break
-            comment.append(line)
-        assert rule in " ".join(comment) and len(" ".join(comment)) > 80, f"{rule} is ignored without a written reason above it"
-
 
 # --- our checks ----------------------------------------------------------------------------
 
@@ -127,6 +58,14 @@ def test_a_misspelled_identity_policy_action_is_a_finding(broken: dict[str, Any]
     assert _rules(lint_template(broken, "us-east-1")) == [
         ("action-unknown", "Action 'bedrock-mantle:CallWithBearerTokens' is not a bedrock-mantle action in the IAM reference (did you mean bedrock-mantle:CallWithBearerToken?)")
     ]
+
+
+def test_claude_platform_and_nova_act_may_only_be_denied_in_the_identity_policy(broken: dict[str, Any]) -> None:
+    statements = _identity(broken)["Statement"]
+    assert any(s["Action"] == "aws-external-anthropic:*" for s in statements if s["Effect"] == "Deny")  # accepted as it is
+    allow = next(s for s in statements if s["Effect"] == "Allow")
+    allow["Action"] = ["aws-external-anthropic:CreateInference", "nova-act:InvokeActStep"]
+    assert [r for r, _ in _rules(lint_template(broken, "us-east-1"))] == ["action-prefix", "action-prefix"]
 
 
 def test_wildcards_must_match_an_action_and_prefixes_must_fit_the_endpoint(broken: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ import pytest
 from stacks.monitoring import metric_names as names
 from stacks.monitoring.audit_trail import MANTLE_DATA_RESOURCE_TYPES, mantle_event_selectors
 from tests.conftest import DEFAULT_REGIONS, synth_in_process
+from tests.run_once import value_once
 
 ALL_ON = {
     "regions": ["us-east-1", "ap-northeast-1"],
@@ -27,8 +28,9 @@ ALL_ON = {
 
 
 @pytest.fixture(scope="session")
-def all_on() -> dict[str, dict]:
-    return synth_in_process(ALL_ON)
+def all_on(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """One synth per run (tests/run_once.py), shared with the scanners (test_scanners.py)."""
+    return value_once(tmp_path_factory, "all-on", lambda: synth_in_process(ALL_ON))
 
 
 def of_type(template: dict, cfn_type: str) -> dict[str, dict]:

@@ -179,10 +179,17 @@ def test_identity_policy_requires_source_vpce_on_every_allow(region_template) ->
     assert sorted(deny["Condition"]["StringNotEquals"]["aws:SourceVpce"], key=str) == sorted(endpoint_ids.values(), key=str)
     # No exemption for services acting on the caller's behalf (aws:ViaAWSService, issue 9).
     assert set(deny["Condition"]) == {"StringNotEquals"} and set(deny["Condition"]["StringNotEquals"]) == {"aws:SourceVpce"}
-    assert sorted(deny["Action"]) == ["bedrock-mantle:*", "bedrock:*"] and deny["Resource"] == "*"
+    # Every Bedrock action, and all of AgentCore and Nova Act (agents that reach models and the internet).
+    assert sorted(deny["Action"]) == ["bedrock-agentcore:*", "bedrock-mantle:*", "bedrock:*", "nova-act:*"] and deny["Resource"] == "*"
     bearer = next(s for s in statements if s["Sid"] == "DenyBearerTokens")
     assert bearer["Effect"] == "Deny" and "Condition" not in bearer
-    assert sorted(bearer["Action"]) == ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
+    assert sorted(bearer["Action"]) == ["aws-external-anthropic:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
+    # Claude Platform on AWS: denied to every role that carries the policy (no claudePlatform roles named).
+    claude = next(s for s in statements if s["Sid"] == "DenyClaudePlatform")
+    assert claude == {"Sid": "DenyClaudePlatform", "Effect": "Deny", "Action": "aws-external-anthropic:*", "Resource": "*"}
+    # Every Allow comes before the first Deny.
+    effects = [s["Effect"] for s in statements]
+    assert effects == sorted(effects), effects
     # Attached to both probes (the policy-side attachment avoids a role -> policy -> endpoint -> role cycle).
     assert sorted(r["Ref"] for r in policy["Roles"]) == sorted(k for k in of_type(t, "AWS::IAM::Role") if k.startswith("Probe"))
 

@@ -70,9 +70,9 @@ def resources(template: dict, kind: str) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def offline() -> dict:
-    """From the ids alone: no account, nothing looked up."""
-    return synth_in_process(existing_ctx())["PrivateBedrock-us-east-1"]
+def offline(existing_vpc_template: dict) -> dict:
+    """From the ids alone: no account, nothing looked up (tests/conftest.py, shared with the scanners)."""
+    return existing_vpc_template
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import NODE_BIN
+from tests.conftest import assembly_templates
 
 IDS = {"us-east-1": {"bedrock": "vpce-0aaaaaaaaaaaaaaa1", "bedrock-runtime": "vpce-0aaaaaaaaaaaaaaa2", "bedrock-mantle": "vpce-0aaaaaaaaaaaaaaa3"}}
 FENCE = {
@@ -20,21 +19,12 @@ FENCE = {
 
 
 @pytest.fixture(scope="module")
-def fenced_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], Path]:
-    """app.py's build with the fence enabled (nag packs included: a finding fails the synth)."""
-    import aws_cdk as cdk
-
-    from app import build
-
-    os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
-    os.environ.pop("CDK_CONTEXT_JSON", None)  # exactly the context below (tests/conftest.py)
-    outdir = tmp_path_factory.mktemp("fenced.out")
-    app = cdk.App(outdir=str(outdir), context={"regions": ["us-east-1"], "fence": FENCE, "fenceEndpointIds": IDS})
-    _, stacks = build(app, None)
-    assembly = app.synth()
-    report = json.loads((outdir / "validation-report.json").read_text())
+def fenced_app(fenced_out: Path) -> tuple[dict[str, dict], Path]:
+    """app.py's build with FENCE and IDS (tests/conftest.py: fenced_out, shared with the
+    scanners; nag packs included: a finding fails the synth)."""
+    report = json.loads((fenced_out / "validation-report.json").read_text())
     assert sum(len(p.get("violations", [])) for p in report["pluginReports"]) == 0
-    return {s.stack_name: assembly.get_stack_by_name(s.stack_name).template for s in stacks}, outdir
+    return assembly_templates(fenced_out), fenced_out
 
 
 def test_the_fence_stack_creates_each_policy_on_the_targets(fenced_app) -> None:

@@ -286,8 +286,8 @@ def test_an_instance_whose_drift_could_not_be_checked_is_not_verified(run, tmp_p
 
 def test_a_hand_edited_instance_is_named_with_what_differs(run, tmp_path, fleet_assembly) -> None:
     """UpdateStack in the member account with a looser identity policy: the stack agrees with
-    its own (edited) template, so single-account verify and drift detection pass; the
-    StackSet's template does not agree."""
+    its own (edited) template, so drift detection passes (IN_SYNC); judged by the StackSet's
+    template, the template and the deployed policy are named."""
     edited = copy.deepcopy(fleet_assembly[f"Member-{REGION}"])
     (lid,) = [k for k, r in edited["Resources"].items() if r["Type"] == "AWS::IAM::ManagedPolicy"
               and str(r["Properties"].get("Description", "")).startswith("Amazon Bedrock")]
@@ -297,9 +297,11 @@ def test_a_hand_edited_instance_is_named_with_what_differs(run, tmp_path, fleet_
     fleet = a_fleet(fleet_assembly, {GOOD: member(stack)}, {GOOD: stack})
     code, out, _ = run(fleet, *inventory(tmp_path, fleet), "--json")
     (row,) = json.loads(out)["instances"]
-    assert code == 1 and row["status"] == "failed"
-    assert row["failures"] == [f"template: resource {lid} differs in Properties.PolicyDocument.Statement"]
-    assert row["result"]["passed"] is True  # judged by its own template alone, it would have passed
+    assert code == 1 and row["status"] == "failed" and row["drift_status"] == "IN_SYNC"
+    reference = f"the StackSet PrivateBedrock-{REGION}'s template"
+    assert f"drift: stack template: resource {lid} (AWS::IAM::ManagedPolicy) differs from {reference} in Properties.PolicyDocument.Statement" in row["failures"]
+    assert any(f.startswith("drift: identity policy ") and "HandAdded" in f for f in row["failures"]), row["failures"]
+    assert row["result"]["reference"] == reference
 
 
 def test_a_progress_bar_only_on_a_terminal(run, tmp_path, fleet_assembly) -> None:

@@ -59,3 +59,20 @@ def test_logs_and_lambda_use_are_conditioned() -> None:
     assert logs["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/private-bedrock/S/*"}}
     lam = st["LambdaEnvironmentOfThisAccountViaLambdaOnly"]
     assert lam["Condition"] == {"StringEquals": {"kms:ViaService": "lambda.eu-west-1.amazonaws.com", "kms:CallerAccount": "123456789012"}}
+    assert lam["Action"] == ["kms:Decrypt", "kms:Encrypt"]
+    grant = st["LambdaGrantForTheFunctionViaLambdaOnly"]
+    assert grant["Action"] == ["kms:CreateGrant"] and grant["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert grant["Condition"] == {
+        "StringEquals": {"kms:ViaService": "lambda.eu-west-1.amazonaws.com", "kms:CallerAccount": "123456789012"},
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+    }
+
+
+def test_every_key_policy_ends_with_the_grant_deny() -> None:
+    """CT.KMS.PR.3's statement, in the exact form the control checks (Action, Principal,
+    Resource, only BoolIfExists with both keys false)."""
+    (last,) = log_key_policy("eu-west-1", "123456789012", "/p/")["Statement"][-1:]
+    assert last == {
+        "Sid": "DenyGrantsNotForAWSResources", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+        "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+    }

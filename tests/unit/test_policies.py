@@ -117,7 +117,9 @@ def test_api_keys_opt_in_allows_bearer_in_the_identity_policy_only_through_each_
     """The Allow carries its own aws:SourceVpce condition (issue 15: losing it was caught by
     no test, since the fence Deny still refuses off the endpoints)."""
     policy = source_vpce_policy(cfg(allowApiKeys=True), ACCOUNT, IDS)
-    bearer = [s for s in policy["Statement"] if s["Sid"].endswith("BearerTokens")]
+    bearer = [s for s in policy["Statement"] if s["Sid"].endswith("BearerTokens") and s["Effect"] == "Allow"]
+    # Claude Platform's keys never come through these endpoints: still denied.
+    assert by_sid(policy)["DenyBearerTokens"] == {"Sid": "DenyBearerTokens", "Effect": "Deny", "Action": "aws-external-anthropic:CallWithBearerToken", "Resource": "*"}
     assert bearer == [
         {"Sid": f"{name}BearerTokens", "Effect": "Allow", "Action": action, "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpce": IDS[service]}}}
         for name, service, action in (
@@ -155,9 +157,10 @@ def test_identity_policy_allows_each_grant_only_through_its_own_endpoint() -> No
     # condition is the endpoint ids (issue 9, section 1).
     assert deny["Condition"] == {"StringNotEquals": {"aws:SourceVpce": ["vpce-0b", "vpce-0r", "vpce-0m"]}}
     # Every Bedrock action is fenced, not only the granted ones.
-    assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*"] and deny["Resource"] == "*"
+    # All of AgentCore and Nova Act too (runtimes, browser, code interpreter, gateways, browser agents: none is granted).
+    assert deny["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-agentcore:*", "nova-act:*"] and deny["Resource"] == "*"
     assert by_sid(policy)["DenyBearerTokens"] == {
-        "Sid": "DenyBearerTokens", "Effect": "Deny", "Action": ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"], "Resource": "*"
+        "Sid": "DenyBearerTokens", "Effect": "Deny", "Action": ["aws-external-anthropic:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"], "Resource": "*"
     }
 
 

@@ -57,27 +57,31 @@ def test_every_statement_is_a_deny_that_exempts_the_break_glass_principals() -> 
 
 def test_bedrock_only_through_the_configured_endpoints() -> None:
     st = default_statements()["FenceBedrockOffTheseEndpoints"]
-    assert st["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*"] and st["Resource"] == "*"
+    assert st["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*"] and st["Resource"] == "*"
     assert st["Condition"]["StringNotEquals"] == {"aws:SourceVpce": [i for r in IDS.values() for i in r.values()]}
     # No blanket exemption for calls AWS services make on a principal's behalf.
     assert "aws:ViaAWSService" not in json.dumps(st)
 
 
 def test_exemptions_for_services_are_opt_in_and_narrow() -> None:
-    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123"
     cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS], "exemptServiceRoleArns": [role], "viaServices": ["cloudformation.amazonaws.com"]})
     sts = by_sid(fence_statements(cfg, placeholder_id))
     network = sts["FenceBedrockOffTheseEndpoints"]["Condition"]
     assert network["StringNotEquals"]["aws:CalledViaFirst"] == "cloudformation.amazonaws.com"
     assert network["ArnNotLike"]["aws:PrincipalArn"] == [BREAK_GLASS, role]
-    # The service role is exempt from the network statement only, never from models or keys.
-    for sid in ("FenceApiKeys", "FenceModelsWithoutProfile", "FenceMantleModels", "FenceBedrockOutsideTheseRegions"):
+    # The service role is exempt from the network statement only, never from models (those it
+    # names in batch jobs, provisioned throughput and the like included), keys, Claude Platform or retention.
+    others = [sid for sid in sts if sid != "FenceBedrockOffTheseEndpoints"]
+    assert {"FenceModelConsumers", "FenceClaudePlatform", "FenceDataRetention"} <= set(others)
+    for sid in others:
         assert role not in json.dumps(sts[sid]), sid
 
 
 def test_api_keys_are_denied_both_ways() -> None:
     sts = default_statements()
-    assert sts["FenceApiKeys"]["Action"] == ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
+    # Claude Platform's API keys join them (its own CallWithBearerToken, aws-external-anthropic:BearerTokenType).
+    assert sts["FenceApiKeys"]["Action"] == ["aws-external-anthropic:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
     assert set(sts["FenceApiKeys"]["Condition"]) == {"ArnNotLike"}
     long_term = sts["FenceLongTermApiKeys"]
     assert long_term["Action"] == "iam:CreateServiceSpecificCredential"
@@ -128,7 +132,10 @@ def test_mantle_models_and_data_retention() -> None:
     sts = default_statements(mantleModels=["openai.gpt-oss-20b", "openai.gpt-oss-120b"])
     assert sts["FenceMantleModels"]["Action"] == list(MANTLE_MODEL_ACTIONS)
     assert sts["FenceMantleModels"]["Condition"]["StringNotEquals"] == {"bedrock-mantle:Model": ["openai.gpt-oss-20b", "openai.gpt-oss-120b"]}
-    assert sts["FenceDataRetention"]["Action"] == ["bedrock-mantle:PutAccountDataRetention", "bedrock:PutAccountDataRetention"]
+    assert sts["FenceDataRetention"]["Action"] == [
+        "bedrock-mantle:PutAccountDataRetention", "bedrock:PutAccountDataRetention",
+        "bedrock:DeleteEnforcedGuardrailConfiguration", "bedrock:PutEnforcedGuardrailConfiguration",
+    ]
     assert sts["FenceProjectDataRetention"]["Condition"]["Null"] == {"bedrock-mantle:DataRetentionMode": "false"}
 
 
@@ -229,6 +236,14 @@ def test_a_configuration_that_cannot_fit_fails_at_synth() -> None:
         ({"managementAccount": "1234"}, r"^fence.managementAccount '1234' is not a 12-digit"),
         ({"breakGlassPrincipalArns": ["arn:aws:iam::*:role/BreakGlass"]}, r"wildcard account would let any member account create the role"),
         ({"viaServices": ["cloudformation"]}, r"^fence.viaServices entry 'cloudformation' is not a service principal"),
+        # Exempt service roles leave the network statement: exact ARNs only (break-glass keeps its name patterns).
+        (
+            {"exemptServiceRoleArns": ["arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"]},
+            r"^fence.exemptServiceRoleArns entry 'arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_\*' is not one exact role ARN; "
+            r"name each service role in full, .* \(a wildcard lets anyone who may create a role of that name leave the fence\)\.$",
+        ),
+        ({"exemptServiceRoleArns": ["arn:aws:iam::123456789012:role/Batch?"]}, r"is not one exact role ARN"),
+        ({"exemptServiceRoleArns": ["arn:aws:iam::123456789012:user/batch"]}, r"is not one exact role ARN"),
         ({"maxPolicies": 5}, r"^fence.maxPolicies 5 is out of range; use 1 to 4 \(5 SCPs per target, one of them FullAWSAccess\)\.$"),
         ({**ENABLED, "managementAccount": None}, r"fence.managementAccount is not set"),
         ({**ENABLED, "targets": []}, r"fence.targets is empty"),
@@ -254,6 +269,66 @@ def test_fence_configuration_errors_are_one_sentence(fence: Any, message: str) -
 def test_endpoint_id_errors(ids: Any, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config(fenceEndpointIds=ids)
+
+
+def test_break_glass_keeps_its_name_patterns() -> None:
+    cfg = config(fence={"breakGlassPrincipalArns": ["arn:aws:iam::123456789012:role/BreakGlass*"]})
+    assert cfg.fence.break_glass_principal_arns == ("arn:aws:iam::123456789012:role/BreakGlass*",)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"enabled": True},
+            r"^claudePlatform.enabled is true but claudePlatform.principalArns is empty; name the roles that may use Claude Platform on AWS "
+            r"\(it is never opened to every principal\), or set enabled to false\.$",
+        ),
+        ({"principalArns": ["arn:aws:iam::123456789012:role/claude-app"]}, r"^claudePlatform.principalArns is set but claudePlatform.enabled is false; "),
+        ({"enabled": True, "principalArns": ["arn:aws:iam::123456789012:role/claude-*"]}, r"^claudePlatform.principalArns entry 'arn:aws:iam::123456789012:role/claude-\*' is not an IAM role ARN"),
+        ({"enabled": True, "principalArns": ["arn:aws:iam::*:role/claude-app"]}, r"is not an IAM role ARN"),
+        ({"enable": True}, r"^claudePlatform has unknown key 'enable'; accepted keys are: enabled, principalArns\.$"),
+    ],
+)
+def test_claude_platform_setting_errors_are_one_sentence(setting: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(claudePlatform=setting)
+
+
+def test_claude_platform_is_denied_to_all_but_the_named_roles() -> None:
+    named = ["arn:aws:iam::123456789012:role/claude-app", "arn:aws:iam::123456789012:role/claude-batch"]
+    sts = default_statements()
+    assert sts["FenceClaudePlatform"] == {
+        "Sid": "FenceClaudePlatform", "Effect": "Deny", "Action": "aws-external-anthropic:*", "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}},
+    }
+    # Named per region (regionOverrides work): the fence exempts the union, and only from this statement.
+    sts = default_statements(claudePlatform={"enabled": True, "principalArns": named[:1]}, regionOverrides={"ap-northeast-1": {"claudePlatform": {"enabled": True, "principalArns": named}}})
+    assert sts["FenceClaudePlatform"]["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, *named]}}
+    assert [sid for sid, st in sts.items() if named[0] in json.dumps(st)] == ["FenceClaudePlatform"]
+
+
+def test_model_consuming_actions_keep_to_the_allow_list() -> None:
+    sts = default_statements(regionOverrides={"us-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"], "inferenceScope": "geography"}})
+    st = sts["FenceModelConsumers"]
+    assert st["Action"] == [
+        "bedrock:CreateEvaluationJob", "bedrock:CreateInferenceProfile", "bedrock:CreateModelCustomizationJob",
+        "bedrock:CreateModelInvocationJob", "bedrock:CreatePromptRouter", "bedrock:CreateProvisionedModelThroughput",
+    ]
+    assert st["NotResource"] == [
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
+        "arn:aws:bedrock:us-east-1:*:inference-profile/us.amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:ap-northeast-1:*:inference-profile/jp.amazon.nova-2-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0",
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-2-lite-v1:0",
+        "arn:aws:bedrock:*:*:application-inference-profile/*",
+        "arn:aws:bedrock:*:*:custom-model/*",
+        "arn:aws:bedrock:*:*:default-prompt-router/*",
+        "arn:aws:bedrock:*:*:model-invocation-job/*",
+        "arn:aws:bedrock:*:*:prompt-router/*",
+    ]
+    # Only break-glass is exempt; no other resource of the grants (projects, async invocations) leaks in.
+    assert st["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}} and "project/" not in json.dumps(st)
 
 
 def test_ids_of_regions_and_services_not_built_now_are_ignored() -> None:
@@ -299,7 +374,7 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
 
 
 def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
-    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123"
     cfg = config(
         regions=["us-east-1", "ap-northeast-1"],
         fence={**ENABLED, "enabled": False, "exemptServiceRoleArns": [role]},
@@ -384,16 +459,19 @@ def test_each_policy_document_is_a_2012_10_17_policy_of_its_statements() -> None
 
 def test_known_endpoint_ids_are_measured_as_they_are() -> None:
     """Older endpoints have 8-hex-digit ids: known ids are sized as themselves, unknown ones
-    as a 17-digit stand-in. Here the short ids fit one policy where 17-digit ids would not."""
-    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1"]
+    as a 17-digit stand-in. At the first region count where 17-digit ids need a second
+    policy, the short ids still fit one."""
+    regions = ["us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-2", "ap-northeast-1", "ap-south-1", "ap-southeast-2", "ap-southeast-3", "eu-north-1", "eu-south-1", "sa-east-1"]
     services = ("bedrock", "bedrock-runtime", "bedrock-mantle")
-    short = {r: {s: f"vpce-{n:02x}{k:x}abcde" for k, s in enumerate(services)} for n, r in enumerate(regions)}
-    context = {"regions": regions, "runtimeModels": ["amazon.nova-micro-v1:0", "amazon.nova-lite-v1:0", "amazon.nova-pro-v1:0"], "fence": {"breakGlassPrincipalArns": ["arn:aws:iam::123456789012:role/p/BreakGlass"]}}
-    cfg = config(**context, fenceEndpointIds=short)
-    (policy,) = fence_policies(cfg)
+    for n in range(1, len(regions) + 1):
+        context = {"regions": regions[:n], "runtimeModels": ["amazon.nova-micro-v1:0"]}
+        if len(fence_policies(config(**context))) == 2:
+            break
+    else:
+        pytest.fail("no region count needs two policies")
+    short = {r: {s: f"vpce-{i:02x}{k:x}abcde" for k, s in enumerate(services)} for i, r in enumerate(regions[:n])}
+    (policy,) = fence_policies(config(**context, fenceEndpointIds=short))
     assert len(policy.content) <= SCP_MAX_CHARS and "vpce-00" + "0abcde" in policy.content
-    # The same configuration before the ids are known: sized with 17-digit ids, two policies.
-    assert len(fence_policies(config(**context))) == 2
 
 
 def test_condition_values_collect_a_key_under_every_operator() -> None:
@@ -454,7 +532,7 @@ def test_the_fleet_fence_needs_no_endpoint_ids_and_admits_only_the_callers_own_a
     sts = fleet_statements()
     assert "FenceBedrockOffTheseEndpoints" not in sts
     network = sts["FenceBedrockOffOwnAccountEndpoints"]
-    assert network["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*"] and network["Resource"] == "*"
+    assert network["Action"] == ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*"] and network["Resource"] == "*"
     # StringNotEquals: an absent aws:VpceAccount (no endpoint, or a surface that leaves it out) is denied.
     assert network["Condition"] == {"StringNotEquals": {"aws:VpceAccount": "${aws:PrincipalAccount}"}, "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
     manifest = fence_manifest(cfg, fence_policies(cfg))
@@ -463,7 +541,7 @@ def test_the_fleet_fence_needs_no_endpoint_ids_and_admits_only_the_callers_own_a
 
 
 def test_the_fleet_fence_keeps_the_service_exemptions() -> None:
-    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_*"
+    role = "arn:aws:iam::123456789012:role/service-role/AmazonBedrockExecutionRoleForAgents_ABC123"
     sts = fleet_statements(fence={**ENABLED, "viaServices": ["cloudformation.amazonaws.com"], "exemptServiceRoleArns": [role]})
     cond = sts["FenceBedrockOffOwnAccountEndpoints"]["Condition"]
     assert cond["StringNotEquals"] == {"aws:VpceAccount": "${aws:PrincipalAccount}", "aws:CalledViaFirst": "cloudformation.amazonaws.com"}

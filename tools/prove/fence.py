@@ -45,6 +45,7 @@ class FenceLayer:
     # Whether the configuration deploys it (fence.enabled: the manifest's "stack"); the policy
     # files are written for review either way, and evaluating them otherwise is a hypothesis.
     deployed: bool = False
+    exempt_service_role_arns: tuple[str, ...] = ()  # exact role ARNs (stacks/config/fence.py)
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], documents: Mapping[str, Mapping[str, Any]]) -> "FenceLayer":
@@ -55,6 +56,7 @@ class FenceLayer:
             break_glass_principal_arns=tuple(manifest["breakGlassPrincipalArns"]),
             network_form=manifest.get("networkForm", EXACT),
             deployed=bool(manifest.get("stack", False)),
+            exempt_service_role_arns=tuple(manifest.get("exemptServiceRoleArns", [])),
         )
 
     def endpoint_owner(self, path: str, account: str) -> dict[str, str]:

@@ -72,8 +72,18 @@ SESSION = "prove-matrix"
 
 ADMIN_POLICY = {
     "Version": "2012-10-17",
-    "Statement": [{"Sid": "BedrockAdmin", "Effect": "Allow", "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*"], "Resource": "*"}],
+    "Statement": [
+        {
+            "Sid": "BedrockAdmin",
+            "Effect": "Allow",
+            "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*", "aws-external-anthropic:*"],
+            "Resource": "*",
+        }
+    ],
 }
+# An account administrator (AdministratorAccess): under the fence only, where it shows that
+# the SCPs hold whatever the principal's own policies allow.
+STAR_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "Administrator", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
 # The default policy AWS gives an endpoint created without one.
 FULL_ACCESS_ENDPOINT_POLICY = {
     "Version": "2012-10-17",
@@ -91,7 +101,7 @@ class SimulationError(RuntimeError):
 @dataclass(frozen=True)
 class Principal:
     key: str  # column header
-    kind: str  # workload | control | broad | admin | breakglass | spoke | spoke-unlisted
+    kind: str  # workload | control | broad | admin | breakglass | exempt | spoke | spoke-unlisted
     role_arn: str
     account: str
     policies: tuple[tuple[str, Mapping[str, Any]], ...]
@@ -153,7 +163,7 @@ class Cell:
     @property
     def ungoverned(self) -> bool:
         """Allowed by design only because nothing in this deployment applies to the call."""
-        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path, self.fenced)
+        return self.expected == ALLOW and not governs(self.layer, self.principal, self.path, self.fenced, self.request)
 
     def describe(self) -> str:
         return (
@@ -249,6 +259,13 @@ def principals_for(dep: Deployment, fence: FenceLayer | None = None, layer: str 
     if fence is not None and fence.break_glass_principal_arns:
         arn = concrete_principal_arn(fence.break_glass_principal_arns[0])
         out.append(Principal("break-glass admin", "breakglass", arn, arn.split(":")[4], (("BedrockAdmin", ADMIN_POLICY),), "the admin policy, on the fence's break-glass list (fence.breakGlassPrincipalArns)"))
+    if fence is not None:
+        star = (("Administrator", STAR_ADMIN_POLICY),)
+        out.append(Principal("account admin", "admin", f"arn:{PARTITION}:iam::{dep.account}:role/Administrator", dep.account, star, "*:* (AdministratorAccess), no identity policy of this deployment"))
+        if fence.exempt_service_role_arns:
+            arn = fence.exempt_service_role_arns[0]
+            note = "*:*, on the fence's exemptServiceRoleArns: exempt from the network statement only"
+            out.append(Principal("exempt service role", "exempt", arn, arn.split(":")[4], star, note))
     # A hub that names its organisation: the roles of the hub's own account are members of it.
     org = hub_organization(dep)
     return tuple(replace(p, org=org) if org and p.account == dep.account else p for p in out)
@@ -287,11 +304,14 @@ def _extra_principals(dep: Deployment) -> list[Principal]:
     return out
 
 
-def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = False) -> bool:
+def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = False, request: Request | None = None) -> bool:
     """Whether a policy of this deployment applies to the cell in this layer setting."""
     if fenced and principal.kind == "admin":
         return True  # the organisation fence applies to every principal but the break-glass list
-    outsider = principal.kind in ("admin", "breakglass")  # carries no policy of this deployment
+    if fenced and principal.kind == "exempt":
+        # Off our endpoints an exempt service role is held only by the fence's other statements.
+        return path.key == "own" or (request is not None and request.fence_refuses)
+    outsider = principal.kind in ("admin", "breakglass", "exempt")  # carries no policy of this deployment
     if layer == "identity":
         return not outsider  # only the identity policy is ours
     if layer == "endpoint":
@@ -300,7 +320,7 @@ def governs(layer: str, principal: Principal, path: NetPath, fenced: bool = Fals
 
 
 def expected(principal: Principal, request: Request, path: NetPath, exp: Expectations, layer: str = "both", fenced: bool = False) -> str:
-    if not governs(layer, principal, path, fenced):
+    if not governs(layer, principal, path, fenced, request):
         # Nothing of this deployment applies: the principal's own permissions decide.
         return ALLOW
     if path.key != "own":
@@ -492,7 +512,7 @@ def prove_many(jobs: Sequence[Job], account: str = ACCOUNT, fence: FenceLayer | 
         else:
             principals += tuple(listed_spoke_principals(dep, job.template, Principal))
         cells = [
-            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced and r.org_fenced), config=job.config, layer=job.layer, fenced=fenced and r.org_fenced)
+            Cell(job.region, p, r, path, expected(p, r, path, exp, job.layer, fenced), config=job.config, layer=job.layer, fenced=fenced)
             for r in requests
             for path in PATHS
             for p in principals

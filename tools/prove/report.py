@@ -24,7 +24,10 @@ PATH_LABEL = {"own": "our {service} endpoint", "foreign": "a foreign endpoint", 
 # A spoke's "own" endpoint is its hub's: its policy is in the hub's assembly, not this one.
 SPOKE_OWN_LABEL = "the hub's {service} endpoint (its policy: the hub's assembly)"
 FILE_WIDTH = 120  # the width when stdout is not a terminal and COLUMNS is not set
-KIND_LABEL = {"workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke"}
+KIND_LABEL = {
+    "workload": "workload", "control": "control", "broad": "identity policy + admin", "admin": "admin", "breakglass": "break-glass",
+    "exempt": "exempt service role", "spoke": "listed spoke", "spoke-unlisted": "unlisted spoke",
+}
 HYPOTHETICAL_MARK = " hyp."
 
 LEGEND = (
@@ -37,7 +40,8 @@ LEGEND = (
 UNEXPECTED_LEGEND = "✗ = not what the design promises."
 FENCE_LEGEND = (
     "With the organisation fence (cdk.out/scp/): S! = explicit Deny of a service control policy (the cell's "
-    "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration."
+    "detail names the policy and statement); allow‡ = a break-glass principal, exempt from the fence by configuration, "
+    "or an exempt service role off the endpoints (exempt from the network statement only)."
 )
 HYPOTHETICAL_LEGEND = (
     "hyp. = HYPOTHETICAL: decided by the organisation fence, which this configuration does not deploy (fence.enabled "
@@ -53,7 +57,7 @@ SPOKE_NOTE = (
 def code(cell: Cell, hypothetical: bool = False) -> str:
     """Short plain-text form of a cell's outcome (`hypothetical`: the fence is not deployed)."""
     if cell.got == ALLOW:
-        text = ("allow‡" if cell.principal.kind == "breakglass" else "allow†") if cell.ungoverned and cell.ok else "ALLOW"
+        text = ("allow‡" if cell.principal.kind in ("breakglass", "exempt") else "allow†") if cell.ungoverned and cell.ok else "ALLOW"
     else:
         parts = []
         for layer, letter in (("endpoint policy", "E"), ("identity", "I"), ("service control policy", "S")):

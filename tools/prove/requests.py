@@ -34,10 +34,11 @@ class Request:
     resource: str  # "{account}" stands for the caller's account
     allow_listed: bool
     context: Mapping[str, str | list[str]] = field(default_factory=dict)
-    # Whether the organisation fence (SCPs, stacks/policies/scp.py) covers the action. AgentCore
-    # gateway tools are fenced by this deployment's identity and endpoint policies only: an
-    # org-wide SCP on them would stop every AgentCore use in the organisation.
-    org_fenced: bool = True
+    # Whether the organisation fence refuses the request whatever the network path (models
+    # outside the allow list, other regions, API keys, Claude Platform, retention): what holds
+    # an exempt service role, which is exempt from the network statement only. The design's
+    # word, stated here, never read from the SCPs under test.
+    fence_refuses: bool = False
 
     def for_account(self, account: str) -> tuple[str, dict[str, Any]]:
         ctx = {k: (v.replace("{account}", account) if isinstance(v, str) else [x.replace("{account}", account) for x in v]) for k, v in self.context.items()}
@@ -105,13 +106,14 @@ def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
             via = {"bedrock:InferenceProfileArn": _profile(region, model), **with_guardrail}
             out.append(Request(f"invoke-dest{sfx}", f"InvokeModel {rest} in {dest} via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), True, via))
             out.append(Request(f"invoke-dest-new{sfx}", f"InvokeModel {rest} in {new} (in no table) via the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(new, rest), True, via))
-            out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False, with_guardrail))
+            out.append(Request(f"invoke-dest-direct{sfx}", f"InvokeModel {rest} in {dest} without the profile", "bedrock-runtime", "bedrock:InvokeModel", _fm(dest, rest), False, with_guardrail, fence_refuses=True))
     other = meta["probeDeniedModels"]["runtime"]
-    out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False, with_guardrail))
+    out.append(Request("invoke-other", f"InvokeModel {other} (not allow-listed)", "bedrock-runtime", "bedrock:InvokeModel", _fm(region, other), False, with_guardrail, fence_refuses=True))
     if guardrail:
         out.append(Request("invoke-no-guardrail", f"InvokeModel {runtime_models[0]} without the guardrail", "bedrock-runtime", "bedrock:InvokeModel", first_arn, False))
         out.append(Request("apply-guardrail", "ApplyGuardrail (the configured guardrail)", "bedrock-runtime", "bedrock:ApplyGuardrail", guardrail, has("guardrails")))
     # Responses on bedrock-runtime: bedrock:InvokeModel on the default project, bedrock:ModelArn = the model.
+    # (The fence judges such a call by the model resource AWS also authorizes: invoke-other.)
     project = f"arn:{PARTITION}:bedrock:{region}:{{account}}:project/default"
     out.append(Request("responses", f"Responses API {runtime_models[0]}: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn}))
     out.append(Request("responses-other", f"Responses API {other} (not allow-listed): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": _fm(region, other)}))
@@ -123,7 +125,8 @@ def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("count-tokens", f"CountTokens {fm0}", "bedrock-runtime", "bedrock:CountTokens", _fm(region, fm0), has("countTokens")))
     out.append(Request("count-tokens-other", f"CountTokens {other} (not allow-listed)", "bedrock-runtime", "bedrock:CountTokens", _fm(region, other), False))
     job = f"arn:{PARTITION}:bedrock:{region}:{{account}}:async-invoke/abcdef123456"
-    out.append(Request("async-start", "StartAsyncInvoke (InvokeModel on the new async-invoke)", "bedrock-runtime", "bedrock:InvokeModel", job, has("asyncInvoke")))
+    # Without the capability no grant names async-invoke, so the fence's model statement refuses it too.
+    out.append(Request("async-start", "StartAsyncInvoke (InvokeModel on the new async-invoke)", "bedrock-runtime", "bedrock:InvokeModel", job, has("asyncInvoke"), fence_refuses=not has("asyncInvoke")))
     out.append(Request("async-get", "GetAsyncInvoke", "bedrock-runtime", "bedrock:GetAsyncInvoke", job, has("asyncInvoke")))
     out.append(Request("stored-get", "GetInvoke (read a stored response)", "bedrock-runtime", "bedrock:GetInvoke", project, has("storedResponses")))
     out.append(Request("stored-delete", "DeleteInvoke (delete a stored response)", "bedrock-runtime", "bedrock:DeleteInvoke", project, has("storedResponses")))
@@ -143,11 +146,11 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     ])
     out.append(Request("mantle-list", "mantle ListModels", "bedrock-mantle", "bedrock-mantle:ListModels", project, True))
     other = meta["probeDeniedModels"]["mantle"]
-    out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}))
+    out.append(Request("mantle-create-other", f"mantle CreateInference {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CreateInference", project, False, {"bedrock-mantle:Model": other}, fence_refuses=True))
     # Counting tokens is model-scoped like inference: only the allow list, only with the capability.
     first = meta["mantleModels"][0]
     out.append(Request("mantle-count-tokens", f"mantle CountTokens {first}", "bedrock-mantle", "bedrock-mantle:CountTokens", project, has("countTokens"), {"bedrock-mantle:Model": first}))
-    out.append(Request("mantle-count-tokens-other", f"mantle CountTokens {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CountTokens", project, False, {"bedrock-mantle:Model": other}))
+    out.append(Request("mantle-count-tokens-other", f"mantle CountTokens {other} (not allow-listed)", "bedrock-mantle", "bedrock-mantle:CountTokens", project, False, {"bedrock-mantle:Model": other}, fence_refuses=True))
     out.append(Request("mantle-stored-get", "mantle GetInference (read a stored response)", "bedrock-mantle", "bedrock-mantle:GetInference", project, has("storedResponses")))
     out.append(Request("mantle-stored-delete", "mantle DeleteInference", "bedrock-mantle", "bedrock-mantle:DeleteInference", project, has("storedResponses")))
     search = f"arn:{PARTITION}:bedrock-websearch:{region}:aws:tool/web_search"
@@ -155,8 +158,16 @@ def _mantle(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     out.append(Request("websearch-fetch", "web fetch tool (bedrock-websearch:InvokeFetch)", "bedrock-mantle", "bedrock-websearch:InvokeFetch", search, has("serverSideTools")))
     out.append(Request("websearch-external", "web fetch from the live internet (bedrock-websearch:ExternalWebAccess)", "bedrock-mantle", "bedrock-websearch:ExternalWebAccess", "*", has("externalWebAccess")))
     # A gateway of the user's: never granted here, and fenced unless serverSideTools is on.
-    gateway = f"arn:{PARTITION}:bedrock-agentcore:{region}:{{account}}:gateway/prove-matrix-gw"
-    out.append(Request("agentcore-gateway", "AgentCore gateway tool (bedrock-agentcore:InvokeGateway)", "bedrock-mantle", "bedrock-agentcore:InvokeGateway", gateway, False, org_fenced=False))
+    agentcore = f"arn:{PARTITION}:bedrock-agentcore:{region}"
+    out.append(Request("agentcore-gateway", "AgentCore gateway tool (bedrock-agentcore:InvokeGateway)", "bedrock-mantle", "bedrock-agentcore:InvokeGateway", f"{agentcore}:{{account}}:gateway/prove-matrix-gw", False))
+    # The rest of AgentCore: runtimes, browser and code interpreter (AWS-owned tools), never
+    # granted, fenced to our endpoints (none of which serves AgentCore) in both layers and the
+    # fence. They travel "through" the mantle endpoint here, where server-side tools start.
+    out.append(Request("agentcore-runtime", "AgentCore InvokeAgentRuntime", "bedrock-mantle", "bedrock-agentcore:InvokeAgentRuntime", f"{agentcore}:{{account}}:runtime/prove_matrix-AbCdEf1234", False))
+    out.append(Request("agentcore-browser", "AgentCore StartBrowserSession", "bedrock-mantle", "bedrock-agentcore:StartBrowserSession", f"{agentcore}:aws:browser/aws.browser.v1", False))
+    out.append(Request("agentcore-code", "AgentCore InvokeCodeInterpreter", "bedrock-mantle", "bedrock-agentcore:InvokeCodeInterpreter", f"{agentcore}:aws:code-interpreter/aws.codeinterpreter.v1", False))
+    run = f"arn:{PARTITION}:nova-act:{region}:{{account}}:workflow-definition/prove-matrix/workflow-run/run-1"
+    out.append(Request("nova-act", "Nova Act InvokeActStep (a browser agent)", "bedrock-mantle", "nova-act:InvokeActStep", run, False))
     return out
 
 
@@ -209,8 +220,50 @@ def requests_for(dep: Deployment, exp: Any, fence: Any = None) -> tuple[Request,
         runtime_models = list(meta.get("runtimeModels", []))
         model = next(m for m in [*runtime_models, meta["probeDeniedModels"]["runtime"]] if m.partition(".")[0] not in PROFILE_PREFIXES)
         outside = fence.outside_region()
-        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False))
-    out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys))
+        out.append(Request("invoke-outside", f"InvokeModel {model} in {outside} (outside the configured regions)", "bedrock-runtime", "bedrock:InvokeModel", _fm(outside, model), False, fence_refuses=True))
+    if fence is not None:
+        out += _fenced_control_plane(region, meta, control_plane)
+    out.append(Request("bearer", "bedrock:CallWithBearerToken (API key)", "bedrock-runtime", "bedrock:CallWithBearerToken", "*", exp.allow_api_keys, fence_refuses=True))
     if "bedrock-mantle" in services:
-        out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys))
+        out.append(Request("mantle-bearer", "bedrock-mantle:CallWithBearerToken (API key)", "bedrock-mantle", "bedrock-mantle:CallWithBearerToken", "*", exp.allow_api_keys, fence_refuses=True))
+    out += _claude_platform(region, control_plane if "bedrock-runtime" not in services else "bedrock-runtime")
     return tuple(r for r in out if r.service in services)
+
+
+def _claude_platform(region: str, service: str) -> list[Request]:
+    """Claude Platform on AWS: no endpoint of this deployment serves it; the cells through
+    "our endpoint" ask whether a request carrying our aws:SourceVpce would pass (it must not)."""
+    workspace = f"arn:{PARTITION}:aws-external-anthropic:{region}:{{account}}:workspace/wrkspc_provematrix"
+    return [
+        Request("claude-platform", "Claude Platform CreateInference (aws-external-anthropic)", service, "aws-external-anthropic:CreateInference", workspace, False, fence_refuses=True),
+        Request("claude-platform-bearer", "aws-external-anthropic:CallWithBearerToken (Claude Platform API key)", service, "aws-external-anthropic:CallWithBearerToken", "*", False, fence_refuses=True),
+    ]
+
+
+# The model-consuming actions besides InvokeModel (stacks/policies/model_paths.py), each on a
+# model outside the allow list: the fence's FenceModelConsumers refuses them for everyone it binds.
+_CONSUMERS = (
+    ("batch-other", "bedrock:CreateModelInvocationJob", "batch inference"),
+    ("provisioned-other", "bedrock:CreateProvisionedModelThroughput", "provisioned throughput"),
+    ("app-profile-other", "bedrock:CreateInferenceProfile", "an application inference profile"),
+    ("prompt-router-other", "bedrock:CreatePromptRouter", "a prompt router"),
+    ("evaluation-other", "bedrock:CreateEvaluationJob", "an evaluation job"),
+    ("customize-other", "bedrock:CreateModelCustomizationJob", "fine-tuning"),
+)
+
+
+def _fenced_control_plane(region: str, meta: Mapping[str, Any], service: str) -> list[Request]:
+    """What only the organisation fence judges beyond the network: models named by control-plane
+    actions, and the data-retention settings (cells of the fenced matrix only)."""
+    first = meta["runtimeModels"][0]
+    listed = first.partition(".")[2] if first.partition(".")[0] in PROFILE_PREFIXES else first  # its foundation model
+    other = meta["probeDeniedModels"]["runtime"]
+    out = [Request("batch", f"CreateModelInvocationJob {listed} (batch, allow-listed model)", service, "bedrock:CreateModelInvocationJob", _fm(region, listed), False)]
+    out += [Request(key, f"{action.split(':')[1]} {other} ({what}, not allow-listed)", service, action, _fm(region, other), False, fence_refuses=True) for key, action, what in _CONSUMERS]
+    out.append(Request("retention-account", "PutAccountDataRetention (bedrock)", service, "bedrock:PutAccountDataRetention", "*", False, {"bedrock:DataRetentionMode": "provider_data_share"}, fence_refuses=True))
+    out.append(Request("enforced-guardrail", "DeleteEnforcedGuardrailConfiguration", service, "bedrock:DeleteEnforcedGuardrailConfiguration", "*", False, fence_refuses=True))
+    # (Dropped with the other bedrock-mantle requests where the region has no mantle endpoint.)
+    project = f"arn:{PARTITION}:bedrock-mantle:{region}:{{account}}:project/prove-matrix"
+    out.append(Request("mantle-retention-account", "mantle PutAccountDataRetention", "bedrock-mantle", "bedrock-mantle:PutAccountDataRetention", "*", False, {"bedrock-mantle:DataRetentionMode": "aws_review"}, fence_refuses=True))
+    out.append(Request("mantle-project-retention", "mantle CreateProject with a retention mode", "bedrock-mantle", "bedrock-mantle:CreateProject", project, False, {"bedrock-mantle:DataRetentionMode": "aws_review"}, fence_refuses=True))
+    return out
