@@ -177,8 +177,10 @@ def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> li
     does not have: with DELEGATED_ADMIN the StackSets' account is `*`, their names exact.
     The roles' account `*` is held to the organisation by aws:ResourceOrgID (a global key, the
     organisation of the account that owns the resource; IAM User Guide, "AWS global condition
-    context keys", and AWS's resource-perimeter examples use it with sts:AssumeRole; read
-    2026-12-03): a role of that name in an account of another organisation is not assumed."""
+    context keys", read 2026-12-03): a role of that name in an account of another organisation
+    is not assumed. That STS puts the key in AssumeRole's request context is [field] (no AWS
+    page found pairing the two); where it is absent, StringEquals fails and no role is
+    assumed, so fleet verify reports every account unreachable rather than trusting one."""
     account = t.administrator_account if t.call_as == "SELF" else "*"
     grants = [
         FleetGrant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions),
