@@ -5,7 +5,7 @@ metric data: no PutMetricData permission, no SDK call, no endpoint to reach from
 The report the handler returns is not changed.
 
 One line per dimension set (an EMF document gives each metric name one value):
-  {ProbeKind}            Runs, ChecksPassed, Mismatches, ReportError
+  {ProbeKind}            Runs (full-plan runs only), ChecksPassed, Mismatches, ReportError
   {ProbeKind, Check}     Mismatch, LatencyMs
   {ProbeKind, Endpoint}  Mismatches
 The names are mirrored in stacks/monitoring/metric_names.py; a test runs the real handler
@@ -58,20 +58,23 @@ def is_mismatch(check: dict) -> bool:
     return check.get("outcome") != check.get("expected") or not check.get("passed")
 
 
-def documents(report: dict, now_ms: int | None = None) -> list[dict]:
-    """The EMF documents for one report (pure: the tests read them without printing)."""
+def documents(report: dict, *, full_run: bool, now_ms: int | None = None) -> list[dict]:
+    """The EMF documents for one report (pure: the tests read them without printing).
+
+    Runs counts full-plan runs only: the unreported-run alarm compares it with Lambda's
+    Invocations, which counts every invocation, so a run of a chosen subset (anyone allowed
+    to invoke the probe can send one) shows there as a run that did not report, instead of
+    standing in for the scheduled proof of every check."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     kind = {KIND: report.get("probe_kind") or "unknown"}
     checks = report.get("checks") or []
     mismatches = sum(1 for c in checks if is_mismatch(c))
-    docs = [_document(
-        kind,
-        {"Runs": 1, "ChecksPassed": len(checks) - mismatches, "Mismatches": mismatches,
-         # A run that could not even plan its checks is an error, not a silent pass.
-         "ReportError": 1 if "error" in report or not checks else 0},
-        {"Runs": "Count", "ChecksPassed": "Count", "Mismatches": "Count", "ReportError": "Count"},
-        now_ms,
-    )]
+    summary = {"ChecksPassed": len(checks) - mismatches, "Mismatches": mismatches,
+               # A run that could not even plan its checks is an error, not a silent pass.
+               "ReportError": 1 if "error" in report or not checks else 0}
+    if full_run:
+        summary = {"Runs": 1, **summary}
+    docs = [_document(kind, summary, {name: "Count" for name in summary}, now_ms)]
     services = _services_by_check()
     by_endpoint: dict[str, int] = {}
     for c in checks:
@@ -89,11 +92,11 @@ def documents(report: dict, now_ms: int | None = None) -> list[dict]:
     return docs
 
 
-def emit(report: dict, stream=None) -> None:
+def emit(report: dict, *, full_run: bool, stream=None) -> None:
     """Print one EMF line per document; never lets a metrics problem spoil the report."""
     out = stream or sys.stdout
     try:
-        for doc in documents(report):
+        for doc in documents(report, full_run=full_run):
             out.write(json.dumps(doc, separators=(",", ":")) + "\n")
         out.flush()
     except Exception as exc:  # the report is what verify reads: it must come back regardless
@@ -106,7 +109,7 @@ def published(handler):
     @functools.wraps(handler)
     def run(event, context=None):
         report = handler(event, context)
-        emit(report)
+        emit(report, full_run=plan.runs_everything(event))
         return report
 
     return run

@@ -279,12 +279,17 @@ def _api_key_note(config: Config) -> tuple[str | None, str | None]:
     return None, None
 
 
+def runs_everything(event: object) -> bool:
+    """The schedule's and `make verify`'s event: the whole plan, not a chosen subset."""
+    return event is None or event == {}
+
+
 def select(checks: list[CheckSpec], event: object) -> list[CheckSpec]:
     """Apply the event: {} (or None) runs everything, {"checks": [names]} runs a subset.
 
     Anything else raises PlanError so the handler can report it instead of guessing.
     """
-    if event is None or event == {}:
+    if runs_everything(event):
         return checks
     if not isinstance(event, dict) or set(event) != {"checks"}:
         raise PlanError('event must be {} or {"checks": [names...]}')

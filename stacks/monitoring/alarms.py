@@ -7,17 +7,21 @@ Per probe kind (the in-VPC probe and its control outside the VPC):
 - throttled: Lambda refused to run it (AWS/Lambda Throttles), e.g. reserved concurrency 0;
 - missed run (only with a schedule): no invocation (AWS/Lambda Invocations) for two
   schedule intervals; missing data is breaching, because silence is what this alarm is for;
-- unreported run (only with a schedule): invoked, but no report metrics arrived, for two
-  intervals in a row (its log group or logging configuration changed, its role lost the
-  log permissions).
+- unreported run (only with a schedule): invoked more often than it reported a full run
+  (Runs, which only a run of every check publishes), for two intervals in a row: its log
+  group or logging configuration changed, its role lost the log permissions, or it is being
+  invoked with a chosen subset of checks in place of the full proof.
 
 Who can feed them: AWS/ namespaces take no customer data (aws-facts.md, "Evidence"), so
 Invocations, Errors and Throttles come from Lambda alone. The probe's own metrics
 (PrivateBedrock/Probe, EMF) can be added to by anyone with cloudwatch:PutMetricData or
 with write access to any log group of the account; the mismatch and report-error alarms
 therefore take the Maximum of each period, which an added datapoint can raise but never
-lower (a Sum could be cancelled with a negative value). Only the unreported-run alarm can
-be silenced by fed Runs datapoints; the missed-run and throttled alarms cannot.
+lower (a Sum could be cancelled with a negative value). Fed datapoints cannot silence the
+missed-run and throttled alarms; fed Runs datapoints can silence the unreported-run alarm.
+Invocations counts every invocation of the function (all versions and aliases), so anyone
+allowed to invoke the probe keeps the missed-run alarm quiet; a run that is not the full
+plan then publishes no Runs and raises the unreported-run alarm instead.
 """
 
 from __future__ import annotations
@@ -43,9 +47,11 @@ LABEL = {"vpc": "in-VPC probe", "control": "control probe (outside the VPC)"}
 
 
 def probe_metric(name: str, kind: str, period: Duration, statistic: str = "Sum", label: str | None = None, **dimensions: str) -> cw.Metric:
-    """A metric the probe publishes (EMF), for this probe kind and any further dimensions."""
+    """A metric the probe publishes (EMF), for this probe kind and any further dimensions, in
+    the unit the probe publishes it with (an alarm then reads only datapoints of that unit)."""
     return cw.Metric(
-        namespace=m.NAMESPACE, metric_name=name, dimensions_map={m.KIND: kind, **dimensions}, statistic=statistic, period=period, label=label
+        namespace=m.NAMESPACE, metric_name=name, dimensions_map={m.KIND: kind, **dimensions}, statistic=statistic, period=period, label=label,
+        unit=cw.Unit[m.UNITS[name].upper()],  # "Count" -> Unit.COUNT (rendered "Count")
     )
 
 
@@ -142,9 +148,10 @@ class ProbeAlarms(Construct):
                 self._alarm(
                     f"{Kind}UnreportedRun",
                     f"{stack.stack_name}-{kind}-probe-unreported-run",
-                    f"The {LABEL[kind]} was invoked but its report metrics did not arrive, two intervals in a row: "
-                    "its log group, logging configuration or log permissions changed, so mismatches would go unseen. "
-                    "Compare the function with the template (`make verify`).",
+                    f"The {LABEL[kind]} was invoked more often than it reported a full run (Runs), two intervals in a row: "
+                    "its log group, logging configuration or log permissions changed, so mismatches would go unseen, "
+                    "or someone invokes it with a subset of its checks (the schedule and `make verify` run them all). "
+                    "Compare the function with the template (`make verify`) and who else may invoke it.",
                     cw.MathExpression(
                         # Two periods in a row: a run that starts just before a period ends may
                         # report in the next one, which breaches one period at most.

@@ -14,6 +14,10 @@ PROBE_KINDS = ("vpc", "control")
 RUNS, CHECKS_PASSED, MISMATCHES, REPORT_ERROR = "Runs", "ChecksPassed", "Mismatches", "ReportError"
 # {ProbeKind, Check}: MISMATCH and LATENCY; {ProbeKind, Endpoint}: MISMATCHES
 MISMATCH, LATENCY = "Mismatch", "LatencyMs"
+# The unit the probe publishes each metric with. An alarm must name it: without a Unit, an
+# alarm reads the datapoints of every unit, and with more than one its behaviour is undefined
+# (PutMetricAlarm, "Unit"), so a datapoint fed with another unit could unsettle it.
+UNITS = {RUNS: "Count", CHECKS_PASSED: "Count", MISMATCHES: "Count", REPORT_ERROR: "Count", MISMATCH: "Count", LATENCY: "Milliseconds"}
 
 PROBED_SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")
 # The DNS firewall check's "endpoint" is the VPC resolver.

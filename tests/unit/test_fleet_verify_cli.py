@@ -229,14 +229,18 @@ def test_throttled_calls_are_retried_and_the_account_passes(run, tmp_path, fleet
 
 
 def test_a_slow_account_times_out_and_the_others_are_verified(run, tmp_path, fleet_assembly) -> None:
-    fleet = good_accounts(fleet_assembly, GOOD, TOKYO_GOOD, slow={TOKYO_GOOD: 1.0})
-    code, out, _ = run(fleet, *inventory(tmp_path, fleet), "--json", "--account-timeout", "2.5")
+    # No wall-clock bound on the verdicts: the timeout is wide enough for the good account on a
+    # loaded machine, and the slow account's requests each take longer than half of it.
+    fleet = good_accounts(fleet_assembly, GOOD, TOKYO_GOOD, slow={TOKYO_GOOD: 3.0})
+    code, out, _ = run(fleet, *inventory(tmp_path, fleet), "--json", "--account-timeout", "5")
     by_account = {r["account"]: r for r in json.loads(out)["instances"]}
     assert code == 3 and by_account[GOOD]["status"] == "passed"
     slow = by_account[TOKYO_GOOD]
-    assert slow["status"] == "unverified" and "per-account timeout of 2.5 s" in slow["error"]
-    # It gave up at the request after the deadline, not after every request of the account.
-    assert fleet.calls.count((TOKYO_GOOD, "Invoke")) == 0 and slow["seconds"] < 4.5
+    assert slow["status"] == "unverified" and "per-account timeout of 5 s" in slow["error"]
+    # It gave up at the first request after the deadline (at most two slow requests fit in it),
+    # not after every request of the account: its probes were never invoked.
+    served = [op for who, op in fleet.calls if who == TOKYO_GOOD]
+    assert len(served) <= 2 and "Invoke" not in served
 
 
 def test_a_rerun_resumes_with_the_instances_left(run, tmp_path, fleet_assembly) -> None:

@@ -199,9 +199,10 @@ def test_a_mixed_grant_is_split_into_account_free_and_pinned_statements() -> Non
     assert st["InvokeThroughProfiles"]["Condition"] == {
         "StringEquals": {"bedrock:InferenceProfileArn": [f"arn:aws:bedrock:us-east-1:{PRINCIPAL_ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0"]}
     }
-    # Responses: the account-free model ARNs keep ArnLike; the caller's own profile is a string match of its own.
+    # Responses: bedrock:ModelArn is what the request named, never a profile's destinations; the
+    # account-free model ARN keeps ArnLike, the caller's own profile is a string match of its own.
     assert st["RespondWithConfiguredModels"]["Condition"]["ArnLike"] == {
-        "bedrock:ModelArn": ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0", "arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0"]
+        "bedrock:ModelArn": ["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"]
     }
     assert st["RespondWithConfiguredModelsOwnProfiles"]["Condition"] == {
         "StringEquals": {"bedrock:ModelArn": [f"arn:aws:bedrock:us-east-1:{PRINCIPAL_ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0"], "aws:ResourceAccount": PRINCIPAL_ACCOUNT}

@@ -160,7 +160,7 @@ def test_a_check_whose_outcome_differs_from_its_expectation_counts_even_if_marke
         {"name": "runtime_converse_denied_model", "expected": "denied", "outcome": "allowed", "passed": True, "latency_ms": 1},
         {"name": "mantle_models_list", "expected": "allowed", "outcome": "allowed", "passed": True, "latency_ms": 1},
     ]}
-    values = metric_values(metrics.documents(lying, now_ms=1_700_000_000_000))
+    values = metric_values(metrics.documents(lying, full_run=True, now_ms=1_700_000_000_000))
     assert values[summary("vpc", names.MISMATCHES)] == 1 and values[summary("vpc", names.CHECKS_PASSED)] == 1
 
 
@@ -204,8 +204,78 @@ def test_a_report_error_publishes_report_error_and_no_checks(run) -> None:
     assert report["error"]
     values = metric_values(docs)
     assert values[summary("vpc", names.REPORT_ERROR)] == 1
-    assert values[summary("vpc", names.RUNS)] == 1
+    assert summary("vpc", names.RUNS) not in values  # a bad event is no full run either
     assert not [k for k in values if k[1] == names.MISMATCH]
+
+
+def test_a_configuration_error_on_the_full_event_still_counts_as_a_run(run) -> None:
+    report, docs = run("http://127.0.0.1:9", ENDPOINTS="bedrock,nosuch")
+    assert "nosuch" in report["error"]
+    values = metric_values(docs)
+    assert values[summary("vpc", names.RUNS)] == 1 and values[summary("vpc", names.REPORT_ERROR)] == 1
+
+
+def test_a_subset_run_publishes_no_runs_so_it_cannot_stand_in_for_the_full_proof(run, templates) -> None:
+    """Invocations counts every invocation; Runs only full-plan ones. A subset run (anyone
+    allowed to invoke can send one) keeps Invocations up but shows as an unreported run."""
+    with FakeBedrock() as fake:
+        subset, subset_docs = run(fake, event={"checks": ["dns_bedrock"]})
+        full, full_docs = run(fake)
+    assert [c["name"] for c in subset["checks"]] == ["dns_bedrock"] and subset["passed"]
+    assert summary("vpc", names.RUNS) not in metric_values(subset_docs)
+    assert metric_values(subset_docs)[summary("vpc", names.MISMATCHES)] == 0  # its checks still count
+    assert len(full["checks"]) > 1 and metric_values(full_docs)[summary("vpc", names.RUNS)] == 1
+    # The unreported-run alarm's expression over one invocation per interval, two intervals.
+    alarm = alarm_metric(templates["us-east-1"], "-vpc-probe-unreported-run")
+    assert alarm["Metrics"][0]["Expression"] == "FILL(invocations, 0) - FILL(runs, 0)"
+
+    def breaches(docs) -> bool:
+        runs = metric_values(docs).get(summary("vpc", names.RUNS), 0)
+        return 1 - runs >= alarm["Threshold"]
+
+    assert breaches(subset_docs) and not breaches(full_docs)
+
+
+def emitted_units(docs: list[dict]) -> dict[str, set[str]]:
+    units: dict[str, set[str]] = {}
+    for doc in docs:
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                units.setdefault(metric["Name"], set()).add(metric["Unit"])
+    return units
+
+
+def probe_metrics_alarms_read(template: dict) -> list[tuple[str, str, dict]]:
+    """(alarm name, metric name, the rendered metric with its Unit) for every probe-namespace
+    metric an alarm reads, alone or inside a metric-math expression."""
+    out = []
+    for r in template["Resources"].values():
+        if r["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        p = r["Properties"]
+        if p.get("Namespace") == names.NAMESPACE:
+            out.append((p["AlarmName"], p["MetricName"], p))
+        for q in p.get("Metrics", []):
+            stat = q.get("MetricStat")
+            if stat and stat["Metric"]["Namespace"] == names.NAMESPACE:
+                out.append((p["AlarmName"], stat["Metric"]["MetricName"], stat))
+    return out
+
+
+def test_every_probe_metric_an_alarm_reads_names_the_unit_the_probe_publishes(run, templates) -> None:
+    """Without a Unit an alarm reads datapoints of every unit (undefined with more than one),
+    so a datapoint fed with another unit could unsettle it (PutMetricAlarm, "Unit")."""
+    with FakeBedrock(policy=Policy(mantle_models={"openai.gpt-oss-20b", "openai.gpt-oss-120b"})) as fake:
+        _, docs = run(fake)
+    units = emitted_units(docs)
+    assert all(len(u) == 1 for u in units.values()), units
+    read = probe_metrics_alarms_read(templates["us-east-1"])
+    assert {metric for _, metric, _ in read} == {names.MISMATCHES, names.REPORT_ERROR, names.RUNS}
+    assert len({alarm for alarm, _, _ in read}) == 6  # mismatch, error, unreported run, per kind
+    for alarm, metric, rendered in read:
+        assert rendered.get("Unit") == next(iter(units[metric])), (alarm, metric, rendered)
+    # The stack's mirror of the units agrees with what the probe prints.
+    assert {name: unit for name, unit in names.UNITS.items() if name in units} == {n: next(iter(u)) for n, u in units.items()}
 
 
 def test_the_report_is_unchanged_and_survives_a_broken_stdout(run) -> None:
@@ -218,7 +288,7 @@ def test_the_report_is_unchanged_and_survives_a_broken_stdout(run) -> None:
         def write(self, _):
             raise OSError("stdout closed")
 
-    metrics.emit(report, stream=Broken())  # must not raise
+    metrics.emit(report, full_run=False, stream=Broken())  # must not raise
 
 
 def test_the_stack_and_the_probe_agree_on_names_and_checks() -> None:
