@@ -18,7 +18,8 @@ from stacks.security.nag import acknowledge
 class FleetVerifyCallerPolicy(Construct):
     def __init__(self, scope: Construct, id: str, *, fleet: FleetConfig) -> None:
         super().__init__(scope, id)
-        targets = CallerTargets(tuple(fleet.region_order), str(fleet.home_region), str(fleet.administrator_account), fleet.call_as)
+        targets = CallerTargets(tuple(fleet.region_order), str(fleet.home_region), str(fleet.administrator_account), fleet.call_as,
+                                str(fleet.organization_id))
         grants = caller_grants(targets, verifier_role_name=fleet.verifier_role_name, stack_set_name=fleet.stack_set_name)
         self.policy = iam.ManagedPolicy(
             self,
@@ -36,7 +37,7 @@ class FleetVerifyCallerPolicy(Construct):
                     acknowledge(self.policy, "AwsSolutions-IAM5[Resource::*]", "organizations:ListDelegatedAdministrators has no resource-level permissions; read-only, only with callAs DELEGATED_ADMIN.")
                 elif arn.startswith("arn:aws:iam::*:role/"):
                     acknowledge(self.policy, f"AwsSolutions-IAM5[Resource::{arn}]",
-                                "The fleet verifier role of every member account (accounts join the OUs at any time); each role's trust admits only the named callers.")
+                                "The fleet verifier role of every member account (accounts join the OUs at any time), inside the organisation only (aws:ResourceOrgID); each role's trust admits only the named callers.")
                 elif arn.endswith(":*"):
                     acknowledge(self.policy, f"AwsSolutions-IAM5[Resource::{arn}]",
                                 "A StackSet's ARN ends in the id CloudFormation gives it at creation (and, for a delegated administrator, names the management account); the name is exact, the actions read-only or drift detection.")

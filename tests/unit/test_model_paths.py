@@ -28,12 +28,15 @@ from stacks.policies.model_paths import (
     CLAUDE_PLATFORM_ACTIONS,
     CLAUDE_PLATFORM_BEARER_ACTION,
     ENFORCED_GUARDRAIL_ACTIONS,
+    FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING,
     INFERENCE_ACTION,
     MODEL_CONSUMER_OTHER_RESOURCES,
     MODEL_CONSUMING_ACTIONS,
     NOT_IN_IAM_DATA,
+    NOT_MODEL_PREFIXES,
     PROJECT_RETENTION_ACTIONS,
     UNFENCED_MODEL_PREFIXES,
+    UNJUDGED_MODEL_ACTIONS,
 )
 from stacks.policies.scp import fence_statements, placeholder_id
 
@@ -72,7 +75,7 @@ def census_gaps(data: Mapping[str, Iterable[str]], fenced: set[str], listed: Map
         why = f"has {hits[0]}" if hits else "is a model prefix by name"
         gaps.append(
             f"IAM prefix {prefix} {why} but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-            "UNFENCED_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which."
+            "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which."
         )
     return gaps
 
@@ -82,7 +85,7 @@ def names_of(data: Mapping[str, Mapping[str, dict]]) -> dict[str, list[str]]:
 
 
 def test_every_prefix_that_reaches_a_model_is_fenced_or_listed_with_a_reason() -> None:
-    gaps = census_gaps(names_of(actions_by_prefix()), fenced_prefixes(), UNFENCED_MODEL_PREFIXES)
+    gaps = census_gaps(names_of(actions_by_prefix()), fenced_prefixes(), {**UNFENCED_MODEL_PREFIXES, **NOT_MODEL_PREFIXES})
     assert not gaps, gaps[0]
     # The census really finds the paths it is about (a broken pattern would find nothing).
     assert {"bedrock", "bedrock-mantle", "bedrock-agentcore", "aws-external-anthropic", "nova-act", "sagemaker"} <= {
@@ -92,18 +95,31 @@ def test_every_prefix_that_reaches_a_model_is_fenced_or_listed_with_a_reason() -
 
 def test_a_new_model_prefix_after_an_upgrade_fails_with_one_sentence_naming_it() -> None:
     data = {**names_of(actions_by_prefix()), "aws-external-openai": ["CreateInference", "ListModels"], "bedrock-flows": ["ListFlows"]}
-    gaps = census_gaps(data, fenced_prefixes(), UNFENCED_MODEL_PREFIXES)
+    gaps = census_gaps(data, fenced_prefixes(), {**UNFENCED_MODEL_PREFIXES, **NOT_MODEL_PREFIXES})
     assert gaps == [
         "IAM prefix aws-external-openai has CreateInference but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-        "UNFENCED_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
+        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
         "IAM prefix bedrock-flows is a model prefix by name but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-        "UNFENCED_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
+        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
     ]
+
+
+@pytest.mark.parametrize(
+    "prefix, action_name",
+    [("wisdom", "CreateAIPrompt"), ("qapps", "PredictQApp"), ("detective", "InvokeAssistant"), ("glue", "StartCompletion"), ("cloudtrail", "GenerateQuery"), ("aidevops", "SendMessage")],
+)
+def test_the_pattern_catches_the_assistants_that_were_missed(prefix: str, action_name: str) -> None:
+    """Each of these was outside the census until the pattern was widened: unlisted, it fails."""
+    listed = {k: v for k, v in {**UNFENCED_MODEL_PREFIXES, **NOT_MODEL_PREFIXES}.items() if k != prefix}
+    gaps = census_gaps({prefix: names_of(actions_by_prefix())[prefix]}, fenced_prefixes(), listed)
+    assert len(gaps) == 1 and gaps[0].startswith(f"IAM prefix {prefix} has "), gaps
+    assert re.match(INFERENCE_ACTION, action_name)
 
 
 def test_the_listed_prefixes_exist_have_a_reason_and_are_not_fenced() -> None:
     data = names_of(actions_by_prefix())
-    for prefix, reason in UNFENCED_MODEL_PREFIXES.items():
+    assert not set(UNFENCED_MODEL_PREFIXES) & set(NOT_MODEL_PREFIXES)
+    for prefix, reason in {**UNFENCED_MODEL_PREFIXES, **NOT_MODEL_PREFIXES}.items():
         assert prefix in data, f"{prefix} is listed in UNFENCED_MODEL_PREFIXES but the IAM data has no such prefix; remove it."
         assert any(re.match(INFERENCE_ACTION, n) for n in data[prefix]), f"{prefix} is listed but has no inference-like action; remove it."
         assert len(reason) > 40 and prefix not in fenced_prefixes(), prefix
@@ -123,7 +139,10 @@ def test_every_fenced_prefix_is_denied_in_the_identity_policy_too() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [CLAUDE_PLATFORM_BEARER_ACTION, *MODEL_CONSUMING_ACTIONS, *ACCOUNT_RETENTION_ACTIONS, *PROJECT_RETENTION_ACTIONS, *ENFORCED_GUARDRAIL_ACTIONS],
+    [
+        CLAUDE_PLATFORM_BEARER_ACTION, *MODEL_CONSUMING_ACTIONS, *FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING, *UNJUDGED_MODEL_ACTIONS,
+        *ACCOUNT_RETENTION_ACTIONS, *PROJECT_RETENTION_ACTIONS, *ENFORCED_GUARDRAIL_ACTIONS,
+    ],
 )
 def test_each_named_action_exists(name: str) -> None:
     action(name)
@@ -147,6 +166,47 @@ def test_model_consuming_actions_authorize_on_the_foundation_model_and_the_liste
         assert types.get("foundation-model") is True, name
         other |= set(types) - {"foundation-model", "inference-profile"}
     assert {arn.rsplit(":", 1)[1].removesuffix("/*") for arn in MODEL_CONSUMER_OTHER_RESOURCES} == other
+
+
+def foundation_model_gaps(data: Mapping[str, Mapping[str, dict]]) -> list[str]:
+    """One sentence per action with a foundation-model resource that the fence neither judges
+    as a model consumer nor excuses with a reason."""
+    judged = set(MODEL_CONSUMING_ACTIONS) | set(FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING)
+    gaps = []
+    for prefix, acts in sorted(data.items()):
+        for record in sorted(acts.values(), key=lambda r: r["name"]):
+            name = f"{prefix}:{record['name']}"
+            if any(r["name"] == "foundation-model" for r in record["resourceTypes"]) and name not in judged:
+                gaps.append(
+                    f"{name} authorizes on a foundation model but is neither in MODEL_CONSUMING_ACTIONS nor excused in "
+                    "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (stacks/policies/model_paths.py); decide which."
+                )
+    return gaps
+
+
+def test_every_action_on_a_foundation_model_is_judged_or_excused() -> None:
+    gaps = foundation_model_gaps(actions_by_prefix())
+    assert not gaps, gaps[0]
+    for name, reason in FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING.items():
+        assert any(r["name"] == "foundation-model" for r in action(name)["resourceTypes"]), f"{name} has no foundation-model resource; drop it."
+        assert len(reason) > 20 and name not in MODEL_CONSUMING_ACTIONS, name
+
+
+def test_a_new_action_on_a_foundation_model_fails_with_one_sentence_naming_it() -> None:
+    new = {"name": "CreateDistillationJob", "resourceTypes": [{"name": "foundation-model", "required": True}], "conditionKeys": []}
+    data = {**actions_by_prefix(), "bedrock": {**actions_by_prefix()["bedrock"], "createdistillationjob": new}}
+    assert foundation_model_gaps(data) == [
+        "bedrock:CreateDistillationJob authorizes on a foundation model but is neither in MODEL_CONSUMING_ACTIONS nor excused in "
+        "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (stacks/policies/model_paths.py); decide which."
+    ]
+
+
+def test_the_unjudged_model_actions_name_no_foundation_model() -> None:
+    """What FenceUnjudgedModels denies outright: no allow list could judge it (no foundation-model resource)."""
+    for name in UNJUDGED_MODEL_ACTIONS:
+        assert not any(r["name"] == "foundation-model" for r in action(name)["resourceTypes"]), name
+    # The ones that name nothing at all: no resource to scope a narrower Deny to.
+    assert action("bedrock:CreateCustomModel")["resourceTypes"] == [] and action("bedrock:CreateMarketplaceModelEndpoint")["resourceTypes"] == []
 
 
 def test_the_retention_conditions_are_those_of_the_data() -> None:

@@ -80,17 +80,40 @@ def test_exemptions_for_services_are_opt_in_and_narrow() -> None:
 
 def test_api_keys_are_denied_both_ways() -> None:
     sts = default_statements()
-    # Claude Platform's API keys join them (its own CallWithBearerToken, aws-external-anthropic:BearerTokenType).
-    assert sts["FenceApiKeys"]["Action"] == ["aws-external-anthropic:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
+    assert sts["FenceApiKeys"]["Action"] == ["bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken"]
     assert set(sts["FenceApiKeys"]["Condition"]) == {"ArnNotLike"}
+    # Claude Platform's API keys (its own CallWithBearerToken) have a statement of their own.
+    assert sts["FenceClaudePlatformApiKeys"]["Action"] == "aws-external-anthropic:CallWithBearerToken"
     long_term = sts["FenceLongTermApiKeys"]
     assert long_term["Action"] == "iam:CreateServiceSpecificCredential"
     assert long_term["Condition"]["StringEquals"] == {"iam:ServiceSpecificCredentialServiceName": "bedrock.amazonaws.com"}
 
 
 def test_api_keys_opted_in_by_a_region_stay_allowed_only_through_its_endpoints() -> None:
-    sts = default_statements(regionOverrides={"us-east-1": {"allowApiKeys": True}})
+    named = "arn:aws:iam::123456789012:role/claude-app"
+    sts = default_statements(regionOverrides={"us-east-1": {"allowApiKeys": True}}, claudePlatform={"enabled": True, "principalArns": [named]})
     assert sts["FenceApiKeys"]["Condition"]["StringNotEquals"] == {"aws:SourceVpce": list(IDS["us-east-1"].values())}
+    assert "aws-external-anthropic:CallWithBearerToken" not in json.dumps(sts["FenceApiKeys"])
+    # Claude Platform's keys keep their unconditional Deny: break-glass only, not even the claudePlatform roles.
+    claude_keys = sts["FenceClaudePlatformApiKeys"]
+    assert claude_keys["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}} and claude_keys["Resource"] == "*"
+
+
+def test_custom_models_of_other_accounts_and_unjudged_models_are_denied() -> None:
+    sts = default_statements()
+    foreign = sts["FenceForeignCustomModels"]
+    assert foreign["Action"] == "bedrock:*" and foreign["Resource"] == "arn:aws:bedrock:*:*:custom-model/*"
+    # The account, not the organisation: a member account's model has its base judged by nobody here.
+    assert foreign["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}, "ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+    unjudged = sts["FenceUnjudgedModels"]
+    assert unjudged["Action"] == [
+        "bedrock:CreateCustomModel", "bedrock:CreateMarketplaceModelEndpoint", "bedrock:RegisterMarketplaceModelEndpoint",
+        "bedrock:UpdateMarketplaceModelEndpoint", "wisdom:CreateAIPrompt", "wisdom:UpdateAIPrompt",
+    ]
+    assert unjudged["Resource"] == "*" and unjudged["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}
+    consumers = sts["FenceModelConsumers"]
+    assert {"bedrock:CreateAdvancedPromptOptimizationJob", "bedrock:CreateModelEvaluationJob", "bedrock:UpdateProvisionedModelThroughput"} <= set(consumers["Action"])
+    assert "arn:aws:bedrock:*:*:provisioned-model/*" in consumers["NotResource"]
 
 
 def test_regions_outside_the_configuration_are_denied_except_through_configured_profiles() -> None:
@@ -187,12 +210,17 @@ def test_split_fails_in_one_sentence_when_the_policies_do_not_fit() -> None:
 
 
 def test_sizes_are_counted_minified_with_real_length_ids() -> None:
+    # One region with a break-glass role fits one policy (4,819 characters with real-length ids, 2026-12);
+    # the default two regions need a second one.
+    (single,) = fence_policies(config(regions=["us-east-1"], fence={"breakGlassPrincipalArns": [BREAK_GLASS]}))
+    assert single.content == json.dumps(single.document, separators=(",", ":")) and len(single.content) <= SCP_MAX_CHARS
     cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]})
-    (policy,) = fence_policies(cfg)
-    assert policy.content == json.dumps(policy.document, separators=(",", ":")) and len(policy.content) <= SCP_MAX_CHARS
+    policy, second = fence_policies(cfg)
+    assert policy.content == json.dumps(policy.document, separators=(",", ":"))
     # Placeholders are longer than real ids: the manifest still reports the deployable size.
     with_ids = fence_policies(config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]}, fenceEndpointIds=IDS))
     assert placeholder_id("us-east-1", "bedrock") in policy.content and "PLACEHOLDER" not in with_ids[0].content
+    assert all(len(p.content) <= SCP_MAX_CHARS for p in with_ids) and len(with_ids) == 2
 
 
 def test_a_large_configuration_is_split_and_every_policy_fits() -> None:
@@ -312,8 +340,9 @@ def test_model_consuming_actions_keep_to_the_allow_list() -> None:
     sts = default_statements(regionOverrides={"us-east-1": {"runtimeModels": ["amazon.nova-micro-v1:0", "us.amazon.nova-lite-v1:0"], "inferenceScope": "geography"}})
     st = sts["FenceModelConsumers"]
     assert st["Action"] == [
-        "bedrock:CreateEvaluationJob", "bedrock:CreateInferenceProfile", "bedrock:CreateModelCustomizationJob",
-        "bedrock:CreateModelInvocationJob", "bedrock:CreatePromptRouter", "bedrock:CreateProvisionedModelThroughput",
+        "bedrock:CreateAdvancedPromptOptimizationJob", "bedrock:CreateEvaluationJob", "bedrock:CreateInferenceProfile",
+        "bedrock:CreateModelCustomizationJob", "bedrock:CreateModelEvaluationJob", "bedrock:CreateModelInvocationJob",
+        "bedrock:CreatePromptRouter", "bedrock:CreateProvisionedModelThroughput", "bedrock:UpdateProvisionedModelThroughput",
     ]
     assert st["NotResource"] == [
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0",
@@ -326,6 +355,7 @@ def test_model_consuming_actions_keep_to_the_allow_list() -> None:
         "arn:aws:bedrock:*:*:default-prompt-router/*",
         "arn:aws:bedrock:*:*:model-invocation-job/*",
         "arn:aws:bedrock:*:*:prompt-router/*",
+        "arn:aws:bedrock:*:*:provisioned-model/*",
     ]
     # Only break-glass is exempt; no other resource of the grants (projects, async invocations) leaks in.
     assert st["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}} and "project/" not in json.dumps(st)
@@ -396,7 +426,7 @@ def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
         "targets": ["ou-ab12-cdef3456"],
         "stack": False,
     }
-    assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1"]
+    assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1", "PrivateBedrockFence-2"]
 
 
 def test_the_manifest_without_placeholders_and_with_the_stack() -> None:
@@ -452,9 +482,10 @@ def test_exactly_max_policies_is_accepted() -> None:
 
 def test_each_policy_document_is_a_2012_10_17_policy_of_its_statements() -> None:
     cfg = config(fence={"breakGlassPrincipalArns": [BREAK_GLASS]}, fenceEndpointIds=IDS)
-    (policy,) = fence_policies(cfg)
-    assert policy.name == "PrivateBedrockFence-1"
-    assert policy.document == {"Version": "2012-10-17", "Statement": fence_statements(cfg, lambda r, s: cfg.fence.endpoint_id(r, s))}
+    policies = fence_policies(cfg)
+    assert [p.name for p in policies] == ["PrivateBedrockFence-1", "PrivateBedrockFence-2"]
+    assert all(set(p.document) == {"Version", "Statement"} and p.document["Version"] == "2012-10-17" for p in policies)
+    assert [st for p in policies for st in p.document["Statement"]] == fence_statements(cfg, lambda r, s: cfg.fence.endpoint_id(r, s))
 
 
 def test_known_endpoint_ids_are_measured_as_they_are() -> None:

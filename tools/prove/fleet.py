@@ -236,6 +236,7 @@ def _admits_anyone(resource: str) -> dict:
 
 MANAGEMENT_ACCOUNT = "111100001111"  # a delegated administrator's StackSets live in the management account
 MEMBER_ACCOUNT = "222233334444"
+OUTSIDE_ACCOUNT, OUTSIDE_ORG = "777788889999", "o-zzzzzzzzzz"  # an account of another organisation
 
 
 def caller_cells(fleet_template: Mapping[str, Any], *, admin: str, org: str, caller_arn: str, regions: Sequence[str], home_region: str,
@@ -261,6 +262,9 @@ def caller_cells(fleet_template: Mapping[str, Any], *, admin: str, org: str, cal
         ("assume the StackSets execution role of a member account", "sts:AssumeRole", f"arn:{PARTITION}:iam::{MEMBER_ACCOUNT}:role/stacksets-exec-0123456789abcdef", MEMBER_ACCOUNT, DENY),
         ("assume another role of the administrator account", "sts:AssumeRole", f"arn:{PARTITION}:iam::{admin}:role/OrganizationAccountAccessRole", admin, DENY),
         ("assume a verifier of a region the fleet does not deliver", "sts:AssumeRole", f"arn:{PARTITION}:iam::{MEMBER_ACCOUNT}:role/{VERIFIER_PREFIX}sa-east-1", MEMBER_ACCOUNT, DENY),
+        # The same name in an account of another organisation (aws:ResourceOrgID).
+        (f"assume a role named like the verifier of {first} in another organisation", "sts:AssumeRole",
+         f"arn:{PARTITION}:iam::{OUTSIDE_ACCOUNT}:role/{VERIFIER_PREFIX}{first}", OUTSIDE_ACCOUNT, DENY),
         (f"update PrivateBedrock-{first}", "cloudformation:UpdateStackSet", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
         (f"delete PrivateBedrock-{first}", "cloudformation:DeleteStackSet", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
         (f"add instances to PrivateBedrock-{first}", "cloudformation:CreateStackInstances", stack_set(f"PrivateBedrock-{first}"), owner, DENY),
@@ -276,7 +280,9 @@ def caller_cells(fleet_template: Mapping[str, Any], *, admin: str, org: str, cal
     cells, sims = [], []
     for label, action, resource, resource_account, expected in rows:
         cells.append(PolicyCell(home_region, "caller", label, action, resource, expected))
-        request = _request(session, caller_arn, admin, org, action, resource, resource_account, None if action.startswith(("sts:", "organizations:")) else home_region)
+        resource_org = {"aws:ResourceOrgID": OUTSIDE_ORG if resource_account == OUTSIDE_ACCOUNT else org}
+        request = _request(session, caller_arn, admin, org, action, resource, resource_account,
+                           None if action.startswith(("sts:", "organizations:")) else home_region, resource_org)
         sim = {"request": request, "identityPolicies": [{"name": policy_name, "policy": policy}], "serviceControlPolicies": [], "resourceControlPolicies": []}
         if resource_account != admin:
             # Cross-account, the other side (a verifier's trust) admits the caller: the cell is

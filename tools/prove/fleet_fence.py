@@ -7,8 +7,8 @@ endpoint, another member account's, none, CloudFormation); these cells add the o
 no path for, each evaluated by the same simulator with only the SCPs deciding (the caller holds
 bedrock:* on *, every endpoint has AWS's default full-access policy):
 - an endpoint of the caller's own account: allowed, and so is *another* endpoint of that
-  account (the fence cannot tell them apart; the member stack's endpoint and identity
-  policies bind its own roles, and creating endpoints is the account's to govern);
+  account (the fence cannot tell them apart); which is why only the StackSets execution role
+  (and break-glass) may create a Bedrock endpoint in a member account (below);
 - another member account's endpoint, another organisation's, no endpoint, CloudFormation on
   the caller's behalf: denied;
 - the caller's own endpoint *without* aws:VpceAccount in the request (AWS does not document
@@ -20,6 +20,10 @@ account's admin may not update, delete or change-set the StackSet's stack, nor c
 change a role named like the StackSets execution role; that role (stacksets-exec-*) may
 change the stack, break-glass may do both, and another stack or another role of the account
 is not the fence's business (allowed).
+
+And the endpoints (FenceBedrockEndpointsToStackSets): a member account's admin may not create
+a bedrock-runtime, bedrock-mantle or FIPS endpoint; the execution role and break-glass may,
+and an endpoint of another service (S3) is the account's own (allowed).
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ def fleet_fence_cells(fence: FenceLayer, region: str, account: str = ACCOUNT) ->
             ("break-glass through another organisation's endpoint", glass, ACTION, RESOURCE, _via(FOREIGN_VPCE, OUTSIDER, OTHER_ORG), ALLOW),
         ]
     rows += _stack_rows(region, account, glass)
+    rows += _endpoint_rows(region, account, glass)
     scps = fence.service_control_policies({})
     cells: list[PolicyCell] = []
     sims: list[dict] = []
@@ -120,4 +125,24 @@ def _stack_rows(region: str, account: str, glass: str | None) -> list[tuple[str,
             ("break-glass updates the StackSet's stack", glass, "cloudformation:UpdateStack", delivered.replace(account, glass.split(":")[4]), {}, ALLOW),
             ("break-glass creates a role named like the execution role", glass, "iam:CreateRole", lookalike.replace(account, glass.split(":")[4]), {}, ALLOW),
         ]
+    return rows
+
+
+def _endpoint_rows(region: str, account: str, glass: str | None) -> list[tuple[str, str, str, str, dict, str]]:
+    """Who may create a Bedrock endpoint in a member account: the fence trusts every one of them."""
+    admin = f"arn:{PARTITION}:iam::{account}:role/AccountAdmin"
+    execution = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-0123456789abcdef0123456789abcdef"
+    # The id the new endpoint gets (the simulator evaluates a concrete resource).
+    create, endpoint = "ec2:CreateVpcEndpoint", f"arn:{PARTITION}:ec2:{region}:{account}:vpc-endpoint/vpce-0d0d0d0d0d0d0d0d0"
+    service = lambda name: {"ec2:VpceServiceName": f"com.amazonaws.{region}.{name}"}  # noqa: E731
+    rows = [
+        ("an account admin creates a bedrock-runtime endpoint", admin, create, endpoint, service("bedrock-runtime"), DENY),
+        ("an account admin creates a bedrock-mantle endpoint", admin, create, endpoint, service("bedrock-mantle"), DENY),
+        ("an account admin creates a bedrock-runtime-fips endpoint", admin, create, endpoint, service("bedrock-runtime-fips"), DENY),
+        ("an account admin creates a bedrock endpoint", admin, create, endpoint, service("bedrock"), DENY),
+        ("an account admin creates an s3 endpoint", admin, create, endpoint, service("s3"), ALLOW),
+        ("the StackSets execution role creates a bedrock-runtime endpoint", execution, create, endpoint, service("bedrock-runtime"), ALLOW),
+    ]
+    if glass:
+        rows.append(("break-glass creates a bedrock-runtime endpoint", glass, create, endpoint.replace(account, glass.split(":")[4]), service("bedrock-runtime"), ALLOW))
     return rows

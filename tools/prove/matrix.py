@@ -70,13 +70,15 @@ OTHER_ACCOUNT = "444455556666"
 FOREIGN_VPCE = "vpce-0f0f0f0f0f0f0f0f0"
 SESSION = "prove-matrix"
 
+# The admin of the matrix: every model prefix, plus Amazon Q in Connect (wisdom), whose AI
+# prompts pick a model (the fence's FenceUnjudgedModels cell).
 ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Sid": "BedrockAdmin",
             "Effect": "Allow",
-            "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*", "aws-external-anthropic:*"],
+            "Action": ["bedrock:*", "bedrock-mantle:*", "bedrock-websearch:*", "bedrock-agentcore:*", "nova-act:*", "aws-external-anthropic:*", "wisdom:*"],
             "Resource": "*",
         }
     ],

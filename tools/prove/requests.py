@@ -249,6 +249,17 @@ _CONSUMERS = (
     ("prompt-router-other", "bedrock:CreatePromptRouter", "a prompt router"),
     ("evaluation-other", "bedrock:CreateEvaluationJob", "an evaluation job"),
     ("customize-other", "bedrock:CreateModelCustomizationJob", "fine-tuning"),
+    ("model-evaluation-other", "bedrock:CreateModelEvaluationJob", "a model evaluation job"),
+    ("prompt-optimization-other", "bedrock:CreateAdvancedPromptOptimizationJob", "a prompt optimization job"),
+    ("provisioned-update-other", "bedrock:UpdateProvisionedModelThroughput", "re-binding provisioned throughput"),
+)
+# Another account's custom model (shared with it by a resource policy): FenceForeignCustomModels.
+FOREIGN_MODEL_ACCOUNT = "777788889999"
+# Ways to a model that name no foundation model: FenceUnjudgedModels (break-glass only).
+_UNJUDGED = (
+    ("custom-model-import", "bedrock:CreateCustomModel", "CreateCustomModel (a custom model from S3 artifacts)"),
+    ("marketplace-endpoint", "bedrock:CreateMarketplaceModelEndpoint", "CreateMarketplaceModelEndpoint (a Marketplace model on SageMaker)"),
+    ("connect-ai-prompt", "wisdom:CreateAIPrompt", "Amazon Q in Connect CreateAIPrompt (picks a model)"),
 )
 
 
@@ -260,6 +271,13 @@ def _fenced_control_plane(region: str, meta: Mapping[str, Any], service: str) ->
     other = meta["probeDeniedModels"]["runtime"]
     out = [Request("batch", f"CreateModelInvocationJob {listed} (batch, allow-listed model)", service, "bedrock:CreateModelInvocationJob", _fm(region, listed), False)]
     out += [Request(key, f"{action.split(':')[1]} {other} ({what}, not allow-listed)", service, action, _fm(region, other), False, fence_refuses=True) for key, action, what in _CONSUMERS]
+    # Batch on a custom model: the caller's own account's passes (its base model was judged when
+    # it was customized, or it predates the fence: a known residual); another account's is refused.
+    own_custom = f"arn:{PARTITION}:bedrock:{region}:{{account}}:custom-model/prove-matrix"
+    foreign_custom = f"arn:{PARTITION}:bedrock:{region}:{FOREIGN_MODEL_ACCOUNT}:custom-model/shared-model"
+    out.append(Request("batch-custom-own", "CreateModelInvocationJob on a custom model of the caller's account", service, "bedrock:CreateModelInvocationJob", own_custom, False))
+    out.append(Request("batch-custom-foreign", "CreateModelInvocationJob on another account's custom model", service, "bedrock:CreateModelInvocationJob", foreign_custom, False, fence_refuses=True))
+    out += [Request(key, label, service, action, "*", False, fence_refuses=True) for key, action, label in _UNJUDGED]
     out.append(Request("retention-account", "PutAccountDataRetention (bedrock)", service, "bedrock:PutAccountDataRetention", "*", False, {"bedrock:DataRetentionMode": "provider_data_share"}, fence_refuses=True))
     out.append(Request("enforced-guardrail", "DeleteEnforcedGuardrailConfiguration", service, "bedrock:DeleteEnforcedGuardrailConfiguration", "*", False, fence_refuses=True))
     # (Dropped with the other bedrock-mantle requests where the region has no mantle endpoint.)
