@@ -26,6 +26,7 @@ from stacks.policies.arns import (
     websearch_tool_arn,
 )
 from stacks.config.regions import GLOBAL_PREFIX
+from stacks.policies.statements import merge_conditions
 
 # Every Bedrock action, for the identity policy's Deny outside this deployment's endpoints.
 FENCED_PREFIXES = ("bedrock:*", "bedrock-mantle:*")
@@ -134,9 +135,13 @@ def _runtime_grants(cfg: RegionConfig, account: str) -> list[Grant]:
     # bedrock:ModelArn "is valued at the inference profile or foundation model your request
     # named, never the destination models" (user guide, bedrock-mantle page, read 2026-12):
     # exactly the ids a workload may name, no destination-region ARNs.
+    # With a required guardrail the project grant demands it too: "guardrails don't apply to the
+    # Responses API" (the synth warning says those calls are refused), and whether the native
+    # Anthropic Messages route (/anthropic/v1/messages) is authorized on the project alone is
+    # not documented [field]; without the condition there, such a route would run unguarded.
     grants.append(
         Grant("RespondWithConfiguredModels", ("bedrock:InvokeModel",), (bedrock_project_arn(cfg.region, account),),
-              {"ArnLike": {"bedrock:ModelArn": list(direct)}, **tiers})
+              merge_conditions({"ArnLike": {"bedrock:ModelArn": list(direct)}, **tiers}, _guardrail_condition(cfg)))
     )
     # The configuration sets guardrailArn exactly when the guardrails capability is on.
     if cfg.guardrail_arn:

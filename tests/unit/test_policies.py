@@ -317,6 +317,10 @@ def test_guardrail_is_required_on_every_runtime_inference_grant() -> None:
     required = {"bedrock:GuardrailIdentifier": [GUARDRAIL, GUARDRAIL + ":*"]}
     for sid in ("InvokeConfiguredModels", "InvokeThroughProfiles"):
         assert grants[sid].conditions["ArnLike"] == required, sid
+    # The project grant too (Responses, and any route authorized on the project alone), beside its
+    # model condition: no inference grant runs without the guardrail.
+    respond = grants["RespondWithConfiguredModels"].conditions["ArnLike"]
+    assert respond == {"bedrock:ModelArn": [f"arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0"], **required}
     assert grants["ApplyConfiguredGuardrail"].actions == ("bedrock:ApplyGuardrail",)
     assert grants["ApplyConfiguredGuardrail"].resources == (GUARDRAIL,)
     ep = by_sid(endpoint_policy("bedrock-runtime", c, ACCOUNT, [PROBE]))["InvokeConfiguredModels"]

@@ -115,11 +115,18 @@ def _runtime(region: str, meta: Mapping[str, Any], has: Any) -> list[Request]:
     # Responses on bedrock-runtime: bedrock:InvokeModel on the default project, bedrock:ModelArn = the model.
     # (The fence judges such a call by the model resource AWS also authorizes: invoke-other.)
     project = f"arn:{PARTITION}:bedrock:{region}:{{account}}:project/default"
-    out.append(Request("responses", f"Responses API {runtime_models[0]}: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn}))
+    if guardrail:
+        # Guardrails do not apply to the Responses API, so its calls carry none and are refused;
+        # a route authorized on the project alone with the guardrail (the native Messages API
+        # may be one [field]) is allowed, and only with it.
+        out.append(Request("responses", f"Responses API {runtime_models[0]} (no guardrail applies): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": first_arn}))
+        out.append(Request("project-guarded", f"{runtime_models[0]} with the guardrail: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn, **with_guardrail}))
+    else:
+        out.append(Request("responses", f"Responses API {runtime_models[0]}: InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, True, {"bedrock:ModelArn": first_arn}))
     out.append(Request("responses-other", f"Responses API {other} (not allow-listed): InvokeModel on the default project", "bedrock-runtime", "bedrock:InvokeModel", project, False, {"bedrock:ModelArn": _fm(region, other)}))
     out += _tier_requests(meta, "bedrock", [
         ("invoke", f"InvokeModel {runtime_models[0]}", "bedrock:InvokeModel", first_arn, with_guardrail),
-        ("responses", f"Responses API {runtime_models[0]} on the default project", "bedrock:InvokeModel", project, {"bedrock:ModelArn": first_arn}),
+        ("responses", f"Responses API {runtime_models[0]} on the default project", "bedrock:InvokeModel", project, {"bedrock:ModelArn": first_arn, **with_guardrail}),
     ])
     fm0 = runtime_models[0].partition(".")[2] if runtime_models[0].partition(".")[0] in PROFILE_PREFIXES else runtime_models[0]
     out.append(Request("count-tokens", f"CountTokens {fm0}", "bedrock-runtime", "bedrock:CountTokens", _fm(region, fm0), has("countTokens")))
