@@ -264,7 +264,7 @@ def _network_form_lines(manifest: dict) -> list[str]:
             "(fails closed) - fence a test OU and run `make verify FLEET=...` first",
         ]
     ids = sum(len(services) for services in manifest.get("endpointIds", {}).values())
-    return [f"  network: Bedrock only through exactly this deployment's {ids} endpoint(s) (aws:SourceVpce), because their ids are known (`make fence-ids`, or a spoke's hubEndpointIds)"]
+    return [f"  network: Bedrock only through exactly this deployment's {ids} endpoint(s) (aws:SourceVpce), because a single deployment's ids can be read before the fence is attached (`make fence-ids`, or a spoke's hubEndpointIds)"]
 
 
 def fleet_lines(delivery: FleetArtifact) -> list[str]:

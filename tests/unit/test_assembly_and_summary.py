@@ -170,5 +170,5 @@ def test_summary_says_the_single_account_fence_names_its_endpoints_exactly(cdk_o
     assert summary_main(["summary", str(cdk_out)]) == 0
     text = " ".join(capsys.readouterr().out.split())
     # The default configuration: two regions, three endpoints each.
-    assert "network: Bedrock only through exactly this deployment's 6 endpoint(s) (aws:SourceVpce), because their ids are known" in text
+    assert "network: Bedrock only through exactly this deployment's 6 endpoint(s) (aws:SourceVpce), because a single deployment's ids can be read before the fence is attached" in text
     assert "aws:VpceAccount" not in text
