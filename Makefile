@@ -26,7 +26,7 @@ OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u A
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
 
-.PHONY: setup setup-dev synth test prove mutate bootstrap lookup deploy verify destroy clean fence-ids deploy-fence deploy-fleet
+.PHONY: help setup setup-dev synth test prove mutate bootstrap lookup deploy verify destroy clean fence-ids deploy-fence deploy-fleet
 
 # What synthesis needs (requirements.txt): aws-cdk-lib, cdk-nag, rich for the summary.
 .make/venv: requirements.txt
@@ -74,26 +74,31 @@ CHECKOV_VENV := .venv-checkov
 	$(PY) -m stacks.probe.bundling --host
 	@touch $@
 
-setup: .make/venv .make/node .make/probe-deps
-setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard
+
+# `make help`: every target with the text after its `##`.
+help: ## list the targets
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z-]+:[^#]*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: .make/venv .make/node .make/probe-deps ## install what synthesis needs (.venv, Node 22 and the CDK CLI, the probe's wheels)
+setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard ## also install the test tools, checkov and cfn-guard
 
 # The CLI's own chatter (asset bundling, "Supply a stack id", unconfigured feature flags) goes
 # to .make/synth.log and is shown only when synthesis fails; the summary says what was built.
 SYNTH = $(CDK) synth --no-notices --quiet $(CDK_ARGS) > .make/synth.log 2>&1 || { cat .make/synth.log >&2; exit 1; }
 
-synth: setup
+synth: setup ## synthesize every configured region offline into cdk.out and print what was built
 	rm -rf cdk.out
 	@echo "synthesizing offline (CLI output: .make/synth.log) ..."
 	@$(OFFLINE) $(SYNTH)
 	@$(PY) -m tools.summary cdk.out
 
-test: setup-dev
+test: setup-dev ## run the whole test suite (installs the test tools first)
 	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The IAM matrix of what the last `make synth` built (CDK_OUT=<dir> for another cloud assembly;
 # PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; README: "Proving the policies").
 CDK_OUT ?= cdk.out
-prove: setup
+prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for another assembly; PROVE_ARGS=--fence|--markdown|--json)
 	$(PY) -m tools.prove $(CDK_OUT) $(PROVE_ARGS)
 
 # Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
@@ -104,26 +109,26 @@ prove: setup
 
 # PROVE_SIMULATION_CACHE: simulator results kept by exact input (tools/prove/simulation_cache.py),
 # so each mutant re-simulates only the matrix cells its change touches.
-mutate: setup-dev .make/venv-mutate
+mutate: setup-dev .make/venv-mutate ## mutation-test the pure policy builders (long; results in mutants/)
 	PROVE_SIMULATION_CACHE=$(CURDIR)/mutants/.simulations $(VENV)/bin/mutmut run --max-children $(shell nproc)
 	$(VENV)/bin/mutmut results --all true | $(PY) -m tools.mutation_summary
 
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
-bootstrap: setup
+bootstrap: setup ## with credentials: CDK-bootstrap the configured regions (or REGION)
 	$(CDK) bootstrap --no-notices $(if $(REGION),-c regions=$(REGION)) $(CDK_ARGS)
 
 # With credentials: ask the account (endpoint services, profile destinations, model catalog;
 # tools/lookup.py, boto3) and cache the answers in cdk.context.json, which synthesis then
 # prefers to the documented table (README: "Where inference runs").
 LOOKUP = $(PY) -m tools.lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
-lookup: setup-dev
+lookup: setup-dev ## with credentials: ask the account and cache the answers in cdk.context.json
 	$(LOOKUP)
 
 # Deploy exactly what was synthesized and checked: look up (cached in cdk.context.json), synth
 # (with credentials: CDK's own lookups cached there too), refuse a region the configuration
 # does not build, deploy the assembly.
 # CDK_ARGS: context (-c key=value) for the lookup and the synth; DEPLOY_ARGS: options of `cdk deploy`.
-deploy: setup-dev
+deploy: setup-dev ## with credentials: look up, synthesize and deploy REGION=<region>|all
 	@test -n "$(REGION)" || { echo "Usage: make deploy REGION=<region>|all" >&2; exit 2; }
 	$(LOOKUP)
 	rm -rf cdk.out
@@ -134,11 +139,11 @@ deploy: setup-dev
 # FLEET=<cdk.out of a fleet synth, or a JSON file of StackSet instances>: every account and
 # region the StackSets delivered to, with the administrator account's credentials
 # (VERIFY_ARGS: --json, --resume after an interruption, --workers N; tools/fleet_verify.py).
-verify: setup-dev
+verify: setup-dev ## with credentials: prove the deployed REGION=<region>, or FLEET=<cdk.out or instances.json>
 	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
 	$(if $(FLEET),$(PY) -m tools.fleet_verify --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS))
 
-destroy: setup
+destroy: setup ## with credentials: delete the stack of REGION=<region>
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
 	rm -rf cdk.out
 	@$(SYNTH)
@@ -149,20 +154,20 @@ destroy: setup
 # account credentials, store their endpoint ids in cdk.context.json. deploy-fence: with the
 # management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
 # ('PrivateBedrock-*' above keeps `make deploy REGION=all` away from the fence stack.)
-fence-ids: setup-dev
+fence-ids: setup-dev ## with the workload account's credentials: store the endpoint ids for the fence
 	$(PY) -m tools.fence_ids $(FENCE_IDS_ARGS)
 
-deploy-fence: setup
+deploy-fence: setup ## with the management account's credentials: create the organisation fence's SCPs
 	rm -rf cdk.out
 	@$(SYNTH)
 	$(CDK) deploy --no-notices --app cdk.out PrivateBedrockFence $(DEPLOY_ARGS)
 
 # The StackSets delivery (README: "Roll out to an organisation with StackSets"): with the
 # administrator account's credentials, the asset bucket stacks, then the StackSets.
-deploy-fleet: setup
+deploy-fleet: setup ## with the administrator account's credentials: deploy the StackSets rollout
 	rm -rf cdk.out
 	@$(SYNTH)
 	$(CDK) deploy --no-notices --app cdk.out 'PrivateBedrockFleetAssets-*' PrivateBedrockFleet $(DEPLOY_ARGS)
 
-clean:
+clean: ## remove cdk.out, the install stamps, the caches and the scanner environments
 	rm -rf cdk.out .make .cache $(CHECKOV_VENV) guard/node_modules
