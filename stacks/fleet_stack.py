@@ -16,7 +16,7 @@ region: the regional configuration differs (models, endpoints, scope), so the te
 
 from __future__ import annotations
 
-from aws_cdk import DefaultStackSynthesizer, Environment, Stack
+from aws_cdk import DefaultStackSynthesizer, Environment, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import (
@@ -31,7 +31,7 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from stacks.config.app_config import AppConfig, RegionConfig
-from stacks.config.fleet import FleetConfig
+from stacks.config.fleet import DELIVERED_ENDPOINT_TAG, FleetConfig
 from stacks.fleet.asset_bucket import FleetAssetBucket, FleetAssetBucketProps
 from stacks.fleet.bucket_deployment import acknowledge_bucket_deployments
 from stacks.fleet.caller_policy import FleetVerifyCallerPolicy
@@ -72,6 +72,10 @@ class FleetMemberStack(StackSetStack):
         super().__init__(scope, id, asset_buckets=[asset_bucket], asset_bucket_prefix=fleet.asset_bucket_prefix)
         self.template_options.description = stack_description(config) + ", delivered by a StackSet"
         composition = compose(self, config, None)
+        # The fence's FenceDeliveredEndpoints keeps these endpoints (and their policies) the
+        # StackSet's: a member account's admin may not modify, delete or untag them.
+        for endpoint in (composition.endpoints.endpoints.values() if composition.endpoints else ()):
+            Tags.of(endpoint).add(*DELIVERED_ENDPOINT_TAG)
         functions = (composition.probe.function, composition.probe.control_function)
         assert fleet.administrator_account is not None and fleet.organization_id is not None  # checked by parse_fleet
         self.verifier = FleetVerifierRole(

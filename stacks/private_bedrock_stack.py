@@ -57,6 +57,7 @@ class Composition:
     access: SourceVpceOnlyPolicy
     log_key: kms.IKey  # encrypts the probes' environment (the fleet verifier reads it through Lambda)
     dns_firewall: DnsFirewall
+    endpoints: BedrockEndpoints | None  # None in a spoke (it uses the hub's)
 
 
 def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composition:
@@ -171,7 +172,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
     CfnOutput(stack, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
     # Read by `make synth`'s summary (tools/summary.py) and by reviewers of the template.
     stack.template_options.metadata = {"PrivateBedrock": design_metadata(config, monitoring.summary)}
-    return Composition(probe=probe, access=access, log_key=log_key, dns_firewall=dns_firewall)
+    return Composition(probe=probe, access=access, log_key=log_key, dns_firewall=dns_firewall, endpoints=endpoints)
 
 
 def _outputs(

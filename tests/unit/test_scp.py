@@ -613,3 +613,14 @@ def test_the_fleet_protects_its_stacks_and_the_execution_role_with_actions_iam_k
     assert {"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"} <= set(role["Action"])
     # Only a fleet has StackSet stacks to protect.
     assert "FenceFleetStacksToStackSets" not in default_statements() and "FenceStackSetsExecutionRole" not in default_statements()
+
+
+def test_the_fleet_protects_its_delivered_endpoints_with_actions_iam_knows_on_a_vpc_endpoint() -> None:
+    sts = fleet_statements()
+    for sid in ("FenceBedrockEndpointsToStackSets", "FenceDeliveredEndpoints", "FenceDeliveredEndpointTag"):
+        for action in as_list(sts[sid]["Action"]):
+            prefix, _, name = action.partition(":")
+            actions, _ = _iam_data(prefix)
+            assert "vpc-endpoint" in [r["name"] for r in actions[name.lower()]["resourceTypes"]], action
+    # Only a fleet delivers tagged endpoints.
+    assert not {"FenceDeliveredEndpoints", "FenceDeliveredEndpointTag"} & set(default_statements())

@@ -24,6 +24,12 @@ is not the fence's business (allowed).
 And the endpoints (FenceBedrockEndpointsToStackSets): a member account's admin may not create
 a bedrock-runtime, bedrock-mantle or FIPS endpoint; the execution role and break-glass may,
 and an endpoint of another service (S3) is the account's own (allowed).
+
+And the delivered endpoints (FenceDeliveredEndpoints, FenceDeliveredEndpointTag): the endpoints
+the StackSet delivers carry the tag PrivateBedrockDelivered; a member account's admin may not
+modify (its policy to full access, say), delete or untag such an endpoint, nor give the key to
+any endpoint (in any case of letters); the execution role and break-glass may, and an untagged
+endpoint (S3) and other tag keys are the account's own (allowed).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from __future__ import annotations
 from tools.prove.cells import PolicyCell, evaluate_cells
 from tools.prove.fence import OWN_ACCOUNT, FenceLayer, concrete_principal_arn
 from tools.prove.matrix import ALLOW, CLOUDFORMATION, DENY, FULL_ACCESS_ENDPOINT_POLICY, SESSION
+from stacks.config.fleet import DELIVERED_ENDPOINT_TAG
 from tools.prove.resolve import ACCOUNT, PARTITION
 
 OTHER_MEMBER = "555566667777"  # another account of the same organisation
@@ -78,6 +85,7 @@ def fleet_fence_cells(fence: FenceLayer, region: str, account: str = ACCOUNT) ->
         ]
     rows += _stack_rows(region, account, glass)
     rows += _endpoint_rows(region, account, glass)
+    rows += _delivered_rows(region, account, glass)
     scps = fence.service_control_policies({})
     cells: list[PolicyCell] = []
     sims: list[dict] = []
@@ -145,4 +153,40 @@ def _endpoint_rows(region: str, account: str, glass: str | None) -> list[tuple[s
     ]
     if glass:
         rows.append(("break-glass creates a bedrock-runtime endpoint", glass, create, endpoint.replace(account, glass.split(":")[4]), service("bedrock-runtime"), ALLOW))
+    return rows
+
+
+def _delivered_rows(region: str, account: str, glass: str | None) -> list[tuple[str, str, str, str, dict, str]]:
+    """Who may change an endpoint the StackSet delivered (tagged), and who may give the tag."""
+    admin = f"arn:{PARTITION}:iam::{account}:role/AccountAdmin"
+    execution = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-0123456789abcdef0123456789abcdef"
+    key, value = DELIVERED_ENDPOINT_TAG
+    delivered_tags = {f"aws:ResourceTag/{key}": value, "aws:ResourceTag/Name": "bedrock-runtime"}
+    endpoint = f"arn:{PARTITION}:ec2:{region}:{account}:vpc-endpoint/{OWN_VPCE}"
+    s3_endpoint = f"arn:{PARTITION}:ec2:{region}:{account}:vpc-endpoint/{SECOND_VPCE}"
+    tagging = lambda *keys: {"aws:TagKeys": list(keys), **{f"aws:RequestTag/{k}": value for k in keys}}  # noqa: E731
+    modify, delete, tag, untag = "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:CreateTags", "ec2:DeleteTags"
+    rows = [
+        ("an account admin modifies the delivered endpoint", admin, modify, endpoint, delivered_tags, DENY),
+        ("an account admin deletes the delivered endpoint", admin, delete, endpoint, delivered_tags, DENY),
+        ("an account admin removes the delivered tag", admin, untag, endpoint, {**delivered_tags, "aws:TagKeys": [key]}, DENY),
+        ("an account admin removes every tag of the delivered endpoint", admin, untag, endpoint, delivered_tags, DENY),
+        ("an account admin modifies an untagged s3 endpoint", admin, modify, s3_endpoint, {}, ALLOW),
+        ("an account admin deletes an untagged s3 endpoint", admin, delete, s3_endpoint, {}, ALLOW),
+        ("an account admin gives an s3 endpoint the delivered tag", admin, tag, s3_endpoint, tagging(key), DENY),
+        ("an account admin gives an s3 endpoint the delivered tag in lower case", admin, tag, s3_endpoint, tagging(key.lower()), DENY),
+        ("an account admin overwrites the delivered tag", admin, tag, endpoint, {**delivered_tags, **tagging("Owner", key)}, DENY),
+        ("an account admin tags an s3 endpoint with another key", admin, tag, s3_endpoint, tagging("Owner"), ALLOW),
+        ("an account admin tags the delivered endpoint with another key", admin, tag, endpoint, {**delivered_tags, **tagging("Owner")}, ALLOW),
+        ("an account admin removes another tag of an s3 endpoint", admin, untag, s3_endpoint, {"aws:TagKeys": ["Owner"]}, ALLOW),
+        ("the StackSets execution role modifies the delivered endpoint", execution, modify, endpoint, delivered_tags, ALLOW),
+        ("the StackSets execution role deletes the delivered endpoint", execution, delete, endpoint, delivered_tags, ALLOW),
+        ("the StackSets execution role tags an endpoint with the delivered tag", execution, tag, endpoint, tagging(key), ALLOW),
+    ]
+    if glass:
+        theirs = glass.split(":")[4]
+        rows += [
+            ("break-glass modifies the delivered endpoint", glass, modify, endpoint.replace(account, theirs), delivered_tags, ALLOW),
+            ("break-glass removes the delivered tag", glass, untag, endpoint.replace(account, theirs), {**delivered_tags, "aws:TagKeys": [key]}, ALLOW),
+        ]
     return rows
