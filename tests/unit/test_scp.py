@@ -624,3 +624,11 @@ def test_the_fleet_protects_its_delivered_endpoints_with_actions_iam_knows_on_a_
             assert "vpc-endpoint" in [r["name"] for r in actions[name.lower()]["resourceTypes"]], action
     # Only a fleet delivers tagged endpoints.
     assert not {"FenceDeliveredEndpoints", "FenceDeliveredEndpointTag"} & set(default_statements())
+
+
+def test_the_fleet_fence_fits_two_service_control_policies() -> None:
+    """docs/internals.md gives the figures (4,927 and 2,917 characters, measured 2026-12-03)."""
+    policies = fence_policies(config(fleet=FLEET, fence=ENABLED))
+    assert len(policies) == 2
+    assert all(len(p.content) <= SCP_MAX_CHARS for p in policies)
+    assert "FenceDeliveredEndpointTag" in {st["Sid"] for st in policies[-1].document["Statement"]}
