@@ -255,14 +255,29 @@ def _handler_for(fake: FakeBedrock, host: str):
             self._aws_error(404, "UnknownOperationException", f"no route {route}")
 
         # -- bedrock / bedrock-runtime ------------------------------------------------
-        def _native(self, route: str, path: str, body: bytes) -> None:
-            problem = fake.check_sigv4(self.command, path, self.headers, body, "bedrock")
+        def _refused_before_policy(self, problem: str | None) -> bool:
+            """A bad signature or a configured refusal answers before any policy is judged."""
             if problem:
                 fake.auth_failures.append(problem)
-                return self._aws_error(403, _signature_error_code(problem), problem)
+                self._aws_error(403, _signature_error_code(problem), problem)
+                return True
             if fake.policy.refusal:
                 r = fake.policy.refusal
-                return self._aws_error(r.status, r.code, r.message)
+                self._aws_error(r.status, r.code, r.message)
+                return True
+            return False
+
+        def _model_refused(self, model: str, guardrail: str | None) -> bool:
+            """InvokeModel's authorization: an allow-listed model, with the guardrail if one is required."""
+            if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
+                self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
+                return True
+            return False
+
+        def _native(self, route: str, path: str, body: bytes) -> None:
+            problem = fake.check_sigv4(self.command, path, self.headers, body, "bedrock")
+            if self._refused_before_policy(problem):
+                return None
             if route == "/foundation-models":
                 if not fake.policy.allow_reads:
                     return self._runtime_deny("bedrock:ListFoundationModels", "*")
@@ -276,8 +291,8 @@ def _handler_for(fake: FakeBedrock, host: str):
                 guardrail = (request.get("guardrailConfig") or {}).get("guardrailIdentifier")
             else:
                 guardrail = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
-            if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
-                return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
+            if self._model_refused(model, guardrail):
+                return None
             if operation == "invoke":
                 return self._anthropic_message(model, request, body_version=True)
             self._send(200, {"output": {"message": {"role": "assistant", "content": [{"text": "OK"}]}},
@@ -291,29 +306,21 @@ def _handler_for(fake: FakeBedrock, host: str):
             # admit the same list either way) nor the guardrail's carrier [field]; the refusal
             # is modelled in bedrock-runtime's shape and IAM's words, as the other runtime paths.
             problem = fake.check_sigv4(self.command, path, self.headers, body, "bedrock")
-            if problem:
-                fake.auth_failures.append(problem)
-                return self._aws_error(403, _signature_error_code(problem), problem)
-            if fake.policy.refusal:
-                r = fake.policy.refusal
-                return self._aws_error(r.status, r.code, r.message)
+            if self._refused_before_policy(problem):
+                return None
             request = json.loads(body or b"{}")
             model = request.get("model", "")
             guardrail = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
-            if model not in fake.policy.runtime_models or (fake.policy.guardrail and guardrail != fake.policy.guardrail):
-                return self._runtime_deny("bedrock:InvokeModel", f"arn:aws:bedrock:{fake.region}::foundation-model/{model}")
+            if self._model_refused(model, guardrail):
+                return None
             self._anthropic_message(model, request, body_version=True)
 
         def _runtime_openai(self, route: str, path: str, body: bytes) -> None:
             bearer = self.headers.get("Authorization", "").startswith("Bearer ")
             problem = fake.check_bearer(self.headers) if bearer else \
                 fake.check_sigv4(self.command, path, self.headers, body, "bedrock")
-            if problem:
-                fake.auth_failures.append(problem)
-                return self._aws_error(403, _signature_error_code(problem), problem)
-            if fake.policy.refusal:
-                r = fake.policy.refusal
-                return self._aws_error(r.status, r.code, r.message)
+            if self._refused_before_policy(problem):
+                return None
             if bearer and not fake.policy.allow_bearer:
                 return self._runtime_deny("bedrock:CallWithBearerToken", "*")
             api = route.removeprefix("/openai/v1")

@@ -13,6 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.fakes.bedrock_servers import MODEL_ACCESS_NOT_ENABLED, FakeBedrock, Policy  # noqa: E402
@@ -75,28 +77,28 @@ def test_runtime_native_messages_allowed_for_the_listed_claude_model_and_refused
     assert not fake.auth_failures
 
 
-def test_runtime_native_messages_are_signed_for_bedrock(run):
-    # A runtime that expected the mantle signing name would refuse the probe's signature.
-    with FakeBedrock(policy=_claude_policy()) as fake:
-        original = fake.check_sigv4
-        fake.check_sigv4 = lambda method, path, headers, body, service: original(
-            method, path, headers, body, "bedrock-mantle" if path == "/anthropic/v1/messages" else service)
-        check = by_name(run(fake, event={"checks": ["runtime_anthropic_native_messages_allowed_model"]}, **CLAUDE_ENV))[
-            "runtime_anthropic_native_messages_allowed_model"]
-    assert check["outcome"] == "error" and not check["passed"]
-    assert "not a policy decision" in check["detail"] and "Credential should be scoped to correct service" in check["detail"]
+# A server that expects another signing service refuses the probe's signature: the check must fail.
+_WRONG_SIGNING = {
+    # bedrock-runtime's native route signed as if for bedrock-mantle
+    "runtime_anthropic_native_messages_allowed_model": (
+        lambda path, service: "bedrock-mantle" if path == "/anthropic/v1/messages" else service,
+        ("not a policy decision", "Credential should be scoped to correct service")),
+    # bedrock-mantle's route signed as if for bedrock
+    "mantle_anthropic_messages_allowed_model": (
+        lambda path, service: "bedrock" if service == "bedrock-mantle" else service,
+        ("Credential should be scoped to correct service",)),
+}
 
 
-def test_mantle_messages_are_signed_for_bedrock_mantle(run):
-    # A server that expects another signing service refuses the signature: the check must fail.
+@pytest.mark.parametrize("name", sorted(_WRONG_SIGNING))
+def test_messages_are_signed_for_their_own_service(run, name):
+    expected_service, phrases = _WRONG_SIGNING[name]
     with FakeBedrock(policy=_claude_policy()) as fake:
         original = fake.check_sigv4
-        fake.check_sigv4 = lambda method, path, headers, body, service: original(
-            method, path, headers, body, "bedrock" if service == "bedrock-mantle" else service)
-        check = by_name(run(fake, event={"checks": ["mantle_anthropic_messages_allowed_model"]}, **CLAUDE_ENV))[
-            "mantle_anthropic_messages_allowed_model"]
+        fake.check_sigv4 = lambda method, path, headers, body, service: original(method, path, headers, body, expected_service(path, service))
+        check = by_name(run(fake, event={"checks": [name]}, **CLAUDE_ENV))[name]
     assert check["outcome"] == "error" and not check["passed"]
-    assert "Credential should be scoped to correct service" in check["detail"]
+    assert all(p in check["detail"] for p in phrases)
 
 
 def test_a_refusal_that_is_not_a_policy_is_an_error(run):
