@@ -126,8 +126,9 @@ def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, c
     assert main([str(fleet_out), "--fence"]) == 0
     out = capsys.readouterr().out
     for region in REGIONS:
-        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 25 cells (Bedrock through the own "
-                "account's endpoints only; the StackSet's stacks changed and Bedrock endpoints created by its execution role only), 8 allowed, 0 not as designed") in out
+        assert (f"HYPOTHETICAL (fence.enabled is not set, nothing deploys it): fleet fence {region}: 40 cells (Bedrock through the own "
+                "account's endpoints only; the StackSet's stacks changed, Bedrock endpoints created and the delivered ones changed by its execution "
+                "role only), 16 allowed, 0 not as designed") in out
 
 
 SSO_CALLER = f"arn:aws:iam::{FLEET_ADMIN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Admin_*"

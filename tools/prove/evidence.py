@@ -161,7 +161,7 @@ def _prove_fleet(cdk_out: Path, delivery: FleetArtifact, fence: FenceLayer | Non
             lines.append(
                 ("HYPOTHETICAL (fence.enabled is not set, nothing deploys it): " if hypothetical else "")
                 + f"fleet fence {member.region}: {len(cells)} cells (Bedrock through the own account's endpoints only; the StackSet's stacks "
-                f"changed and Bedrock endpoints created by its execution role only), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
+                f"changed, Bedrock endpoints created and the delivered ones changed by its execution role only), {sum(c.got == 'allow' for c in cells)} allowed, {len(wrong)} not as designed"
             )
             out += cells
     from tools.prove.fleet import caller_cells
