@@ -78,7 +78,7 @@ class StackSetView:
     instance_drift: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, region) -> DriftStatus
 
     def describe(self, cfn: Any) -> None:
-        from tools.fleet_errors import explain
+        from tools.fleet_errors import error_code, explain
 
         try:
             stack_set = cfn.describe_stack_set(StackSetName=self.name, CallAs=self.call_as)["StackSet"]
@@ -100,8 +100,7 @@ class StackSetView:
                 self.drift_operation = cfn.detect_stack_set_drift(StackSetName=self.name, CallAs=self.call_as, OperationPreferences=DRIFT_PREFERENCES)["OperationId"]
                 return
             except Exception as exc:  # noqa: BLE001
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-                if code == "OperationInProgressException" and waited < wait_for_other:
+                if error_code(exc) == "OperationInProgressException" and waited < wait_for_other:
                     sleep(delay)
                     waited += delay
                     continue

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from stacks.config.errors import ConfigError
-from stacks.config.values import ROLE_ARN, as_int, as_list, matching, role_arns
+from stacks.config.values import ROLE_ARN, as_int, as_list, matching, one_of, role_arns
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
 HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames", "spokeOrgPaths")
@@ -147,9 +147,7 @@ def summarised_cidrs(key: str, cidrs: Sequence[str]) -> tuple[str, ...]:
 
 
 def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], hub_vpc_cidr: str | None) -> HubSettings:
-    access = settings.get("spokeAccess", "perAccount")
-    if access not in SPOKE_ACCESS:
-        raise ConfigError(f"{where('spokeAccess')} {access!r} is not supported; use one of: {', '.join(SPOKE_ACCESS)}.")
+    access = one_of(where("spokeAccess"), settings.get("spokeAccess", "perAccount"), SPOKE_ACCESS)
     cidrs = summarised_cidrs(where("spokeCidrs"), as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
     arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", []))
     names = matching(where("spokeRoleNames"), settings.get("spokeRoleNames", []), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")

@@ -27,7 +27,6 @@ from stacks.security.log_groups import encrypted_log_group
 # a later group at 100 would, and its ALLOW would undercut our block). `make verify` checks
 # that nothing but Firewall Manager's groups sits ahead of it.
 ASSOCIATION_PRIORITY = 100
-FIRST_CUSTOMER_PRIORITY = 100
 ALLOW_RULE_PRIORITY = 1
 BLOCK_RULE_PRIORITY = 2
 MATCH_EVERYTHING = "*"

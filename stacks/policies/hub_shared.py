@@ -33,9 +33,9 @@ from stacks.config.app_config import RegionConfig
 from stacks.config.errors import ConfigError
 from stacks.config.topology import HubSettings
 from stacks.policies.endpoint import endpoint_policy_for
+from stacks.policies.hub import ENDPOINT_POLICY_MAX_CHARS, policy_chars  # noqa: F401 (re-exported for bench/)
 from stacks.policies.statements import merge_conditions, one_or_many, statement
 
-ENDPOINT_POLICY_MAX_CHARS = 20480  # whitespace not counted
 PRINCIPAL_ACCOUNT = "${aws:PrincipalAccount}"
 OWN_ACCOUNT = {"StringEquals": {"aws:ResourceAccount": PRINCIPAL_ACCOUNT}}
 
@@ -177,7 +177,3 @@ def check_size(service: str, region: str, document: Mapping[str, Any], who: Admi
             "names in every spoke account (one entry each), or use spokeAccess organization, or split the spokes over more hubs."
         )
 
-
-def policy_chars(document: Mapping[str, Any]) -> int:
-    """How AWS counts an endpoint policy: whitespace is not counted."""
-    return len(json.dumps(document, separators=(",", ":")))

@@ -89,9 +89,16 @@ def _header(p: Principal) -> str:
     return f"{p.key}\n({KIND_LABEL[p.kind]})"
 
 
-def _column_width(matrix: RegionMatrix, p: Principal, hypothetical: bool) -> int:
+def _longest_cells(matrix: RegionMatrix, hypothetical: bool) -> dict[str, int]:
+    """Each principal's longest cell code, in one pass over the cells."""
+    longest: dict[str, int] = {}
+    for c in matrix.cells:
+        longest[c.principal.key] = max(longest.get(c.principal.key, 0), len(code(c, hypothetical)))
+    return longest
+
+
+def _column_width(longest: int, p: Principal) -> int:
     """As wide as the column's longest cell, and its header's longest word (up to 24)."""
-    longest = max(len(code(c, hypothetical)) for c in matrix.cells if c.principal.key == p.key)
     word = max(len(w) for w in _header(p).replace("\n", " ").split())
     return max(longest, min(word, 24), 5)
 
@@ -105,8 +112,9 @@ def chunks(matrix: RegionMatrix, width: int, hypothetical: bool = False) -> tupl
     out: list[list[tuple[Principal, int]]] = []
     current: list[tuple[Principal, int]] = []
     used = fixed
+    longest = _longest_cells(matrix, hypothetical)
     for p in matrix.principals:
-        w = _column_width(matrix, p, hypothetical)
+        w = _column_width(longest.get(p.key, 0), p)
         if current and used + w + 3 > width:
             out.append(current)
             current, used = [], fixed

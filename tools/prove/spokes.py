@@ -104,10 +104,13 @@ def listed_spoke_principals(hub: Deployment, hub_template: Mapping[str, Any], pr
     if not arns:
         return []
     out = []
+    resolved: dict[str, Deployment] = {}  # per account: spokes list several roles each
     for listed in arns:
         arn = concrete_principal_arn(listed)
         account = arn.split(":")[4]
-        as_there = read_deployment(hub_template, hub.region, account)
+        if account not in resolved:
+            resolved[account] = read_deployment(hub_template, hub.region, account)
+        as_there = resolved[account]
         carrier = next(iter(as_there.identity_policy_roles), None)
         identity = tuple((n, d) for n, d in as_there.policies_of(carrier) if n == as_there.identity_policy_id) if carrier else ()
         if not identity:
