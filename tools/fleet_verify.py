@@ -306,12 +306,12 @@ def apply_drift(row: dict[str, Any], stack_set: StackSetView | None) -> dict[str
 class ProgressBar:
     """A progress bar on stderr when it is a terminal; nothing otherwise (logs, CI, pipes)."""
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int):
         from rich.console import Console
 
         console = Console(stderr=True)
         self._bar = None
-        if enabled and console.is_terminal:
+        if console.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -488,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.fleet_journal import Journal
 
     journal = Journal(args.results, resume=args.resume, templates={n: v.template_sha256 for n, v in stack_sets.items()}, max_age=RESUME_MAX_AGE)
-    progress = ProgressBar(len(instances), enabled=True)
+    progress = ProgressBar(len(instances))
     try:
         result = verify_fleet(instances, admin, stack_sets, workers=args.workers, account_timeout=args.account_timeout,
                               drift_timeout=args.drift_timeout, journal=journal, progress=progress)

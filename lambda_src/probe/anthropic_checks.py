@@ -30,27 +30,20 @@ import aws_session
 from report import ALLOWED, ERROR, refusal, result
 
 PROMPT = "Reply with OK."
-MANTLE_PATH = "/anthropic/v1/messages"
-RUNTIME_NATIVE_PATH = "/anthropic/v1/messages"  # under bedrock-runtime's /anthropic base URL
+# The Messages path on both endpoints (bedrock-runtime serves it under its /anthropic base URL).
+MESSAGES_PATH = "/anthropic/v1/messages"
 MANTLE_VERSION = "2023-06-01"  # the anthropic-version header mantle requires
 RUNTIME_VERSION = "bedrock-2023-05-31"  # the body field bedrock-runtime requires
 _http: dict[str, object] = {}
 
 
-def mantle_url(config) -> str:
-    """mantle's origin (an override may carry an OpenAI path prefix: the origin is what counts)."""
+def messages_url(config, service: str) -> str:
+    """The endpoint's origin under the Messages path: an override may carry another path prefix
+    (an OpenAI one for mantle); the origin is what botocore calls and what counts."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(config.endpoint_url("bedrock-mantle"))
-    return f"{parts.scheme}://{parts.netloc}{MANTLE_PATH}"
-
-
-def runtime_native_url(config) -> str:
-    """bedrock-runtime's origin (what botocore calls) under the native Messages path."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(config.endpoint_url("bedrock-runtime"))
-    return f"{parts.scheme}://{parts.netloc}{RUNTIME_NATIVE_PATH}"
+    parts = urlsplit(config.endpoint_url(service))
+    return f"{parts.scheme}://{parts.netloc}{MESSAGES_PATH}"
 
 
 def _message_detail(payload: dict) -> str:
@@ -93,7 +86,7 @@ def _post(url: str, service: str, body: dict, headers: dict, config) -> tuple[st
 
 def _mantle(spec, config) -> tuple[str, str]:
     body = {"model": spec.params["model"], "max_tokens": 8, "messages": [{"role": "user", "content": PROMPT}]}
-    return _post(mantle_url(config), "bedrock-mantle", body, {"anthropic-version": MANTLE_VERSION}, config)
+    return _post(messages_url(config, "bedrock-mantle"), "bedrock-mantle", body, {"anthropic-version": MANTLE_VERSION}, config)
 
 
 def _guardrail_headers(config) -> dict:
@@ -110,7 +103,7 @@ def _runtime_native(spec, config) -> tuple[str, str]:
     body = {"model": spec.params["model"], "anthropic_version": RUNTIME_VERSION, "max_tokens": 8,
             "messages": [{"role": "user", "content": PROMPT}]}
     headers = {"anthropic-version": MANTLE_VERSION, **_guardrail_headers(config)}
-    return _post(runtime_native_url(config), "bedrock", body, headers, config)
+    return _post(messages_url(config, "bedrock-runtime"), "bedrock", body, headers, config)
 
 
 def _runtime(spec, config) -> tuple[str, str]:
@@ -130,9 +123,9 @@ def reset() -> None:
 def run(spec, config) -> dict:
     started = time.perf_counter()
     if spec.service == "bedrock-mantle":
-        endpoint, call = mantle_url(config), _mantle
+        endpoint, call = messages_url(config, "bedrock-mantle"), _mantle
     elif spec.params.get("route") == "native":
-        endpoint, call = runtime_native_url(config), _runtime_native
+        endpoint, call = messages_url(config, "bedrock-runtime"), _runtime_native
     else:
         endpoint, call = config.endpoint_url("bedrock-runtime"), _runtime
     try:

@@ -22,10 +22,10 @@ from typing import Any, Mapping, Sequence
 from tools.prove.deployment import TemplateShapeError, read_deployment
 from tools.prove.cells import PolicyCell, evaluate_cells
 from tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError
-from tools.prove.resolve import ACCOUNT, PARTITION, resolve, symbols_for
+from tools.prove.resolve import ACCOUNT, OUTSIDE_ACCOUNT, OUTSIDE_ORG, PARTITION, resolve, symbols_for
 
 VERIFIER_PREFIX = "PrivateBedrockFleetVerifier-"
-OTHER_ORG = "o-zzzzzzzzzz"
+OTHER_ORG = OUTSIDE_ORG
 OTHER_ACCOUNT = "444455556666"
 
 def _allow_all(action: str) -> dict:
@@ -236,7 +236,6 @@ def _admits_anyone(resource: str) -> dict:
 
 MANAGEMENT_ACCOUNT = "111100001111"  # a delegated administrator's StackSets live in the management account
 MEMBER_ACCOUNT = "222233334444"
-OUTSIDE_ACCOUNT, OUTSIDE_ORG = "777788889999", "o-zzzzzzzzzz"  # an account of another organisation
 
 
 def caller_cells(fleet_template: Mapping[str, Any], *, admin: str, org: str, caller_arn: str, regions: Sequence[str], home_region: str,

@@ -35,14 +35,14 @@ endpoint (S3) and other tag keys are the account's own (allowed).
 from __future__ import annotations
 
 from tools.prove.cells import PolicyCell, evaluate_cells
-from tools.prove.fence import OWN_ACCOUNT, FenceLayer, concrete_principal_arn
+from tools.prove.fence import FULL_AWS_ACCESS, OWN_ACCOUNT, FenceLayer, concrete_principal_arn
 from tools.prove.matrix import ALLOW, CLOUDFORMATION, DENY, FULL_ACCESS_ENDPOINT_POLICY, SESSION
 from stacks.config.fleet import DELIVERED_ENDPOINT_TAG
-from tools.prove.resolve import ACCOUNT, PARTITION
+from tools.prove.resolve import ACCOUNT, OUTSIDE_ACCOUNT, OUTSIDE_ORG, PARTITION
 
 OTHER_MEMBER = "555566667777"  # another account of the same organisation
-OUTSIDER = "777788889999"  # an account of another organisation
-ORG, OTHER_ORG = "o-a1b2c3d4e5", "o-zzzzzzzzzz"
+OUTSIDER = OUTSIDE_ACCOUNT  # an account of another organisation
+ORG, OTHER_ORG = "o-a1b2c3d4e5", OUTSIDE_ORG
 OWN_VPCE, SECOND_VPCE, FOREIGN_VPCE = "vpce-0a0a0a0a0a0a0a0a0", "vpce-0b0b0b0b0b0b0b0b0", "vpce-0c0c0c0c0c0c0c0c0"
 # Decided by the network and region statements only (no model statement covers it).
 ACTION, RESOURCE = "bedrock:ListFoundationModels", "*"
@@ -61,7 +61,7 @@ CFN = {"aws:ViaAWSService": "true", "aws:CalledVia": [CLOUDFORMATION], "aws:Call
 
 
 # The member account's administrators: every action on every resource (the fence alone decides).
-ADMINISTRATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ADMINISTRATOR = FULL_AWS_ACCESS
 
 
 def fleet_fence_cells(fence: FenceLayer, region: str, account: str = ACCOUNT) -> list[PolicyCell]:

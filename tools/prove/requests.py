@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from stacks.config.app_config import SERVICE_TIERS
 from stacks.config.regions import PROFILE_PREFIXES
 from tools.prove.deployment import Deployment
-from tools.prove.resolve import PARTITION
+from tools.prove.resolve import OUTSIDE_ACCOUNT, PARTITION
 
 # Regions a profile may route to that no table of this project lists (AWS adds some): the
 # wildcard grant must cover them, the regional tables never could.
@@ -261,7 +261,7 @@ _CONSUMERS = (
     ("provisioned-update-other", "bedrock:UpdateProvisionedModelThroughput", "re-binding provisioned throughput"),
 )
 # Another account's custom model (shared with it by a resource policy): FenceForeignCustomModels.
-FOREIGN_MODEL_ACCOUNT = "777788889999"
+FOREIGN_MODEL_ACCOUNT = OUTSIDE_ACCOUNT
 # Ways to a model that name no foundation model: FenceUnjudgedModels (break-glass only).
 _UNJUDGED = (
     ("custom-model-import", "bedrock:CreateCustomModel", "CreateCustomModel (a custom model from S3 artifacts)"),

@@ -16,6 +16,8 @@ from typing import Any, Mapping
 
 ACCOUNT = "111122223333"
 PARTITION = "aws"
+# An account of another organisation, and that organisation: the outsider of the matrix rows.
+OUTSIDE_ACCOUNT, OUTSIDE_ORG = "777788889999", "o-zzzzzzzzzz"
 
 
 class UnresolvedIntrinsic(ValueError):
