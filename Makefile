@@ -57,7 +57,7 @@ CHECKOV_VENV := .venv-checkov
 
 # cfn-guard and the AWS Control Tower proactive controls, as @cdklabs/cdk-validator-cfnguard ships
 # them (its rules and a static cfn-guard binary), in their own npm folder: the tests run the
-# binary on the templates (tools/cfn_guard.py), nothing loads the package into the app.
+# binary on the templates (private_bedrock/tools/dev/cfn_guard.py), nothing loads the package into the app.
 .make/guard: guard/package.json guard/package-lock.json guard/.npmrc
 	@mkdir -p .make
 	cd guard && npm ci --no-audit --no-fund --loglevel=error
@@ -65,13 +65,13 @@ CHECKOV_VENV := .venv-checkov
 
 # The probe's wheels (pip --platform ...) are fetched here, once, so synth and the tests
 # work from the cache in .cache/ without reaching PyPI.
-.make/probe-deps: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
-	$(PY) -m stacks.probe.bundling
+.make/probe-deps: .make/venv lambda_src/probe/requirements.txt private_bedrock/probe/bundling.py
+	$(PY) -m private_bedrock.probe.bundling
 	@touch $@
 
 # The same wheels for this machine's Python: only the bundling tests and the bench need them.
-.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt stacks/probe/bundling.py
-	$(PY) -m stacks.probe.bundling --host
+.make/probe-deps-host: .make/venv lambda_src/probe/requirements.txt private_bedrock/probe/bundling.py
+	$(PY) -m private_bedrock.probe.bundling --host
 	@touch $@
 
 
@@ -90,7 +90,7 @@ synth: setup ## synthesize every configured region offline into cdk.out and prin
 	rm -rf cdk.out
 	@echo "synthesizing offline (CLI output: .make/synth.log) ..."
 	@$(OFFLINE) $(SYNTH)
-	@$(PY) -m tools.summary cdk.out
+	@$(PY) -m private_bedrock.tools.report.summary cdk.out
 
 test: setup-dev ## run the whole test suite (installs the test tools first)
 	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
@@ -99,7 +99,7 @@ test: setup-dev ## run the whole test suite (installs the test tools first)
 # PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; README: "Proving the policies").
 CDK_OUT ?= cdk.out
 prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for another assembly; PROVE_ARGS=--fence|--markdown|--json)
-	$(PY) -m tools.prove $(CDK_OUT) $(PROVE_ARGS)
+	$(PY) -m private_bedrock.tools.prove $(CDK_OUT) $(PROVE_ARGS)
 
 # Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
 # docs/internals.md. Not part of `make test`: it runs the fast tests once per mutant.
@@ -107,20 +107,20 @@ prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for anoth
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	@touch $@
 
-# PROVE_SIMULATION_CACHE: simulator results kept by exact input (tools/prove/simulation_cache.py),
+# PROVE_SIMULATION_CACHE: simulator results kept by exact input (private_bedrock/tools/prove/simulation_cache.py),
 # so each mutant re-simulates only the matrix cells its change touches.
 mutate: setup-dev .make/venv-mutate ## mutation-test the pure policy builders (long; results in mutants/)
 	PROVE_SIMULATION_CACHE=$(CURDIR)/mutants/.simulations $(VENV)/bin/mutmut run --max-children $(shell nproc)
-	$(VENV)/bin/mutmut results --all true | $(PY) -m tools.mutation_summary
+	$(VENV)/bin/mutmut results --all true | $(PY) -m private_bedrock.tools.dev.mutation_summary
 
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
 bootstrap: setup ## with credentials: CDK-bootstrap the configured regions (or REGION)
 	$(CDK) bootstrap --no-notices $(if $(REGION),-c regions=$(REGION)) $(CDK_ARGS)
 
 # With credentials: ask the account (endpoint services, profile destinations, model catalog;
-# tools/lookup.py, boto3) and cache the answers in cdk.context.json, which synthesis then
+# private_bedrock/tools/lookup/account.py, boto3) and cache the answers in cdk.context.json, which synthesis then
 # prefers to the documented table (README: "Where inference runs").
-LOOKUP = $(PY) -m tools.lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
+LOOKUP = $(PY) -m private_bedrock.tools.lookup.account $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
 lookup: setup-dev ## with credentials: ask the account and cache the answers in cdk.context.json
 	$(LOOKUP)
 
@@ -133,21 +133,21 @@ deploy: setup-dev ## with credentials: look up, synthesize and deploy REGION=<re
 	$(LOOKUP)
 	rm -rf cdk.out
 	@$(SYNTH)
-	@$(PY) -m tools.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))
+	@$(PY) -m private_bedrock.tools.report.assembly cdk.out $(if $(filter all,$(REGION)),,--require-region $(REGION))
 	$(CDK) deploy --no-notices --app cdk.out $(if $(filter all,$(REGION)),'PrivateBedrock-*',PrivateBedrock-$(REGION)) $(DEPLOY_ARGS)
 
 # FLEET=<cdk.out of a fleet synth, or a JSON file of StackSet instances>: every account and
 # region the StackSets delivered to, with the administrator account's credentials
-# (VERIFY_ARGS: --json, --resume after an interruption, --workers N; tools/fleet_verify.py).
+# (VERIFY_ARGS: --json, --resume after an interruption, --workers N; private_bedrock/tools/verify/fleet.py).
 verify: setup-dev ## with credentials: prove the deployed REGION=<region>, or FLEET=<cdk.out or instances.json>
 	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
-	$(if $(FLEET),$(PY) -m tools.fleet_verify --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m tools.verify --region $(REGION) $(VERIFY_ARGS))
+	$(if $(FLEET),$(PY) -m private_bedrock.tools.verify.fleet --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m private_bedrock.tools.verify.regional --region $(REGION) $(VERIFY_ARGS))
 
 destroy: setup ## with credentials: delete the stack of REGION=<region>
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
 	rm -rf cdk.out
 	@$(SYNTH)
-	@$(PY) -m tools.assembly cdk.out --require-region $(REGION)
+	@$(PY) -m private_bedrock.tools.report.assembly cdk.out --require-region $(REGION)
 	$(CDK) destroy --no-notices --app cdk.out PrivateBedrock-$(REGION) $(DEPLOY_ARGS)
 
 # The organisation fence (README: "Organisation fence"). fence-ids: with the regional stacks'
@@ -155,7 +155,7 @@ destroy: setup ## with credentials: delete the stack of REGION=<region>
 # management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
 # ('PrivateBedrock-*' above keeps `make deploy REGION=all` away from the fence stack.)
 fence-ids: setup-dev ## with the workload account's credentials: store the endpoint ids for the fence
-	$(PY) -m tools.fence_ids $(FENCE_IDS_ARGS)
+	$(PY) -m private_bedrock.tools.lookup.fence_ids $(FENCE_IDS_ARGS)
 
 deploy-fence: setup ## with the management account's credentials: create the organisation fence's SCPs
 	rm -rf cdk.out

@@ -30,13 +30,13 @@ if __name__ == "__main__":
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks  # noqa: E402
 
-from stacks.config.app_config import AppConfig, ConfigError, load_config  # noqa: E402
-from stacks.config.feature_flags import FEATURE_FLAGS  # noqa: E402
-from stacks.fence_output import write_fence_files  # noqa: E402
+from private_bedrock.config.app_config import AppConfig, ConfigError, load_config  # noqa: E402
+from private_bedrock.config.feature_flags import FEATURE_FLAGS  # noqa: E402
+from private_bedrock.fence_files import write_fence_files  # noqa: E402
 from stacks.fence_stack import OrganisationFenceProps, OrganisationFenceStack  # noqa: E402
 from stacks.fleet_stack import FleetAssetsStack, FleetStack  # noqa: E402
-from stacks.policies.scp import fence_policies  # noqa: E402
-from stacks.private_bedrock_stack import PrivateBedrockStack  # noqa: E402
+from private_bedrock.policies.scp import fence_policies  # noqa: E402
+from stacks.regional_stack import PrivateBedrockStack  # noqa: E402
 
 NAG_PACKS = (AwsSolutionsChecks, NIST80053R5Checks, HIPAASecurityChecks)
 

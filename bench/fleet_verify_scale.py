@@ -4,7 +4,7 @@
 
 For each size: N accounts x 2 regions (us-east-1, ap-northeast-1) = 2N stack instances,
 served by the test fakes (tests/fakes/fleet_servers.py: real botocore over HTTP on
-127.0.0.1) in this process; the verifier (tools/fleet_verify.py) runs as a child process
+127.0.0.1) in this process; the verifier (private_bedrock/tools/verify/fleet.py) runs as a child process
 against them, exactly as `make verify FLEET=instances.json` would, and its wall time and
 peak resident memory (getrusage of that child) are printed. The fakes make the fleet go
 wrong the ways a real one does:
@@ -49,7 +49,7 @@ def synth_templates(out: Path) -> dict[str, dict]:
 
     from app import build
     from tests.conftest import FLEET_CONTEXT
-    from tools.assembly import fleet
+    from private_bedrock.tools.report.assembly import fleet
 
     os.environ.setdefault("JSII_NODE", str(REPO / "node_modules" / ".bin" / "node"))
     app = cdk.App(context=FLEET_CONTEXT, outdir=str(out))
@@ -89,7 +89,7 @@ def build_fleet(templates: dict[str, dict], accounts: int):
     from tests.fakes.aws_control_servers import DeployedStack, FakeStackAndLambda
     from tests.fakes.fleet_servers import FakeFleet, FleetInstance
     from tests.unit.test_fleet_verify_cli import reports
-    from tools import deployed_template as dt
+    from private_bedrock.tools.verify import deployed_template as dt
 
     members: dict[str, dict] = {}
     instances = []
@@ -139,7 +139,7 @@ def run_once(templates: dict[str, dict], accounts: int, workers: int, work: Path
         started = time.monotonic()
         with out.open("w") as stdout:
             child = subprocess.Popen(
-                [sys.executable, "-m", "tools.fleet_verify", "--fleet", str(inventory), "--home-region", "us-east-1", "--json",
+                [sys.executable, "-m", "private_bedrock.tools.verify.fleet", "--fleet", str(inventory), "--home-region", "us-east-1", "--json",
                  "--workers", str(workers), "--results", str(work / f"results-{accounts}.jsonl")],
                 cwd=REPO, env=env, stdout=stdout, stderr=subprocess.PIPE,
             )

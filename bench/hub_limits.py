@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/hub_limits.py
 
-Measures, with the same pure builders the stack calls (stacks/policies/hub.py and
-hub_shared.py, stacks/config/topology.py), how many spoke accounts a hub admits before one of
+Measures, with the same pure builders the stack calls (private_bedrock/policies/hub.py and
+hub_shared.py, private_bedrock/config/topology.py), how many spoke accounts a hub admits before one of
 its endpoint policies passes AWS's 20,480 characters (the largest of bedrock, bedrock-runtime
 and bedrock-mantle decides), for each spokeAccess and 1, 5 and 10 allow-listed models
 (cross-region `us.` inference profiles, the usual case), with:
@@ -24,10 +24,10 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.policies.hub import hub_endpoint_policy, principals_by_account
-from stacks.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, admission, policy_chars, shared_hub_policy
-from stacks.config.topology import DEFAULT_SG_RULE_QUOTA
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.policies.hub import hub_endpoint_policy, principals_by_account
+from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, admission, policy_chars, shared_hub_policy
+from private_bedrock.config.topology import DEFAULT_SG_RULE_QUOTA
 
 HUB = "111122223333"
 # The hub's own probe role: in a template a CDK token; a role ARN of typical length here.

@@ -47,8 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from stacks.probe import bundling as probe_bundling  # noqa: E402
-from stacks.probe.bundling import INFO_FILE, PROBE_DIR, build_probe_bundle  # noqa: E402
+from private_bedrock.probe import bundling as probe_bundling  # noqa: E402
+from private_bedrock.probe.bundling import INFO_FILE, PROBE_DIR, build_probe_bundle  # noqa: E402
 from tests.fakes.bedrock_servers import FakeBedrock  # noqa: E402
 
 BUDGET_MB, BUDGET_S = 8.0, 1.0

@@ -9,7 +9,7 @@ from aws_cdk import CfnOutput, Environment, Stack
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from stacks.policies.scp import FencePolicy
+from private_bedrock.policies.scp import FencePolicy
 
 FENCE_STACK_ID = "PrivateBedrockFence"
 # Organizations is a global service homed in us-east-1; its resources are created there.

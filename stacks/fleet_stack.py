@@ -2,7 +2,7 @@
 
 - PrivateBedrockFleetAssets-<region> (one per target region): the region's asset bucket.
 - PrivateBedrockFleet (home region): one StackSet per target region, service-managed, whose
-  template is that region's composition (stacks/private_bedrock_stack.py: compose) plus the
+  template is that region's composition (stacks/regional_stack.py: compose) plus the
   fleet verifier role, synthesized account-agnostic; and cdk-stacksets' BucketDeployments
   that copy the probe's code from the CDK asset bucket into each region's asset bucket.
 
@@ -30,15 +30,15 @@ from cdk_stacksets import (
 )
 from constructs import Construct
 
-from stacks.config.app_config import AppConfig, RegionConfig
-from stacks.config.fleet import DELIVERED_ENDPOINT_TAG, FleetConfig
-from stacks.fleet.asset_bucket import FleetAssetBucket, FleetAssetBucketProps
-from stacks.fleet.bucket_deployment import acknowledge_bucket_deployments
-from stacks.fleet.caller_policy import FleetVerifyCallerPolicy
-from stacks.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
-from stacks.policies.fleet import CALLER_POLICY_NAME, VerifierTargets
-from stacks.private_bedrock_stack import compose, stack_description
-from stacks.security.bootstrap_version import require_bootstrap_version
+from private_bedrock.config.app_config import AppConfig, RegionConfig
+from private_bedrock.config.fleet import DELIVERED_ENDPOINT_TAG, FleetConfig
+from private_bedrock.fleet.asset_bucket import FleetAssetBucket, FleetAssetBucketProps
+from private_bedrock.fleet.bucket_deployment import acknowledge_bucket_deployments
+from private_bedrock.fleet.caller_policy import FleetVerifyCallerPolicy
+from private_bedrock.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
+from private_bedrock.policies.fleet import CALLER_POLICY_NAME, VerifierTargets
+from stacks.regional_stack import compose, stack_description
+from private_bedrock.security.bootstrap_version import require_bootstrap_version
 
 FLEET_STACK_ID = "PrivateBedrockFleet"
 
@@ -172,7 +172,7 @@ class FleetStack(Stack):
             self.stack_sets[region] = stack_set
         FleetVerifyCallerPolicy(self, "VerifyCaller", fleet=fleet)
         acknowledge_bucket_deployments(self, fleet)
-        # Read by `make synth`'s summary (tools/summary.py, tools/assembly.py: fleet).
+        # Read by `make synth`'s summary (private_bedrock/tools/report/summary.py, private_bedrock/tools/report/assembly.py: fleet).
         self.template_options.metadata = {"PrivateBedrockFleet": {**fleet_summary(fleet), "memberTemplates": member_templates}}
 
 
@@ -187,7 +187,7 @@ def _preferences(fleet: FleetConfig) -> OperationPreferences:
 
 
 def fleet_summary(fleet: FleetConfig) -> dict:
-    """What `make synth`'s summary prints (tools/summary.py)."""
+    """What `make synth`'s summary prints (private_bedrock/tools/report/summary.py)."""
     return {
         "administratorAccount": fleet.administrator_account,
         "callAs": fleet.call_as,

@@ -25,7 +25,7 @@ from tests.run_once import folder_once, value_once
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
-# The code's default regions (stacks/config/app_config.py DEFAULT_REGIONS), restated: a changed default
+# The code's default regions (private_bedrock/config/app_config.py DEFAULT_REGIONS), restated: a changed default
 # must fail a test, not silently move the fixtures along.
 DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
 # An empty HOME for every CLI run: the user's ~/.cdk.json (context, profile) stays out.
@@ -127,7 +127,7 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
     # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
     os.environ.pop("CDK_CONTEXT_JSON", None)
-    # build() adds the app's feature flags (stacks/config/feature_flags.py).
+    # build() adds the app's feature flags (private_bedrock/config/feature_flags.py).
     app = cdk.App(context=context, outdir=str(_shared_outdir()))
     _, stacks = build(app, account)
     assembly = app.synth()
@@ -202,8 +202,8 @@ def hub_template(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.fixture(scope="session")
 def spoke_template(hub_template: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A spoke of that hub in us-east-1: an existing VPC, the hub's endpoint ids as the IAM
-    matrix deploys them (tools/prove/resolve.py's fake ids), the hub's Profile."""
-    from tools.prove.resolve import fake_vpce_id
+    matrix deploys them (private_bedrock/tools/prove/resolve.py's fake ids), the hub's Profile."""
+    from private_bedrock.tools.prove.resolve import fake_vpce_id
 
     ids = [
         f"{r['Properties']['ServiceName'].rsplit('.', 1)[1]}={fake_vpce_id(lid)}"
@@ -265,7 +265,7 @@ def fleet_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fleet_assembly(fleet_out: Path) -> dict[str, dict]:
     """Template name -> template: the administrator's stacks, and each StackSet's member
     template under "Member-<region>" (located through the fleet stack's metadata)."""
-    from tools.assembly import fleet, stacks
+    from private_bedrock.tools.report.assembly import fleet, stacks
 
     delivery = fleet(fleet_out)
     assert delivery is not None

@@ -30,7 +30,7 @@ from typing import Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from tools.deployed_template import expected_endpoint_policies, expected_functions, expected_identity_policy, physical_symbols
+from private_bedrock.tools.verify.deployed_template import expected_endpoint_policies, expected_functions, expected_identity_policy, physical_symbols
 
 from tests.fakes.loopback import AwsHandler, LoopbackServers
 _CFN_NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
@@ -128,7 +128,7 @@ def _asset_zip(assembly: Path, object_key: str) -> bytes:
     """The deployment package cdk-assets would upload for this key: the built asset, zipped
     (stored, not deflated: the bytes differ from cdk-assets' anyway; verify compares files).
     Built once per process: the probe's asset has ~2,500 files."""
-    from tools.assembly import stacks
+    from private_bedrock.tools.report.assembly import stacks
 
     if (assembly, object_key) not in _ZIPS:
         source = next(p for s in stacks(assembly) if (p := s.asset_for_object(object_key)) is not None)
@@ -169,7 +169,7 @@ def revise(conf: dict, **changes) -> None:
 
 
 def _resolved(value, symbols):
-    from tools.prove.resolve import UnresolvedIntrinsic, resolve
+    from private_bedrock.tools.prove.resolve import UnresolvedIntrinsic, resolve
 
     try:
         return resolve(value, symbols)

@@ -1,7 +1,7 @@
 """Security fixtures: the IAM matrix over the default and test-owned configurations.
 
 Each configuration is synthesized once per session; every (configuration, region, layer)
-matrix is evaluated in ONE simulator process (tools/prove/matrix.py: prove_many).
+matrix is evaluated in ONE simulator process (private_bedrock/tools/prove/matrix.py: prove_many).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import synth_in_process
 from tests.run_once import value_once
 from tests.security.rehearsal_support import Moto, moto_server
-from tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
+from private_bedrock.tools.prove.matrix import LAYERS, Job, RegionMatrix, prove_many
 
-# The matrix resolves the deployment account to 111122223333 (tools/prove/resolve.py).
+# The matrix resolves the deployment account to 111122223333 (private_bedrock/tools/prove/resolve.py).
 ROLE = "arn:aws:iam::111122223333:role/analytics-app"
 
 # Test-owned configurations beside the code's defaults: each switches on a part of the
@@ -37,7 +37,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     },
     # A cross-region profile of a wider geography, written down (no country profile and no
     # built-in default in eu-central-1: residency beyond the region is the user's decision).
-    # With a tier restriction (a cost guard): the matrix adds the tier cells (tools/prove/requests.py).
+    # With a tier restriction (a cost guard): the matrix adds the tier cells (private_bedrock/tools/prove/requests.py).
     "profile-region": {"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography",
                        "serviceTiers": ["default", "flex"]},
 }

@@ -1,4 +1,4 @@
-"""The IAM matrix with the organisation fence's SCPs as one more layer (tools/prove/fence.py).
+"""The IAM matrix with the organisation fence's SCPs as one more layer (private_bedrock/tools/prove/fence.py).
 
 The fence is generated in-process from the default configuration plus a break-glass role (no
 extra synth: the fence does not change the regional templates), and the policy files of the
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import load_config
-from stacks.policies.scp import fence_manifest, fence_policies
-from tools.prove.fence import FenceLayer, load_fence
-from tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected
-from tools.prove.report import code
+from private_bedrock.config.app_config import load_config
+from private_bedrock.policies.scp import fence_manifest, fence_policies
+from private_bedrock.tools.prove.fence import FenceLayer, load_fence
+from private_bedrock.tools.prove.matrix import ALLOW, DENY, RegionMatrix, prove, unexpected
+from private_bedrock.tools.prove.report import code
 
 BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
 EXEMPT = "arn:aws:iam::123456789012:role/service-role/BedrockBatchExecution"

@@ -1,7 +1,7 @@
 """The organisation fence of a StackSets fleet (fleet.enabled with fence.enabled): no endpoint
 ids, each member account's own endpoints (aws:VpceAccount = ${aws:PrincipalAccount}), as one
 more layer of the IAM matrix over the delivered template, and the fence's own cells
-(tools/prove/fleet_fence.py). The fence is generated in-process from the session's fleet
+(private_bedrock/tools/prove/fleet_fence.py). The fence is generated in-process from the session's fleet
 configuration (it does not change the delivered templates)."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import load_config
-from stacks.policies.scp import fence_manifest, fence_policies
+from private_bedrock.config.app_config import load_config
+from private_bedrock.policies.scp import fence_manifest, fence_policies
 from tests.conftest import FLEET_CONTEXT
-from tools.prove.fence import FenceLayer
-from tools.prove.fleet_fence import fleet_fence_cells
-from tools.prove.matrix import ALLOW, DENY, prove, unexpected
+from private_bedrock.tools.prove.fence import FenceLayer
+from private_bedrock.tools.prove.fleet_fence import fleet_fence_cells
+from private_bedrock.tools.prove.matrix import ALLOW, DENY, prove, unexpected
 
 BREAK_GLASS = "arn:aws:iam::123456789012:role/BedrockBreakGlass*"
 NETWORK = "FenceBedrockOffOwnAccountEndpoints"

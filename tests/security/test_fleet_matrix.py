@@ -1,4 +1,4 @@
-"""The fleet verifier's and the asset bucket's rows of the IAM matrix (tools/prove/fleet.py),
+"""The fleet verifier's and the asset bucket's rows of the IAM matrix (private_bedrock/tools/prove/fleet.py),
 on the session's fleet templates and on loosened copies (each loosening must be caught)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import copy
 import pytest
 
 from tests.conftest import FLEET_ADMIN, FLEET_CALLER, FLEET_ORG
-from tools.prove.cells import PolicyCell
-from tools.prove.fleet import asset_bucket_policy, verifier_cells
-from tools.prove.matrix import ALLOW
+from private_bedrock.tools.prove.cells import PolicyCell
+from private_bedrock.tools.prove.fleet import asset_bucket_policy, verifier_cells
+from private_bedrock.tools.prove.matrix import ALLOW
 
 REGIONS = ("ap-northeast-1", "us-east-1")
 
@@ -112,7 +112,7 @@ def test_an_asset_bucket_open_beyond_the_organisation_is_caught(fleet_assembly) 
 def test_make_prove_on_a_fleet_synth_covers_the_delivered_templates(fleet_out, capsys) -> None:
     """`make prove` on a fleet synth: the Bedrock matrix of each StackSet's template (as
     delivered, account-agnostic) and the fleet rows, every cell as designed."""
-    from tools.prove.__main__ import main
+    from private_bedrock.tools.prove.__main__ import main
 
     assert main([str(fleet_out)]) == 0
     out = capsys.readouterr().out
@@ -145,7 +145,7 @@ def _trusting(fleet_assembly, patterns: list[str]) -> dict:
 def test_an_identity_center_caller_is_pinned_to_its_own_permission_set(fleet_assembly) -> None:
     """The trust as the builder writes it for an Identity Center caller: the set's role with
     any suffix is allowed, AWSReservedSSO_Admin_ReadOnly_... is not."""
-    from stacks.policies.fleet import verifier_trust_conditions
+    from private_bedrock.policies.fleet import verifier_trust_conditions
 
     patterns = verifier_trust_conditions([FLEET_CALLER, SSO_CALLER], FLEET_ORG)["ArnLike"]["aws:PrincipalArn"]
     assert patterns == [FLEET_CALLER, SSO_CALLER[:-1] + "?" * 16]
@@ -170,7 +170,7 @@ def test_an_unpinned_identity_center_suffix_is_caught(fleet_assembly) -> None:
 
 
 def _caller_cells(fleet_template: dict, call_as: str = "DELEGATED_ADMIN"):
-    from tools.prove.fleet import caller_cells
+    from private_bedrock.tools.prove.fleet import caller_cells
 
     return caller_cells(fleet_template, admin=FLEET_ADMIN, org=FLEET_ORG, caller_arn=FLEET_CALLER, regions=list(REGIONS),
                         home_region="us-east-1", call_as=call_as)
@@ -215,8 +215,8 @@ def test_a_caller_policy_assuming_outside_the_organisation_is_caught(fleet_assem
 
 def test_with_self_the_caller_reads_only_the_administrators_stack_sets() -> None:
     """callAs SELF: the StackSets' account is the administrator's, named; no Organizations call."""
-    from stacks.policies.fleet import CallerTargets, caller_grants
-    from stacks.config.fleet import FleetConfig
+    from private_bedrock.policies.fleet import CallerTargets, caller_grants
+    from private_bedrock.config.fleet import FleetConfig
 
     grants = caller_grants(CallerTargets(REGIONS, "us-east-1", FLEET_ADMIN, "SELF", FLEET_ORG),
                            verifier_role_name=FleetConfig.verifier_role_name, stack_set_name=FleetConfig.stack_set_name)

@@ -5,7 +5,7 @@ Three configurations between them give every setting at least two values (callAs
 auto-deployment and retention, each concurrency and failure-tolerance form, the concurrency
 mode, excluded accounts, OUs), so a value hard-wired in stacks/fleet_stack.py fails one of
 them. What each StackSet must say is written from the raw context here, independently of
-stacks/config/fleet.py. The session's fleet synth is one; the other two are one-region fleet
+private_bedrock/config/fleet.py. The session's fleet synth is one; the other two are one-region fleet
 stacks synthesized in-process without the nag packs or the probe's bundling (their member
 templates are the session's, checked in test_fleet_template.py).
 """
@@ -70,7 +70,7 @@ def fleet_stack_template(fleet: dict[str, Any]) -> dict:
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
-    from stacks.config.app_config import load_config
+    from private_bedrock.config.app_config import load_config
     from stacks.fleet_stack import FleetAssetsStack, FleetStack
 
     context = {**FLEET_CONTEXT, "regions": ["us-east-1"], "fleet": fleet, "aws:cdk:bundling-stacks": []}

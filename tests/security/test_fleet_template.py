@@ -203,7 +203,7 @@ def test_the_verifier_may_read_this_stack_and_invoke_exactly_the_two_probes(flee
 
 
 def test_the_summary_prints_the_stack_set_targets(fleet_out, capsys) -> None:
-    from tools.summary import main
+    from private_bedrock.tools.report.summary import main
 
     assert main(["summary", str(fleet_out)]) == 0
     text = " ".join(capsys.readouterr().out.split())

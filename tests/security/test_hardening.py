@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from stacks.network.dns_names import ec2_internal_domain
-from stacks.security.key_policy import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS
-from stacks.security.log_groups import log_group_prefix
+from private_bedrock.network.dns_names import ec2_internal_domain
+from private_bedrock.policies.key import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS
+from private_bedrock.security.log_groups import log_group_prefix
 from tests.conftest import DEFAULT_REGIONS
 
 USE_ACTIONS = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"}

@@ -1,4 +1,4 @@
-"""The IAM matrix of a hub with its spoke columns (tools/prove/spokes.py).
+"""The IAM matrix of a hub with its spoke columns (private_bedrock/tools/prove/spokes.py).
 
 A listed spoke principal through the hub endpoint is allowed; an unlisted spoke role, a
 role of an account the hub does not know, or the listed one off the hub path is denied.
@@ -11,8 +11,8 @@ import copy
 import pytest
 
 from tests.conftest import SPOKE_ACCOUNT
-from tools.prove.matrix import ALLOW, RegionMatrix, prove, unexpected
-from tools.prove.report import code, print_matrices
+from private_bedrock.tools.prove.matrix import ALLOW, RegionMatrix, prove, unexpected
+from private_bedrock.tools.prove.report import code, print_matrices
 
 ALLOW_LISTED = {"list-fm", "invoke", "stream", "responses", "mantle-create", "mantle-list"}
 LISTED = "spoke ProbeInVpcRole"
@@ -44,7 +44,7 @@ def test_the_spoke_columns_are_there(hub_matrix: RegionMatrix) -> None:
 
 
 def test_only_listed_principals_through_the_hub_endpoint_are_allowed(hub_matrix: RegionMatrix) -> None:
-    """The invariant, restated independently of tools/prove's `expected`."""
+    """The invariant, restated independently of private_bedrock/tools/prove's `expected`."""
     for c in hub_matrix.cells:
         governed = c.path.key == "own" or c.principal.kind != "admin"
         want = c.principal.kind in ("workload", "spoke") and c.request.allow_listed and c.path.key == "own" if governed else True
@@ -105,11 +105,11 @@ def test_a_spoke_template_alone_is_its_identity_policy_on_the_hub_endpoints(spok
 
 
 def test_the_command_evaluates_a_hub_in_its_own_account(hub_template: dict, tmp_path, capsys) -> None:
-    """`python -m tools.prove` on an offline hub assembly: the spoke roles the hub names are
+    """`python -m private_bedrock.tools.prove` on an offline hub assembly: the spoke roles the hub names are
     not taken for the deployment's account (the same-account admin stays in the hub's), and
     each has its column, in its own account."""
     from tests.assembly_support import write_assembly
-    from tools.prove.__main__ import main
+    from private_bedrock.tools.prove.__main__ import main
 
     write_assembly(tmp_path, {"us-east-1": hub_template})
     assert main([str(tmp_path), "--width", "250"]) == 0

@@ -3,7 +3,7 @@
 The organization hub is synthesized (its wiring: the policies, the RAM share with the
 organisation, the metadata the matrix reads); the accounts hub is the synthesized default hub
 with its endpoint policies replaced by the shared builder's output for the same configuration
-(stacks/policies/hub_shared.py: the code the stack calls), so one synthesis serves both.
+(private_bedrock/policies/hub_shared.py: the code the stack calls), so one synthesis serves both.
 
 Columns: the listed spoke role (allowed through the hub endpoint, its own account's
 resources), the spoke's unlisted role, a role of an account the hub does not name (denied by
@@ -22,15 +22,15 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import load_config
-from stacks.config.regions import DEFAULT_MANTLE_MODEL
-from stacks.policies.hub_shared import admission, shared_hub_policy
+from private_bedrock.config.app_config import load_config
+from private_bedrock.facts.regions import DEFAULT_MANTLE_MODEL
+from private_bedrock.policies.hub_shared import admission, shared_hub_policy
 from tests.conftest import HUB_CONTEXT, SPOKE_ACCOUNT, SPOKE_PROBE_ARN, synth_in_process
 from tests.run_once import value_once
-from tools.prove.matrix import ADMIN_POLICY, ALLOW, DENY, Job, RegionMatrix, prove_many, simulate, unexpected
-from tools.prove.report import code
-from tools.prove.resolve import ACCOUNT
-from tools.prove.spokes import OTHER_ORG, UNKNOWN_SPOKE_ACCOUNT
+from private_bedrock.tools.prove.matrix import ADMIN_POLICY, ALLOW, DENY, Job, RegionMatrix, prove_many, simulate, unexpected
+from private_bedrock.tools.prove.report import code
+from private_bedrock.tools.prove.resolve import ACCOUNT
+from private_bedrock.tools.prove.spokes import OTHER_ORG, UNKNOWN_SPOKE_ACCOUNT
 
 ORG = "o-a1b2c3d4e5"
 ORG_ARN = f"arn:aws:organizations::999988887777:organization/{ORG}"
@@ -238,7 +238,7 @@ def test_a_spoke_role_reaches_its_own_accounts_resources_only() -> None:
 
 def test_the_shared_policies_name_only_known_actions_and_condition_keys(org_hub: dict, accounts_hub: dict) -> None:
     """aws:ResourceAccount, aws:PrincipalOrgID, aws:PrincipalAccount: global keys of the pinned IAM data."""
-    from tools.lint_templates import lint_template
+    from private_bedrock.tools.dev.lint_templates import lint_template
 
     assert lint_template(org_hub, "us-east-1") == []
     assert lint_template(accounts_hub, "us-east-1") == []

@@ -1,8 +1,8 @@
 """The IAM allow/deny matrix of the synthesized templates, evaluated by iam-simulate.
 
-The matrix itself lives in tools/prove (`make prove` prints it for the last synth's assembly;
+The matrix itself lives in private_bedrock/tools/prove (`make prove` prints it for the last synth's assembly;
 the command's own tests: test_prove_command.py); here every cell of the test-owned
-configurations is asserted, the design's invariant is restated independently of tools/prove's
+configurations is asserted, the design's invariant is restated independently of private_bedrock/tools/prove's
 `expected`, and loosened templates show the matrix reports exactly the cells a loosening opens.
 """
 
@@ -13,9 +13,9 @@ from typing import Any, Iterator
 import pytest
 
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_GUARDRAIL, OPTIONAL_KB
-from tools.prove.matrix import ALLOW, DENY, PATHS, RegionMatrix, SimulationError, prove, unexpected
-from tools.prove.report import code, print_matrices
-from tools.prove.resolve import Symbols, UnresolvedIntrinsic, fake_vpce_id, resolve, symbols_for
+from private_bedrock.tools.prove.matrix import ALLOW, DENY, PATHS, RegionMatrix, SimulationError, prove, unexpected
+from private_bedrock.tools.prove.report import code, print_matrices
+from private_bedrock.tools.prove.resolve import Symbols, UnresolvedIntrinsic, fake_vpce_id, resolve, symbols_for
 
 ALLOW_LISTED_US_EAST_1 = {"list-fm", "invoke", "stream", "responses", "mantle-create", "mantle-list"}
 OFF_ENDPOINT_PATHS = ("foreign", "none", "cfn")
@@ -298,8 +298,8 @@ def test_without_the_claude_platform_deny_the_broad_workload_reaches_it(template
 def test_the_claude_platform_opt_in_exempts_exactly_the_named_role(template_copy) -> None:
     """The statement the builder writes for claudePlatform naming a role, in the template: that
     role (here the matrix's broad workload) reaches Claude Platform, no one else does."""
-    from stacks.config.app_config import load_config
-    from stacks.policies.identity import source_vpce_policy
+    from private_bedrock.config.app_config import load_config
+    from private_bedrock.policies.identity import source_vpce_policy
 
     named = "arn:aws:iam::111122223333:role/BroadWorkload"
     cfg = load_config({"regions": ["us-east-1"], "claudePlatform": {"enabled": True, "principalArns": [named]}}, None).regions[0]
@@ -410,7 +410,7 @@ def test_resolver_refuses_what_it_cannot_resolve(value: Any) -> None:
 
 def test_the_simulator_rejects_a_request_it_cannot_evaluate(template_copy, monkeypatch) -> None:
     """A cell the simulator cannot evaluate stops the run; it never becomes a silent deny."""
-    import tools.prove.matrix as matrix
+    import private_bedrock.tools.prove.matrix as matrix
 
     monkeypatch.setattr(matrix, "ADMIN_POLICY", {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*", "Bogus": 1}]})
     with pytest.raises(SimulationError, match="rejected a cell"):

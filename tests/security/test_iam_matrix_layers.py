@@ -1,7 +1,7 @@
 """The IAM matrix over test-owned configurations, with each policy layer also on its own.
 
 Every cell is named configuration x layer x region x principal x request x path (see
-Cell.describe). The layers (tools/prove/matrix.py): "both" as deployed; "identity" = the
+Cell.describe). The layers (private_bedrock/tools/prove/matrix.py): "both" as deployed; "identity" = the
 identity policy behind full-access endpoints; "endpoint" = the endpoint policies with every
 role holding bedrock:* and bedrock-mantle:* instead of its own policies. A layer loosened
 while the other still refuses therefore fails a cell of that layer.
@@ -15,7 +15,7 @@ import pytest
 
 from tests.security.conftest import CONFIGURATIONS
 from tests.security.test_iam_matrix import drop_condition_key, endpoint_policies, identity_policy, loosened
-from tools.prove.matrix import ALLOW, DENY, LAYERS, RegionMatrix, prove, unexpected
+from private_bedrock.tools.prove.matrix import ALLOW, DENY, LAYERS, RegionMatrix, prove, unexpected
 
 
 def check(matrices: list[RegionMatrix]) -> None:
@@ -35,7 +35,7 @@ def test_every_configuration_and_layer_is_as_designed(all_matrices: list[RegionM
 
 
 def test_each_layer_alone_restated(all_matrices: list[RegionMatrix]) -> None:
-    """The promise per layer, restated independently of tools/prove's expected()."""
+    """The promise per layer, restated independently of private_bedrock/tools/prove's expected()."""
     for m in all_matrices:
         deny_mode = m.deployment.metadata["endpointPolicy"] == "deny"
         for c in m.cells:

@@ -1,11 +1,11 @@
-"""The KMS keys' grant rows of the IAM matrix (tools/prove/keys.py), on the session's templates
+"""The KMS keys' grant rows of the IAM matrix (private_bedrock/tools/prove/keys.py), on the session's templates
 and loosened copies: no principal hands a key's use to someone else with a grant of its own."""
 
 from __future__ import annotations
 
 from tests.conftest import DEFAULT_REGIONS
-from tools.prove.keys import key_grant_cells
-from tools.prove.matrix import ALLOW
+from private_bedrock.tools.prove.keys import key_grant_cells
+from private_bedrock.tools.prove.matrix import ALLOW
 
 DENY_SID = "DenyGrantsNotForAWSResources"
 

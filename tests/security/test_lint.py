@@ -1,4 +1,4 @@
-"""Our own template checks (tools/lint_templates.py), for what cfn-lint does not validate:
+"""Our own template checks (private_bedrock/tools/dev/lint_templates.py), for what cfn-lint does not validate:
 endpoint service names and the IAM action and condition-key names in our policies.
 
 cfn-lint itself runs with checkov and cfn-guard over every configuration in test_scanners.py.
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tools.lint_templates import Finding, known_actions, lint_template
+from private_bedrock.tools.dev.lint_templates import Finding, known_actions, lint_template
 
 # --- our checks ----------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import DEFAULT_REGIONS
-from tools.prove.matrix import ALLOW
-from tools.prove.monitoring import scheduler_cells
+from private_bedrock.tools.prove.matrix import ALLOW
+from private_bedrock.tools.prove.monitoring import scheduler_cells
 
 
 def test_the_scheduler_role_starts_the_probes_and_nothing_else(templates) -> None:

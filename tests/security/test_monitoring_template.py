@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from stacks.monitoring import metric_names as names
-from stacks.monitoring.audit_trail import MANTLE_DATA_RESOURCE_TYPES, mantle_event_selectors
+from private_bedrock.monitoring import metric_names as names
+from private_bedrock.monitoring.audit_trail import MANTLE_DATA_RESOURCE_TYPES, mantle_event_selectors
 from tests.conftest import DEFAULT_REGIONS, synth_in_process
 from tests.run_once import value_once
 
@@ -286,7 +286,7 @@ def test_audit_trail_logs_mantle_data_events_to_an_encrypted_private_bucket(all_
 
 
 def test_the_summary_prices_what_the_template_deploys(templates) -> None:
-    from tools.summary import monitoring_cost
+    from private_bedrock.tools.report.summary import monitoring_cost
 
     t = templates["us-east-1"]
     meta = t["Metadata"]["PrivateBedrock"]["monitoring"]

@@ -1,4 +1,4 @@
-"""`make prove` / `python -m tools.prove`: the evidence of a cloud assembly, as its user reads it.
+"""`make prove` / `python -m private_bedrock.tools.prove`: the evidence of a cloud assembly, as its user reads it.
 
 Every test runs the command on a test-owned assembly (the session's CLI synth of the code's
 defaults, the hub and spoke syntheses, a hub wide enough to need more than one table) and
@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from stacks.config.app_config import load_config
-from stacks.fence_output import write_fence_files
-from stacks.policies.scp import fence_policies
+from private_bedrock.config.app_config import load_config
+from private_bedrock.fence_files import write_fence_files
+from private_bedrock.policies.scp import fence_policies
 from tests.assembly_support import write_assembly
 from tests.conftest import HUB_VPC_CIDR, ROOT, SPOKE_ACCOUNT, SPOKE_CIDR, synth_in_process
 from tests.run_once import value_once
-from tools.prove.__main__ import main
-from tools.prove.evidence import Evidence, gather
-from tools.prove.matrix import PATHS
-from tools.prove.report import print_evidence
+from private_bedrock.tools.prove.__main__ import main
+from private_bedrock.tools.prove.evidence import Evidence, gather
+from private_bedrock.tools.prove.matrix import PATHS
+from private_bedrock.tools.prove.report import print_evidence
 
 # A hub wide enough for 9+ principals: two extra workload roles and four spoke roles in
 # two accounts (two of them spokes' probe roles of the same name).
@@ -95,10 +95,10 @@ def wide_hub(wide_hub_out: Path) -> Evidence:
 
 def test_make_prove_runs_the_command_on_cdk_out_or_CDK_OUT() -> None:
     recipe = subprocess.run(["make", "-n", "-W", ".make/venv", "prove", "CDK_OUT=some/assembly"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    (line,) = [x for x in recipe.splitlines() if "tools.prove" in x]
+    (line,) = [x for x in recipe.splitlines() if "private_bedrock.tools.prove" in x]
     assert line.split()[-1] == "some/assembly" and "pytest" not in recipe
     default = subprocess.run(["make", "-n", "-W", ".make/venv", "prove"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert [x for x in default.splitlines() if "tools.prove" in x][0].split()[-1] == "cdk.out"
+    assert [x for x in default.splitlines() if "private_bedrock.tools.prove" in x][0].split()[-1] == "cdk.out"
 
 
 def test_a_missing_or_empty_assembly_is_one_sentence(tmp_path: Path, capsys) -> None:

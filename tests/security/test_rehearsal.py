@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from stacks.config.network_inputs import default_vpc_cidr
+from private_bedrock.config.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,

@@ -35,13 +35,13 @@ from typing import Iterator
 
 import pytest
 
-from stacks.config.regions import private_dns_name
+from private_bedrock.facts.regions import private_dns_name
 from tests.conftest import ROOT, SPOKE_ACCOUNT, SPOKE_CIDR, SPOKE_PROBE_ARN, SPOKE_SUBNETS, SPOKE_VPC
 from tests.security.rehearsal_support import TOPOLOGY_UNMODELLED_TYPES, UNMODELLED_TYPES, Moto, RehearsalError, as_list, dashboard_metrics, parse_policy
 from tests.security.stack_rehearsal import DeployedStack, account, create_stack, endpoint_dns_entries
 
 REGION = "us-east-1"  # the region of the session's hub and spoke syntheses
-HUB_ACCOUNT = "111122223333"  # the account the IAM matrix resolves the hub to (tools/prove/resolve.py)
+HUB_ACCOUNT = "111122223333"  # the account the IAM matrix resolves the hub to (private_bedrock/tools/prove/resolve.py)
 STACK = f"PrivateBedrock-{REGION}"  # each in its own account, as a user deploys them
 SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")
 OUTPUT_OF = {"bedrock": "Bedrock", "bedrock-runtime": "BedrockRuntime", "bedrock-mantle": "BedrockMantle"}
@@ -106,7 +106,7 @@ def _replacer(replacements: dict[str, str]):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def topology(moto_session: Moto, hub_template: dict, spoke_template: dict) -> Iterator[Topology]:
-    from tools.prove.resolve import fake_vpce_id
+    from private_bedrock.tools.prove.resolve import fake_vpce_id
 
     started = time.monotonic()
     with endpoint_dns_entries():

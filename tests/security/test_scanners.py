@@ -29,7 +29,7 @@ import pytest
 
 from tests.conftest import DEFAULT_REGIONS, ROOT, assembly_templates
 from tests.run_once import value_once
-from tools import cfn_guard
+from private_bedrock.tools.dev import cfn_guard
 
 CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
 CFNLINTRC = ROOT / ".cfnlintrc"

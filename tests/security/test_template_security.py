@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from stacks.config.network_inputs import default_vpc_cidr
+from private_bedrock.config.network_inputs import default_vpc_cidr
 from tests.conftest import DEFAULT_REGIONS
 
 SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")

@@ -12,12 +12,12 @@ import pytest
 
 from tests.assembly_support import write_assembly
 from tests.conftest import ROOT
-from tools import assembly
-from tools.lint_templates import lint_dir
-from tools.prices import ENDPOINT_AZ_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH, endpoint_rate
-from tools.prove.matrix import load_templates
-from tools.summary import main as summary_main
-from tools.summary import monitoring_cost
+from private_bedrock.tools.report import assembly
+from private_bedrock.tools.dev.lint_templates import lint_dir
+from private_bedrock.tools.report.prices import ENDPOINT_AZ_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH, endpoint_rate
+from private_bedrock.tools.prove.matrix import load_templates
+from private_bedrock.tools.report.summary import main as summary_main
+from private_bedrock.tools.report.summary import monitoring_cost
 
 
 def endpoint_azs(template: dict) -> int:
@@ -97,7 +97,7 @@ def test_summary_says_when_a_rate_is_not_sourced_and_when_vpcs_overlap(templates
     out = summary_text(tmp_path, capsys)
     assert not endpoint_rate("sa-east-1").sourced
     assert "no sourced rate for sa-east-1, at least $0.010/h" in out
-    assert "no sourced endpoint rate for sa-east-1: the estimate uses the lowest known rate; add it to tools/prices.py" in out
+    assert "no sourced endpoint rate for sa-east-1: the estimate uses the lowest known rate; add it to private_bedrock/tools/report/prices.py" in out
     assert "the VPC ranges of us-east-1 and sa-east-1 overlap: they cannot be joined to one network as they are" in out
 
 
@@ -157,13 +157,13 @@ def test_synth_does_not_install_the_test_tools() -> None:
     assert "-r requirements-dev.txt" in make_dry_run("test")
     # The CLI's chatter is kept in a log shown only on failure; the summary follows.
     synth = make_dry_run("synth")
-    assert "> .make/synth.log 2>&1 ||" in synth and "-m tools.summary cdk.out" in synth
+    assert "> .make/synth.log 2>&1 ||" in synth and "-m private_bedrock.tools.report.summary cdk.out" in synth
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")
 def test_deploy_checks_the_region_before_deploying_the_assembly() -> None:
     out = make_dry_run("deploy", "REGION=eu-central-1")
-    assert out.index("-m tools.assembly cdk.out --require-region eu-central-1") < out.index("deploy --no-notices --app cdk.out PrivateBedrock-eu-central-1")
+    assert out.index("-m private_bedrock.tools.report.assembly cdk.out --require-region eu-central-1") < out.index("deploy --no-notices --app cdk.out PrivateBedrock-eu-central-1")
 
 
 def test_summary_says_the_single_account_fence_names_its_endpoints_exactly(cdk_out: Path, capsys) -> None:

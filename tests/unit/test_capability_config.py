@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
+from private_bedrock.config.app_config import ConfigError, load_config
 
 ACCOUNT = "111122223333"
 ALIAS = "arn:aws:bedrock:us-east-1:111122223333:agent-alias/AGENT12345/ALIAS12345"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.regions import BEDROCK_REGIONS, MANTLE_REGIONS
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.facts.regions import BEDROCK_REGIONS, MANTLE_REGIONS
 
 
 def region(ctx: dict, name: str = "us-east-1"):

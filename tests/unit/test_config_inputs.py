@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.network_inputs import DEFAULT_VPC_CIDRS, default_vpc_cidr
-from stacks.config.regions import BEDROCK_REGIONS
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.config.network_inputs import DEFAULT_VPC_CIDRS, default_vpc_cidr
+from private_bedrock.facts.regions import BEDROCK_REGIONS
 
 
 def regions_of(ctx: dict) -> dict:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.topology import ExistingVpc
-from stacks.network.existing import LookedUpSubnet, vpc_problems
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.config.topology import ExistingVpc
+from private_bedrock.network.existing import LookedUpSubnet, vpc_problems
 from tests.conftest import synth_in_process
 
 ACCOUNT = "111122223333"

@@ -1,4 +1,4 @@
-"""`make fence-ids` (tools/fence_ids.py) against moto's CloudFormation: real boto3 calls."""
+"""`make fence-ids` (private_bedrock/tools/lookup/fence_ids.py) against moto's CloudFormation: real boto3 calls."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.config.app_config import load_config
-from tools.fence_ids import CONTEXT_KEY, main
+from private_bedrock.config.app_config import load_config
+from private_bedrock.tools.lookup.fence_ids import CONTEXT_KEY, main
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"bedrock": "Bedrock", "bedrock-runtime": "BedrockRuntime", "bedrock-mantle": "BedrockMantle"}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.policies.scp import fence_manifest, fence_policies
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.policies.scp import fence_manifest, fence_policies
 
 HUB_IDS = {"bedrock": "vpce-0aaaaaaaaaaaaaaa1", "bedrock-runtime": "vpce-0aaaaaaaaaaaaaaa2", "bedrock-mantle": "vpce-0aaaaaaaaaaaaaaa3"}
 SPOKE = {

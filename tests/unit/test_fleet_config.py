@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.fleet import DEFAULT_FAILURE_TOLERANCE_COUNT, DEFAULT_MAX_CONCURRENT_PERCENTAGE
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.config.fleet import DEFAULT_FAILURE_TOLERANCE_COUNT, DEFAULT_MAX_CONCURRENT_PERCENTAGE
 
 ADMIN = "999988887777"
 MINIMAL = {
@@ -127,6 +127,6 @@ def test_an_identity_center_role_may_end_in_its_suffix_wildcard() -> None:
     fleet = config({**MINIMAL, "verifierCallerArns": [sso, pinned.replace("PlatformVerify", "Audit")]}).fleet
     assert fleet is not None and fleet.verifier_caller_arns == (sso, pinned.replace("PlatformVerify", "Audit"))
     # The trust pins the suffix's length (tests/security/test_fleet_matrix.py: the cells).
-    from stacks.policies.fleet import caller_pattern
+    from private_bedrock.policies.fleet import caller_pattern
 
     assert [caller_pattern(a) for a in fleet.verifier_caller_arns] == [pinned, pinned.replace("PlatformVerify", "Audit")]

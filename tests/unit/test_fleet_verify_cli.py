@@ -1,4 +1,4 @@
-"""tools.fleet_verify against a local fleet (real botocore over HTTP on 127.0.0.1): STS
+"""private_bedrock.tools.verify.fleet against a local fleet (real botocore over HTTP on 127.0.0.1): STS
 AssumeRole and ListStackInstances for the administrator, and each member account's stack
 served from the StackSet's own synthesized member template (tests/fakes/fleet_servers.py).
 
@@ -21,8 +21,8 @@ from tests.conftest import FLEET_ADMIN
 from tests.fakes.aws_control_servers import DeployedStack, FakeStackAndLambda
 from tests.fakes.fleet_servers import FakeFleet, FleetInstance
 from tests.fakes.probe_env import isolate_aws
-from tools import deployed_template as dt
-from tools import fleet_verify
+from private_bedrock.tools.verify import deployed_template as dt
+from private_bedrock.tools.verify import fleet as fleet_verify
 
 REGION = "us-east-1"
 GOOD, FAILING, DENIED, TOKYO_GOOD = "111111111111", "222222222222", "333333333333", "444444444444"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from stacks.network.dns_names import allow_list, required_names
-from stacks.security.key_policy import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS, log_key_policy
+from private_bedrock.network.dns_names import allow_list, required_names
+from private_bedrock.policies.key import ADMIN_ACTIONS, DESTRUCTIVE_ACTIONS, log_key_policy
 
 ADMIN = "arn:aws:iam::123456789012:role/key-admin"
 

@@ -1,4 +1,4 @@
-"""The hub's cost against N spokes with their own endpoints (per-region rates, tools/prices.py)."""
+"""The hub's cost against N spokes with their own endpoints (per-region rates, private_bedrock/tools/report/prices.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import pytest
 from rich.console import Console
 
-from tools import hub_cost
-from tools.prices import ENDPOINT_AZ_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH
-from tools.summary import _hub_lines
+from private_bedrock.tools.report import hub_cost
+from private_bedrock.tools.report.prices import ENDPOINT_AZ_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH
+from private_bedrock.tools.report.summary import _hub_lines
 
 
 def test_hub_is_one_set_of_endpoints_plus_its_zones() -> None:
@@ -45,7 +45,7 @@ def test_summary_prints_the_hub_comparison(hub_template: dict) -> None:
 
 
 def test_summary_says_which_form_the_hub_policies_take_and_their_headroom(hub_template: dict) -> None:
-    from tools.summary import hub_admission_line
+    from private_bedrock.tools.report.summary import hub_admission_line
 
     meta, resources = hub_template["Metadata"]["PrivateBedrock"], hub_template["Resources"]
     line = hub_admission_line(meta, resources)

@@ -1,4 +1,4 @@
-"""The hub's endpoint policy builder (stacks/policies/hub.py), asserted as data, no synthesis.
+"""The hub's endpoint policy builder (private_bedrock/policies/hub.py), asserted as data, no synthesis.
 
 tests/unit/test_topology.py checks the synthesized hub template; these pin the builder
 itself: which account's roles reach which account's resources, the statement ids, the
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.policies import endpoint_policy
-from stacks.policies.hub import ENDPOINT_POLICY_MAX_CHARS, hub_endpoint_policy, principals_by_account
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.policies import endpoint_policy
+from private_bedrock.policies.hub import ENDPOINT_POLICY_MAX_CHARS, hub_endpoint_policy, principals_by_account
 
 HUB = "111122223333"
 SPOKE = "222233334444"

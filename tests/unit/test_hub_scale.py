@@ -1,5 +1,5 @@
-"""A hub at organisation size, synth-free: the shared endpoint policies (stacks/policies/hub_shared.py),
-the spoke CIDR summary and the security group quota (stacks/config/topology.py).
+"""A hub at organisation size, synth-free: the shared endpoint policies (private_bedrock/policies/hub_shared.py),
+the spoke CIDR summary and the security group quota (private_bedrock/config/topology.py).
 
 The IAM evaluation of these policies is in tests/security/test_hub_scale_matrix.py; here the
 shapes, the sizes against AWS's limits and every refusal, at hundreds of accounts.
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.policies.hub import hub_endpoint_policy, principals_by_account
-from stacks.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, admission, policy_chars, shared_hub_policy
-from stacks.config.topology import summarised_cidrs
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.policies.hub import hub_endpoint_policy, principals_by_account
+from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, admission, policy_chars, shared_hub_policy
+from private_bedrock.config.topology import summarised_cidrs
 
 HUB = "111122223333"
 HUB_PROBE = f"arn:aws:iam::{HUB}:role/HubProbe"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.regions import INFERENCE_SCOPES, admitted_prefixes
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.facts.regions import INFERENCE_SCOPES, admitted_prefixes
 
 
 def tokyo(scope: str, model: str):

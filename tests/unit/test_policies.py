@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config.capabilities import CAPABILITIES
-from stacks.config.app_config import load_config
-from stacks.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
+from private_bedrock.facts.capabilities import CAPABILITIES
+from private_bedrock.config.app_config import load_config
+from private_bedrock.policies import SERVER_SIDE_TOOL_ACTIONS, endpoint_policy, grants_for, identity_policy_chars, source_vpce_policy
 
 IAM_DATA = Path(__file__).resolve().parents[2] / "node_modules" / "@cloud-copilot" / "iam-data" / "data"
 ACCOUNT = "111122223333"

@@ -1,6 +1,6 @@
 """The IAM matrix of the pure policy builders over many configurations, no synthesis.
 
-tools/prove/builders.py assembles the template shape from the builders' output; every
+private_bedrock/tools/prove/builders.py assembles the template shape from the builders' output; every
 configuration below x every layer (both, identity alone, endpoint alone) is evaluated by
 iam-simulate in one Node process. This is the fast, wide sweep (and what `make mutate`
 runs against each mutant of the builders); tests/security proves the synthesized templates.
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from stacks.config.capabilities import CAPABILITIES
-from stacks.config.app_config import load_config
-from tools.prove.builders import builder_template
-from tools.prove.matrix import ALLOW, DENY, LAYERS, Job, RegionMatrix, prove_many, unexpected
+from private_bedrock.facts.capabilities import CAPABILITIES
+from private_bedrock.config.app_config import load_config
+from private_bedrock.tools.prove.builders import builder_template
+from private_bedrock.tools.prove.matrix import ALLOW, DENY, LAYERS, Job, RegionMatrix, prove_many, unexpected
 
 ROLE = "arn:aws:iam::111122223333:role/analytics-app"
 ALL_ENDPOINTS = ["bedrock", "bedrock-runtime", "bedrock-mantle", "bedrock-agent", "bedrock-agent-runtime"]

@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from stacks.probe.bundling import INFO_FILE, PROBE_DIR, build_probe_bundle, find_interpreter  # noqa: E402
+from private_bedrock.probe.bundling import INFO_FILE, PROBE_DIR, build_probe_bundle, find_interpreter  # noqa: E402
 
 HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
 LOCAL = {"python_version": HERE, "platform": "manylinux2014_" + sysconfig.get_platform().split("-")[-1]}

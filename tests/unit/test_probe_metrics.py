@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from stacks.monitoring import metric_names as names  # noqa: E402
+from private_bedrock.monitoring import metric_names as names  # noqa: E402
 from tests.fakes.bedrock_servers import Credentials, FakeBedrock, Policy  # noqa: E402
 from tests.fakes.probe_env import PROBE_DIR, load_handler, set_probe_env  # noqa: E402
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.app_config import ConfigError
+from private_bedrock.config.app_config import ConfigError
 
-from stacks.config.regions import MANTLE_REGIONS, default_runtime_model
+from private_bedrock.facts.regions import MANTLE_REGIONS, default_runtime_model
 from tests.conftest import OPTIONAL_ALIAS, OPTIONAL_KB, synth_in_process
 from tests.conftest import OPTIONAL_KEY_ADMIN, OPTIONAL_WORKLOAD
 
@@ -163,7 +163,7 @@ def test_without_the_option_there_is_no_resolver_endpoint(templates: dict[str, d
 
 
 def test_extra_principals_are_columns_of_the_matrix(optional_features: dict) -> None:
-    from tools.prove.matrix import ALLOW, prove, unexpected
+    from private_bedrock.tools.prove.matrix import ALLOW, prove, unexpected
 
     (m,) = prove({"us-east-1": optional_features})
     assert not unexpected([m]), [c.describe() for c in unexpected([m])]
@@ -178,7 +178,7 @@ def test_extra_principals_are_columns_of_the_matrix(optional_features: dict) -> 
 
 def test_summary_shows_ranges_and_costs_the_resolver(optional_features: dict, tmp_path, capsys) -> None:
     from tests.assembly_support import write_assembly
-    from tools.summary import main
+    from private_bedrock.tools.report.summary import main
 
     write_assembly(tmp_path, {"us-east-1": optional_features})
     assert main(["summary", str(tmp_path)]) == 0

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.regions import AGENTS_REGIONS, BEDROCK_REGIONS, MANTLE_REGIONS, NEWER_REGIONS, PROFILE_GEOGRAPHIES, documented_regions
+from private_bedrock.config.account_facts import endpoint_service_key, inference_profile_key, model_catalog_key
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.facts.regions import AGENTS_REGIONS, BEDROCK_REGIONS, MANTLE_REGIONS, NEWER_REGIONS, PROFILE_GEOGRAPHIES, documented_regions
 from tests.conftest import synth_in_process
-from tools.summary_residency import residency_lines
+from private_bedrock.tools.report.residency import residency_lines
 
 ACCOUNT = "111122223333"
 JP = "jp.amazon.nova-2-lite-v1:0"

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Template
 
-from stacks.network.resolver_inbound import ResolverInboundEndpoint, ResolverInboundEndpointProps
+from private_bedrock.network.resolver_inbound import ResolverInboundEndpoint, ResolverInboundEndpointProps
 
 
 def test_one_zone_gets_two_addresses_in_its_subnet() -> None:

@@ -1,4 +1,4 @@
-"""The organisation fence's generator (stacks/policies/scp.py) and its configuration (stacks/config/fence.py)."""
+"""The organisation fence's generator (private_bedrock/policies/scp.py) and its configuration (private_bedrock/config/fence.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.policies.scp import (
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.policies.scp import (
     MANTLE_MODEL_ACTIONS,
     SCP_MAX_CHARS,
     fence_manifest,
@@ -376,8 +376,8 @@ def test_only_model_invocation_grants_shape_the_model_statements(monkeypatch: py
     """Other runtime grants (a `*` list action, a project read) and `*` among an invocation's
     resources must not widen NotResource, and a profile condition may list several profiles
     under any operator."""
-    import stacks.policies.scp as scp
-    from stacks.policies.grants import Grant
+    import private_bedrock.policies.scp as scp
+    from private_bedrock.policies.grants import Grant
 
     profiles = ["arn:aws:bedrock:us-east-1:*:inference-profile/us.a", "arn:aws:bedrock:us-east-1:*:inference-profile/us.b"]
 
@@ -506,7 +506,7 @@ def test_known_endpoint_ids_are_measured_as_they_are() -> None:
 
 
 def test_condition_values_collect_a_key_under_every_operator() -> None:
-    from stacks.policies.scp import _condition_values
+    from private_bedrock.policies.scp import _condition_values
 
     conditions = {"StringEquals": {"k": "one", "other": "x"}, "ArnLike": {"k": ["two", "three"]}}
     assert _condition_values(conditions, "k") == ["one", "two", "three"]

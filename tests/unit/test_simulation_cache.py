@@ -1,4 +1,4 @@
-"""The simulator batch (tools/prove/matrix.simulate): identical cells evaluated once, and the
+"""The simulator batch (private_bedrock/tools/prove/matrix.simulate): identical cells evaluated once, and the
 opt-in cache of `make mutate` answering only byte-identical simulations (real simulator)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.prove.matrix import ROOT, SIMULATE, simulate
-from tools.prove.simulation_cache import ENV, SimulationCache, simulator_fingerprint
+from private_bedrock.tools.prove.matrix import ROOT, SIMULATE, simulate
+from private_bedrock.tools.prove.simulation_cache import ENV, SimulationCache, simulator_fingerprint
 
 MODEL = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
 

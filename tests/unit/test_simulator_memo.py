@@ -1,4 +1,4 @@
-"""The simulator's memoized sub-questions (tools/prove/memo/) change no answer.
+"""The simulator's memoized sub-questions (private_bedrock/tools/prove/memo/) change no answer.
 
 simulate.mjs hands iam-simulate memoizing stand-ins for two pure helpers of its dependencies.
 Here the same batch, cells of several configurations and layers, is evaluated with and
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import load_config
-from tools.prove import matrix
-from tools.prove.builders import builder_template
-from tools.prove.matrix import NODE, ROOT, SIMULATE, Job, prove_many
+from private_bedrock.config.app_config import load_config
+from private_bedrock.tools.prove import matrix
+from private_bedrock.tools.prove.builders import builder_template
+from private_bedrock.tools.prove.matrix import NODE, ROOT, SIMULATE, Job, prove_many
 
 # A mix that reaches conditions with and without IfExists, several resource types per action,
 # the mantle and OpenAI-compatible paths and the agent endpoints.

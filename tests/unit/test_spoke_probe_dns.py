@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from stacks.config.regions import private_dns_name
+from private_bedrock.facts.regions import private_dns_name
 from tests.fakes.probe_env import by_name, load_handler, set_probe_env
 
 SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")

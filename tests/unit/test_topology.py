@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config.app_config import ConfigError, load_config
-from stacks.config.regions import private_dns_name
+from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.facts.regions import private_dns_name
 from tests.conftest import (
     HUB_PROFILE_ID,
     HUB_VPC_CIDR,
@@ -140,7 +140,7 @@ def test_spoke_workload_sg_reaches_the_hub_cidr_on_443_only(spoke_template: dict
 
 
 def test_spoke_identity_policy_is_conditioned_on_the_hub_endpoints(spoke_template: dict, hub_template: dict) -> None:
-    from tools.prove.resolve import fake_vpce_id
+    from private_bedrock.tools.prove.resolve import fake_vpce_id
 
     hub_ids = {svc: fake_vpce_id(endpoint_of(hub_template, svc)[0]) for svc in SERVICES}
     (doc,) = [p["PolicyDocument"] for p in of_type(spoke_template, "AWS::IAM::ManagedPolicy").values() if p.get("Description", "").startswith("Amazon Bedrock")]

@@ -1,4 +1,4 @@
-"""tools.verify against local stand-ins of CloudFormation, Lambda, S3, EC2, IAM and Route 53
+"""private_bedrock.tools.verify.regional against local stand-ins of CloudFormation, Lambda, S3, EC2, IAM and Route 53
 Resolver (real boto3 over HTTP), fed with the us-east-1 template the session synthesized.
 
 What the probes should find comes from the deployed template; a probe whose configuration
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.aws_control_servers import DeployedStack, FakeStackAndLambda  # noqa: E402
 from tests.fakes.probe_env import isolate_aws  # noqa: E402
-from tools import deployed_template as dt  # noqa: E402
-from tools import verify  # noqa: E402
+from private_bedrock.tools.verify import deployed_template as dt  # noqa: E402
+from private_bedrock.tools.verify import regional as verify  # noqa: E402
 
 REGION = "us-east-1"
 STACK = f"PrivateBedrock-{REGION}"
@@ -235,7 +235,7 @@ def test_module_entry_point_prints_no_traceback(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
                AWS_EC2_METADATA_DISABLED="true")
-    proc = subprocess.run([sys.executable, "-m", "tools.verify", "--region", "eu-west-1", "--against-deployed"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "private_bedrock.tools.verify.regional", "--region", "eu-west-1", "--against-deployed"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("No AWS credentials were found")

@@ -1,0 +1,1 @@
+"""AWS facts as data: Bedrock regions and their inference profiles, the model catalog, the capabilities and their actions."""
