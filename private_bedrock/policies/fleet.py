@@ -29,10 +29,6 @@ class FleetGrant:
     conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def _document(statements: Sequence[dict]) -> dict:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
 # --------------------------------------------------------------------- asset buckets
 
 ASSET_READ_ACTIONS = ("s3:GetObject",)
@@ -47,10 +43,6 @@ def asset_bucket_statements(bucket_arn: str, organization_id: str) -> list[dict]
             {"StringEquals": {"aws:PrincipalOrgID": organization_id}}, principal=True,
         ),
     ]
-
-
-def asset_bucket_policy(bucket_arn: str, organization_id: str) -> dict:
-    return _document(asset_bucket_statements(bucket_arn, organization_id))
 
 
 # --------------------------------------------------------------------- fleet verifier
@@ -112,10 +104,6 @@ def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
         FleetGrant("ReadOurDnsFirewallRules", ("route53resolver:ListFirewallRules",), t.firewall_rule_group_arns),
         FleetGrant("ReadOurDnsFirewallDomains", ("route53resolver:ListFirewallDomains",), t.firewall_domain_list_arns),
     ]
-
-
-def verifier_policy(t: VerifierTargets) -> dict:
-    return _document([statement("Allow", g.sid, g.actions, g.resources, g.conditions) for g in verifier_grants(t)])
 
 
 # IAM Identity Center names a permission set's role AWSReservedSSO_<set>_<suffix>, and gives it
