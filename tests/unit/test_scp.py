@@ -632,3 +632,39 @@ def test_the_fleet_fence_fits_two_service_control_policies() -> None:
     assert len(policies) == 2
     assert all(len(p.content) <= SCP_MAX_CHARS for p in policies)
     assert "FenceDeliveredEndpointTag" in {st["Sid"] for st in policies[-1].document["Statement"]}
+
+
+def test_the_fleet_statements_exempt_only_break_glass_and_the_stacksets_execution_role() -> None:
+    """Who may change what the StackSets deliver: the StackSet execution role (which delivers it)
+    and break-glass; the execution role itself only break-glass may change."""
+    sts = fleet_statements()
+    execution_role = "arn:aws:iam::*:role/stacksets-exec-*"
+    both = {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, execution_role]}}
+    endpoints = "arn:aws:ec2:*:*:vpc-endpoint/*"
+    assert sts["FenceFleetStacksToStackSets"] == {
+        "Sid": "FenceFleetStacksToStackSets", "Effect": "Deny", "Action": [
+            "cloudformation:CancelUpdateStack", "cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteStack",
+            "cloudformation:ExecuteChangeSet", "cloudformation:RollbackStack", "cloudformation:SetStackPolicy", "cloudformation:UpdateStack",
+            "cloudformation:UpdateTerminationProtection",
+        ],
+        "Resource": "arn:aws:cloudformation:*:*:stack/StackSet-PrivateBedrock-*/*", "Condition": both,
+    }
+    assert sts["FenceStackSetsExecutionRole"] == {
+        "Sid": "FenceStackSetsExecutionRole", "Effect": "Deny", "Action": [
+            "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+        ],
+        "Resource": execution_role, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}},
+    }
+    assert sts["FenceBedrockEndpointsToStackSets"] == {
+        "Sid": "FenceBedrockEndpointsToStackSets", "Effect": "Deny", "Action": "ec2:CreateVpcEndpoint", "Resource": endpoints,
+        "Condition": {"StringLike": {"ec2:VpceServiceName": "com.amazonaws.*.bedrock*"}, **both},
+    }
+    assert sts["FenceDeliveredEndpoints"] == {
+        "Sid": "FenceDeliveredEndpoints", "Effect": "Deny", "Action": ["ec2:DeleteTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"], "Resource": endpoints,
+        "Condition": {"Null": {"aws:ResourceTag/PrivateBedrockDelivered": "false"}, **both},
+    }
+    assert sts["FenceDeliveredEndpointTag"] == {
+        "Sid": "FenceDeliveredEndpointTag", "Effect": "Deny", "Action": "ec2:CreateTags", "Resource": endpoints,
+        "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": "PrivateBedrockDelivered"}, **both},
+    }
