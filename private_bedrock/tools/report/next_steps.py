@@ -25,12 +25,13 @@ class RegionalDesign:
     hub_cidrs: tuple[str, ...] = ()  # a spoke's route to the hub
 
 
-def _bootstrap(account: str, regions: Sequence[str], fence_stack: bool) -> str:
+def _bootstrap(account: str, regions: Sequence[str], fence_stack: bool, credentials: str, extra: str = "") -> str:
+    where = f"once per account and region: {', '.join(regions)}; CDK bootstrap version 21+{extra}"
     if fence_stack:
         # `make bootstrap` bootstraps every environment of the app, the fence's management account included.
         envs = ", ".join(f"`npx cdk bootstrap aws://{account}/{r}`" for r in regions)
-        return f"{envs} (once per account and region, CDK bootstrap version 21+; not `make bootstrap`, which would also try the fence's management account)"
-    return "`make bootstrap` (once per account and region: " + ", ".join(regions) + "; CDK bootstrap version 21+)"
+        return f"{envs} with {credentials} ({where}; not `make bootstrap`, which would also try the fence's management account)"
+    return f"`make bootstrap` with {credentials} ({where})"
 
 
 def _fence_steps(fence: Mapping[str, Any], credentials: str) -> list[str]:
@@ -58,9 +59,9 @@ def regional_steps(designs: Sequence[RegionalDesign], fence: Mapping[str, Any] |
             role = f"arn:aws:iam::<this account>:role/{d.probe_role_name}" if d.probe_role_name else "this spoke's probe role (output ProbeRoleArn)"
             route = f"; this VPC must route to {', '.join(d.hub_cidrs)} (Transit Gateway or peering: yours)" if d.hub_cidrs else ""
             steps.append(f"{d.region}: the hub lists {role} in spokePrincipalArns and is deployed first (its Route 53 Profile is then shared with this account){route}")
-    steps.append(_bootstrap("<account>", regions, fence_stack))
+    steps.append(_bootstrap("<account>", regions, fence_stack, credentials))
     deploy_region = regions[0] if len(regions) == 1 else "all"
-    steps.append(f"`make deploy REGION={deploy_region}` with {credentials} (looks up the account, synthesizes with it, deploys {', '.join(regions)})")
+    steps.append(f"`make deploy REGION={deploy_region}` with the same credentials (looks up the account, synthesizes with it, deploys {', '.join(regions)})")
     steps.append(" then ".join(f"`make verify REGION={r}`" for r in regions) + " (both probes against the deployed stack; exit 1 on any mismatch)")
     for d in designs:
         if d.topology == "hub":
@@ -86,17 +87,16 @@ def fleet_steps(fleet: Mapping[str, Any], fence: Mapping[str, Any] | None) -> li
             f"member.org.stacksets.cloudformation.amazonaws.com --account-id {admin}`"
         )
     fence_stack = bool(fence and fence.get("stack"))
-    bootstrap = _bootstrap(str(admin), regions, fence_stack)
     steps = [
         trusted,
-        f"{bootstrap} with the administrator account {admin}'s credentials (home region {home} and every target region; the member accounts need none)",
+        _bootstrap(str(admin), regions, fence_stack, f"the administrator account {admin}'s credentials", "; the member accounts need none"),
         f"`make deploy-fleet` with the same credentials: the asset buckets, then the StackSets in order {' -> '.join(order)} (point organizationalUnits at a test OU first)",
         "`make verify FLEET=cdk.out` as one of the verifierCallerArns (with the managed policy "
         f"{fleet.get('verifierCallerPolicy', 'PrivateBedrockFleetVerifyCaller')})",
     ]
     if fence and fence.get("configured"):
-        # A fleet's fence names no endpoint ids: no `make fence-ids`.
-        steps += _fence_steps({**fence, "placeholders": False}, "")
+        # A fleet's fence names no endpoint ids (its manifest has no placeholders): no `make fence-ids`.
+        steps += _fence_steps(fence, "")
     return steps
 
 

@@ -28,7 +28,8 @@ def render(value: Any, resources: Mapping[str, Any], region: str) -> str:
         logical_id = value["Fn::GetAtt"][0]
         if logical_id.startswith(PROBE_ROLE_PREFIX):
             return PROBE_ROLE
-        return f"the role {logical_id} of this stack"
+        name = resources.get(logical_id, {}).get("Properties", {}).get("RoleName")
+        return f"the role {name if isinstance(name, str) else logical_id} of this stack"
     if isinstance(value, dict) and "Fn::Join" in value:
         sep, parts = value["Fn::Join"]
         return sep.join(render(p, resources, region) for p in parts)
@@ -65,10 +66,13 @@ def admitted(document: Mapping[str, Any], resources: Mapping[str, Any], region: 
     allows = [s for s in statements if s["Effect"] == "Allow"]
     if not allows:
         return Admitted(principals=(), allows=False)
-    keep = lambda values: tuple(dict.fromkeys(render(v, resources, region) for v in values))  # noqa: E731
+
+    def keep(values: Iterable[Any]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(render(v, resources, region) for v in values))
+
     listed = keep(v for s in allows for v in _values(s.get("Condition", {}), ("ArnEquals", "ArnLike"), "aws:PrincipalArn"))
     denies = [s.get("Condition", {}) for s in statements if s["Effect"] == "Deny"]
-    patterns = keep(v for c in denies for v in _values(c, ("ArnNotLike", "ArnNotEquals"), "aws:PrincipalArn") if "ArnNotLike" in c)
+    patterns = keep(v for c in denies for v in _values(c, ("ArnNotLike",), "aws:PrincipalArn"))
     if patterns:  # the shared form: the Denies say who
         return Admitted(
             principals=patterns,

@@ -1,4 +1,4 @@
-"""Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists.
+"""Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists, and what to run next.
 
 Usage: python -m private_bedrock.tools.report.summary cdk.out
 """
@@ -185,14 +185,14 @@ def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, 
     for line in residency_lines(meta, region):
         console.print(line, highlight=False)
 
-    endpoints = [(k, r) for k, r in resources.items() if r["Type"] == "AWS::EC2::VPCEndpoint"]
-    endpoint_azs = [len(r["Properties"]["SubnetIds"]) for _, r in endpoints]
+    endpoints = [r for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    endpoint_azs = [len(r["Properties"]["SubnetIds"]) for r in endpoints]
     if endpoints:
         table = Table(show_lines=False)
         for col in ("endpoint", "private DNS name", "AZs", "endpoint policy"):
             table.add_column(col)
         policies = []
-        for _, res in endpoints:
+        for res in endpoints:
             props = res["Properties"]
             service = _text(props["ServiceName"], region).split(".", 3)[3]
             dns = private_dns_name(service, region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
@@ -449,7 +449,8 @@ def main(argv: list[str]) -> int:
     fence = fence_manifest(out)
     steps = fleet_steps(delivery.summary, fence) if delivery else regional_steps([regional_design(s) for s in found], fence)
     for line in next_step_lines(steps):
-        console.print(line, highlight=False, markup=False)
+        # Unwrapped: the commands are copied from here, and the terminal wraps them without breaking them.
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
