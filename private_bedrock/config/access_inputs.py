@@ -12,13 +12,15 @@ from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.values import as_list
 from private_bedrock.facts.capabilities import CAPABILITIES, REQUIRES
 
+# "allow" (normal) or "deny" (the seed's flip-to-Deny demo): what the endpoint policies say.
+ENDPOINT_POLICY_MODES: tuple[str, ...] = ("allow", "deny")
 # Bedrock service tiers (botocore 1.44: ServiceTierType of bedrock-runtime; the same values for
 # bedrock-mantle's service_tier), the values of bedrock:ServiceTier / bedrock-mantle:ServiceTier.
 SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
 # Bedrock resource ARNs the configuration names (patterns from the Bedrock API reference).
-_GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[a-z0-9]+$")
-_AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
-_KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
+GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[a-z0-9]+$")
+AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
+KNOWLEDGE_BASE_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):knowledge-base/[0-9a-zA-Z]{10}$")
 
 
 def parse_service_tiers(key: str, value: Any) -> tuple[str, ...]:
@@ -74,7 +76,7 @@ def parse_guardrail(
         return None, ()
     if not isinstance(value, str):
         raise ConfigError(f"{where('guardrailArn')} must be one guardrail ARN string, got {value!r}.")
-    (guardrail,) = bedrock_arns(where("guardrailArn"), [value], _GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
+    (guardrail,) = bedrock_arns(where("guardrailArn"), [value], GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
     if "guardrails" not in capabilities:
         raise ConfigError(f"{where('guardrailArn')} is set but {where('capabilities')} lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
     if mantle_enabled:
@@ -98,11 +100,11 @@ def parse_agent_arns(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The only agent aliases and knowledge bases bedrock-agent-runtime may use."""
     alias_arns = bedrock_arns(
-        where("agentAliasArns"), as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), _AGENT_ALIAS_ARN,
+        where("agentAliasArns"), as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), AGENT_ALIAS_ARN,
         f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345", region, account,
     )
     kb_arns = bedrock_arns(
-        where("knowledgeBaseArns"), as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), _KNOWLEDGE_BASE_ARN,
+        where("knowledgeBaseArns"), as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), KNOWLEDGE_BASE_ARN,
         f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678", region, account,
     )
     return alias_arns, kb_arns

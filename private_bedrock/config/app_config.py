@@ -8,7 +8,7 @@ cause is a ConfigError whose message is one sentence naming the bad value and th
 
 from __future__ import annotations
 
-from private_bedrock.config.access_inputs import SERVICE_TIERS
+from private_bedrock.config.access_inputs import ENDPOINT_POLICY_MODES, SERVICE_TIERS
 from private_bedrock.config.context_keys import GLOBAL_KEYS, KNOWN_KEYS, REGIONAL_KEYS
 from private_bedrock.config.endpoints import AGENT_SERVICES, DEFAULT_ENDPOINTS
 from private_bedrock.config.errors import ConfigError
@@ -16,7 +16,7 @@ from private_bedrock.config.load import AppConfig, load_config
 from private_bedrock.config.models import ModelRef, parse_model_id
 from private_bedrock.config.monitoring import DEFAULT_PROBE_SCHEDULE, MonitoringConfig
 from private_bedrock.config.probe_plan import ProbePlan
-from private_bedrock.config.region import ENDPOINT_POLICY_MODES, LOG_RETENTION_DAYS
+from private_bedrock.config.region import LOG_RETENTION_DAYS
 from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.config.selection import DEFAULT_REGIONS
 from private_bedrock.facts.regions import SERVICES

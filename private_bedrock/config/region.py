@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from private_bedrock.config.access_inputs import check_agent_endpoints, check_one_account, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
+from private_bedrock.config.access_inputs import ENDPOINT_POLICY_MODES, check_agent_endpoints, check_one_account, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
 from private_bedrock.config.account_facts import read_facts
 from private_bedrock.config.claude_platform import parse_claude_platform
 from private_bedrock.config.endpoints import DEFAULT_ENDPOINTS, check_endpoint, check_endpoint_names
@@ -24,7 +24,6 @@ from private_bedrock.config.values import ROLE_OR_USER_ARN, as_bool, as_int, as_
 from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
 from private_bedrock.facts.regions import DEFAULT_MANTLE_MODEL, INFERENCE_SCOPES, default_runtime_model
 
-ENDPOINT_POLICY_MODES: tuple[str, ...] = ("allow", "deny")
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS: tuple[int, ...] = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,

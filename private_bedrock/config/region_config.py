@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
+from private_bedrock.access import BedrockAccess
 from private_bedrock.config.models import ModelRef
 from private_bedrock.config.monitoring import DEFAULT_PROBE_SCHEDULE, MonitoringConfig
 from private_bedrock.config.probe_plan import ProbePlan
@@ -54,6 +56,28 @@ class RegionConfig:
     key_admin_arns: tuple[str, ...] = ()  # empty: the account root administers the log key
     # Where the endpoints go (new VPC or existing one) and the topology (standalone, hub, spoke).
     network: NetworkChoice = NetworkChoice()
+
+    @cached_property
+    def access(self) -> BedrockAccess:
+        """What the grants need (private_bedrock/access.py), from this region's validated settings."""
+        return BedrockAccess(
+            region=self.region,
+            runtime_models=self.runtime_models,
+            mantle_models=self.mantle_models,
+            inference_scope=self.inference_scope,
+            services=self.endpoints,
+            capabilities=self.capabilities,
+            allow_api_keys=self.allow_api_keys,
+            endpoint_policy=self.endpoint_policy,
+            guardrail_arn=self.guardrail_arn,
+            agent_alias_arns=self.agent_alias_arns,
+            knowledge_base_arns=self.knowledge_base_arns,
+            service_tiers=self.service_tiers,
+            claude_platform_principal_arns=self.claude_platform_principal_arns,
+            model_regions=self.model_regions,
+            # Checked already, against the account's lookup where cached (load_config).
+            check_documented=False,
+        )
 
     @property
     def stack_id(self) -> str:

@@ -227,7 +227,7 @@ def test_the_nag_packs_see_inside_a_stack_sets_stack(tmp_path) -> None:
     from aws_cdk import aws_s3 as s3
     from cdk_stacksets import StackSetStack
 
-    from app import NAG_PACKS
+    from stacks.build import NAG_PACKS
 
     app = cdk.App(outdir=str(tmp_path))
     for pack in NAG_PACKS:

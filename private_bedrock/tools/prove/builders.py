@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from private_bedrock.config.app_config import RegionConfig
-from stacks.metadata import design_metadata
+from private_bedrock.config.design_metadata import design_metadata
 from private_bedrock.policies import endpoint_policy, source_vpce_policy
 from private_bedrock.tools.prove.resolve import ACCOUNT
 

@@ -1,0 +1,195 @@
+"""BedrockAccess: what the grants need, as one immutable, validated value.
+
+The endpoint policies, the aws:SourceVpce identity policy and the organisation fence are all
+built from these values (private_bedrock/policies/), so a library user states them once:
+
+    access = BedrockAccess(region="eu-central-1", runtime_models=["eu.amazon.nova-micro-v1:0"],
+                           inference_scope="geography", mantle_models=["openai.gpt-oss-20b"])
+
+Construction validates with the app's own checks and raises ConfigError with the same one
+sentence (naming the argument, the value and the fix). Lists and comma-separated strings are
+accepted; the fields hold tuples. The app's RegionConfig builds one from its settings
+(RegionConfig.access).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from private_bedrock.config.access_inputs import (
+    AGENT_ALIAS_ARN as _AGENT_ALIAS_ARN,
+    ENDPOINT_POLICY_MODES,
+    GUARDRAIL_ARN as _GUARDRAIL_ARN,
+    KNOWLEDGE_BASE_ARN as _KNOWLEDGE_BASE_ARN,
+    bedrock_arns as _bedrock_arns,
+    check_one_account as _one_account,
+    parse_capabilities as _capabilities,
+    parse_service_tiers as _service_tiers,
+)
+from private_bedrock.config.endpoints import AGENT_SERVICES
+from private_bedrock.config.models import MODEL_ID as _MODEL_ID, ModelRef, check_scope as _check_scope, parse_model_id
+from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
+from private_bedrock.config.values import as_bool, as_list, one_of, role_arns
+from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
+from private_bedrock.facts.model_catalog import DOCUMENTED_MANTLE, DOCUMENTED_RUNTIME, ModelCatalog, unknown_model_sentence
+from private_bedrock.facts.regions import BEDROCK_REGIONS, INFERENCE_SCOPES, PROFILE_PREFIXES, SERVICES, documented_regions
+
+__all__ = ["BedrockAccess"]
+
+
+@dataclass(frozen=True)
+class BedrockAccess:
+    """What this deployment's workloads may do with Bedrock in one region.
+
+    services: the endpoints (empty: bedrock and bedrock-runtime, bedrock-mantle with mantle
+    models, the two agent services with agent or knowledge-base ARNs). check_documented: refuse
+    model ids and services AWS's documentation (the built-in table) does not list for the
+    region; False accepts them (a model added since, an account lookup that says otherwise),
+    each sentence then in `warnings`.
+    """
+
+    region: str
+    runtime_models: tuple[ModelRef, ...]
+    mantle_models: tuple[str, ...] = ()
+    inference_scope: str = "region"
+    services: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = DEFAULT_CAPABILITIES
+    allow_api_keys: bool = False
+    endpoint_policy: str = "allow"  # "allow", or "deny": one explicit Deny of everything the grants name
+    guardrail_arn: str | None = None  # bedrock-runtime inference only with this guardrail
+    agent_alias_arns: tuple[str, ...] = ()  # the only agents bedrock-agent-runtime may invoke
+    knowledge_base_arns: tuple[str, ...] = ()  # the only knowledge bases it may retrieve from
+    service_tiers: tuple[str, ...] = ()  # empty: every tier AWS offers
+    claude_platform_principal_arns: tuple[str, ...] = ()  # exempt from the Claude Platform Denies
+    # Where each runtime model id may run (profile destinations); default: the documented table.
+    model_regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    check_documented: bool = True
+    warnings: tuple[str, ...] = field(default=(), init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        def set_(name: str, value: Any) -> None:  # frozen: the inputs are normalized once, here
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.region, str) or self.region not in BEDROCK_REGIONS:
+            raise ConfigError(
+                f"region {self.region!r} has no Amazon Bedrock PrivateLink endpoints known to this library; "
+                f"use one of: {', '.join(sorted(BEDROCK_REGIONS))}."
+            )
+        region = self.region
+        models = _runtime_models(self.runtime_models)
+        mantle = tuple(as_list("mantle_models", self.mantle_models))
+        for m in mantle:
+            if not _MODEL_ID.match(m) or m.partition(".")[0] in PROFILE_PREFIXES:
+                raise ConfigError(
+                    f"mantle_models entry {m!r} is not a bedrock-mantle model id; expected "
+                    "provider.model without a region prefix (for example openai.gpt-oss-20b)."
+                )
+        alias_example = f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345"
+        kb_example = f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678"
+        aliases = _bedrock_arns("agent_alias_arns", as_list("agent_alias_arns", self.agent_alias_arns), _AGENT_ALIAS_ARN, alias_example, region, None)
+        kbs = _bedrock_arns("knowledge_base_arns", as_list("knowledge_base_arns", self.knowledge_base_arns), _KNOWLEDGE_BASE_ARN, kb_example, region, None)
+        services = tuple(as_list("services", self.services)) or _default_services(mantle, bool(aliases or kbs))
+        for name in services:
+            one_of("services entry", name, SERVICES)
+        if "bedrock-runtime" not in services:
+            raise ConfigError("services must include bedrock-runtime (the probe and the policies are built around it).")
+        mantle_enabled = "bedrock-mantle" in services
+        if mantle_enabled and not mantle:
+            raise ConfigError("mantle_models is empty while bedrock-mantle is enabled; list a model such as openai.gpt-oss-20b.")
+        if mantle and not mantle_enabled:
+            raise ConfigError(f"mantle_models is set but services {list(services)!r} lacks bedrock-mantle; add it or remove mantle_models.")
+        scope = one_of("inference_scope", self.inference_scope, INFERENCE_SCOPES)
+        if not isinstance(self.model_regions, Mapping):
+            raise ConfigError(f"model_regions must map model ids to lists of regions, got {self.model_regions!r}.")
+        model_regions = {m.model_id: tuple(self.model_regions.get(m.model_id, ())) or m.documented_regions(region) for m in models}
+        for m in models:
+            source = DOCUMENTED_SOURCE if m.model_id not in self.model_regions else "given model_regions"
+            _check_scope("runtime_models", "inference_scope", region, scope, m, model_regions[m.model_id], source)
+        check_documented = as_bool("check_documented", self.check_documented)
+        warnings = _documented(check_documented, "runtime_models", region, tuple(m.model_id for m in models), DOCUMENTED_RUNTIME)
+        if mantle_enabled:
+            warnings += _documented(check_documented, "mantle_models", region, mantle, DOCUMENTED_MANTLE)
+        for service in services:
+            if region not in documented_regions(service):
+                sentence = f"services entry {service!r} is not offered in {region} according to AWS's documentation; remove it for {region}."
+                if check_documented:
+                    raise ConfigError(sentence)
+                warnings += (sentence,)
+        capabilities = _capabilities("capabilities", list(as_list("capabilities", self.capabilities)))
+        guardrail = self.guardrail_arn
+        if guardrail is not None:
+            if not isinstance(guardrail, str):
+                raise ConfigError(f"guardrail_arn must be one guardrail ARN string, got {guardrail!r}.")
+            example = f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456"
+            (guardrail,) = _bedrock_arns("guardrail_arn", [guardrail], _GUARDRAIL_ARN, example, region, None)
+            if "guardrails" not in capabilities:
+                raise ConfigError("guardrail_arn is set but capabilities lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
+            if mantle_enabled:
+                raise ConfigError(
+                    "guardrail_arn can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
+                    "remove bedrock-mantle from services (and mantle_models) or unset guardrail_arn."
+                )
+        elif "guardrails" in capabilities:
+            raise ConfigError(f"capabilities lists guardrails but no guardrail_arn is set; set guardrail_arn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
+        agent_services = [s for s in AGENT_SERVICES if s in services]
+        if agent_services and not (aliases or kbs):
+            raise ConfigError(
+                f"services enables {' and '.join(agent_services)} but no agent or knowledge base is named; "
+                "list the ones workloads may use in agent_alias_arns and/or knowledge_base_arns."
+            )
+        if (aliases or kbs) and not agent_services:
+            raise ConfigError(
+                f"{'agent_alias_arns' if aliases else 'knowledge_base_arns'} is set but services has no agent endpoint; "
+                "add bedrock-agent-runtime (and bedrock-agent for reads) or remove the ARNs."
+            )
+        _one_account({"guardrail_arn": (guardrail,) if guardrail else (), "agent_alias_arns": aliases, "knowledge_base_arns": kbs})
+        set_("region", region)
+        set_("runtime_models", models)
+        set_("mantle_models", mantle)
+        set_("inference_scope", scope)
+        set_("services", services)
+        set_("capabilities", capabilities)
+        set_("allow_api_keys", as_bool("allow_api_keys", self.allow_api_keys))
+        set_("endpoint_policy", one_of("endpoint_policy", self.endpoint_policy, ENDPOINT_POLICY_MODES))
+        set_("guardrail_arn", guardrail)
+        set_("agent_alias_arns", aliases)
+        set_("knowledge_base_arns", kbs)
+        set_("service_tiers", _service_tiers("service_tiers", self.service_tiers or None))
+        set_("claude_platform_principal_arns", tuple(dict.fromkeys(role_arns("claude_platform_principal_arns", self.claude_platform_principal_arns))))
+        set_("model_regions", model_regions)
+        set_("check_documented", check_documented)
+        set_("warnings", warnings)
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    @property
+    def mantle_enabled(self) -> bool:
+        return "bedrock-mantle" in self.services
+
+    @property
+    def runtime_model_ids(self) -> tuple[str, ...]:
+        return tuple(m.model_id for m in self.runtime_models)
+
+
+def _runtime_models(value: Any) -> tuple[ModelRef, ...]:
+    refs = list(value) if isinstance(value, (list, tuple)) and all(isinstance(v, ModelRef) for v in value) else None
+    if refs is None:
+        refs = [parse_model_id("runtime_models", m) for m in as_list("runtime_models", value)]
+    if not refs:
+        raise ConfigError("runtime_models is empty; list at least one model id such as amazon.nova-micro-v1:0.")
+    return tuple(refs)
+
+
+def _default_services(mantle: tuple[str, ...], agents: bool) -> tuple[str, ...]:
+    return ("bedrock", "bedrock-runtime") + (("bedrock-mantle",) if mantle else ()) + (AGENT_SERVICES if agents else ())
+
+
+def _documented(strict: bool, key: str, region: str, ids: tuple[str, ...], catalog: ModelCatalog) -> tuple[str, ...]:
+    """Ids the documented table lacks: refused (strict) or one warning each, naming the close matches."""
+    sentences = tuple(unknown_model_sentence(key, m, region, catalog) for m in ids if m not in catalog.ids)
+    if strict and sentences:
+        raise ConfigError(sentences[0])
+    return sentences
