@@ -29,12 +29,12 @@ class BedrockEndpointsProps:
 
 
 def _policy(service: str, props: BedrockEndpointsProps) -> dict:
-    cfg, hub = props.config, props.hub
+    access, hub = props.config.access, props.hub
     if hub is None:
-        return endpoint_policy(service, cfg, props.account, props.principal_arns)
+        return endpoint_policy(service, access, props.account, props.principal_arns)
     if hub.access == "perAccount":
-        return hub_endpoint_policy(service, cfg, principals_by_account(props.account, props.principal_arns, hub.spoke_principal_arns))
-    return shared_hub_policy(service, cfg, admission(props.account, props.principal_arns, hub))
+        return hub_endpoint_policy(service, access, principals_by_account(props.account, props.principal_arns, hub.spoke_principal_arns))
+    return shared_hub_policy(service, access, admission(props.account, props.principal_arns, hub))
 
 
 class BedrockEndpoints(Construct):

@@ -25,7 +25,7 @@ class SourceVpceOnlyPolicyProps:
 class SourceVpceOnlyPolicy(Construct):
     def __init__(self, scope: Construct, id: str, *, props: SourceVpceOnlyPolicyProps) -> None:
         super().__init__(scope, id)
-        size = identity_policy_chars(props.config)
+        size = identity_policy_chars(props.config.access)
         if size > MANAGED_POLICY_MAX_CHARS:
             models = len(props.config.runtime_models) + len(props.config.mantle_models)
             raise ConfigError(
@@ -33,7 +33,7 @@ class SourceVpceOnlyPolicy(Construct):
                 f"{MANAGED_POLICY_MAX_CHARS} for a managed policy ({models} models, {len(props.config.capabilities)} capabilities); "
                 "allow-list fewer models or capabilities in this region."
             )
-        document = source_vpce_policy(props.config, props.account, props.endpoint_ids)
+        document = source_vpce_policy(props.config.access, props.account, props.endpoint_ids)
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",

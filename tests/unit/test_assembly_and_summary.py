@@ -152,7 +152,7 @@ def test_synth_does_not_install_the_test_tools() -> None:
     assert "-r requirements-dev.txt" in make_dry_run("test")
     # The CLI's chatter is kept in a log shown only on failure; the summary follows.
     synth = make_dry_run("synth")
-    assert "> .make/synth.log 2>&1 ||" in synth and "-m private_bedrock.tools.report.summary cdk.out" in synth
+    assert "> .make/synth.log 2>&1 ||" in synth and "-m private_bedrock synth-report cdk.out" in synth
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make")

@@ -38,7 +38,7 @@ def hub_cfg(**ctx: Any):
 
 
 def shared(cfg, service: str) -> dict[str, Any]:
-    return shared_hub_policy(service, cfg, admission(HUB, [HUB_PROBE], cfg.network.hub))
+    return shared_hub_policy(service, cfg.access, admission(HUB, [HUB_PROBE], cfg.network.hub))
 
 
 def by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -137,7 +137,7 @@ def test_a_hub_principal_of_another_account_is_exempt_from_the_account_deny_by_i
     cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2, (PROBE,)))
     who = admission(HUB, [HUB_PROBE, extra], cfg.network.hub)
     assert who.account_exempt == (extra,) and extra in who.role_patterns and "777788889999" not in who.accounts
-    deny = by_sid(shared_hub_policy("bedrock", cfg, who))["DenyOtherAccounts"]
+    deny = by_sid(shared_hub_policy("bedrock", cfg.access, who))["DenyOtherAccounts"]
     assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": [HUB, *accounts(2)]}, "ArnNotEquals": {"aws:PrincipalArn": [extra]}}
 
 
@@ -234,7 +234,7 @@ def test_150_accounts_with_300_roles_fit_and_grow_by_one_account_id_each() -> No
 def test_the_per_account_form_refuses_what_the_shared_form_fits() -> None:
     cfg = hub_cfg(spokePrincipalArns=roles(150))
     with pytest.raises(ConfigError, match=r"^The bedrock-runtime endpoint policy of the hub in us-east-1 would be \d+ characters, over the 20480"):
-        hub_endpoint_policy("bedrock-runtime", cfg, principals_by_account(HUB, [HUB_PROBE], cfg.network.hub.spoke_principal_arns))
+        hub_endpoint_policy("bedrock-runtime", cfg.access, principals_by_account(HUB, [HUB_PROBE], cfg.network.hub.spoke_principal_arns))
 
 
 def test_organization_access_does_not_depend_on_the_number_of_accounts() -> None:
@@ -271,7 +271,7 @@ def test_every_capability_builds_a_shared_policy_with_its_own_account_resources_
     for cfg in load_config(ctx, HUB).regions:
         who = admission(HUB, [HUB_PROBE], cfg.network.hub)
         for service in cfg.endpoints:
-            for st in shared_hub_policy(service, cfg, who)["Statement"]:
+            for st in shared_hub_policy(service, cfg.access, who)["Statement"]:
                 for r in _resources(st):
                     assert PRINCIPAL_ACCOUNT not in ":".join(r.split(":")[:ARN_FIELDS_BEFORE_RESOURCE]), (service, st["Sid"], r)
                     if st["Effect"] == "Allow" and r != "*" and r.split(":")[4] == "*":

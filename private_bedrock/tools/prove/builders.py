@@ -33,7 +33,7 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
             "Type": "AWS::EC2::VPCEndpoint",
             "Properties": {
                 "ServiceName": f"com.amazonaws.{cfg.region}.{s}",
-                "PolicyDocument": endpoint_policy(s, cfg, account, principals),
+                "PolicyDocument": endpoint_policy(s, cfg.access, account, principals),
             },
         }
         for s in cfg.endpoints
@@ -48,7 +48,7 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
             "Description": f"Amazon Bedrock in {cfg.region} only through this deployment's VPC endpoints",
-            "PolicyDocument": source_vpce_policy(cfg, account, ids),
+            "PolicyDocument": source_vpce_policy(cfg.access, account, ids),
             "Roles": [{"Ref": PROBE_ROLE}, {"Ref": CONTROL_ROLE}],
         },
     }

@@ -1,6 +1,6 @@
 """Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists, and what to run next.
 
-Usage: python -m private_bedrock.tools.report.summary cdk.out
+Usage: private-bedrock synth-report cdk.out
 """
 
 from __future__ import annotations
