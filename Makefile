@@ -87,10 +87,13 @@ setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard 
 SYNTH = $(CDK) synth --no-notices --quiet $(CDK_ARGS) > .make/synth.log 2>&1 || { cat .make/synth.log >&2; exit 1; }
 
 synth: setup ## synthesize every configured region offline into cdk.out and print what was built
-	rm -rf cdk.out
 	@echo "synthesizing offline (CLI output: .make/synth.log) ..."
-	@$(OFFLINE) $(SYNTH)
-	@$(PY) -m private_bedrock.tools.report.summary cdk.out
+	@# Into cdk.out.new, moved over cdk.out only on success: a failed synth keeps the last good assembly.
+	@rm -rf cdk.out.new
+	@$(OFFLINE) $(CDK) synth --no-notices --quiet -o cdk.out.new $(CDK_ARGS) > .make/synth.log 2>&1 || \
+		{ rm -rf cdk.out.new; cat .make/synth.log >&2; echo "synth failed: cdk.out still holds the previous synth" >&2; exit 1; }
+	@rm -rf cdk.out && mv cdk.out.new cdk.out
+	@$(PY) -m private_bedrock synth-report cdk.out
 
 test: setup-dev ## run the whole test suite (installs the test tools first)
 	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
@@ -99,7 +102,7 @@ test: setup-dev ## run the whole test suite (installs the test tools first)
 # PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; README: "Proving the policies").
 CDK_OUT ?= cdk.out
 prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for another assembly; PROVE_ARGS=--fence|--markdown|--json)
-	$(PY) -m private_bedrock.tools.prove $(CDK_OUT) $(PROVE_ARGS)
+	$(PY) -m private_bedrock prove $(CDK_OUT) $(PROVE_ARGS)
 
 # Mutation testing of the pure modules (setup.cfg [mutmut]); results: `mutants/`, summary in
 # docs/internals.md. Not part of `make test`: it runs the fast tests once per mutant.
@@ -111,7 +114,7 @@ prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for anoth
 # so each mutant re-simulates only the matrix cells its change touches.
 mutate: setup-dev .make/venv-mutate ## mutation-test the pure policy builders (long; results in mutants/)
 	PROVE_SIMULATION_CACHE=$(CURDIR)/mutants/.simulations $(VENV)/bin/mutmut run --max-children $(shell nproc)
-	$(VENV)/bin/mutmut results --all true | $(PY) -m private_bedrock.tools.dev.mutation_summary
+	$(VENV)/bin/mutmut results --all true | $(PY) -m private_bedrock mutation-summary
 
 # With credentials: bootstrap the configured regions (or REGION) of the credentials' account.
 bootstrap: setup ## with credentials: CDK-bootstrap the configured regions (or REGION)
@@ -120,7 +123,7 @@ bootstrap: setup ## with credentials: CDK-bootstrap the configured regions (or R
 # With credentials: ask the account (endpoint services, profile destinations, model catalog;
 # private_bedrock/tools/lookup/account.py, boto3) and cache the answers in cdk.context.json, which synthesis then
 # prefers to the documented table (README: "Where inference runs").
-LOOKUP = $(PY) -m private_bedrock.tools.lookup.account $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
+LOOKUP = $(PY) -m private_bedrock lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
 lookup: setup-dev ## with credentials: ask the account and cache the answers in cdk.context.json
 	$(LOOKUP)
 
@@ -141,7 +144,7 @@ deploy: setup-dev ## with credentials: look up, synthesize and deploy REGION=<re
 # (VERIFY_ARGS: --json, --resume after an interruption, --workers N; private_bedrock/tools/verify/fleet.py).
 verify: setup-dev ## with credentials: prove the deployed REGION=<region>, or FLEET=<cdk.out or instances.json>
 	@test -n "$(REGION)$(FLEET)" || { echo "Usage: make verify REGION=<region> | make verify FLEET=<cdk.out or instances.json>" >&2; exit 2; }
-	$(if $(FLEET),$(PY) -m private_bedrock.tools.verify.fleet --fleet $(FLEET) $(VERIFY_ARGS),$(PY) -m private_bedrock.tools.verify.regional --region $(REGION) $(VERIFY_ARGS))
+	$(PY) -m private_bedrock verify $(if $(FLEET),--fleet $(FLEET),--region $(REGION)) $(VERIFY_ARGS)
 
 destroy: setup ## with credentials: delete the stack of REGION=<region>
 	@test -n "$(REGION)" || { echo "Usage: make destroy REGION=<region>" >&2; exit 2; }
@@ -155,7 +158,7 @@ destroy: setup ## with credentials: delete the stack of REGION=<region>
 # management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
 # ('PrivateBedrock-*' above keeps `make deploy REGION=all` away from the fence stack.)
 fence-ids: setup-dev ## with the workload account's credentials: store the endpoint ids for the fence
-	$(PY) -m private_bedrock.tools.lookup.fence_ids $(FENCE_IDS_ARGS)
+	$(PY) -m private_bedrock fence-ids $(FENCE_IDS_ARGS)
 
 deploy-fence: setup ## with the management account's credentials: create the organisation fence's SCPs
 	rm -rf cdk.out

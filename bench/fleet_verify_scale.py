@@ -47,7 +47,7 @@ def synth_templates(out: Path) -> dict[str, dict]:
     """The fleet synth of the tests' configuration: each region's member template."""
     import aws_cdk as cdk
 
-    from app import build
+    from stacks.build import build
     from tests.conftest import FLEET_CONTEXT
     from private_bedrock.tools.report.assembly import fleet
 

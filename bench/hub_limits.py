@@ -65,10 +65,10 @@ def largest_policy(access: str, models: int, accounts: int, distinct: bool) -> i
     if access == "perAccount":
         cfg = _cfg(models, spokePrincipalArns=roles)
         grouped = principals_by_account(HUB, [HUB_PROBE], cfg.network.hub.spoke_principal_arns)  # type: ignore[union-attr]
-        return max(policy_chars(hub_endpoint_policy(s, cfg, grouped)) for s in SERVICES)
+        return max(policy_chars(hub_endpoint_policy(s, cfg.access, grouped)) for s in SERVICES)
     cfg = _cfg(models, spokeAccess="accounts", spokeOrganizationArn=ORG_ARN, spokePrincipalArns=roles)
     who = admission(HUB, [HUB_PROBE], cfg.network.hub)  # type: ignore[arg-type]
-    return max(policy_chars(shared_hub_policy(s, cfg, who)) for s in SERVICES)
+    return max(policy_chars(shared_hub_policy(s, cfg.access, who)) for s in SERVICES)
 
 
 def most(fits: Callable[[int], bool]) -> int:
@@ -98,7 +98,7 @@ def _fits(access: str, models: int, distinct: bool) -> Callable[[int], bool]:
 def organization_policy(models: int, names: int) -> int:
     cfg = _cfg(models, spokeAccess="organization", spokeOrganizationArn=ORG_ARN, spokeRoleNames=[f"team-{i:03d}/app-role-{i:03d}" for i in range(names)])
     who = admission(HUB, [HUB_PROBE], cfg.network.hub)  # type: ignore[arg-type]
-    return max(policy_chars(shared_hub_policy(s, cfg, who)) for s in SERVICES)
+    return max(policy_chars(shared_hub_policy(s, cfg.access, who)) for s in SERVICES)
 
 
 def _org_names(models: int) -> int:

@@ -17,21 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from private_bedrock.config.app_config import (
-    _AGENT_ALIAS_ARN,
-    _GUARDRAIL_ARN,
-    _KNOWLEDGE_BASE_ARN,
-    _MODEL_ID,
-    AGENT_SERVICES,
+from private_bedrock.config.access_inputs import (
+    AGENT_ALIAS_ARN as _AGENT_ALIAS_ARN,
     ENDPOINT_POLICY_MODES,
-    ModelRef,
-    _bedrock_arns,
-    _capabilities,
-    _check_scope,
-    _one_account,
-    _service_tiers,
-    parse_model_id,
+    GUARDRAIL_ARN as _GUARDRAIL_ARN,
+    KNOWLEDGE_BASE_ARN as _KNOWLEDGE_BASE_ARN,
+    bedrock_arns as _bedrock_arns,
+    check_one_account as _one_account,
+    parse_capabilities as _capabilities,
+    parse_service_tiers as _service_tiers,
 )
+from private_bedrock.config.endpoints import AGENT_SERVICES
+from private_bedrock.config.models import MODEL_ID as _MODEL_ID, ModelRef, check_scope as _check_scope, parse_model_id
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
 from private_bedrock.config.values import as_bool, as_list, one_of, role_arns

@@ -10,8 +10,8 @@ from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
 from private_bedrock.policies.scp import FencePolicy
+from stacks.names import FENCE_STACK_ID
 
-FENCE_STACK_ID = "PrivateBedrockFence"
 # Organizations is a global service homed in us-east-1; its resources are created there.
 ORGANIZATIONS_REGION = "us-east-1"
 

@@ -37,15 +37,9 @@ from private_bedrock.fleet.bucket_deployment import acknowledge_bucket_deploymen
 from private_bedrock.fleet.caller_policy import FleetVerifyCallerPolicy
 from private_bedrock.fleet.verifier import FleetVerifierRole, FleetVerifierRoleProps
 from private_bedrock.policies.fleet import CALLER_POLICY_NAME, VerifierTargets
-from stacks.regional_stack import compose, stack_description
+from private_bedrock.composition import compose, stack_description
 from private_bedrock.security.bootstrap_version import require_bootstrap_version
-
-FLEET_STACK_ID = "PrivateBedrockFleet"
-
-
-def assets_stack_id(region: str) -> str:
-    return f"PrivateBedrockFleetAssets-{region}"
-
+from stacks.names import FLEET_STACK_ID, fleet_assets_stack_id
 
 class FleetAssetsStack(Stack):
     """One target region's asset bucket, in the administrator account."""
@@ -53,7 +47,7 @@ class FleetAssetsStack(Stack):
     def __init__(self, scope: Construct, *, fleet: FleetConfig, region: str) -> None:
         super().__init__(
             scope,
-            assets_stack_id(region),
+            fleet_assets_stack_id(region),
             env=Environment(account=fleet.administrator_account, region=region),
             description=f"Private Bedrock fleet: the probe code for StackSet instances in {region}, readable by the organisation only",
             synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),

@@ -122,7 +122,7 @@ def synth_in_process(context: dict, account: str | None = None) -> dict[str, dic
     """Build the app as app.py does (nag packs included) with exactly `context`; stack id -> template."""
     import aws_cdk as cdk
 
-    from app import build
+    from stacks.build import build
 
     os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
     # CDK_CONTEXT_JSON (set when a test runs under the CLI) would leak context in.
@@ -250,7 +250,7 @@ def fleet_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def synth(out: Path) -> None:
         import aws_cdk as cdk
 
-        from app import build
+        from stacks.build import build
 
         os.environ.setdefault("JSII_NODE", str(NODE_BIN / "node"))
         os.environ.pop("CDK_CONTEXT_JSON", None)
@@ -295,7 +295,7 @@ def fenced_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """app.py's build with the fence enabled, as a cloud assembly (tests/unit/test_fence_stack.py)."""
     import aws_cdk as cdk
 
-    from app import build
+    from stacks.build import build
     from tests.unit.test_fence_stack import FENCE, IDS
 
     def synth(out: Path) -> None:

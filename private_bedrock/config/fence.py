@@ -1,6 +1,6 @@
 """The organisation fence's configuration: the `fence` context object and `fenceEndpointIds`.
 
-Parsed once by private_bedrock/config/app_config.py (load_config) into a frozen FenceConfig. Every mistake is a
+Parsed once by private_bedrock/config/load.py (load_config) into a frozen FenceConfig. Every mistake is a
 ConfigError of one sentence. The endpoint ids are not typed by hand: `make fence-ids` reads
 them from the deployed regional stacks' outputs and stores them in cdk.context.json under
 `fenceEndpointIds` (see private_bedrock/tools/lookup/fence_ids.py), so the management account's synth does not need
@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from private_bedrock.config.app_config import SERVICES, ConfigError, RegionConfig
+from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.config.values import ACCOUNT_ID, ORG_TARGET, as_bool, as_int, as_list, as_mapping, matching
-from private_bedrock.facts.regions import BEDROCK_REGIONS
+from private_bedrock.facts.regions import BEDROCK_REGIONS, SERVICES
 
 FENCE_KEYS: tuple[str, ...] = (
     "enabled",

@@ -1,6 +1,6 @@
 """The StackSets delivery mode's configuration: the `fleet` context object.
 
-Parsed once by private_bedrock/config/app_config.py (load_config) into a frozen FleetConfig, like the
+Parsed once by private_bedrock/config/load.py (load_config) into a frozen FleetConfig, like the
 fence. When `fleet.enabled` is true the per-account stacks are not deployed with `cdk deploy`
 but by one CloudFormation StackSet per region (service-managed permissions) from the
 management or a delegated-administrator account (README: "Roll out to an organisation with

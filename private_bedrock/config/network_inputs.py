@@ -1,6 +1,7 @@
-"""Checks and defaults for the network inputs: the VPC range, its subnets, on-premises ranges.
+"""Checks and defaults for the network inputs: zones, the VPC range, its subnets, on-premises
+ranges, the names the DNS firewall lets through.
 
-Pure functions over strings (no CDK): private_bedrock/config/app_config.py calls them while it validates, so a
+Pure functions over strings (no CDK): private_bedrock/config/region.py calls them while it validates, so a
 range that cannot work stops synthesis with one sentence instead of a jsii stack trace.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
+import re
 from typing import Sequence
 
 from private_bedrock.config.errors import ConfigError
@@ -27,6 +29,9 @@ PRIVATE_RANGES = tuple(
 UNROUTABLE_RANGES = tuple(
     ipaddress.IPv4Network(c) for c in ("127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
 )
+
+_AZ_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 # Default VPC ranges, one /16 per region, all distinct, so any two regions of this app can be
 # joined to one network (Transit Gateway peering, a shared on-premises routing table) without
@@ -127,3 +132,39 @@ def check_on_prem_cidrs(key: str, cidrs: Sequence[str], vpc_cidr: str, *, public
         for b in nets[i + 1 :]:
             if a.overlaps(b):
                 raise ConfigError(f"{key} lists overlapping ranges {a} and {b}; list each range once.")
+
+
+def check_zones(key: str, region: str, azs: Sequence[str], az_count: int) -> None:
+    """Explicit zone names: each a zone of `region`, as many as azCount."""
+    for az in azs:
+        if not _AZ_NAME.match(az) or not az.startswith(region):
+            raise ConfigError(f"{key} entry {az!r} is not an availability zone of {region} (for example {region}a).")
+    if azs and len(azs) != az_count:
+        raise ConfigError(f"{key} lists {len(azs)} zones but azCount is {az_count}; make them agree.")
+
+
+def cidr(key: str, value: str, *, vpc: bool) -> str:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.0.0.0/16.") from None
+    if net.prefixlen == 0:
+        raise ConfigError(f"{key} {value!r} admits the whole internet; give the on-premises ranges only.")
+    if vpc and not (16 <= net.prefixlen <= 24):
+        raise ConfigError(f"{key} {value!r} must be a /16 to /24 block (AWS VPC limits and room for the subnets).")
+    if vpc and not net.is_private:
+        raise ConfigError(f"{key} {value!r} is not a private (RFC 1918) range; use for example 10.80.0.0/16.")
+    return str(net)
+
+
+def dns_domain(key: str, value: str) -> str:
+    """A name DNS Firewall can match: lower case, optionally '*.' for every name below it."""
+    if value.strip("*.") == "":
+        raise ConfigError(f"{key} entry {value!r} would allow every name and switch the DNS firewall off; list your own domains, for example corp.example.com.")
+    labels = (value[2:] if value.startswith("*.") else value).split(".")
+    if len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        raise ConfigError(
+            f"{key} entry {value!r} is not a domain name DNS Firewall can match; give lower-case names "
+            "without a trailing dot such as corp.example.com, or *.corp.example.com for the names below it."
+        )
+    return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.facts.regions import COUNTRY_PROFILES, scope_meaning
 
 

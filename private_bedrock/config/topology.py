@@ -1,6 +1,6 @@
 """Configuration of where the endpoints live: a new VPC or an existing one, and the topology.
 
-Parsed by private_bedrock/config/app_config.py (`parse_network`) for each region, like every other key, so each
+Parsed by private_bedrock/config/region.py (`parse_network`) for each region, like every other key, so each
 can be overridden under regionOverrides.<region>. Errors are one sentence (ConfigError).
 
 - standalone (default): this stack's VPC (new, or `vpcId` + `subnetIds`) holds the endpoints

@@ -1,4 +1,4 @@
-"""Pure policy builders: (region config, account, endpoint ids, principals) -> policy JSON.
+"""Pure policy builders: (BedrockAccess, account, endpoint ids, principals) -> policy JSON.
 
 No constructs here. One module per idea:
 - grants.py: the one list of grants per service (what workloads may do);

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping, Sequence
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.access import BedrockAccess
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.policies.endpoint import endpoint_policy
 
@@ -33,7 +33,7 @@ def principals_by_account(hub_account: str, hub_principals: Sequence[str], spoke
     return grouped
 
 
-def hub_endpoint_policy(service: str, cfg: RegionConfig, principals: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def hub_endpoint_policy(service: str, access: BedrockAccess, principals: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """The endpoint policy for `service` admitting each account's listed roles to its own resources.
 
     The hub account's statements keep the standalone Sids; a spoke account's get the suffix
@@ -44,7 +44,7 @@ def hub_endpoint_policy(service: str, cfg: RegionConfig, principals: Mapping[str
     statements: list[dict[str, Any]] = []
     denies: dict[str, dict[str, Any]] = {}
     for i, account in enumerate(accounts):
-        for st in endpoint_policy(service, cfg, account, principals[account])["Statement"]:
+        for st in endpoint_policy(service, access, account, principals[account])["Statement"]:
             if st["Effect"] == "Deny":
                 denies.setdefault(st["Sid"], st)
                 continue
@@ -53,7 +53,7 @@ def hub_endpoint_policy(service: str, cfg: RegionConfig, principals: Mapping[str
     size = policy_chars(document)
     if size > ENDPOINT_POLICY_MAX_CHARS:
         raise ConfigError(
-            f"The {service} endpoint policy of the hub in {cfg.region} would be {size} characters, over the "
+            f"The {service} endpoint policy of the hub in {access.region} would be {size} characters, over the "
             f"{ENDPOINT_POLICY_MAX_CHARS} a VPC endpoint policy may have ({len(accounts)} accounts); set spokeAccess to accounts or organization (one statement per grant for every account), or split the spokes over more hubs."
         )
     return document

@@ -29,7 +29,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.access import BedrockAccess
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.topology import HubSettings
 from private_bedrock.policies.endpoint import endpoint_policy_for
@@ -157,16 +157,16 @@ def _who_denies(actions: Sequence[str], who: Admission) -> list[dict[str, Any]]:
     return denies
 
 
-def shared_hub_policy(service: str, cfg: RegionConfig, who: Admission) -> dict[str, Any]:
+def shared_hub_policy(service: str, access: BedrockAccess, who: Admission) -> dict[str, Any]:
     """The endpoint policy for `service`: the grants once for every admitted account, then the Denies of everyone else."""
-    base = endpoint_policy_for(service, cfg, PRINCIPAL_ACCOUNT, {})
-    if cfg.endpoint_policy == "deny":
+    base = endpoint_policy_for(service, access, PRINCIPAL_ACCOUNT, {})
+    if access.endpoint_policy == "deny":
         return base
     allows = [s for st in base["Statement"] if st["Effect"] == "Allow" for s in _own_account_allows(st)]
     denies = [st for st in base["Statement"] if st["Effect"] == "Deny"]
     actions = [a for st in allows for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])]
     document = {"Version": "2012-10-17", "Statement": allows + _who_denies(actions, who) + denies}
-    check_size(service, cfg.region, document, who)
+    check_size(service, access.region, document, who)
     return document
 
 

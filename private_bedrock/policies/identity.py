@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.access import BedrockAccess
 from private_bedrock.policies.grants import BEARER_ACTION, FENCED_PREFIXES, grants_for, tool_denials
 from private_bedrock.policies.model_paths import AGENT_ACTIONS, CLAUDE_PLATFORM_ACTIONS, CLAUDE_PLATFORM_BEARER_ACTION
 from private_bedrock.policies.names import pascal
 from private_bedrock.policies.statements import merge_conditions, one_or_many, statement
 
 
-def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[str, str]) -> dict[str, Any]:
+def source_vpce_policy(access: BedrockAccess, account: str, endpoint_ids: Mapping[str, str]) -> dict[str, Any]:
     """The identity policy: exactly the grants, each only through its own endpoint.
 
     aws:SourceVpce is present only on requests that travel through a VPC endpoint, so the
@@ -20,8 +20,8 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     policy of the same principal that would allow these actions from elsewhere.
     """
     statements: list[dict[str, Any]] = []
-    for service in cfg.endpoints:
-        for g in grants_for(service, cfg, account):
+    for service in access.services:
+        for g in grants_for(service, access, account):
             vpce = {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}}
             statements.append(statement("Allow", f"{pascal(service)}{g.sid}", g.actions, g.resources, merge_conditions(g.conditions, vpce)))
     # Every Allow comes before the Denies. (cdk-nag's IAMPolicyNoStatementsWithFullAccess reads
@@ -29,14 +29,14 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     # Claude Platform's API keys never travel through this deployment's endpoints (which is
     # what allowApiKeys admits): denied either way.
     bearer_actions = [CLAUDE_PLATFORM_BEARER_ACTION]
-    if cfg.allow_api_keys:
-        for service in cfg.endpoints:
+    if access.allow_api_keys:
+        for service in access.services:
             statements.append(
                 statement("Allow", f"{pascal(service)}BearerTokens", [BEARER_ACTION[service]], ["*"], {"StringEquals": {"aws:SourceVpce": endpoint_ids[service]}})
             )
     else:
-        bearer_actions += {BEARER_ACTION[s] for s in cfg.endpoints}
-    all_ids = [endpoint_ids[s] for s in cfg.endpoints]
+        bearer_actions += {BEARER_ACTION[s] for s in access.services}
+    all_ids = [endpoint_ids[s] for s in access.services]
     # The fence covers every action of both prefixes, not only the granted ones: a broader
     # grant elsewhere (say AmazonBedrockFullAccess on the same role) must not work from
     # outside the VPC either. Wildcards are safe in a Deny.
@@ -53,7 +53,7 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     # gateways and browser agents reach models and the internet; none is granted here). With
     # serverSideTools on, web search is too (otherwise a role with broader rights could run it
     # from anywhere); off, the tools are denied outright below.
-    fenced = FENCED_PREFIXES + AGENT_ACTIONS + (("bedrock-websearch:*",) if cfg.has("serverSideTools") else ())
+    fenced = FENCED_PREFIXES + AGENT_ACTIONS + (("bedrock-websearch:*",) if access.has("serverSideTools") else ())
     statements.append(
         statement(
             "Deny",
@@ -66,9 +66,9 @@ def source_vpce_policy(cfg: RegionConfig, account: str, endpoint_ids: Mapping[st
     statements.append(statement("Deny", "DenyBearerTokens", sorted(set(bearer_actions)), ["*"]))
     # Claude Platform on AWS (Anthropic-operated, data may leave AWS): denied but to the roles
     # claudePlatform names, who then need their own grant on their workspace.
-    named = list(cfg.claude_platform_principal_arns)
+    named = list(access.claude_platform_principal_arns)
     statements.append(statement("Deny", "DenyClaudePlatform", CLAUDE_PLATFORM_ACTIONS, ["*"], {"ArnNotEquals": {"aws:PrincipalArn": one_or_many(named)}} if named else None))
-    tools = tool_denials(cfg)
+    tools = tool_denials(access)
     if tools:
         # Server-side tools act outside the VPC on the caller's behalf; refused from anywhere.
         statements.append(statement("Deny", "DenyServerSideTools", tools, ["*"]))
@@ -83,7 +83,7 @@ _SAMPLE_ACCOUNT = "123456789012"
 _SAMPLE_VPCE = "vpce-0123456789abcdef0"
 
 
-def identity_policy_chars(cfg: RegionConfig) -> int:
+def identity_policy_chars(access: BedrockAccess) -> int:
     """Size of the deployed identity policy as IAM counts it."""
-    document = source_vpce_policy(cfg, _SAMPLE_ACCOUNT, {s: _SAMPLE_VPCE for s in cfg.endpoints})
+    document = source_vpce_policy(access, _SAMPLE_ACCOUNT, {s: _SAMPLE_VPCE for s in access.services})
     return len(json.dumps(document, separators=(",", ":")))

@@ -24,8 +24,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from private_bedrock.config.app_config import AppConfig, ConfigError, RegionConfig
-from private_bedrock.config.fence import FenceConfig
+from private_bedrock.access import BedrockAccess
+from private_bedrock.config.app_config import AppConfig, ConfigError
+from private_bedrock.config.fence import DEFAULT_MAX_POLICIES, FenceConfig
 from private_bedrock.config.fleet import DELIVERED_ENDPOINT_TAG
 from private_bedrock.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
 from private_bedrock.policies.model_paths import (
@@ -153,20 +154,20 @@ def _condition_values(conditions: Mapping[str, Mapping[str, Any]], key: str) -> 
     return values
 
 
-def _org_grants(service: str, cfg: RegionConfig) -> list[Grant]:
+def _org_grants(service: str, access: BedrockAccess) -> list[Grant]:
     """The grants with the account `*`: what every account the SCP reaches may be granted."""
-    return grants_for(service, cfg, ORG_ACCOUNT)
+    return grants_for(service, access, ORG_ACCOUNT)
 
 
-def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
+def _runtime_models(regions: Sequence[BedrockAccess]) -> _RuntimeModels:
     """Only the grants of model invocations count (other runtime grants, such as listing
     async jobs on `*`, would empty a NotResource list)."""
     actions: list[str] = []
     direct: list[str] = []
     profiles: list[str] = []
     via: list[str] = []
-    for cfg in regions:
-        for grant in _org_grants("bedrock-runtime", cfg):
+    for access in regions:
+        for grant in _org_grants("bedrock-runtime", access):
             invoking = [a for a in grant.actions if a.startswith(MODEL_ACTION_PREFIX)]
             if not invoking:
                 continue
@@ -181,11 +182,11 @@ def _runtime_models(regions: Sequence[RegionConfig]) -> _RuntimeModels:
     return _RuntimeModels(tuple(_unique(actions)), tuple(_unique(direct)), tuple(_unique(profiles)), tuple(_unique(via)))
 
 
-def _mantle_models(regions: Sequence[RegionConfig]) -> list[str]:
+def _mantle_models(regions: Sequence[BedrockAccess]) -> list[str]:
     models: list[str] = []
-    for cfg in regions:
-        if cfg.mantle_enabled:
-            for grant in _org_grants("bedrock-mantle", cfg):
+    for access in regions:
+        if access.mantle_enabled:
+            for grant in _org_grants("bedrock-mantle", access):
                 models += _condition_values(grant.conditions, "bedrock-mantle:Model")
     return _unique(models)
 
@@ -201,7 +202,7 @@ def _network(fence: FenceConfig, endpoints: Sequence[tuple[str, str]], endpoint_
 def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) -> list[dict[str, Any]]:
     """Every statement of the fence, in a fixed order; `endpoint_id(region, service)` names the ids."""
     fence: FenceConfig = config.fence or FenceConfig()
-    regions = config.regions
+    regions = [r.access for r in config.regions]  # what the grants need, per region
     break_glass = list(fence.break_glass_principal_arns)
 
     def exempt(conditions: dict[str, dict[str, Any]], extra_principals: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
@@ -210,7 +211,7 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
             conditions.setdefault("ArnNotLike", {})["aws:PrincipalArn"] = principals
         return conditions
 
-    network_sid, network = _network(fence, [(cfg.region, s) for cfg in regions for s in cfg.endpoints], endpoint_id)
+    network_sid, network = _network(fence, [(a.region, s) for a in regions for s in a.services], endpoint_id)
     if fence.via_services:
         # Forward-access calls started by one of these services; any other keeps the deny.
         network["StringNotEquals"]["aws:CalledViaFirst"] = list(fence.via_services)
@@ -219,7 +220,7 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     runtime = _runtime_models(regions)
     # Cross-region profiles authorize the destination regions' models too: a profile call is
     # exempt from the region statement (the model statements below still pin the profiles).
-    region_conditions: dict[str, dict[str, Any]] = {"StringNotEquals": {"aws:RequestedRegion": [cfg.region for cfg in regions]}}
+    region_conditions: dict[str, dict[str, Any]] = {"StringNotEquals": {"aws:RequestedRegion": [a.region for a in regions]}}
     if runtime.profiles:
         region_conditions["ArnNotLike"] = {"bedrock:InferenceProfileArn": list(runtime.profiles)}
     statements.append(_deny("FenceBedrockOutsideTheseRegions", ORG_FENCED_PREFIXES, exempt(region_conditions)))
@@ -227,7 +228,7 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     # Bedrock API keys: only through the endpoints of a region that allows them (Claude
     # Platform's keys have their own unconditional statement below).
     bearer = sorted({BEARER_ACTION[s] for s in ("bedrock-runtime", "bedrock-mantle")})
-    keyed = [(cfg.region, s) for cfg in regions if cfg.allow_api_keys for s in cfg.endpoints]
+    keyed = [(a.region, s) for a in regions if a.allow_api_keys for s in a.services]
     statements.append(_deny("FenceApiKeys", bearer, exempt(_network(fence, keyed, endpoint_id)[1] if keyed else {})))
     keyed_regions = _unique([r for r, _ in keyed])
     if fence.own_account_endpoints and keyed and len(keyed_regions) < len(regions):
@@ -292,7 +293,7 @@ def fence_statements(config: AppConfig, endpoint_id: Callable[[str, str], str]) 
     # Models no allow list can judge (no foundation-model resource): break-glass only.
     statements.append(_deny("FenceUnjudgedModels", UNJUDGED_MODEL_ACTIONS, exempt({})))
     # Claude Platform on AWS (Anthropic-operated; data may leave AWS): only the roles claudePlatform names.
-    claude = _unique([arn for cfg in regions for arn in cfg.claude_platform_principal_arns])
+    claude = _unique([arn for a in regions for arn in a.claude_platform_principal_arns])
     statements.append(_deny("FenceClaudePlatform", CLAUDE_PLATFORM_ACTIONS, exempt({}, claude)))
     # Its API keys never travel through this deployment's endpoints: denied whatever allowApiKeys
     # says, to the claudePlatform roles too.
@@ -451,5 +452,16 @@ def fence_manifest(config: AppConfig, policies: Sequence[FencePolicy]) -> dict[s
         "breakGlassPrincipalArns": list(fence.break_glass_principal_arns),
         "exemptServiceRoleArns": list(fence.exempt_service_role_arns),
         "targets": list(fence.targets),
+        "managementAccount": fence.management_account,
         "stack": fence.enabled,
+        # Whether a fence was asked for at all (a fence setting, or ids from `make fence-ids`):
+        # the summary shows the fence and its next steps only then. A spoke's hub ids come by themselves.
+        "configured": _fence_configured(config, fence),
     }
+
+
+def _fence_configured(config: AppConfig, fence: FenceConfig) -> bool:
+    hub_ids = {(cfg.region, s, i) for cfg in config.regions if cfg.network.spoke is not None for s, i in cfg.network.spoke.endpoint_ids}
+    settings = (fence.management_account, fence.targets, fence.break_glass_principal_arns, fence.exempt_service_role_arns, fence.via_services)
+    stored_ids = [e for e in fence.endpoint_ids if e not in hub_ids]
+    return fence.enabled or any(settings) or bool(stored_ids) or fence.max_policies != DEFAULT_MAX_POLICIES

@@ -2,7 +2,8 @@
 
 Dependencies are installed for the Lambda's platform (--platform/--python-version/
 --only-binary=:all: --implementation cp), so a cp314 aarch64 bundle builds on an x86_64
-machine running another Python. Installed wheels are cached under <repo>/.cache/ keyed by
+machine running another Python. Installed wheels are cached under <repo>/.cache/ (an installed
+library: private_bedrock/probe/runtime.py cache_dir) keyed by
 a hash of requirements + python version + platform, so repeated synths and tests do not
 download again.
 
@@ -42,9 +43,10 @@ from pathlib import Path
 import jsii
 from aws_cdk import ILocalBundling
 
-REPO = Path(__file__).resolve().parents[2]
-PROBE_DIR = REPO / "lambda_src" / "probe"
-CACHE_DIR = REPO / ".cache" / "probe-deps"
+from private_bedrock.probe.runtime import cache_dir, runtime_dir
+
+PROBE_DIR = runtime_dir()
+CACHE_DIR = cache_dir() / "probe-deps"
 # Written at the bundle's root: what the bundle was built for and whether it has bytecode.
 INFO_FILE = "bundle_info.json"
 # Where Lambda extracts the code: the source path recorded in each pyc (tracebacks).

@@ -65,7 +65,7 @@ def accounts_hub(hub_template: dict) -> dict:
     who = admission(ACCOUNT, ["HUB-PROBE"], cfg.network.hub)  # type: ignore[arg-type]
     for service, ep in _endpoints(t).items():
         probe = _probe_ref(ep["Properties"]["PolicyDocument"])
-        text = json.dumps(shared_hub_policy(service, cfg, who)).replace('"HUB-PROBE"', json.dumps(probe))
+        text = json.dumps(shared_hub_policy(service, cfg.access, who)).replace('"HUB-PROBE"', json.dumps(probe))
         ep["Properties"]["PolicyDocument"] = json.loads(text)
     t["Metadata"]["PrivateBedrock"].update({"spokePrincipalArns": [SPOKE_PROBE_ARN, SECOND_SPOKE_PROBE], "spokeAccess": "accounts", "spokeOrganizationId": ORG, "spokeRoleNames": []})
     return t
@@ -90,7 +90,7 @@ def _with_builder_policies(template: dict, context: dict, metadata: dict) -> dic
     who = admission(ACCOUNT, ["HUB-PROBE"], cfg.network.hub)  # type: ignore[arg-type]
     for service, ep in _endpoints(t).items():
         probe = _probe_ref(ep["Properties"]["PolicyDocument"])
-        ep["Properties"]["PolicyDocument"] = json.loads(json.dumps(shared_hub_policy(service, cfg, who)).replace('"HUB-PROBE"', json.dumps(probe)))
+        ep["Properties"]["PolicyDocument"] = json.loads(json.dumps(shared_hub_policy(service, cfg.access, who)).replace('"HUB-PROBE"', json.dumps(probe)))
     t["Metadata"]["PrivateBedrock"].update(metadata)
     return t
 
@@ -217,7 +217,7 @@ def test_a_spoke_role_reaches_its_own_accounts_resources_only() -> None:
     for mode, context in (("accounts", ACCOUNTS_CONTEXT), ("organization", ORG_CONTEXT)):
         cfg = load_config({**context, **PROFILE}, ACCOUNT).regions[0]
         who = admission(ACCOUNT, [f"arn:aws:iam::{ACCOUNT}:role/HubProbe"], cfg.network.hub)  # type: ignore[arg-type]
-        runtime, mantle = shared_hub_policy("bedrock-runtime", cfg, who), shared_hub_policy("bedrock-mantle", cfg, who)
+        runtime, mantle = shared_hub_policy("bedrock-runtime", cfg.access, who), shared_hub_policy("bedrock-mantle", cfg.access, who)
         profile_id = cfg.runtime_models[0].model_id
         for account, want in ((SPOKE_ACCOUNT, ALLOW), (OTHER_SPOKE, DENY), (ACCOUNT, DENY)):
             profile = f"arn:aws:bedrock:us-east-1:{account}:inference-profile/{profile_id}"
@@ -257,7 +257,7 @@ def test_a_shared_name_is_kept_out_of_the_hub_account_and_a_hub_principal_elsewh
     extra = "arn:aws:iam::777788889999:role/platform-tester"
     cfg = load_config(ACCOUNTS_CONTEXT, ACCOUNT).regions[0]
     who = admission(ACCOUNT, [f"arn:aws:iam::{ACCOUNT}:role/HubProbe", extra], cfg.network.hub)  # type: ignore[arg-type]
-    policy = shared_hub_policy("bedrock-runtime", cfg, who)
+    policy = shared_hub_policy("bedrock-runtime", cfg.access, who)
     without = {"Version": "2012-10-17", "Statement": [s for s in policy["Statement"] if s["Sid"] != "DenySpokeRoleNamesInHubAccount"]}
     fm = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0"
     hub_named = f"arn:aws:iam::{ACCOUNT}:role/{PROBE_NAME}"  # not listed for the hub account

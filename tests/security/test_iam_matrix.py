@@ -303,7 +303,7 @@ def test_the_claude_platform_opt_in_exempts_exactly_the_named_role(template_copy
 
     named = "arn:aws:iam::111122223333:role/BroadWorkload"
     cfg = load_config({"regions": ["us-east-1"], "claudePlatform": {"enabled": True, "principalArns": [named]}}, None).regions[0]
-    built = next(s for s in source_vpce_policy(cfg, "111122223333", {e: "vpce-1" for e in cfg.endpoints})["Statement"] if s["Sid"] == "DenyClaudePlatform")
+    built = next(s for s in source_vpce_policy(cfg.access, "111122223333", {e: "vpce-1" for e in cfg.endpoints})["Statement"] if s["Sid"] == "DenyClaudePlatform")
     assert built["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": named}}
 
     def opt_in(doc: dict[str, Any]) -> None:

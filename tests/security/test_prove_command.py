@@ -1,4 +1,4 @@
-"""`make prove` / `python -m private_bedrock.tools.prove`: the evidence of a cloud assembly, as its user reads it.
+"""`make prove` / `private-bedrock prove`: the evidence of a cloud assembly, as its user reads it.
 
 Every test runs the command on a test-owned assembly (the session's CLI synth of the code's
 defaults, the hub and spoke syntheses, a hub wide enough to need more than one table) and
@@ -95,10 +95,10 @@ def wide_hub(wide_hub_out: Path) -> Evidence:
 
 def test_make_prove_runs_the_command_on_cdk_out_or_CDK_OUT() -> None:
     recipe = subprocess.run(["make", "-n", "-W", ".make/venv", "prove", "CDK_OUT=some/assembly"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    (line,) = [x for x in recipe.splitlines() if "private_bedrock.tools.prove" in x]
+    (line,) = [x for x in recipe.splitlines() if "-m private_bedrock prove" in x]
     assert line.split()[-1] == "some/assembly" and "pytest" not in recipe
     default = subprocess.run(["make", "-n", "-W", ".make/venv", "prove"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert [x for x in default.splitlines() if "private_bedrock.tools.prove" in x][0].split()[-1] == "cdk.out"
+    assert [x for x in default.splitlines() if "-m private_bedrock prove" in x][0].split()[-1] == "cdk.out"
 
 
 def test_a_missing_or_empty_assembly_is_one_sentence(tmp_path: Path, capsys) -> None:

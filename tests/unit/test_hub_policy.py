@@ -26,7 +26,8 @@ OTHER_ROLE = f"arn:aws:iam::{OTHER_SPOKE}:role/PrivateBedrock-us-east-1-Probe"
 
 
 def cfg(**ctx: Any):
-    return load_config({"regions": ["us-east-1"], **ctx}, HUB).regions[0]
+    """What the grants need (BedrockAccess) for the app's settings `ctx` in us-east-1."""
+    return load_config({"regions": ["us-east-1"], **ctx}, HUB).regions[0].access
 
 
 def sids(policy: dict[str, Any]) -> list[str]:

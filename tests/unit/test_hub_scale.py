@@ -14,7 +14,7 @@ import pytest
 
 from private_bedrock.config.app_config import ConfigError, load_config
 from private_bedrock.policies.hub import hub_endpoint_policy, principals_by_account
-from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, admission, policy_chars, shared_hub_policy
+from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, Admission, admission, policy_chars, shared_hub_policy
 from private_bedrock.config.topology import summarised_cidrs
 
 HUB = "111122223333"
@@ -38,7 +38,7 @@ def hub_cfg(**ctx: Any):
 
 
 def shared(cfg, service: str) -> dict[str, Any]:
-    return shared_hub_policy(service, cfg, admission(HUB, [HUB_PROBE], cfg.network.hub))
+    return shared_hub_policy(service, cfg.access, admission(HUB, [HUB_PROBE], cfg.network.hub))
 
 
 def by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -137,7 +137,7 @@ def test_a_hub_principal_of_another_account_is_exempt_from_the_account_deny_by_i
     cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2, (PROBE,)))
     who = admission(HUB, [HUB_PROBE, extra], cfg.network.hub)
     assert who.account_exempt == (extra,) and extra in who.role_patterns and "777788889999" not in who.accounts
-    deny = by_sid(shared_hub_policy("bedrock", cfg, who))["DenyOtherAccounts"]
+    deny = by_sid(shared_hub_policy("bedrock", cfg.access, who))["DenyOtherAccounts"]
     assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalAccount": [HUB, *accounts(2)]}, "ArnNotEquals": {"aws:PrincipalArn": [extra]}}
 
 
@@ -234,7 +234,7 @@ def test_150_accounts_with_300_roles_fit_and_grow_by_one_account_id_each() -> No
 def test_the_per_account_form_refuses_what_the_shared_form_fits() -> None:
     cfg = hub_cfg(spokePrincipalArns=roles(150))
     with pytest.raises(ConfigError, match=r"^The bedrock-runtime endpoint policy of the hub in us-east-1 would be \d+ characters, over the 20480"):
-        hub_endpoint_policy("bedrock-runtime", cfg, principals_by_account(HUB, [HUB_PROBE], cfg.network.hub.spoke_principal_arns))
+        hub_endpoint_policy("bedrock-runtime", cfg.access, principals_by_account(HUB, [HUB_PROBE], cfg.network.hub.spoke_principal_arns))
 
 
 def test_organization_access_does_not_depend_on_the_number_of_accounts() -> None:
@@ -271,7 +271,7 @@ def test_every_capability_builds_a_shared_policy_with_its_own_account_resources_
     for cfg in load_config(ctx, HUB).regions:
         who = admission(HUB, [HUB_PROBE], cfg.network.hub)
         for service in cfg.endpoints:
-            for st in shared_hub_policy(service, cfg, who)["Statement"]:
+            for st in shared_hub_policy(service, cfg.access, who)["Statement"]:
                 for r in _resources(st):
                     assert PRINCIPAL_ACCOUNT not in ":".join(r.split(":")[:ARN_FIELDS_BEFORE_RESOURCE]), (service, st["Sid"], r)
                     if st["Effect"] == "Allow" and r != "*" and r.split(":")[4] == "*":
@@ -299,7 +299,7 @@ def deny(sid: str, actions: list[str], condition: dict[str, Any]) -> dict[str, A
 def test_accounts_access_denies_everyone_but_the_listed_accounts_and_roles_for_every_allowed_action() -> None:
     extra = "arn:aws:iam::777788889999:role/platform-tester"
     cfg = hub_cfg(spokeAccess="accounts", spokeOrganizationArn=ORG_ARN, spokePrincipalArns=roles(2, (PROBE,)))
-    policy = shared_hub_policy("bedrock-runtime", cfg, admission(HUB, [HUB_PROBE, extra], cfg.network.hub))
+    policy = shared_hub_policy("bedrock-runtime", cfg.access, admission(HUB, [HUB_PROBE, extra], cfg.network.hub))
     assert policy["Version"] == "2012-10-17"
     st = by_sid(policy)
     allowed = sorted({a for s in st.values() if s["Effect"] == "Allow" for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])})
@@ -344,13 +344,16 @@ def test_a_model_named_only_through_the_callers_own_profile_keeps_the_grants_sid
 def test_the_shared_policy_is_refused_one_character_over_the_limit_and_accepted_at_it() -> None:
     cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2, (PROBE,)))
     base = admission(HUB, [HUB_PROBE], cfg.network.hub)
-    padded = lambda n: type(base)(base.organization_id, base.accounts, (*base.role_patterns, f"arn:aws:iam::{HUB}:role/{'p' * n}"))  # noqa: E731
-    size = policy_chars(shared_hub_policy("bedrock", cfg, padded(1)))
+
+    def padded(n: int) -> Admission:  # one more listed role, its name n characters long
+        return Admission(base.organization_id, base.accounts, (*base.role_patterns, f"arn:aws:iam::{HUB}:role/{'p' * n}"))
+
+    size = policy_chars(shared_hub_policy("bedrock", cfg.access, padded(1)))
     at_limit = ENDPOINT_POLICY_MAX_CHARS - size + 1
-    assert policy_chars(shared_hub_policy("bedrock", cfg, padded(at_limit))) == ENDPOINT_POLICY_MAX_CHARS
+    assert policy_chars(shared_hub_policy("bedrock", cfg.access, padded(at_limit))) == ENDPOINT_POLICY_MAX_CHARS
     with pytest.raises(ConfigError, match=rf"^The bedrock endpoint policy of the hub in us-east-1 would be {ENDPOINT_POLICY_MAX_CHARS + 1} characters, over the 20480 a VPC "
                        r"endpoint policy may have \(3 role entries, 3 accounts\); give the roles the same names"):
-        shared_hub_policy("bedrock", cfg, padded(at_limit + 1))
+        shared_hub_policy("bedrock", cfg.access, padded(at_limit + 1))
 
 
 def test_the_account_variable_outside_an_arns_account_field_is_refused_by_sid() -> None:

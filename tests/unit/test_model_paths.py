@@ -128,7 +128,7 @@ def test_the_listed_prefixes_exist_have_a_reason_and_are_not_fenced() -> None:
 def test_every_fenced_prefix_is_denied_in_the_identity_policy_too() -> None:
     """What the fence denies by prefix, the workload policy denies too (off the endpoints or outright)."""
     cfg = load_config({"regions": ["us-east-1"]}, None).regions[0]
-    policy = source_vpce_policy(cfg, "111122223333", {s: "vpce-1" for s in cfg.endpoints})
+    policy = source_vpce_policy(cfg.access, "111122223333", {s: "vpce-1" for s in cfg.endpoints})
     denied = {a for st in policy["Statement"] if st["Effect"] == "Deny" for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
     # bedrock-websearch is denied as a whole in DenyServerSideTools while serverSideTools is off.
     assert {f"{p}:*" for p in fenced_prefixes()} <= denied

@@ -24,7 +24,8 @@ ALL_BUT_GUARDRAILS = [c for c in CAPABILITIES if c != "guardrails"]
 
 
 def cfg(**ctx):
-    return load_config({"regions": ["us-east-1"], **ctx}, ACCOUNT).regions[0]
+    """What the grants need (BedrockAccess) for the app's settings `ctx` in us-east-1."""
+    return load_config({"regions": ["us-east-1"], **ctx}, ACCOUNT).regions[0].access
 
 
 def by_sid(policy: dict) -> dict[str, dict]:
@@ -52,7 +53,7 @@ def test_runtime_endpoint_allows_only_the_configured_model_for_our_principals() 
 
 def test_no_allow_statement_has_a_wildcard_action() -> None:
     c = cfg(endpoints=ALL_ENDPOINTS, capabilities=ALL_BUT_GUARDRAILS, agentAliasArns=[ALIAS], knowledgeBaseArns=[KB])
-    policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.endpoints]
+    policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.services]
     policies.append(source_vpce_policy(c, ACCOUNT, IDS))
     for policy in policies:
         for st in policy["Statement"]:
@@ -73,7 +74,7 @@ def test_every_action_any_configuration_names_is_spelled_as_the_iam_reference_sp
     guarded = cfg(endpoints=["bedrock", "bedrock-runtime"], capabilities=["inference", "streaming", "guardrails"], guardrailArn=GUARDRAIL)
     named = set(SERVER_SIDE_TOOL_ACTIONS)
     for c in (everything, guarded, cfg(), cfg(endpointPolicy="deny")):
-        policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.endpoints] + [source_vpce_policy(c, ACCOUNT, IDS)]
+        policies = [endpoint_policy(s, c, ACCOUNT, [PROBE]) for s in c.services] + [source_vpce_policy(c, ACCOUNT, IDS)]
         named |= {a for p in policies for st in p["Statement"] for a in as_list(st["Action"])}
     assert "bedrock:ApplyGuardrail" in named and "bedrock:GetAgent" in named
     for action in named:
@@ -171,7 +172,7 @@ def test_cross_region_profile_grants_the_model_in_every_region_only_via_the_prof
     c = load_config(
         {"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]},
         ACCOUNT,
-    ).regions[0]
+    ).regions[0].access
     grants = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
     assert grants["InvokeConfiguredModels"].resources == (PROFILE,)
     via = grants["InvokeThroughProfiles"]
@@ -210,7 +211,7 @@ def test_mixed_in_region_and_profile_models() -> None:
 def test_profile_grants_shrink_the_identity_policy() -> None:
     """One wildcard ARN per profile model instead of one ARN per destination region."""
     models = [f"apac.amazon.nova-{m}-v1:0" for m in ("micro", "lite", "pro", "premier", "sonic", "canvas")]
-    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}, None).regions[0]
+    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": models}, None).regions[0].access
     assert identity_policy_chars(c) < 5000
 
 
@@ -231,13 +232,13 @@ def test_the_size_estimate_is_the_deployed_policys_length_as_iam_counts_it(conte
     """The 6,144-character refusal relies on this figure: the deployed document (a 12-digit
     account, real-length endpoint ids) serialized without whitespace, to the character."""
     c = cfg(**context)
-    deployed = source_vpce_policy(c, "444455556666", {s: DEPLOYED_IDS[s] for s in c.endpoints})
+    deployed = source_vpce_policy(c, "444455556666", {s: DEPLOYED_IDS[s] for s in c.services})
     assert all(len(i) == 22 for i in DEPLOYED_IDS.values())
     assert identity_policy_chars(c) == len(json.dumps(deployed, separators=(",", ":")))
 
 
 def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_listed_models() -> None:
-    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]}, ACCOUNT).regions[0]
+    c = load_config({"regions": ["ap-northeast-1"], "inferenceScope": "geography", "runtimeModels": ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]}, ACCOUNT).regions[0].access
     grant = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}["RespondWithConfiguredModels"]
     assert grant.actions == ("bedrock:InvokeModel",)
     # Only the default project, not project/*.
@@ -247,7 +248,7 @@ def test_responses_on_bedrock_runtime_grant_the_default_project_for_the_allow_li
 
 
 def test_service_tiers_restrict_every_tier_carrying_grant_and_nothing_else() -> None:
-    c = load_config({"regions": ["ap-northeast-1"], "serviceTiers": ["flex", "default"], "capabilities": ["inference", "streaming", "asyncInvoke", "countTokens"]}, ACCOUNT).regions[0]
+    c = load_config({"regions": ["ap-northeast-1"], "serviceTiers": ["flex", "default"], "capabilities": ["inference", "streaming", "asyncInvoke", "countTokens"]}, ACCOUNT).regions[0].access
     assert c.service_tiers == ("default", "flex")  # the table's order, whatever the user's
     runtime = {g.sid: g for g in grants_for("bedrock-runtime", c, ACCOUNT)}
     mantle = {g.sid: g for g in grants_for("bedrock-mantle", c, ACCOUNT)}
@@ -259,7 +260,7 @@ def test_service_tiers_restrict_every_tier_carrying_grant_and_nothing_else() -> 
         expected = {"bedrock-mantle:ServiceTier": ["default", "flex"]} if sid == "CreateInferenceConfiguredModels" else None
         assert g.conditions.get("StringEqualsIfExists") == expected, sid
     # Without the setting, no tier condition anywhere.
-    plain = load_config({"regions": ["ap-northeast-1"]}, ACCOUNT).regions[0]
+    plain = load_config({"regions": ["ap-northeast-1"]}, ACCOUNT).regions[0].access
     for service in ("bedrock-runtime", "bedrock-mantle"):
         assert all("StringEqualsIfExists" not in g.conditions for g in grants_for(service, plain, ACCOUNT))
 

@@ -20,7 +20,7 @@ install directory, so a project file cannot be named portably; the hook is marke
 experimental ("only intended to be used internally at Amazon as a trial"), and a plugin
 cannot use the CLI's credentials or lookup role anyway.
 
-Usage: python -m private_bedrock.tools.lookup.account [--region R ...] [-c key=value ...] [--app-dir DIR]
+Usage: private-bedrock lookup [--region R ...] [-c key=value ...] [--app-dir DIR]
 Endpoints can be pointed elsewhere the AWS SDK way (AWS_ENDPOINT_URL_EC2, _STS, _BEDROCK,
 _ROUTE53PROFILES, AWS_ENDPOINT_URL_BEDROCK_MANTLE), which is how the tests run it against local servers.
 """
@@ -256,7 +256,7 @@ def write_cache(app_dir: Path, entries: Mapping[str, Any]) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m private_bedrock.tools.lookup.account", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="private-bedrock lookup", description=__doc__.split("\n\n")[0])
     parser.add_argument("--region", action="append", help="only this configured region (repeatable)")
     parser.add_argument("-c", "--context", action="append", default=[], help="key=value, as for cdk -c")
     parser.add_argument("--app-dir", type=Path, default=Path.cwd())

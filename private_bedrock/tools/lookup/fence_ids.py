@@ -1,6 +1,6 @@
 """Read the endpoint ids of the deployed regional stacks into cdk.context.json (`make fence-ids`).
 
-Usage: python -m private_bedrock.tools.lookup.fence_ids [--context-file cdk.context.json] [--dry-run]
+Usage: private-bedrock fence-ids [--context-file cdk.context.json] [--dry-run]
 
 Run it with credentials for the account that holds the regional stacks. It writes
 `fenceEndpointIds` ({region: {service: vpce-id}}) into cdk.context.json, the file CDK keeps
@@ -20,7 +20,6 @@ from typing import Any, Callable, Mapping
 from private_bedrock.config.app_config import ConfigError, load_config
 from private_bedrock.policies import pascal
 
-ROOT = Path(__file__).resolve().parents[3]
 CONTEXT_KEY = "fenceEndpointIds"
 
 
@@ -57,6 +56,8 @@ def read_ids(context: Mapping[str, Any], client_for: Callable[[str], Any]) -> di
 
 def context_without_ids(root: Path, context_file: Path) -> dict[str, Any]:
     """The app's context as the CLI would see it, minus stale ids (they are being replaced)."""
+    if not (root / "cdk.json").is_file():
+        raise FenceIdsError(f"no cdk.json in {root}; run the command in the CDK app's folder (where cdk.json is).")
     context = dict(json.loads((root / "cdk.json").read_text()).get("context", {}))
     if context_file.exists():
         context.update(json.loads(context_file.read_text()))
@@ -64,8 +65,10 @@ def context_without_ids(root: Path, context_file: Path) -> dict[str, Any]:
     return context
 
 
-def main(argv: list[str] | None = None, client_for: Callable[[str], Any] | None = None, root: Path = ROOT) -> int:
-    parser = argparse.ArgumentParser(prog="python -m private_bedrock.tools.lookup.fence_ids", description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None, client_for: Callable[[str], Any] | None = None, root: Path | None = None) -> int:
+    # The CDK app's folder (cdk.json, cdk.context.json): where the command runs, as `make fence-ids` does.
+    root = Path.cwd() if root is None else root
+    parser = argparse.ArgumentParser(prog="private-bedrock fence-ids", description=__doc__.splitlines()[0])
     parser.add_argument("--context-file", type=Path, default=root / "cdk.context.json")
     parser.add_argument("--dry-run", action="store_true", help="print the ids, do not write the file")
     args = parser.parse_args(argv)

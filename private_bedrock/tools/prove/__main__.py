@@ -1,6 +1,6 @@
 """Print the IAM allow/deny matrix of the last synth's cloud assembly; exit 1 on any unexpected cell.
 
-Usage: python -m private_bedrock.tools.prove [cdk.out] [--fence | --no-fence] [--markdown | --json] [--width N]
+Usage: private-bedrock prove [cdk.out] [--fence | --no-fence] [--markdown | --json] [--width N]
 
 Only the layers the configuration deploys are evaluated: the endpoint policies and the
 identity policy of every template, and the organisation fence's SCPs (cdk.out/scp/) only when
@@ -28,7 +28,7 @@ from private_bedrock.tools.prove.resolve import UnresolvedIntrinsic
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m private_bedrock.tools.prove", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="private-bedrock prove", description=__doc__.splitlines()[0])
     parser.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path, help="a cloud assembly directory (default: cdk.out, what `make synth` wrote)")
     fence = parser.add_mutually_exclusive_group()
     fence.add_argument("--fence", dest="fence", action="store_const", const=True, default=None, help="evaluate the organisation fence's SCPs even if fence.enabled is not set (marked hypothetical)")

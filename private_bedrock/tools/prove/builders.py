@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from private_bedrock.config.app_config import RegionConfig
-from stacks.metadata import design_metadata
+from private_bedrock.config.design_metadata import design_metadata
 from private_bedrock.policies import endpoint_policy, source_vpce_policy
 from private_bedrock.tools.prove.resolve import ACCOUNT
 
@@ -33,7 +33,7 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
             "Type": "AWS::EC2::VPCEndpoint",
             "Properties": {
                 "ServiceName": f"com.amazonaws.{cfg.region}.{s}",
-                "PolicyDocument": endpoint_policy(s, cfg, account, principals),
+                "PolicyDocument": endpoint_policy(s, cfg.access, account, principals),
             },
         }
         for s in cfg.endpoints
@@ -48,7 +48,7 @@ def builder_template(cfg: RegionConfig, account: str = ACCOUNT) -> dict[str, Any
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
             "Description": f"Amazon Bedrock in {cfg.region} only through this deployment's VPC endpoints",
-            "PolicyDocument": source_vpce_policy(cfg, account, ids),
+            "PolicyDocument": source_vpce_policy(cfg.access, account, ids),
             "Roles": [{"Ref": PROBE_ROLE}, {"Ref": CONTROL_ROLE}],
         },
     }

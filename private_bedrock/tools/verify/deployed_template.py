@@ -9,17 +9,14 @@ expected function configuration, the expected check outcomes and the expected po
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Mapping
 
+from private_bedrock.probe.runtime import runtime_module
 from private_bedrock.tools.prove.resolve import Symbols, resolve
 
-PROBE_DIR = Path(__file__).resolve().parents[3] / "lambda_src" / "probe"
 PROBE_OUTPUTS = {"vpc": "ProbeFunctionName", "control": "ControlProbeFunctionName"}
 IDENTITY_POLICY_OUTPUT = "SourceVpceOnlyPolicyArn"
 
@@ -179,30 +176,11 @@ _plan_lock = threading.Lock()
 
 
 def _probe_plan_module() -> Any:
-    """lambda_src/probe/plan.py, the probe's own plan (plain Python, no SDK). Loaded under a
-    lock: the fleet verifier's workers ask at once, and the module is in sys.modules before
-    it has finished executing."""
+    """The probe's own plan (lambda_src/probe/plan.py: plain Python, no SDK), imported by its
+    module name (private_bedrock/probe/runtime.py). Under a lock: the fleet verifier's workers
+    ask at once, and a module is in sys.modules before it has finished executing."""
     with _plan_lock:
-        return _load_probe_plan()
-
-
-def _load_probe_plan() -> Any:
-    name = "private_bedrock_probe_plan"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, PROBE_DIR / "plan.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    sys.path.insert(0, str(PROBE_DIR))  # in case the plan imports a sibling module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    finally:
-        sys.path.remove(str(PROBE_DIR))
-    return module
+        return runtime_module("plan")
 
 
 def expected_checks(function: ExpectedFunction, region: str) -> dict[str, str]:

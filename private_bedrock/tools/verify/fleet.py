@@ -440,7 +440,7 @@ def _print_tables(result: dict[str, Any], show_all: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m private_bedrock.tools.verify.fleet", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="private-bedrock verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("--fleet", required=True, type=Path, help="a fleet synth's cloud assembly (cdk.out) or a JSON file of stack instances")
     parser.add_argument("--profile", help="AWS profile of the administrator account (default: the usual credential chain)")
     parser.add_argument("--home-region", help="with a JSON file: the region of the StackSets (fleet.homeRegion; default: the profile's region)")

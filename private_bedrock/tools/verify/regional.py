@@ -397,7 +397,7 @@ def _print_tables(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m private_bedrock.tools.verify.regional", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="private-bedrock verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("--region", required=True)
     parser.add_argument("--stack-name", help="default: PrivateBedrock-<region>")
     parser.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
