@@ -670,3 +670,24 @@ def test_the_fleet_statements_exempt_only_break_glass_and_the_stacksets_executio
         "Sid": "FenceDeliveredEndpointTag", "Effect": "Deny", "Action": "ec2:CreateTags", "Resource": endpoints,
         "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": "PrivateBedrockDelivered"}, **both},
     }
+
+
+HUB_IDS = ["bedrock=vpce-0cccccccccccccc01", "bedrock-runtime=vpce-0cccccccccccccc02", "bedrock-mantle=vpce-0cccccccccccccc03"]
+SPOKE = {"regions": ["us-east-1"], "topology": "spoke", "vpcId": "vpc-05b0ce0000000000a", "subnetIds": ["subnet-05b0ce0000000000a"],
+         "hubVpcCidr": "10.80.0.0/16", "hubDnsProfileId": "rp-0a1b2c3d4e5f6a7b", "hubEndpointIds": HUB_IDS}
+
+
+@pytest.mark.parametrize(
+    ("context", "configured"),
+    [
+        ({"regions": ["us-east-1"]}, False),
+        ({"regions": ["us-east-1"], "fence": {"targets": ["ou-ab12-cdef3456"]}}, True),  # a fence setting alone
+        ({"regions": ["us-east-1"], "fence": {"maxPolicies": 2}}, True),  # a non-default policy count alone
+        ({"regions": ["us-east-1"], "fenceEndpointIds": {"us-east-1": IDS["us-east-1"]}}, True),  # ids stored by `make fence-ids` alone
+        (SPOKE, False),  # a spoke's hub ids come by themselves: no fence was asked for
+        ({**SPOKE, "fence": {"targets": ["ou-ab12-cdef3456"]}}, True),
+    ],
+)
+def test_the_manifest_says_whether_a_fence_was_asked_for(context: dict[str, Any], configured: bool) -> None:
+    cfg = load_config(context, None)
+    assert fence_manifest(cfg, fence_policies(cfg))["configured"] is configured
