@@ -15,18 +15,10 @@ the IAM matrix (private_bedrock/tools/prove/fleet.py) read exactly what is allow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
-from private_bedrock.policies.statements import statement
-
-
-@dataclass(frozen=True)
-class FleetGrant:
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+from private_bedrock.policies.statements import Grant, allow, statement
 
 
 def _document(statements: Sequence[dict]) -> dict:
@@ -85,37 +77,37 @@ def published_versions(function_arn: str) -> tuple[str, ...]:
     return tuple(f"{function_arn}:{p}" for p in VERSION_PATTERNS)
 
 
-def verifier_grants(t: VerifierTargets) -> list[FleetGrant]:
+def verifier_grants(t: VerifierTargets) -> list[Grant]:
     """Exactly what private_bedrock/tools/verify/regional.py calls, on this stack's resources (ec2:DescribeVpcEndpoints,
     route53resolver:ListFirewallRuleGroupAssociations and GetFirewallConfig have no narrower
     resource; see the nag reasons). Writes nothing but a version of each probe: PublishVersion
     snapshots the function as it is, so that what verify checked is what it invokes."""
     return [
-        FleetGrant("ReadThisStack", ("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"), (t.stack_id,)),
-        FleetGrant("ReadAndPublishTheTwoProbes", ("lambda:GetFunctionConfiguration", "lambda:PublishVersion"), t.function_arns),
+        Grant("ReadThisStack", ("cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"), (t.stack_id,)),
+        Grant("ReadAndPublishTheTwoProbes", ("lambda:GetFunctionConfiguration", "lambda:PublishVersion"), t.function_arns),
         # Invoke authorizes the qualified ARN: only versions are invoked, never $LATEST.
-        FleetGrant("InvokeTheirPublishedVersions", ("lambda:InvokeFunction",), tuple(v for arn in t.function_arns for v in published_versions(arn))),
+        Grant("InvokeTheirPublishedVersions", ("lambda:InvokeFunction",), tuple(v for arn in t.function_arns for v in published_versions(arn))),
         # The environment is encrypted with the stack's key; Lambda decrypts it for the caller.
-        FleetGrant("ReadTheProbesEnvironmentThroughLambda", ("kms:Decrypt",), (t.log_key_arn,),
+        Grant("ReadTheProbesEnvironmentThroughLambda", ("kms:Decrypt",), (t.log_key_arn,),
                    {"StringEquals": {"kms:ViaService": f"lambda.{t.region}.amazonaws.com"}}),
         # Only from the administrator's bucket: a bucket of that name in another account is not read.
-        FleetGrant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns, {"StringEquals": {"s3:ResourceAccount": t.asset_account}}),
-        FleetGrant("ReadTheIdentityPolicy", ("iam:GetPolicy", "iam:GetPolicyVersion"), (t.identity_policy_arn,)),
+        Grant("ReadTheDeployedProbeCode", ("s3:GetObject",), t.asset_object_arns, {"StringEquals": {"s3:ResourceAccount": t.asset_account}}),
+        Grant("ReadTheIdentityPolicy", ("iam:GetPolicy", "iam:GetPolicyVersion"), (t.identity_policy_arn,)),
         # No resource-level permissions: held to this stack's region at least.
-        FleetGrant("ReadEndpointPolicies", ("ec2:DescribeVpcEndpoints",), ("*",), {"StringEquals": {"aws:RequestedRegion": t.region}}),
-        FleetGrant(
+        Grant("ReadEndpointPolicies", ("ec2:DescribeVpcEndpoints",), ("*",), {"StringEquals": {"aws:RequestedRegion": t.region}}),
+        Grant(
             "ReadDnsFirewallConfig", ("route53resolver:GetFirewallConfig",),
             (f"arn:aws:route53resolver:{t.region}:{t.account}:firewall-config/*",),
         ),
-        FleetGrant("ListDnsFirewallAssociations", ("route53resolver:ListFirewallRuleGroupAssociations",), ("*",),
+        Grant("ListDnsFirewallAssociations", ("route53resolver:ListFirewallRuleGroupAssociations",), ("*",),
                    {"StringEquals": {"aws:RequestedRegion": t.region}}),
-        FleetGrant("ReadOurDnsFirewallRules", ("route53resolver:ListFirewallRules",), t.firewall_rule_group_arns),
-        FleetGrant("ReadOurDnsFirewallDomains", ("route53resolver:ListFirewallDomains",), t.firewall_domain_list_arns),
+        Grant("ReadOurDnsFirewallRules", ("route53resolver:ListFirewallRules",), t.firewall_rule_group_arns),
+        Grant("ReadOurDnsFirewallDomains", ("route53resolver:ListFirewallDomains",), t.firewall_domain_list_arns),
     ]
 
 
 def verifier_policy(t: VerifierTargets) -> dict:
-    return _document([statement("Allow", g.sid, g.actions, g.resources, g.conditions) for g in verifier_grants(t)])
+    return _document([allow(g) for g in verifier_grants(t)])
 
 
 # IAM Identity Center names a permission set's role AWSReservedSSO_<set>_<suffix>, and gives it
@@ -167,7 +159,7 @@ class CallerTargets:
     organization_id: str  # fleet.organizationId: the verifier roles are assumed inside it only
 
 
-def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> list[FleetGrant]:
+def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> list[Grant]:
     """The fleet verifier's caller (a role of fleet.verifierCallerArns) needs exactly these.
     Member accounts are any account of the OUs, including those auto-deployment adds later,
     so the verifier roles are named in every account (`iam::*`): what the caller gets there
@@ -183,9 +175,9 @@ def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> li
     assumed, so fleet verify reports every account unreachable rather than trusting one."""
     account = t.administrator_account if t.call_as == "SELF" else "*"
     grants = [
-        FleetGrant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions),
+        Grant("AssumeTheFleetVerifierRoles", ("sts:AssumeRole",), tuple(f"arn:aws:iam::*:role/{verifier_role_name(r)}" for r in t.regions),
                    {"StringEquals": {"aws:ResourceOrgID": t.organization_id}}),
-        FleetGrant(
+        Grant(
             "ReadAndDriftCheckTheStackSets", STACK_SET_READS,
             tuple(f"arn:aws:cloudformation:{t.home_region}:{account}:stackset/{stack_set_name(r)}:*" for r in t.regions),
         ),
@@ -195,5 +187,5 @@ def caller_grants(t: CallerTargets, *, verifier_role_name, stack_set_name) -> li
         # delegated administrators have organizations:ListDelegatedAdministrators", same page).
         # No resource-level permissions. Not held to organizations:ServicePrincipal: whether
         # CloudFormation's check passes one is not documented [field]; it lists account ids.
-        grants.append(FleetGrant("StackSetsChecksTheDelegatedAdministrator", ("organizations:ListDelegatedAdministrators",), ("*",)))
+        grants.append(Grant("StackSetsChecksTheDelegatedAdministrator", ("organizations:ListDelegatedAdministrators",), ("*",)))
     return grants

@@ -9,8 +9,7 @@ Each capability of private_bedrock/facts/capabilities.py maps to the grants belo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from private_bedrock.access import BedrockAccess
 from private_bedrock.config.app_config import ModelRef
@@ -27,7 +26,7 @@ from private_bedrock.policies.arns import (
     websearch_tool_arn,
 )
 from private_bedrock.facts.regions import GLOBAL_PREFIX
-from private_bedrock.policies.statements import merge_conditions
+from private_bedrock.policies.statements import Grant, merge_conditions
 
 # Every Bedrock action, for the identity policy's Deny outside this deployment's endpoints.
 FENCED_PREFIXES = ("bedrock:*", "bedrock-mantle:*")
@@ -57,16 +56,6 @@ EXTERNAL_WEB_ACCESS_ACTION = "bedrock-websearch:ExternalWebAccess"
 # IAM prefixes of the tool services themselves.
 TOOL_ENDPOINTS = ("bedrock-runtime", "bedrock-mantle")
 TOOL_PREFIXES = ("bedrock-websearch", "bedrock-agentcore")
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One thing the deployment's workloads may do through one endpoint."""
-
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def profile_destination_arns(model: ModelRef) -> tuple[str, ...]:

@@ -1,14 +1,15 @@
 """Pure policy builders of the monitoring: who may start the probes, publish alarms, use the key.
 
-No constructs here. Each document is built from one list of grants (`MonitoringGrant`), so a
+No constructs here. Each document is built from one list of grants (`Grant`, private_bedrock/policies/statements.py), so a
 test and the IAM matrix can read exactly what is allowed. ARNs and the account may be CDK
 tokens; CDK resolves them when the dict is used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Sequence
+
+from private_bedrock.policies.statements import Grant, allow
 
 PARTITION = "aws"
 # What CloudWatch needs on the topic's key to publish an alarm to an encrypted topic
@@ -18,32 +19,13 @@ PARTITION = "aws"
 ALARM_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
 
-@dataclass(frozen=True)
-class MonitoringGrant:
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-
-def _statement(grant: MonitoringGrant, principal: Mapping[str, Any] | None = None) -> dict:
-    st: dict[str, Any] = {"Sid": grant.sid, "Effect": "Allow"}
-    if principal is not None:
-        st["Principal"] = dict(principal)
-    st["Action"] = list(grant.actions) if len(grant.actions) > 1 else grant.actions[0]
-    st["Resource"] = list(grant.resources) if len(grant.resources) > 1 else grant.resources[0]
-    if grant.conditions:
-        st["Condition"] = {op: dict(kv) for op, kv in grant.conditions.items()}
-    return st
-
-
-def scheduler_grants(function_arns: Sequence[str]) -> list[MonitoringGrant]:
+def scheduler_grants(function_arns: Sequence[str]) -> list[Grant]:
     """The scheduler may invoke the two probe functions, by exact ARN (no versions, no aliases)."""
-    return [MonitoringGrant("InvokeTheProbes", ("lambda:InvokeFunction",), tuple(function_arns))]
+    return [Grant("InvokeTheProbes", ("lambda:InvokeFunction",), tuple(function_arns))]
 
 
 def scheduler_policy(function_arns: Sequence[str]) -> dict:
-    return {"Version": "2012-10-17", "Statement": [_statement(g) for g in scheduler_grants(function_arns)]}
+    return {"Version": "2012-10-17", "Statement": [allow(g) for g in scheduler_grants(function_arns)]}
 
 
 def scheduler_trust_conditions(account: str) -> dict:
@@ -51,9 +33,9 @@ def scheduler_trust_conditions(account: str) -> dict:
     return {"StringEquals": {"aws:SourceAccount": account}}
 
 
-def alarm_publish_grant(region: str, account: str, topic_arn: str) -> MonitoringGrant:
+def alarm_publish_grant(region: str, account: str, topic_arn: str) -> Grant:
     """CloudWatch alarms of this account and region may publish to the alarm topic."""
-    return MonitoringGrant(
+    return Grant(
         "CloudWatchAlarmsOfThisAccountPublish",
         ("sns:Publish",),
         (topic_arn,),
@@ -64,29 +46,29 @@ def alarm_publish_grant(region: str, account: str, topic_arn: str) -> Monitoring
     )
 
 
-def alarm_key_grant() -> MonitoringGrant:
+def alarm_key_grant() -> Grant:
     # In a key policy, "*" means this key.
-    return MonitoringGrant("CloudWatchAlarmsUseTheTopicKey", ALARM_KEY_ACTIONS, ("*",))
+    return Grant("CloudWatchAlarmsUseTheTopicKey", ALARM_KEY_ACTIONS, ("*",))
 
 
 def alarm_key_statement() -> dict:
-    return _statement(alarm_key_grant(), {"Service": "cloudwatch.amazonaws.com"})
+    return allow(alarm_key_grant(), principal={"Service": "cloudwatch.amazonaws.com"})
 
 
 def alarm_publish_statement(region: str, account: str, topic_arn: str) -> dict:
-    return _statement(alarm_publish_grant(region, account, topic_arn), {"Service": "cloudwatch.amazonaws.com"})
+    return allow(alarm_publish_grant(region, account, topic_arn), principal={"Service": "cloudwatch.amazonaws.com"})
 
 
 def trail_arn(region: str, account: str, trail_name: str) -> str:
     return f"arn:{PARTITION}:cloudtrail:{region}:{account}:trail/{trail_name}"
 
 
-def trail_key_grants(region: str, account: str, trail_name: str) -> list[MonitoringGrant]:
+def trail_key_grants(region: str, account: str, trail_name: str) -> list[Grant]:
     """CloudTrail may encrypt this trail's files with the key, and only for this trail
     (the key policy of the CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail")."""
     this_trail = {"aws:SourceArn": trail_arn(region, account, trail_name)}
     return [
-        MonitoringGrant(
+        Grant(
             "CloudTrailEncryptsThisTrail",
             ("kms:GenerateDataKey*",),
             ("*",),
@@ -95,19 +77,19 @@ def trail_key_grants(region: str, account: str, trail_name: str) -> list[Monitor
                 "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{PARTITION}:cloudtrail:*:{account}:trail/*"},
             },
         ),
-        MonitoringGrant("CloudTrailDescribesTheKey", ("kms:DescribeKey",), ("*",), {"StringEquals": this_trail}),
+        Grant("CloudTrailDescribesTheKey", ("kms:DescribeKey",), ("*",), {"StringEquals": this_trail}),
     ]
 
 
 def trail_key_statements(region: str, account: str, trail_name: str) -> list[dict]:
-    return [_statement(g, {"Service": "cloudtrail.amazonaws.com"}) for g in trail_key_grants(region, account, trail_name)]
+    return [allow(g, principal={"Service": "cloudtrail.amazonaws.com"}) for g in trail_key_grants(region, account, trail_name)]
 
 
-def trail_reader_grant(account: str, trail_name: str) -> MonitoringGrant:
+def trail_reader_grant(account: str, trail_name: str) -> Grant:
     """Principals of this account may decrypt this trail's files, when IAM also lets them
     (the key policy of the CloudTrail user guide, "Enable CloudTrail log decrypt permissions",
     narrowed from every trail of the account to this one)."""
-    return MonitoringGrant(
+    return Grant(
         "ThisAccountReadsThisTrailsFiles",
         ("kms:Decrypt", "kms:ReEncryptFrom"),
         ("*",),
@@ -120,5 +102,5 @@ def trail_reader_grant(account: str, trail_name: str) -> MonitoringGrant:
 
 def trail_key_use_statements(region: str, account: str, trail_name: str) -> list[dict]:
     """Every use of the trail key: CloudTrail writes this trail, the account's principals read it."""
-    return [*trail_key_statements(region, account, trail_name), _statement(trail_reader_grant(account, trail_name), {"AWS": f"arn:{PARTITION}:iam::{account}:root"})]
+    return [*trail_key_statements(region, account, trail_name), allow(trail_reader_grant(account, trail_name), principal={"AWS": f"arn:{PARTITION}:iam::{account}:root"})]
 

@@ -426,7 +426,9 @@ def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
         "breakGlassPrincipalArns": [BREAK_GLASS],
         "exemptServiceRoleArns": [role],
         "targets": ["ou-ab12-cdef3456"],
+        "managementAccount": ENABLED["managementAccount"],
         "stack": False,
+        "configured": True,
     }
     assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1", "PrivateBedrockFence-2"]
 
