@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from private_bedrock.config.errors import ConfigError
-from private_bedrock.config.values import ROLE_ARN, as_int, as_list, matching, one_of, role_arns
+from private_bedrock.config.values import ROLE_ARN, as_int, as_list, as_mapping, matching, one_of, role_arns
 
 TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
 HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames", "spokeOrgPaths")
@@ -41,6 +41,7 @@ SPOKE_ACCESS: tuple[str, ...] = ("perAccount", "accounts", "organization")
 DEFAULT_SG_RULE_QUOTA = 60
 MAX_SG_RULE_QUOTA = 1000
 
+ENDPOINT_IDS_EXAMPLE = '{"bedrock-runtime": "vpce-0123456789abcdef0"}'
 _VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
 _SUBNET_ID = re.compile(r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$")
 _VPCE_ID = re.compile(r"^vpce-([0-9a-f]{8}|[0-9a-f]{17})$")
@@ -119,9 +120,10 @@ def _private_cidr(key: str, value: str) -> str:
 
 
 def _endpoint_ids(key: str, value: Any, endpoints: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """{"bedrock-runtime": "vpce-..."} or ["bedrock-runtime=vpce-...", ...] -> pairs in endpoint order."""
-    if isinstance(value, Mapping):
-        pairs = dict(value)
+    """{"bedrock-runtime": "vpce-..."} (its JSON text from `-c`) or ["bedrock-runtime=vpce-...", ...]
+    -> pairs in endpoint order."""
+    if isinstance(value, Mapping) or (isinstance(value, str) and value.strip().startswith("{")):
+        pairs = dict(as_mapping(key, value, ENDPOINT_IDS_EXAMPLE))
     else:
         pairs = {}
         for item in as_list(key, value):
