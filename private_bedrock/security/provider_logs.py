@@ -6,7 +6,9 @@ stack instead (encrypted with the stack's key, with retention), through its Logg
 and its scanner exceptions for checkov and cfn-guard (cdk-nag does not look at these raw resources).
 
 Opt in with the Aspect, `Aspects.of(stack).add(ProviderFunctionHardening(key=..., retention_days=...))`:
-it hardens every provider of the stack at synthesis, whenever it was added.
+it hardens every provider of the stack at synthesis, whenever it was added. The key's policy
+must let CloudWatch Logs use it for the stack's log groups (LogKey's does: every group here is
+named under /private-bedrock/<stack>/, private_bedrock/security/log_groups.py).
 `give_providers_log_groups` does the same at the point it is called (the app's composition
 calls it there, so its templates keep their resource order).
 """
