@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.models import ModelRef
