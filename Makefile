@@ -87,9 +87,12 @@ setup-dev: setup .make/venv-dev .make/probe-deps-host .make/checkov .make/guard 
 SYNTH = $(CDK) synth --no-notices --quiet $(CDK_ARGS) > .make/synth.log 2>&1 || { cat .make/synth.log >&2; exit 1; }
 
 synth: setup ## synthesize every configured region offline into cdk.out and print what was built
-	rm -rf cdk.out
 	@echo "synthesizing offline (CLI output: .make/synth.log) ..."
-	@$(OFFLINE) $(SYNTH)
+	@# Into cdk.out.new, moved over cdk.out only on success: a failed synth keeps the last good assembly.
+	@rm -rf cdk.out.new
+	@$(OFFLINE) $(CDK) synth --no-notices --quiet -o cdk.out.new $(CDK_ARGS) > .make/synth.log 2>&1 || \
+		{ rm -rf cdk.out.new; cat .make/synth.log >&2; echo "synth failed: cdk.out still holds the previous synth" >&2; exit 1; }
+	@rm -rf cdk.out && mv cdk.out.new cdk.out
 	@$(PY) -m private_bedrock synth-report cdk.out
 
 # pyflakes and bugbear findings (ruff), types (mypy) of private_bedrock/, stacks/ and app.py:

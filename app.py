@@ -31,7 +31,8 @@ def main() -> None:
         # The only place that reads the environment: everything below gets typed config.
         config, _ = build(app, os.environ.get("CDK_DEFAULT_ACCOUNT") or None)
     except ConfigError as err:
-        print(f"Configuration error: {err}", file=sys.stderr)
+        for problem in err.problems:  # one line each: every problem of this run at once
+            print(f"Configuration error: {problem}", file=sys.stderr)
         sys.exit(2)
     for warning in config.warnings:
         print(f"Warning: {warning}", file=sys.stderr)

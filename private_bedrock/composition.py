@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from aws_cdk import CfnOutput, Fn, Stack
 from aws_cdk import aws_kms as kms
 
-from private_bedrock.security.workload_policy import SourceVpceOnlyPolicy, SourceVpceOnlyPolicyProps
+from private_bedrock.security.workload_policy import SourceVpceOnlyPolicy
 from private_bedrock.config.app_config import RegionConfig
 from private_bedrock.network.dns_firewall import DnsFirewall, DnsFirewallProps
 from private_bedrock.network.dns_names import allow_list
-from private_bedrock.network.endpoints import BedrockEndpoints, BedrockEndpointsProps
+from private_bedrock.network.endpoints import PrivateBedrockEndpoints
 from private_bedrock.monitoring import DnsFirewallRef, ProbeMonitoring, ProbeMonitoringProps
 from private_bedrock.security.log_groups import log_group_prefix
 from private_bedrock.security.log_key import LogKey, LogKeyProps
@@ -41,7 +41,7 @@ class Composition:
     access: SourceVpceOnlyPolicy
     log_key: kms.IKey  # encrypts the probes' environment (the fleet verifier reads it through Lambda)
     dns_firewall: DnsFirewall
-    endpoints: BedrockEndpoints | None  # None in a spoke (it uses the hub's)
+    endpoints: PrivateBedrockEndpoints | None  # None in a spoke (it uses the hub's)
 
 
 def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composition:
@@ -96,7 +96,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
         ),
     )
     hub, spoke = config.network.hub, config.network.spoke
-    endpoints: BedrockEndpoints | None = None
+    endpoints: PrivateBedrockEndpoints | None = None
     hub_dns: HubDns | None = None
     if spoke is not None:
         # A spoke has no endpoints: the hub's, reached through the hub's shared DNS.
@@ -104,18 +104,16 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
         SpokeDns(stack, "SharedDns", props=SpokeDnsProps(profile_id=spoke.dns_profile_id, vpc_id=network.vpc.vpc_id, name=f"{config.stack_id}-spoke"))
     else:
         assert network.endpoint_sg is not None
-        endpoints = BedrockEndpoints(
+        endpoints = PrivateBedrockEndpoints(
             stack,
             "Endpoints",
-            props=BedrockEndpointsProps(
-                config=config,
-                account=stack.account,
-                vpc=network.vpc,
-                security_group=network.endpoint_sg,
-                subnets_by_service=network.subnets_by_service,
-                principal_arns=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
-                hub=hub,
-            ),
+            vpc=network.vpc,
+            access=config.access,
+            principals=[probe.function.role.role_arn, *config.extra_principal_arns],  # type: ignore[union-attr]
+            subnets_by_service=network.subnets_by_service,
+            security_group=network.endpoint_sg,
+            workload_security_group=network.workload_sg,
+            hub=hub,
         )
         endpoint_ids = endpoints.ids
         if hub is not None:
@@ -131,11 +129,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
                     name=f"{config.stack_id}-hub",
                 ),
             )
-    access = SourceVpceOnlyPolicy(
-        stack,
-        "Access",
-        props=SourceVpceOnlyPolicyProps(config=config, account=stack.account, endpoint_ids=endpoint_ids, roles=probe.roles),
-    )
+    access = SourceVpceOnlyPolicy(stack, "Access", access=config.access, endpoints=endpoint_ids, roles=probe.roles)
     monitoring = ProbeMonitoring(
         stack,
         "Monitoring",
@@ -160,7 +154,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
 
 
 def _outputs(
-    stack: Stack, cfg: RegionConfig, network: Network, endpoints: BedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe, hub_dns: HubDns | None
+    stack: Stack, cfg: RegionConfig, network: Network, endpoints: PrivateBedrockEndpoints | None, access: SourceVpceOnlyPolicy, probe: ConnectivityProbe, hub_dns: HubDns | None
 ) -> None:
     CfnOutput(stack, "VpcId", value=network.vpc.vpc_id)
     CfnOutput(stack, "SubnetIds", value=Fn.join(",", [s.subnet_id for s in network.subnets]), description="Place workloads in these subnets")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from private_bedrock.config.errors import ConfigError
-from private_bedrock.config.values import as_bool, as_mapping, role_arns
+from private_bedrock.config.errors import ConfigError, Problems
+from private_bedrock.config.values import as_bool, as_mapping, role_arns, unknown_key_sentences
 
 KEYS = ("enabled", "principalArns")
 EXAMPLE = '{"enabled": true, "principalArns": ["arn:aws:iam::123456789012:role/claude-app"]}'
@@ -24,12 +24,13 @@ def parse_claude_platform(where: Callable[[str], str], raw: Any) -> tuple[str, .
     """The roles exempt from the Claude Platform Denies; empty = denied to everyone."""
     key = where("claudePlatform")
     raw = as_mapping(key, {} if raw is None else raw, EXAMPLE)
-    unknown = sorted(set(raw) - set(KEYS))
-    if unknown:
-        raise ConfigError(f"{key} has unknown key {unknown[0]!r}; accepted keys are: {', '.join(KEYS)}.")
-    enabled = as_bool(f"{key}.enabled", raw.get("enabled", False))
+    p = Problems()
+    for sentence in unknown_key_sentences(key, raw, KEYS):
+        p.add(sentence)
+    enabled = p.check(as_bool, f"{key}.enabled", raw.get("enabled", False))
     # Exact role ARNs only (role_arns admits no wildcard): the exemption names roles, not patterns.
-    principals = role_arns(f"{key}.principalArns", raw.get("principalArns", []))
+    principals = p.check(role_arns, f"{key}.principalArns", raw.get("principalArns", []))
+    p.raise_if_any()
     if enabled and not principals:
         raise ConfigError(
             f"{key}.enabled is true but {key}.principalArns is empty; name the roles that may use Claude Platform on AWS "

@@ -41,6 +41,10 @@ GLOBAL_KEYS: tuple[str, ...] = ("regions", "regionOverrides", "fence", "fenceEnd
 KNOWN_KEYS: frozenset[str] = frozenset(REGIONAL_KEYS + GLOBAL_KEYS)
 
 
+# What the CDK CLI itself stores in the context (`cdk acknowledge` writes this one).
+CDK_KEYS: frozenset[str] = frozenset({"acknowledged-issue-numbers"})
+
+
 def is_cdk_key(key: str) -> bool:
     """CDK's own context (feature flags, lookups, CLI settings) is not ours to judge."""
-    return key.startswith("@") or ":" in key or key.startswith("aws-cdk") or key.startswith("cdk")
+    return key.startswith("@") or ":" in key or key.startswith("aws-cdk") or key.startswith("cdk") or key in CDK_KEYS

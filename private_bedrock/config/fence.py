@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.region_config import RegionConfig
-from private_bedrock.config.values import ACCOUNT_ID, ORG_TARGET, as_bool, as_int, as_list, as_mapping, matching
+from private_bedrock.config.values import ACCOUNT_ID, ORG_TARGET, as_bool, as_int, as_list, as_mapping, matching, unknown_key_sentences
 from private_bedrock.facts.regions import BEDROCK_REGIONS, SERVICES
 
 FENCE_KEYS: tuple[str, ...] = (
@@ -101,18 +101,22 @@ def _endpoint_ids(raw: Any, regions: Sequence[RegionConfig]) -> tuple[tuple[str,
     raw = as_mapping("fenceEndpointIds", raw, '{"us-east-1": {"bedrock-runtime": "vpce-0123456789abcdef0"}}')
     by_region = {r.region: r for r in regions}
     out: list[tuple[str, str, str]] = []
+    problems = Problems()
     for region, services in sorted(raw.items()):
         if region not in BEDROCK_REGIONS:
-            raise ConfigError(f"fenceEndpointIds has ids for {region!r}, which is not a region this app knows; run `make fence-ids` again or remove the entry.")
+            problems.add(f"fenceEndpointIds has ids for {region!r}, which is not a region this app knows; run `make fence-ids` again or remove the entry.")
+            continue
         if not isinstance(services, Mapping):
-            raise ConfigError(f"fenceEndpointIds.{region} must be an object {{service: vpce-id}}, got {services!r}.")
+            problems.add(f"fenceEndpointIds.{region} must be an object {{service: vpce-id}}, got {services!r}.")
+            continue
         for service, vpce in sorted(services.items()):
             if service not in SERVICES:
-                raise ConfigError(f"fenceEndpointIds.{region}.{service} is not an endpoint service of this app; use one of: {', '.join(SERVICES)}.")
-            if not isinstance(vpce, str) or not _VPCE.match(vpce):
-                raise ConfigError(f"fenceEndpointIds.{region}.{service} {vpce!r} is not a VPC endpoint id such as vpce-0123456789abcdef0.")
-            if region in by_region and service in by_region[region].endpoints:
+                problems.add(f"fenceEndpointIds.{region}.{service} is not an endpoint service of this app; use one of: {', '.join(SERVICES)}.")
+            elif not isinstance(vpce, str) or not _VPCE.match(vpce):
+                problems.add(f"fenceEndpointIds.{region}.{service} {vpce!r} is not a VPC endpoint id such as vpce-0123456789abcdef0.")
+            elif region in by_region and service in by_region[region].endpoints:
                 out.append((region, service, vpce))
+    problems.raise_if_any()
     return tuple(out) + _hub_ids_of_spokes(out, regions)
 
 
@@ -140,38 +144,56 @@ def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig], *, flee
     the stacks are delivered by StackSets (fleet.enabled), one set of endpoints per account."""
     # `-c fence='{"enabled": true, ...}'` arrives as JSON text.
     raw = as_mapping("fence", {} if raw is None else raw, '{"enabled": true, "targets": ["ou-..."]}')
-    unknown = sorted(set(raw) - set(FENCE_KEYS))
-    if unknown:
-        raise ConfigError(f"fence has unknown key {unknown[0]!r}; accepted keys are: {', '.join(FENCE_KEYS)}.")
-
-    account = raw.get("managementAccount") or None
-    if account is not None and (not isinstance(account, str) or not ACCOUNT_ID.match(account)):
-        raise ConfigError(f"fence.managementAccount {account!r} is not a 12-digit AWS account id.")
-    targets = matching("fence.targets", raw.get("targets", []), ORG_TARGET, "an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id", unique_noun="a target")
-    via = tuple(as_list("fence.viaServices", raw.get("viaServices", [])))
-    for service in via:
-        if not _SERVICE.match(service):
-            raise ConfigError(f"fence.viaServices entry {service!r} is not a service principal such as cloudformation.amazonaws.com.")
-    max_policies = as_int("fence.maxPolicies", raw.get("maxPolicies", DEFAULT_MAX_POLICIES))
-    if not 1 <= max_policies <= DEFAULT_MAX_POLICIES:
-        raise ConfigError(
-            f"fence.maxPolicies {max_policies} is out of range; use 1 to {DEFAULT_MAX_POLICIES} "
-            f"({SCPS_PER_TARGET} SCPs per target, one of them FullAWSAccess)."
-        )
+    p = Problems()
+    for sentence in unknown_key_sentences("fence", raw, FENCE_KEYS):
+        p.add(sentence)
+    account = p.check(_management_account, raw.get("managementAccount") or None)
+    targets = p.check(matching, "fence.targets", raw.get("targets", []), ORG_TARGET, "an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id", unique_noun="a target")
+    via = p.check(_via_services, raw.get("viaServices", []))
+    max_policies = p.check(_max_policies, raw.get("maxPolicies", DEFAULT_MAX_POLICIES))
+    enabled = p.check(as_bool, "fence.enabled", raw.get("enabled", False))
+    break_glass = p.check(_principals, "fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", []))
+    exempt = p.check(_exact_roles, "fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", []))
+    endpoint_ids = p.check(_fleet_without_ids, raw_ids) if fleet else p.check(_endpoint_ids, raw_ids if raw_ids is not None else {}, regions)
+    p.raise_if_any()
     fence = FenceConfig(
-        enabled=as_bool("fence.enabled", raw.get("enabled", False)),
+        enabled=enabled,
         management_account=account,
         targets=targets,
-        break_glass_principal_arns=_principals("fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", [])),
-        exempt_service_role_arns=_exact_roles("fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", [])),
+        break_glass_principal_arns=break_glass,
+        exempt_service_role_arns=exempt,
         via_services=via,
         max_policies=max_policies,
-        endpoint_ids=_fleet_without_ids(raw_ids) if fleet else _endpoint_ids(raw_ids if raw_ids is not None else {}, regions),
+        endpoint_ids=endpoint_ids,
         own_account_endpoints=fleet,
     )
     if fence.enabled:
         _check_deployable(fence, regions)
     return fence
+
+
+def _management_account(account: Any) -> str | None:
+    if account is not None and (not isinstance(account, str) or not ACCOUNT_ID.match(account)):
+        raise ConfigError(f"fence.managementAccount {account!r} is not a 12-digit AWS account id.")
+    return account
+
+
+def _via_services(value: Any) -> tuple[str, ...]:
+    via = tuple(as_list("fence.viaServices", value))
+    for service in via:
+        if not _SERVICE.match(service):
+            raise ConfigError(f"fence.viaServices entry {service!r} is not a service principal such as cloudformation.amazonaws.com.")
+    return via
+
+
+def _max_policies(value: Any) -> int:
+    max_policies = as_int("fence.maxPolicies", value)
+    if not 1 <= max_policies <= DEFAULT_MAX_POLICIES:
+        raise ConfigError(
+            f"fence.maxPolicies {max_policies} is out of range; use 1 to {DEFAULT_MAX_POLICIES} "
+            f"({SCPS_PER_TARGET} SCPs per target, one of them FullAWSAccess)."
+        )
+    return max_policies
 
 
 def _fleet_without_ids(raw_ids: Any) -> tuple[tuple[str, str, str], ...]:
@@ -187,19 +209,20 @@ def _fleet_without_ids(raw_ids: Any) -> tuple[tuple[str, str, str], ...]:
 
 def _check_deployable(fence: FenceConfig, regions: Sequence[RegionConfig]) -> None:
     """The fence stack is refused until it can only do what it promises."""
+    p = Problems()
     if fence.management_account is None:
-        raise ConfigError("fence.enabled is true but fence.managementAccount is not set; give the 12-digit id of the management (or delegated administrator) account.")
+        p.add("fence.enabled is true but fence.managementAccount is not set; give the 12-digit id of the management (or delegated administrator) account.")
     if not fence.targets:
-        raise ConfigError("fence.enabled is true but fence.targets is empty; list the OU or account ids to attach the policies to (a test OU first).")
+        p.add("fence.enabled is true but fence.targets is empty; list the OU or account ids to attach the policies to (a test OU first).")
     if not fence.break_glass_principal_arns:
-        raise ConfigError(
+        p.add(
             "fence.enabled is true but fence.breakGlassPrincipalArns is empty; name at least one role that stays exempt, or no one outside the VPCs can repair Bedrock access."
         )
-    if fence.own_account_endpoints:
-        return  # no ids to wait for: every member account's own endpoints are admitted
-    missing = [f"{r.region}/{s}" for r in regions for s in r.endpoints if fence.endpoint_id(r.region, s) is None]
+    # A fleet has no ids to wait for: every member account's own endpoints are admitted.
+    missing = [] if fence.own_account_endpoints else [f"{r.region}/{s}" for r in regions for s in r.endpoints if fence.endpoint_id(r.region, s) is None]
     if missing:
-        raise ConfigError(
+        p.add(
             f"fence.enabled is true but the endpoint id of {missing[0]} is unknown ({len(missing)} missing); "
             "deploy the regional stacks, then run `make fence-ids` with their account's credentials."
         )
+    p.raise_if_any()

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.errors import FAILED, ConfigError, Problems, ok
 from private_bedrock.facts.regions import BEDROCK_REGIONS
-from private_bedrock.config.values import ACCOUNT_ID, as_bool, as_int, as_mapping, matching
+from private_bedrock.config.values import ACCOUNT_ID, as_bool, as_int, as_mapping, matching, unknown_key_sentences
 
 FLEET_KEYS: tuple[str, ...] = (
     "enabled",
@@ -153,40 +153,46 @@ def _preferences(raw: Mapping[str, Any]) -> OperationPreferences:
     return OperationPreferences(max_pct, max_count, tol_pct, tol_count, mode)
 
 
-def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str, Mapping[str, Any]]) -> FleetConfig:
-    """Validate `fleet` against the configured regions and their (merged) settings."""
-    raw = as_mapping("fleet", {} if raw is None else raw, '{"enabled": true, "organizationalUnits": ["ou-ab12-cd34ef56"]}')
-    unknown = sorted(set(raw) - set(FLEET_KEYS))
-    if unknown:
-        raise ConfigError(f"fleet has unknown key {unknown[0]!r}; accepted keys are: {', '.join(FLEET_KEYS)}.")
-    enabled = as_bool("fleet.enabled", raw.get("enabled", bool(raw)))
-    if not enabled:
-        return FleetConfig()
+def _one_of(key: str, value: Any, accepted: tuple[str, ...], fix: str) -> str:
+    if value not in accepted:
+        raise ConfigError(f"fleet.{key} {value!r} is not supported; {fix}.")
+    return value
 
-    admin = raw.get("administratorAccount")
+
+def _administrator(admin: Any) -> str:
     if not isinstance(admin, str) or not ACCOUNT_ID.match(admin):
         raise ConfigError(
             f"fleet.administratorAccount {admin!r} is not a 12-digit AWS account id; give the management or delegated-administrator account that holds the StackSets."
         )
-    call_as = raw.get("callAs", "SELF")
-    if call_as not in CALL_AS:
-        raise ConfigError(f"fleet.callAs {call_as!r} is not supported; use SELF (the management account) or DELEGATED_ADMIN (a registered delegated administrator).")
-    home = raw.get("homeRegion", regions[0])
+    return admin
+
+
+def _home_region(home: Any) -> str:
     if home not in BEDROCK_REGIONS:
         raise ConfigError(f"fleet.homeRegion {home!r} is not a region this app knows; use one of: {', '.join(sorted(BEDROCK_REGIONS))}.")
-    org = raw.get("organizationId")
+    return home
+
+
+def _organization(org: Any) -> str:
     if not isinstance(org, str) or not _ORG_ID.match(org):
         raise ConfigError(
             f"fleet.organizationId {org!r} is not an AWS Organizations id such as o-a1b2c3d4e5 (aws organizations describe-organization); the asset buckets and the verifier role admit that organisation only."
         )
+    return org
+
+
+def _units(value: Any) -> tuple[str, ...]:
     ous = matching(
-        "fleet.organizationalUnits", raw.get("organizationalUnits", []), _OU,
+        "fleet.organizationalUnits", value, _OU,
         "an OU id such as ou-ab12-cd34ef56 or a root id such as r-ab12 (accounts are left out with excludeAccounts)", unique_noun="an OU",
     )
     if not ous:
         raise ConfigError("fleet.organizationalUnits is empty; list the OU ids (ou-xxxx-yyyyyyyy) or the root (r-xxxx) whose accounts get the stacks, a test OU first.")
-    excluded = matching("fleet.excludeAccounts", raw.get("excludeAccounts", []), ACCOUNT_ID, "a 12-digit AWS account id", unique_noun="an account")
-    order = matching("fleet.regionOrder", raw.get("regionOrder", list(regions)), re.compile(r".+"), "a region", unique_noun="a region")
+    return ous
+
+
+def _region_order(value: Any, regions: Sequence[str]) -> tuple[str, ...]:
+    order = matching("fleet.regionOrder", value, re.compile(r".+"), "a region", unique_noun="a region")
     for region in order:
         if region not in BEDROCK_REGIONS:
             raise ConfigError(f"fleet.regionOrder entry {region!r} is not a region this app knows; use one of: {', '.join(sorted(BEDROCK_REGIONS))}.")
@@ -195,38 +201,81 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
     missing = [r for r in regions if r not in order]
     if missing:
         raise ConfigError(f"fleet.regionOrder {list(order)!r} leaves out {missing[0]!r}; list every configured region once, in rollout order.")
-    callers = matching("fleet.verifierCallerArns", raw.get("verifierCallerArns", []), re.compile(r".+"), "a role ARN", unique_noun="a role")
+    return order
+
+
+def _callers(value: Any, admin: str) -> tuple[str, ...]:
+    """`admin` may be FAILED (refused): the ARNs' own form is still checked."""
+    callers = matching("fleet.verifierCallerArns", value, re.compile(r".+"), "a role ARN", unique_noun="a role")
+    shown = admin if ok(admin) else "123456789012"
     if not callers:
         raise ConfigError(
-            f"fleet.verifierCallerArns is empty; name the role(s) in {admin} that run `make verify FLEET=...`, such as arn:aws:iam::{admin}:role/PlatformVerify (the verifier role in each account trusts only them)."
+            f"fleet.verifierCallerArns is empty; name the role(s) in {shown} that run `make verify FLEET=...`, such as arn:aws:iam::{shown}:role/PlatformVerify (the verifier role in each account trusts only them)."
         )
+    p = Problems()
     for arn in callers:
         m = _CALLER.match(arn)
         if not m:
-            raise ConfigError(
-                f"fleet.verifierCallerArns entry {arn!r} is not an IAM role ARN such as arn:aws:iam::{admin}:role/PlatformVerify "
-                f"(a wildcard only as an Identity Center role's suffix: arn:aws:iam::{admin}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformVerify_*)."
+            p.add(
+                f"fleet.verifierCallerArns entry {arn!r} is not an IAM role ARN such as arn:aws:iam::{shown}:role/PlatformVerify "
+                f"(a wildcard only as an Identity Center role's suffix: arn:aws:iam::{shown}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformVerify_*)."
             )
-        if m.group(1) != admin:
-            raise ConfigError(f"fleet.verifierCallerArns entry {arn!r} is in account {m.group(1)}, not the administrator account {admin}; the verifier trusts the administrator account only.")
-    for region in regions:
-        settings = regional_settings[region]
-        for key, why in ACCOUNT_SPECIFIC_KEYS.items():
-            if settings.get(key):
-                raise ConfigError(
-                    f"{key} is set for {region} but fleet.enabled delivers one template to every account and {why}; remove {key} (or deploy that account with `cdk deploy` instead)."
-                )
-        topology = settings.get("topology", "standalone")
-        if topology != "standalone":
-            raise ConfigError(
-                f"topology {topology!r} in {region} cannot be delivered by a StackSet (a {topology} names one account's VPC and peers); deploy it with `cdk deploy` and use the fleet for standalone accounts."
-            )
-    auto = as_bool("fleet.autoDeployment", raw.get("autoDeployment", True))
+        elif ok(admin) and m.group(1) != admin:
+            p.add(f"fleet.verifierCallerArns entry {arn!r} is in account {m.group(1)}, not the administrator account {admin}; the verifier trusts the administrator account only.")
+    p.raise_if_any()
+    return callers
+
+
+def _check_deliverable(region: str, settings: Mapping[str, Any]) -> None:
+    """A StackSet template is the same in every account: nothing in it may name one account."""
+    p = Problems()
+    for key, why in ACCOUNT_SPECIFIC_KEYS.items():
+        if settings.get(key):
+            p.add(f"{key} is set for {region} but fleet.enabled delivers one template to every account and {why}; remove {key} (or deploy that account with `cdk deploy` instead).")
+    topology = settings.get("topology", "standalone")
+    if topology != "standalone":
+        p.add(
+            f"topology {topology!r} in {region} cannot be delivered by a StackSet (a {topology} names one account's VPC and peers); deploy it with `cdk deploy` and use the fleet for standalone accounts."
+        )
+    p.raise_if_any()
+
+
+def _retain(raw: Mapping[str, Any], auto: bool) -> bool | None:
     if not auto and "retainStacksOnAccountRemoval" in raw:
         raise ConfigError(
             "fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; CloudFormation applies it only to the stacks "
             "auto-deployment removes (AutoDeployment.RetainStacksOnAccountRemoval), so remove it or set autoDeployment to true."
         )
+    return as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)) if auto else None
+
+
+def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str, Mapping[str, Any]]) -> FleetConfig:
+    """Validate `fleet` against the configured regions and their (merged) settings; a region
+    missing from `regional_settings` (its override was refused) is not checked here."""
+    raw = as_mapping("fleet", {} if raw is None else raw, '{"enabled": true, "organizationalUnits": ["ou-ab12-cd34ef56"]}')
+    p = Problems()
+    for sentence in unknown_key_sentences("fleet", raw, FLEET_KEYS):
+        p.add(sentence)
+    enabled = p.check(as_bool, "fleet.enabled", raw.get("enabled", bool(raw)))
+    if not enabled:  # False, or refused: the rest applies only to an enabled fleet
+        p.raise_if_any()
+        return FleetConfig()
+
+    admin = p.check(_administrator, raw.get("administratorAccount"))
+    call_as = p.check(_one_of, "callAs", raw.get("callAs", "SELF"), CALL_AS, "use SELF (the management account) or DELEGATED_ADMIN (a registered delegated administrator)")
+    home = p.check(_home_region, raw.get("homeRegion", regions[0]))
+    org = p.check(_organization, raw.get("organizationId"))
+    ous = p.check(_units, raw.get("organizationalUnits", []))
+    excluded = p.check(matching, "fleet.excludeAccounts", raw.get("excludeAccounts", []), ACCOUNT_ID, "a 12-digit AWS account id", unique_noun="an account")
+    order = p.check(_region_order, raw.get("regionOrder", list(regions)), regions)
+    callers = p.check(_callers, raw.get("verifierCallerArns", []), admin)
+    for region in regions:
+        if region in regional_settings:
+            p.check(_check_deliverable, region, regional_settings[region])
+    auto = p.check(as_bool, "fleet.autoDeployment", raw.get("autoDeployment", True))
+    retain = p.check(_retain, raw, auto) if ok(auto) else FAILED
+    preferences = p.check(_preferences, raw)
+    p.raise_if_any()
     return FleetConfig(
         enabled=True,
         administrator_account=admin,
@@ -236,8 +285,8 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         organizational_units=ous,
         exclude_accounts=excluded,
         region_order=order,
-        preferences=_preferences(raw),
+        preferences=preferences,
         auto_deployment=auto,
-        retain_stacks_on_account_removal=as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)) if auto else None,
+        retain_stacks_on_account_removal=retain,
         verifier_caller_arns=callers,
     )

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from private_bedrock.config.context_keys import KNOWN_KEYS, is_cdk_key
-from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.errors import Problems, ok
 from private_bedrock.config.fence import FenceConfig, parse_fence
 from private_bedrock.config.fleet import FleetConfig, parse_fleet
 from private_bedrock.config.region import parse_region
 from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.config.selection import DEFAULT_REGIONS, parse_overrides, parse_regions, regional_settings
-from private_bedrock.config.values import ACCOUNT_ID
+from private_bedrock.config.values import ACCOUNT_ID, unknown_key_sentences
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,33 @@ class AppConfig:
 
 
 def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
-    """Validate the CDK context (cdk.json + cdk.context.json + -c flags) into AppConfig."""
-    ours = {k: v for k, v in context.items() if not is_cdk_key(k)}
-    unknown = sorted(set(ours) - KNOWN_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"Unknown context key {unknown[0]!r}; accepted keys are: {', '.join(sorted(KNOWN_KEYS))}."
-        )
-    if account is not None and not ACCOUNT_ID.match(account):
-        raise ConfigError(f"CDK_DEFAULT_ACCOUNT {account!r} is not a 12-digit AWS account id.")
+    """Validate the CDK context (cdk.json + cdk.context.json + -c flags) into AppConfig.
 
-    regions = parse_regions(ours.get("regions", list(DEFAULT_REGIONS)))
-    overrides = parse_overrides(ours.get("regionOverrides", {}))
-    settings_of = regional_settings(ours, regions, overrides)
-    fleet = parse_fleet(ours.get("fleet"), list(regions), settings_of)
+    Every problem is collected and raised together (one ConfigError, one sentence each); a
+    check whose input was refused is skipped (a region whose override was refused is not
+    parsed, the fence is not checked against regions that failed).
+    """
+    p = Problems()
+    ours = {k: v for k, v in context.items() if not is_cdk_key(k)}
+    for sentence in unknown_key_sentences(None, ours, KNOWN_KEYS):
+        p.add(sentence)
+    if account is not None and not ACCOUNT_ID.match(account):
+        p.add(f"CDK_DEFAULT_ACCOUNT {account!r} is not a 12-digit AWS account id.")
+        account = None  # the regions are still checked, account-agnostic
+
+    regions = p.check(parse_regions, ours.get("regions", list(DEFAULT_REGIONS)))
+    overrides = parse_overrides(ours.get("regionOverrides", {}), p)
+    if not ok(regions, overrides):
+        p.raise_if_any()
+    settings_of = {region: regional_settings(ours, region, overrides.get(region, {})) for region in regions if ok(overrides.get(region))}
+    fleet = p.check(parse_fleet, ours.get("fleet"), list(regions), settings_of)
+    if not ok(fleet):
+        p.raise_if_any()  # whether the stacks are account-agnostic, and the fence's form, depend on it
     # A StackSet delivers one template to every account: the regional stacks are synthesized
     # account-agnostic (AWS::AccountId at deploy time, no lookups in the synthesizing account).
     regional_account = None if fleet.enabled else account
-    built = [parse_region(region, settings_of[region], frozenset(overrides.get(region, {})), context, regional_account) for region in regions]
-    fence = parse_fence(ours.get("fence"), ours.get("fenceEndpointIds"), built, fleet=fleet.enabled)
+    built = [p.check(parse_region, region, settings, frozenset(overrides.get(region, {})), context, regional_account) for region, settings in settings_of.items()]
+    valid = [r for r in built if ok(r)]
+    fence = p.check(parse_fence, ours.get("fence"), ours.get("fenceEndpointIds"), valid, fleet=fleet.enabled)
+    p.raise_if_any()
     return AppConfig(account=regional_account, regions=tuple(built), fence=fence, fleet=fleet)

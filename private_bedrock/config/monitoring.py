@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.values import as_bool, as_list
 
 DEFAULT_PROBE_SCHEDULE = "rate(1 hour)"
@@ -34,27 +34,36 @@ class MonitoringConfig:
         return int(m.group(1)) * (60 if m.group(2).startswith("hour") else 1)
 
 
-def parse_monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> MonitoringConfig:
-    raw = settings.get("probeSchedule", DEFAULT_PROBE_SCHEDULE)
-    schedule: str | None = None
-    if raw != "off":
-        m = _RATE.match(raw) if isinstance(raw, str) else None
-        minutes = int(m.group(1)) * (60 if m.group(2).startswith("hour") else 1) if m else 0
-        low, high = PROBE_INTERVAL_MINUTES
-        if not m or not low <= minutes <= high or (m.group(1) == "1") != (not m.group(2).endswith("s")):
-            raise ConfigError(
-                f"{where('probeSchedule')} {raw!r} is not supported; use \"off\" or a rate from "
-                f"rate({low} minutes) to rate({high // 60} hours), for example {DEFAULT_PROBE_SCHEDULE!r}."
-            )
-        schedule = raw
-    emails = tuple(as_list(where("alarmEmails"), settings.get("alarmEmails", [])))
+def _schedule(key: str, raw: Any) -> str | None:
+    if raw == "off":
+        return None
+    m = _RATE.match(raw) if isinstance(raw, str) else None
+    minutes = int(m.group(1)) * (60 if m.group(2).startswith("hour") else 1) if m else 0
+    low, high = PROBE_INTERVAL_MINUTES
+    if not m or not low <= minutes <= high or (m.group(1) == "1") != (not m.group(2).endswith("s")):
+        raise ConfigError(
+            f"{key} {raw!r} is not supported; use \"off\" or a rate from "
+            f"rate({low} minutes) to rate({high // 60} hours), for example {DEFAULT_PROBE_SCHEDULE!r}."
+        )
+    return raw
+
+
+def _emails(key: str, value: Any) -> tuple[str, ...]:
+    emails = tuple(as_list(key, value))
+    problems = Problems()
     for email in emails:
         if not _EMAIL.match(email):
-            raise ConfigError(f"{where('alarmEmails')} entry {email!r} is not an email address such as security@example.com.")
+            problems.add(f"{key} entry {email!r} is not an email address such as security@example.com.")
     if len(set(emails)) != len(emails):
-        raise ConfigError(f"{where('alarmEmails')} lists an address twice; list each address once.")
-    return MonitoringConfig(
-        probe_schedule=schedule,
-        alarm_emails=emails,
-        audit_trail=as_bool(where("auditTrail"), settings.get("auditTrail", False)),
-    )
+        problems.add(f"{key} lists an address twice; list each address once.")
+    problems.raise_if_any()
+    return emails
+
+
+def parse_monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> MonitoringConfig:
+    p = Problems()
+    schedule = p.check(_schedule, where("probeSchedule"), settings.get("probeSchedule", DEFAULT_PROBE_SCHEDULE))
+    emails = p.check(_emails, where("alarmEmails"), settings.get("alarmEmails", []))
+    audit_trail = p.check(as_bool, where("auditTrail"), settings.get("auditTrail", False))
+    p.raise_if_any()
+    return MonitoringConfig(probe_schedule=schedule, alarm_emails=emails, audit_trail=audit_trail)

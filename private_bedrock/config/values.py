@@ -8,9 +8,10 @@ id and ARN patterns every parser shares live here too, so a role ARN is the same
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from private_bedrock.config.errors import ConfigError
 
@@ -95,3 +96,27 @@ def matching(key: str, value: Any, pattern: re.Pattern[str], what: str, *, uniqu
 def role_arns(key: str, value: Any) -> tuple[str, ...]:
     """IAM role ARNs with a 12-digit account (a wildcard account would admit any account's role)."""
     return matching(key, value, ROLE_ARN, f"an IAM role ARN such as {ROLE_ARN_EXAMPLE}")
+
+
+def close_key(key: str, accepted: Iterable[str]) -> str | None:
+    """The accepted key `key` most likely meant (a typo, the wrong case), or None."""
+    by_lower = {a.lower(): a for a in accepted}
+    match = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=0.7)
+    return by_lower[match[0]] if match else None
+
+
+def unknown_key_sentences(where: str | None, given: Iterable[str], accepted: Iterable[str]) -> list[str]:
+    """One sentence per key not in `accepted`, naming the close match or the accepted keys.
+
+    `where` is the object the keys are in ("fence", "regionOverrides.us-east-1"); None: the context itself.
+    """
+    accepted = tuple(accepted)
+    sentences = []
+    for key in sorted(set(given) - set(accepted)):
+        head = f"Unknown context key {key!r}" if where is None else f"{where} has unknown key {key!r}"
+        match = close_key(key, accepted)
+        if match:
+            sentences.append(f"{head} (did you mean {match!r}?); rename it, or remove it.")
+        else:
+            sentences.append(f"{head}; accepted keys are: {', '.join(sorted(accepted) if where is None else accepted)}.")
+    return sentences

@@ -19,7 +19,12 @@ class Peer:
     label: str  # "on-premises", "spoke"
 
 
-def traffic_groups(scope: Construct, vpc: ec2.IVpc, peers: Sequence[Peer]) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
+WORKLOAD_SG_DESCRIPTION = "Workloads and the probe: TLS out to the Bedrock endpoints only"
+
+
+def traffic_groups(
+    scope: Construct, vpc: ec2.IVpc, peers: Sequence[Peer], *, workload_description: str = WORKLOAD_SG_DESCRIPTION
+) -> tuple[ec2.SecurityGroup, ec2.SecurityGroup]:
     """(endpoint SG, workload SG) in `scope` (ids EndpointSg, WorkloadSg, stable across modes)."""
     endpoint_sg = ec2.SecurityGroup(
         scope,
@@ -32,7 +37,7 @@ def traffic_groups(scope: Construct, vpc: ec2.IVpc, peers: Sequence[Peer]) -> tu
         scope,
         "WorkloadSg",
         vpc=vpc,
-        description="Workloads and the probe: TLS out to the Bedrock endpoints only",
+        description=workload_description,
         allow_all_outbound=False,
     )
     workload_sg.add_egress_rule(endpoint_sg, TLS, "TLS to the Bedrock endpoints")

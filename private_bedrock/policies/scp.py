@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from private_bedrock.access import BedrockAccess
 from private_bedrock.config.app_config import AppConfig, ConfigError
-from private_bedrock.config.fence import FenceConfig
+from private_bedrock.config.fence import DEFAULT_MAX_POLICIES, FenceConfig
 from private_bedrock.config.fleet import DELIVERED_ENDPOINT_TAG
 from private_bedrock.policies.grants import BEARER_ACTION, FENCED_PREFIXES, Grant, grants_for
 from private_bedrock.policies.model_paths import (
@@ -452,5 +452,16 @@ def fence_manifest(config: AppConfig, policies: Sequence[FencePolicy]) -> dict[s
         "breakGlassPrincipalArns": list(fence.break_glass_principal_arns),
         "exemptServiceRoleArns": list(fence.exempt_service_role_arns),
         "targets": list(fence.targets),
+        "managementAccount": fence.management_account,
         "stack": fence.enabled,
+        # Whether a fence was asked for at all (a fence setting, or ids from `make fence-ids`):
+        # the summary shows the fence and its next steps only then. A spoke's hub ids come by themselves.
+        "configured": _fence_configured(config, fence),
     }
+
+
+def _fence_configured(config: AppConfig, fence: FenceConfig) -> bool:
+    hub_ids = {(cfg.region, s, i) for cfg in config.regions if cfg.network.spoke is not None for s, i in cfg.network.spoke.endpoint_ids}
+    settings = (fence.management_account, fence.targets, fence.break_glass_principal_arns, fence.exempt_service_role_arns, fence.via_services)
+    stored_ids = [e for e in fence.endpoint_ids if e not in hub_ids]
+    return fence.enabled or any(settings) or bool(stored_ids) or fence.max_policies != DEFAULT_MAX_POLICIES

@@ -3,45 +3,82 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from private_bedrock.config.app_config import ConfigError, RegionConfig
+from private_bedrock.access import BedrockAccess
+from private_bedrock.config.errors import ConfigError
+from private_bedrock.construct_inputs import described, require_access, require_list_of
+from private_bedrock.network.endpoints import PrivateBedrockEndpoints
 from private_bedrock.security.nag import acknowledge
 from private_bedrock.policies import MANAGED_POLICY_MAX_CHARS, identity_policy_chars, source_vpce_policy
 
 
-@dataclass(frozen=True)
-class SourceVpceOnlyPolicyProps:
-    config: RegionConfig
-    account: str
-    endpoint_ids: Mapping[str, str]
-    roles: Sequence[iam.IRole] = ()  # attached from the policy side, so roles never depend on it
-
-
 class SourceVpceOnlyPolicy(Construct):
-    def __init__(self, scope: Construct, id: str, *, props: SourceVpceOnlyPolicyProps) -> None:
+    """The customer-managed policy workload roles carry: each grant of `access` only through its
+    own endpoint (aws:SourceVpce), and an explicit Deny of Bedrock off these endpoints.
+
+    endpoints: the PrivateBedrockEndpoints built from the same access, or {service: vpce id}
+    (a spoke names its hub's). roles: attached from the policy side, so roles never depend on
+    it. account: of the ARNs in the policy (default: the stack's).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        access: BedrockAccess,
+        endpoints: PrivateBedrockEndpoints | Mapping[str, str],
+        roles: Sequence[iam.IRole] = (),
+        account: str | None = None,
+    ) -> None:
+        endpoint_ids = _check_inputs(access, endpoints, roles)
         super().__init__(scope, id)
-        size = identity_policy_chars(props.config.access)
+        size = identity_policy_chars(access)
         if size > MANAGED_POLICY_MAX_CHARS:
-            models = len(props.config.runtime_models) + len(props.config.mantle_models)
+            models = len(access.runtime_models) + len(access.mantle_models)
             raise ConfigError(
-                f"The identity policy for {props.config.region} would be {size} characters, over IAM's "
-                f"{MANAGED_POLICY_MAX_CHARS} for a managed policy ({models} models, {len(props.config.capabilities)} capabilities); "
+                f"The identity policy for {access.region} would be {size} characters, over IAM's "
+                f"{MANAGED_POLICY_MAX_CHARS} for a managed policy ({models} models, {len(access.capabilities)} capabilities); "
                 "allow-list fewer models or capabilities in this region."
             )
-        document = source_vpce_policy(props.config.access, props.account, props.endpoint_ids)
+        self.access = access
+        self.document = source_vpce_policy(access, account or Stack.of(self).account, endpoint_ids)
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description=f"Amazon Bedrock in {props.config.region} only through this deployment's VPC endpoints (aws:SourceVpce)",
-            document=iam.PolicyDocument.from_json(document),
-            roles=list(props.roles),
+            description=f"Amazon Bedrock in {access.region} only through this deployment's VPC endpoints (aws:SourceVpce)",
+            document=iam.PolicyDocument.from_json(self.document),
+            roles=list(roles),
         )
-        acknowledge_wildcards(self.policy, document)
+        acknowledge_wildcards(self.policy, self.document)
+
+    @property
+    def managed_policy_arn(self) -> str:
+        return self.policy.managed_policy_arn
+
+
+def _check_inputs(access: object, endpoints: object, roles: object) -> Mapping[str, str]:
+    """Wrong types and a mismatch of access and endpoints as one sentence each; returns the endpoint ids."""
+    access = require_access(access)
+    if isinstance(endpoints, PrivateBedrockEndpoints):
+        ids: Mapping[str, str] = endpoints.ids
+    elif isinstance(endpoints, Mapping) and all(isinstance(v, str) for v in endpoints.values()):
+        ids = endpoints
+    else:
+        raise ConfigError(f"endpoints must be the PrivateBedrockEndpoints built from the same access (or {{service: vpce id}}), got {described(endpoints)}.")
+    missing = [s for s in access.services if s not in ids]
+    if missing:
+        raise ConfigError(
+            f"endpoints has no {', '.join(missing)} endpoint, which access grants ({', '.join(access.services)}); "
+            "build PrivateBedrockEndpoints and SourceVpceOnlyPolicy from the same BedrockAccess."
+        )
+    require_list_of("roles", roles, ("role_arn", "attach_inline_policy"), "iam.IRole (iam.Role, or iam.Role.from_role_arn)")
+    return ids
 
 
 def acknowledge_wildcards(target: Construct, document: Mapping) -> None:

@@ -214,10 +214,33 @@ def test_the_summary_prints_the_stack_set_targets(fleet_out, capsys) -> None:
     assert "PrivateBedrock-us-east-1" in text and "PrivateBedrock-ap-northeast-1" in text
     assert "nag packs AwsSolutions, NIST 800-53 R5, HIPAA Security: clean" in text
     assert "(give them the managed policy PrivateBedrockFleetVerifyCaller: `make verify FLEET=cdk.out`)" in text
-    # The fence written next to the fleet is the fleet form, and the summary says why.
+    # No fence configured: one line; the fleet form's lines need a fence (below).
+    assert "organisation fence: not configured" in text and "aws:VpceAccount" not in text
+    # What to run next: the StackSets, then the fleet's verification; no per-region deploy.
+    steps = text[text.index("next steps:"):]
+    assert steps.index("`make deploy-fleet`") < steps.index("`make verify FLEET=cdk.out`") and "make deploy REGION" not in steps
+
+
+def test_the_summary_says_why_a_fleet_fence_has_no_ids(fleet_out, tmp_path, capsys) -> None:
+    """The fence written next to the fleet is the fleet form, and the summary says why."""
+    import shutil
+
+    from private_bedrock.config.app_config import load_config
+    from private_bedrock.fence_files import write_fence_files
+    from private_bedrock.policies.scp import fence_policies
+    from private_bedrock.tools.report.summary import main
+
+    out = tmp_path / "cdk.out"
+    shutil.copytree(fleet_out, out, ignore=shutil.ignore_patterns("asset.*"))  # the templates and manifests are enough
+    config = load_config({**FLEET_CONTEXT, "fence": {"targets": ["ou-ab12-cdef3456"]}}, None)
+    write_fence_files(out, config, fence_policies(config))
+    assert main(["summary", str(out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
     assert ("network: Bedrock only through VPC endpoints of the caller's own account (aws:VpceAccount = ${aws:PrincipalAccount}), "
             "because fleet.enabled gives every member account endpoints of its own") in text
     assert "[field] AWS does not document aws:VpceAccount for Bedrock" in text and "exactly this deployment" not in text
+    steps = text[text.index("next steps:"):]
+    assert "`make fence-ids`" not in steps and steps.index("`make verify FLEET=cdk.out`") < steps.index("`make deploy-fence`")
 
 
 def test_the_nag_packs_see_inside_a_stack_sets_stack(tmp_path) -> None:

@@ -101,11 +101,6 @@ def test_summary_says_when_a_rate_is_not_sourced_and_when_vpcs_overlap(templates
     assert "the VPC ranges of us-east-1 and sa-east-1 overlap: they cannot be joined to one network as they are" in out
 
 
-def test_summary_says_once_whether_the_probe_has_bytecode(cdk_out: Path, capsys) -> None:
-    out = summary_text(cdk_out, capsys)
-    assert out.count("probe bundle:") == 1
-
-
 def test_deploying_an_unconfigured_region_is_one_sentence(stale_assembly: Path, capsys) -> None:
     assert assembly.main([str(stale_assembly), "--require-region", "us-east-1"]) == 0
     assert assembly.main([str(stale_assembly), "--require-region", "eu-central-1"]) == 2
@@ -166,9 +161,15 @@ def test_deploy_checks_the_region_before_deploying_the_assembly() -> None:
     assert out.index("-m private_bedrock.tools.report.assembly cdk.out --require-region eu-central-1") < out.index("deploy --no-notices --app cdk.out PrivateBedrock-eu-central-1")
 
 
-def test_summary_says_the_single_account_fence_names_its_endpoints_exactly(cdk_out: Path, capsys) -> None:
-    assert summary_main(["summary", str(cdk_out)]) == 0
-    text = " ".join(capsys.readouterr().out.split())
-    # The default configuration: two regions, three endpoints each.
+def test_summary_says_the_single_account_fence_names_its_endpoints_exactly(templates: dict[str, dict], tmp_path: Path, capsys) -> None:
+    from private_bedrock.config.app_config import load_config
+    from private_bedrock.fence_files import write_fence_files
+    from private_bedrock.policies.scp import fence_policies
+
+    # The default configuration's two regions (three endpoints each), with a fence configured.
+    write_assembly(tmp_path, templates)
+    config = load_config({"regions": list(templates), "fence": {"targets": ["ou-ab12-cdef3456"]}}, None)
+    write_fence_files(tmp_path, config, fence_policies(config))
+    text = summary_text(tmp_path, capsys)
     assert "network: Bedrock only through exactly this deployment's 6 endpoint(s) (aws:SourceVpce), because a single deployment's ids can be read before the fence is attached" in text
     assert "aws:VpceAccount" not in text

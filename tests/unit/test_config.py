@@ -101,10 +101,9 @@ def test_probe_denied_models_are_outside_the_allow_lists() -> None:
 def test_bad_input_fails_with_one_sentence(context: dict, fragment: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(context, None)
-    message = str(err.value)
-    assert fragment in message
-    # One sentence: a single terminal period, no line breaks.
-    assert "\n" not in message and message.endswith(".")
+    assert fragment in str(err.value)
+    # One sentence per problem: a single terminal period, no line breaks.
+    assert all("\n" not in problem and problem.endswith(".") for problem in err.value.problems)
 
 
 def test_override_errors_name_the_override_path() -> None:

@@ -18,9 +18,8 @@ def regions_of(ctx: dict) -> dict:
 def refused(ctx: dict) -> str:
     with pytest.raises(ConfigError) as err:
         load_config(ctx, None)
-    message = str(err.value)
-    assert "\n" not in message and message.endswith("."), message
-    return message
+    assert all("\n" not in problem and problem.endswith(".") for problem in err.value.problems), err.value.problems
+    return str(err.value)
 
 
 # --- JSON and lists from the command line (-c key=value arrives as a string) -------------

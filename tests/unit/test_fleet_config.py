@@ -110,8 +110,7 @@ def test_region_order_keeps_unselected_regions_for_later() -> None:
 def test_fleet_mistakes_are_one_sentence(change: dict, context: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as err:
         config({**MINIMAL, **change}, **context)
-    text = str(err.value)
-    assert text.endswith(".") and "\n" not in text
+    assert all(problem.endswith(".") and "\n" not in problem for problem in err.value.problems)
 
 
 def test_fleet_must_be_an_object() -> None:

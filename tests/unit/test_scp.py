@@ -258,7 +258,8 @@ def test_a_configuration_that_cannot_fit_fails_at_synth() -> None:
 @pytest.mark.parametrize(
     ("fence", "message"),
     [
-        ({"enable": True}, r"^fence has unknown key 'enable'; accepted keys are: "),
+        ({"enable": True}, r"^fence has unknown key 'enable' \(did you mean 'enabled'\?\); rename it, or remove it\.$"),
+        ({"scope": "org"}, r"^fence has unknown key 'scope'; accepted keys are: enabled, managementAccount, "),
         ({"targets": ["ou-xyz"]}, r"^fence.targets entry 'ou-xyz' is not an AWS Organizations root"),
         ({"targets": ["r-ab12", "r-ab12"]}, r"lists a target twice"),
         ({"managementAccount": "1234"}, r"^fence.managementAccount '1234' is not a 12-digit"),
@@ -315,7 +316,8 @@ def test_break_glass_keeps_its_name_patterns() -> None:
         ({"principalArns": ["arn:aws:iam::123456789012:role/claude-app"]}, r"^claudePlatform.principalArns is set but claudePlatform.enabled is false; "),
         ({"enabled": True, "principalArns": ["arn:aws:iam::123456789012:role/claude-*"]}, r"^claudePlatform.principalArns entry 'arn:aws:iam::123456789012:role/claude-\*' is not an IAM role ARN"),
         ({"enabled": True, "principalArns": ["arn:aws:iam::*:role/claude-app"]}, r"is not an IAM role ARN"),
-        ({"enable": True}, r"^claudePlatform has unknown key 'enable'; accepted keys are: enabled, principalArns\.$"),
+        ({"enable": True}, r"^claudePlatform has unknown key 'enable' \(did you mean 'enabled'\?\); rename it, or remove it\.$"),
+        ({"open": True}, r"^claudePlatform has unknown key 'open'; accepted keys are: enabled, principalArns\.$"),
     ],
 )
 def test_claude_platform_setting_errors_are_one_sentence(setting: Any, message: str) -> None:
@@ -424,7 +426,9 @@ def test_the_manifest_describes_every_policy_id_and_exemption() -> None:
         "breakGlassPrincipalArns": [BREAK_GLASS],
         "exemptServiceRoleArns": [role],
         "targets": ["ou-ab12-cdef3456"],
+        "managementAccount": ENABLED["managementAccount"],
         "stack": False,
+        "configured": True,
     }
     assert [p["name"] for p in manifest["policies"]] == ["PrivateBedrockFence-1", "PrivateBedrockFence-2"]
 

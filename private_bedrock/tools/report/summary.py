@@ -1,4 +1,4 @@
-"""Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists.
+"""Print what `cdk synth` built, per region, from the stacks the cloud assembly's manifest lists, and what to run next.
 
 Usage: private-bedrock synth-report cdk.out
 """
@@ -19,6 +19,8 @@ from private_bedrock.tools.report.assembly import AssemblyError, FleetArtifact, 
 from private_bedrock.tools.report import hub_cost
 from private_bedrock.tools.report.prices import ENDPOINT_GB, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICE_SOURCE, PRICES_AS_OF, RESOLVER_ENI_HOUR, MonthlyEstimate, estimate
 from private_bedrock.tools.report import prices
+from private_bedrock.tools.report.next_steps import RegionalDesign, fleet_steps, next_step_lines, regional_steps
+from private_bedrock.tools.report.principals import admission_lines
 from private_bedrock.tools.report.residency import residency_lines
 
 
@@ -52,19 +54,47 @@ def _port(rule: dict[str, Any]) -> str:
     return proto if proto == "all" else f"{proto} {lo}" if lo == hi else f"{proto} {lo}-{hi}"
 
 
-def admitted_ranges(resources: dict[str, Any]) -> dict[str, list[str]]:
-    """CIDR -> the ports security groups admit from it (the on-premises ranges, as deployed)."""
+def _rules(resources: dict[str, Any], inline: str, separate: str) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = []
     for res in resources.values():
         if res["Type"] == "AWS::EC2::SecurityGroup":
-            rules += res["Properties"].get("SecurityGroupIngress", [])
-        elif res["Type"] == "AWS::EC2::SecurityGroupIngress":
+            rules += res["Properties"].get(inline, [])
+        elif res["Type"] == separate:
             rules.append(res["Properties"])
-    out: dict[str, list[str]] = {}
-    for rule in rules:
+    return rules
+
+
+def range_label(rule: dict[str, Any]) -> str:
+    """Whose range a rule admits, from the description the network construct writes
+    ("TLS from spoke 10.90.0.0/16", "DNS from on-premises 192.168.10.0/24")."""
+    description = f" {rule.get('Description', '')} "
+    return "spoke" if " from spoke " in description else "on-premises" if " from on-premises " in description else "other"
+
+
+def admitted_ranges(resources: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """label (on-premises, spoke, other) -> CIDR -> the ports security groups admit from it, as deployed."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for rule in _rules(resources, "SecurityGroupIngress", "AWS::EC2::SecurityGroupIngress"):
         if isinstance(rule.get("CidrIp"), str):
+            out.setdefault(range_label(rule), {}).setdefault(rule["CidrIp"], []).append(_port(rule))
+    return {label: {cidr: sorted(set(ports)) for cidr, ports in by_cidr.items()} for label, by_cidr in out.items()}
+
+
+# The closed security group's placeholder rule (CDK's "Disallow all traffic"), not a destination.
+_NO_TRAFFIC = "255.255.255.255/32"
+
+
+def egress_ranges(resources: dict[str, Any]) -> dict[str, list[str]]:
+    """CIDR -> the ports security groups may send to (a spoke's: the hub's range)."""
+    out: dict[str, list[str]] = {}
+    for rule in _rules(resources, "SecurityGroupEgress", "AWS::EC2::SecurityGroupEgress"):
+        if isinstance(rule.get("CidrIp"), str) and rule["CidrIp"] != _NO_TRAFFIC:
             out.setdefault(rule["CidrIp"], []).append(_port(rule))
     return {cidr: sorted(set(ports)) for cidr, ports in out.items()}
+
+
+def _ranges_text(by_cidr: dict[str, list[str]]) -> str:
+    return ", ".join(f"{cidr} ({', '.join(ports)})" for cidr, ports in by_cidr.items()) or "none"
 
 
 def resolver_enis(resources: dict[str, Any]) -> int:
@@ -75,19 +105,34 @@ def resolver_enis(resources: dict[str, Any]) -> int:
     )
 
 
-def probe_bundle_line(stack: StackArtifact) -> str | None:
-    """What the probe bundle says about itself (bundle_info.json), said once per synth."""
+# What missing bytecode costs the probe (bench/probe_cold_start.py, docs/internals.md: about 1 s
+# of each cold start); the probe has 1 GB (private_bedrock/probe/construct.py).
+NO_BYTECODE_COLD_START_SECONDS = 1.0
+PROBE_MEMORY_GB = 1.0
+
+
+def _bundle_info(stack: StackArtifact) -> dict[str, Any] | None:
     for asset in stack.asset_dirs():
         info_path = asset / "bundle_info.json"
         if info_path.exists():
-            info = json.loads(info_path.read_text())
-            if info.get("bytecode"):
-                return f"probe bundle: precompiled bytecode ({info['bytecode']['compiled_by']})."
-            return (
-                f"probe bundle: no precompiled bytecode ({info.get('no_bytecode_reason', 'not compiled')}); each Lambda cold "
-                f"start compiles what it imports. Set PROBE_BYTECODE_PYTHON to a python{info.get('python_version', '')} to precompile."
-            )
+            return json.loads(info_path.read_text())
     return None
+
+
+def probe_bundle_line(found: Iterable[StackArtifact]) -> str | None:
+    """Said once, and only when the probe bundle lacks bytecode: all it changes is the probe's
+    cold start (about a second, cents a month), not the workloads, the policies or the proof."""
+    found = list(found)
+    info = next((i for i in map(_bundle_info, found) if i), None)
+    if info is None or info.get("bytecode"):
+        return None
+    runs = sum(s.template().get("Metadata", {}).get("PrivateBedrock", {}).get("monitoring", {}).get("probeRunsPerMonth", 0) for s in found)
+    extra = runs * NO_BYTECODE_COLD_START_SECONDS * PROBE_MEMORY_GB * prices.LAMBDA_GB_SECOND_ARM
+    return (
+        f"note: the probe bundle has no precompiled bytecode ({info.get('no_bytecode_reason', 'not compiled')}): each probe cold start "
+        f"takes about {NO_BYTECODE_COLD_START_SECONDS:.0f} s longer (${extra:.2f} a month at the schedules), nothing else changes; "
+        f"PROBE_BYTECODE_PYTHON=<a python{info.get('python_version', '')}> precompiles it."
+    )
 
 
 def monitoring_cost(monitoring: dict[str, Any], resources: dict[str, Any]) -> tuple[float, str]:
@@ -140,28 +185,41 @@ def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, 
     for line in residency_lines(meta, region):
         console.print(line, highlight=False)
 
-    table = Table(show_lines=False)
-    for col in ("endpoint", "private DNS name", "AZs", "endpoint policy"):
-        table.add_column(col)
-    endpoint_azs = []
-    for res in resources.values():
-        if res["Type"] != "AWS::EC2::VPCEndpoint":
-            continue
-        props = res["Properties"]
-        service = _text(props["ServiceName"], region).split(".", 3)[3]
-        azs = len(props["SubnetIds"])
-        endpoint_azs.append(azs)
-        dns = private_dns_name(service, region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
-        table.add_row(service, dns, str(azs), policy_line(props["PolicyDocument"]))
-    console.print(table)
+    endpoints = [r for r in resources.values() if r["Type"] == "AWS::EC2::VPCEndpoint"]
+    endpoint_azs = [len(r["Properties"]["SubnetIds"]) for r in endpoints]
+    if endpoints:
+        table = Table(show_lines=False)
+        for col in ("endpoint", "private DNS name", "AZs", "endpoint policy"):
+            table.add_column(col)
+        policies = []
+        for res in endpoints:
+            props = res["Properties"]
+            service = _text(props["ServiceName"], region).split(".", 3)[3]
+            dns = private_dns_name(service, region) if props.get("PrivateDnsEnabled") else "(private DNS off)"
+            table.add_row(service, dns, str(len(props["SubnetIds"])), policy_line(props["PolicyDocument"]))
+            policies.append((service, props["PolicyDocument"]))
+        console.print(table)
+        for line in admission_lines(policies, resources, region):
+            console.print(line, highlight=False)
+    if meta.get("topology") == "spoke":
+        for line in spoke_lines(meta, resources):
+            console.print(line, highlight=False)
     for res in resources.values():
         if res["Type"] == "AWS::IAM::ManagedPolicy" and res["Properties"].get("Description", "").startswith("Amazon Bedrock"):
             console.print(f"identity policy (SourceVpceOnlyPolicy): {policy_line(res['Properties']['PolicyDocument'])}")
+    line = guardrail_line(meta, resources, region)
+    if line:
+        console.print(line, highlight=False)
     nat = sum(r["Type"] in ("AWS::EC2::NatGateway", "AWS::EC2::InternetGateway") for r in resources.values())
     console.print(f"internet gateways + NAT gateways: {nat}")
     ranges = admitted_ranges(resources)
-    on_prem = ", ".join(f"{cidr} ({', '.join(ports)})" for cidr, ports in ranges.items()) or "none"
-    console.print(f"VPC range: {vpc_cidr(resources) or '(not created by this stack)'}  on-premises ranges admitted: {on_prem}", highlight=False)
+    admitted = f"on-premises ranges admitted: {_ranges_text(ranges.get('on-premises', {}))}"
+    # A hub's spoke ranges are not on-premises ones: said apart (and only in a hub).
+    if meta.get("topology") == "hub" or "spoke" in ranges:
+        admitted += f"  spoke ranges admitted: {_ranges_text(ranges.get('spoke', {}))}"
+    if "other" in ranges:
+        admitted += f"  other ranges admitted: {_ranges_text(ranges['other'])}"
+    console.print(f"VPC range: {vpc_cidr(resources) or '(not created by this stack)'}  {admitted}", highlight=False)
 
     cost = estimate(region, sum(endpoint_azs), resolver_enis(resources))
     rate = f"${cost.rate.per_az_hour:.3f}/h in {region}" if cost.rate.sourced else (
@@ -186,6 +244,57 @@ def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, 
             highlight=False,
         )
     return cost, proof
+
+
+def spoke_lines(meta: dict[str, Any], resources: dict[str, Any]) -> list[str]:
+    """A spoke has no endpoints of its own: the hub's, the route to them and the DNS that names them."""
+    ids = meta.get("hubEndpointIds", {})
+    hub = _ranges_text(egress_ranges(resources))
+    profiles = [r["Properties"].get("ProfileId") for r in resources.values() if r["Type"] == "AWS::Route53Profiles::ProfileAssociation"]
+    profile = ", ".join(p for p in profiles if isinstance(p, str)) or "(none associated)"
+    return [
+        "spoke of a hub: no endpoints of its own; the hub's (hubEndpointIds, named by the identity policy): "
+        + (", ".join(f"{service} {vpce}" for service, vpce in ids.items()) or "none"),
+        f"  hub network: workloads may send only to the hub's range {hub}, hubVpcCidr; the Bedrock names resolve through the hub's "
+        f"Route 53 Profile {profile} (hubDnsProfileId), associated with this VPC",
+    ]
+
+
+def guardrail_line(meta: dict[str, Any], resources: dict[str, Any], region: str) -> str | None:
+    """The guardrail every model call must name, and which policies demand it as deployed."""
+    arn = meta.get("guardrailArn")
+    if not arn:
+        return None
+    demanding = []
+    for res in resources.values():
+        props = res["Properties"]
+        if res["Type"] == "AWS::EC2::VPCEndpoint":
+            name = _text(props["ServiceName"], region).split(".", 3)[3] + " endpoint policy"
+        elif res["Type"] == "AWS::IAM::ManagedPolicy" and props.get("Description", "").startswith("Amazon Bedrock"):
+            name = "identity policy (SourceVpceOnlyPolicy)"
+        else:
+            continue
+        if "bedrock:GuardrailIdentifier" in json.dumps(props["PolicyDocument"]):
+            demanding.append(name)
+    names = sorted(set(demanding))
+    where = " and the ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names) or "[bold yellow]no policy of this stack[/]"
+    return (
+        f"required guardrail: {arn} (any version): every model call must name it (bedrock:GuardrailIdentifier, demanded by the {where}); "
+        "Converse and InvokeModel can, the Responses and Chat Completions APIs cannot and are refused"
+    )
+
+
+def regional_design(stack: StackArtifact) -> RegionalDesign:
+    template = stack.template()
+    meta, resources = template.get("Metadata", {}).get("PrivateBedrock", {}), template["Resources"]
+    role_names = [r["Properties"].get("RoleName") for k, r in resources.items() if r["Type"] == "AWS::IAM::Role" and k.startswith("ProbeInVpcRole")]
+    return RegionalDesign(
+        region=stack.region,
+        topology=meta.get("topology", "standalone"),
+        existing_vpc=bool(meta.get("existingVpc")),
+        probe_role_name=next((n for n in role_names if isinstance(n, str)), None),
+        hub_cidrs=tuple(egress_ranges(resources)) if meta.get("topology") == "spoke" else (),
+    )
 
 
 def _hub_lines(console: Console, region: str, endpoint_azs: int, resources: dict[str, Any], listed: int) -> None:
@@ -235,13 +344,21 @@ def nag_line(out: Path) -> str:
     return f"nag packs {packs}: clean." if findings == 0 else f"nag packs {packs}: {findings} unacknowledged finding(s)."
 
 
+def fence_manifest(out: Path) -> dict[str, Any] | None:
+    path = out / "scp" / "fence-manifest.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def fence_lines(out: Path) -> list[str]:
-    """Where the organisation fence's policies are, their sizes, and what is still missing."""
-    manifest_path = out / "scp" / "fence-manifest.json"
-    if not manifest_path.exists():
+    """Where the organisation fence's policies are, their sizes, and what is still missing;
+    one line when no fence is configured (the files are written for review either way)."""
+    manifest = fence_manifest(out)
+    if manifest is None:
         return ["organisation fence: no policies written (cdk.out/scp/ missing)"]
-    manifest = json.loads(manifest_path.read_text())
-    lines = [f"organisation fence (service control policies) written to {manifest_path.parent}/:"]
+    scp_dir = out / "scp"
+    if not manifest.get("configured", True):
+        return [f"organisation fence: not configured (the service control policies it would attach are in {scp_dir}/ for review; README: \"Organisation fence\")"]
+    lines = [f"organisation fence (service control policies) written to {scp_dir}/:"]
     for p in manifest["policies"]:
         lines.append(f"  {p['file']}: {p['chars']} of {p['maxChars']} characters (minified, as deployed)")
     lines += _network_form_lines(manifest)
@@ -249,6 +366,12 @@ def fence_lines(out: Path) -> list[str]:
         lines.append("  endpoint ids are placeholders (vpce-PLACEHOLDER-...): deploy the regions, then `make fence-ids`")
     if not manifest["breakGlassPrincipalArns"]:
         lines.append("  no break-glass principals configured (fence.breakGlassPrincipalArns)")
+    roots = [t for t in manifest["targets"] if t.startswith("r-")]
+    if roots:
+        lines.append(
+            f"  caution: fence.targets names the organisation root {', '.join(roots)}: the policies apply to every account at once; "
+            "start the rollout with a test OU (one non-production account), `make verify` there, then widen the targets"
+        )
     stack = f"stack PrivateBedrockFence targets {', '.join(manifest['targets'])}" if manifest["stack"] else "no stack (set fence.enabled to create the policies with CloudFormation)"
     lines.append(f"  {stack}")
     return lines
@@ -315,14 +438,19 @@ def main(argv: list[str]) -> int:
         console.print(f"no sourced endpoint rate for {', '.join(unsourced)}: the estimate uses the lowest known rate; add it to private_bedrock/tools/report/prices.py", highlight=False)
     for a, b in overlapping_vpcs((s.region, vpc_cidr(s.template()["Resources"])) for s in found):
         console.print(f"[yellow]the VPC ranges of {a} and {b} overlap[/]: they cannot be joined to one network as they are; give one of them another vpcCidr", highlight=False)
-    bundle = next((line for line in map(probe_bundle_line, found) if line), None)
-    if bundle:
-        console.print(bundle, highlight=False)
     for line in fence_lines(out):
         console.print(line, highlight=False, markup=False)  # plain text: "[field]" is not markup
     for line in fleet_lines(delivery) if delivery else []:
         console.print(line, highlight=False)
     console.print(f"{len(found)} region(s) synthesized to {out}/; {nag_line(out)}", highlight=False)
+    bundle = probe_bundle_line(found)
+    if bundle:
+        console.print(bundle, highlight=False, markup=False)
+    fence = fence_manifest(out)
+    steps = fleet_steps(delivery.summary, fence) if delivery else regional_steps([regional_design(s) for s in found], fence)
+    for line in next_step_lines(steps):
+        # Unwrapped: the commands are copied from here, and the terminal wraps them without breaking them.
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     return 0
 
 
