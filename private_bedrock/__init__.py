@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "SpokeDnsProps": "private_bedrock.network.shared_dns",
     "LogKey": "private_bedrock.security.log_key",
     "LogKeyProps": "private_bedrock.security.log_key",
+    "ProviderFunctionHardening": "private_bedrock.security.provider_logs",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from private_bedrock.network.shared_dns import HubDns, HubDnsProps, SpokeDns, SpokeDnsProps
     from private_bedrock.probe.construct import ConnectivityProbe, ConnectivityProbeProps
     from private_bedrock.security.log_key import LogKey, LogKeyProps
+    from private_bedrock.security.provider_logs import ProviderFunctionHardening
     from private_bedrock.security.workload_policy import SourceVpceOnlyPolicy
 
 

@@ -24,7 +24,6 @@ from private_bedrock.network.shared_dns import HubDns, HubDnsProps, SpokeDns, Sp
 from private_bedrock.network.resolver_inbound import ResolverInboundEndpoint, ResolverInboundEndpointProps
 from private_bedrock.policies import pascal
 from private_bedrock.probe.construct import ConnectivityProbe, ConnectivityProbeProps
-from private_bedrock.security.provider_logs import give_providers_log_groups
 from private_bedrock.facts.regions import private_dns_name
 from private_bedrock.config.design_metadata import design_metadata
 
@@ -145,7 +144,6 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
     )
     CfnOutput(stack, "AlarmTopicArn", value=monitoring.alarms.topic.topic_arn, description="Subscribe here to the probe alarms")
     CfnOutput(stack, "DashboardName", value=monitoring.dashboard.dashboard.dashboard_name)
-    give_providers_log_groups(stack, key=log_key, retention_days=retention)
     _outputs(stack, config, network, endpoints, access, probe, hub_dns)
     CfnOutput(stack, "DnsFirewallRuleGroupId", value=dns_firewall.rule_group_id, description="DNS Firewall rule group of the VPC (AWS/Route53Resolver metrics)")
     # Read by `make synth`'s summary (private_bedrock/tools/report/summary.py) and by reviewers of the template.

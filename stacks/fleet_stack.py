@@ -39,6 +39,7 @@ from private_bedrock.fleet.verifier import FleetVerifierRole, FleetVerifierRoleP
 from private_bedrock.policies.fleet import CALLER_POLICY_NAME, VerifierTargets
 from private_bedrock.composition import compose, stack_description
 from private_bedrock.security.bootstrap_version import require_bootstrap_version
+from private_bedrock.security.provider_logs import give_providers_log_groups
 from stacks.names import FLEET_STACK_ID, fleet_assets_stack_id
 
 class FleetAssetsStack(Stack):
@@ -66,6 +67,10 @@ class FleetMemberStack(StackSetStack):
         super().__init__(scope, id, asset_buckets=[asset_bucket], asset_bucket_prefix=fleet.asset_bucket_prefix)
         self.template_options.description = stack_description(config) + ", delivered by a StackSet"
         composition = compose(self, config, None)
+        # CDK's provider functions log to the stack's key. Hardened here, before the verifier
+        # role exists (not by the ProviderFunctionHardening Aspect, which would add the log
+        # groups after it and so reorder the delivered template's resources).
+        give_providers_log_groups(self, key=composition.log_key, retention_days=config.flow_log_retention_days)
         # The fence's FenceDeliveredEndpoints keeps these endpoints (and their policies) the
         # StackSet's: a member account's admin may not modify, delete or untag them.
         for endpoint in (composition.endpoints.endpoints.values() if composition.endpoints else ()):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import DefaultStackSynthesizer, Environment, Stack
+from aws_cdk import Aspects, DefaultStackSynthesizer, Environment, Stack
 from constructs import Construct
 
 from private_bedrock.composition import compose, stack_description
 from private_bedrock.config.app_config import RegionConfig
 from private_bedrock.security.bootstrap_version import require_bootstrap_version
+from private_bedrock.security.provider_logs import ProviderFunctionHardening
 
 
 class PrivateBedrockStack(Stack):
@@ -26,3 +27,5 @@ class PrivateBedrockStack(Stack):
         require_bootstrap_version(self)
         self.config = config
         self.composition = compose(self, config, account)
+        # CDK's provider functions (restrict_default_security_group's) log to the stack's key.
+        Aspects.of(self).add(ProviderFunctionHardening(key=self.composition.log_key, retention_days=config.flow_log_retention_days))
