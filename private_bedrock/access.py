@@ -19,7 +19,6 @@ from typing import Any, Mapping
 
 from private_bedrock.config.access_inputs import (
     AGENT_ALIAS_ARN as _AGENT_ALIAS_ARN,
-    ENDPOINT_POLICY_MODES,
     GUARDRAIL_ARN as _GUARDRAIL_ARN,
     KNOWLEDGE_BASE_ARN as _KNOWLEDGE_BASE_ARN,
     bedrock_arns as _bedrock_arns,
@@ -27,6 +26,7 @@ from private_bedrock.config.access_inputs import (
     parse_capabilities as _capabilities,
     parse_service_tiers as _service_tiers,
 )
+from private_bedrock.config.context_keys import ENDPOINT_POLICY_MODES
 from private_bedrock.config.endpoints import AGENT_SERVICES
 from private_bedrock.config.models import MODEL_ID as _MODEL_ID, ModelRef, check_scope as _check_scope, parse_model_id
 from private_bedrock.config.errors import ConfigError

@@ -8,15 +8,11 @@ import re
 from typing import Any, Callable, Mapping
 
 from private_bedrock.config.endpoints import AGENT_SERVICES
+from private_bedrock.config.context_keys import SERVICE_TIERS, default
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.values import as_list
 from private_bedrock.facts.capabilities import CAPABILITIES, REQUIRES
 
-# "allow" (normal) or "deny" (the seed's flip-to-Deny demo): what the endpoint policies say.
-ENDPOINT_POLICY_MODES: tuple[str, ...] = ("allow", "deny")
-# Bedrock service tiers (botocore 1.44: ServiceTierType of bedrock-runtime; the same values for
-# bedrock-mantle's service_tier), the values of bedrock:ServiceTier / bedrock-mantle:ServiceTier.
-SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
 # Bedrock resource ARNs the configuration names (patterns from the Bedrock API reference).
 GUARDRAIL_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):guardrail/[a-z0-9]+$")
 AGENT_ALIAS_ARN = re.compile(r"^arn:aws:bedrock:([a-z0-9-]+):(\d{12}):agent-alias/[0-9a-zA-Z]{10}/[0-9a-zA-Z]{10}$")
@@ -100,11 +96,11 @@ def parse_agent_arns(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The only agent aliases and knowledge bases bedrock-agent-runtime may use."""
     alias_arns = bedrock_arns(
-        where("agentAliasArns"), as_list(where("agentAliasArns"), settings.get("agentAliasArns", [])), AGENT_ALIAS_ARN,
+        where("agentAliasArns"), as_list(where("agentAliasArns"), settings.get("agentAliasArns", default("agentAliasArns"))), AGENT_ALIAS_ARN,
         f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345", region, account,
     )
     kb_arns = bedrock_arns(
-        where("knowledgeBaseArns"), as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", [])), KNOWLEDGE_BASE_ARN,
+        where("knowledgeBaseArns"), as_list(where("knowledgeBaseArns"), settings.get("knowledgeBaseArns", default("knowledgeBaseArns"))), KNOWLEDGE_BASE_ARN,
         f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678", region, account,
     )
     return alias_arns, kb_arns

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from private_bedrock.config.context_keys import CLAUDE_PLATFORM_KEYS, default
 from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.values import as_bool, as_mapping, role_arns, unknown_key_sentences
 
-KEYS = ("enabled", "principalArns")
+KEYS = CLAUDE_PLATFORM_KEYS
 EXAMPLE = '{"enabled": true, "principalArns": ["arn:aws:iam::123456789012:role/claude-app"]}'
 
 
@@ -27,9 +28,9 @@ def parse_claude_platform(where: Callable[[str], str], raw: Any) -> tuple[str, .
     p = Problems()
     for sentence in unknown_key_sentences(key, raw, KEYS):
         p.add(sentence)
-    enabled = p.check(as_bool, f"{key}.enabled", raw.get("enabled", False))
+    enabled = p.check(as_bool, f"{key}.enabled", raw.get("enabled", default("claudePlatform.enabled")))
     # Exact role ARNs only (role_arns admits no wildcard): the exemption names roles, not patterns.
-    principals = p.check(role_arns, f"{key}.principalArns", raw.get("principalArns", []))
+    principals = p.check(role_arns, f"{key}.principalArns", raw.get("principalArns", default("claudePlatform.principalArns")))
     p.raise_if_any()
     if enabled and not principals:
         raise ConfigError(

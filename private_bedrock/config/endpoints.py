@@ -11,7 +11,6 @@ from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.values import one_of
 from private_bedrock.facts.regions import SERVICES, documentation_note, documented_regions
 
-DEFAULT_ENDPOINTS: tuple[str, ...] = ("bedrock", "bedrock-runtime", "bedrock-mantle")
 AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
 
 

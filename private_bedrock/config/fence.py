@@ -19,24 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from private_bedrock.config.context_keys import DEFAULT_MAX_POLICIES, FENCE_KEYS, SCPS_PER_TARGET, default
 from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.config.values import ACCOUNT_ID, ORG_TARGET, as_bool, as_int, as_list, as_mapping, matching, unknown_key_sentences
 from private_bedrock.facts.regions import BEDROCK_REGIONS, SERVICES
-
-FENCE_KEYS: tuple[str, ...] = (
-    "enabled",
-    "managementAccount",
-    "targets",
-    "breakGlassPrincipalArns",
-    "exemptServiceRoleArns",
-    "viaServices",
-    "maxPolicies",
-)
-# Five SCPs may be attached to one target, and FullAWSAccess (which SCPs need to allow
-# anything at all) usually takes one slot: four are left for the fence by default.
-SCPS_PER_TARGET = 5
-DEFAULT_MAX_POLICIES = SCPS_PER_TARGET - 1
 
 # ArnNotLike accepts wildcards in the name, but the account must be concrete: with `*` any
 # member account could create a role of that name and walk through the fence.
@@ -148,12 +135,12 @@ def parse_fence(raw: Any, raw_ids: Any, regions: Sequence[RegionConfig], *, flee
     for sentence in unknown_key_sentences("fence", raw, FENCE_KEYS):
         p.add(sentence)
     account = p.check(_management_account, raw.get("managementAccount") or None)
-    targets = p.check(matching, "fence.targets", raw.get("targets", []), ORG_TARGET, "an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id", unique_noun="a target")
-    via = p.check(_via_services, raw.get("viaServices", []))
-    max_policies = p.check(_max_policies, raw.get("maxPolicies", DEFAULT_MAX_POLICIES))
-    enabled = p.check(as_bool, "fence.enabled", raw.get("enabled", False))
-    break_glass = p.check(_principals, "fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", []))
-    exempt = p.check(_exact_roles, "fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", []))
+    targets = p.check(matching, "fence.targets", raw.get("targets", default("fence.targets")), ORG_TARGET, "an AWS Organizations root (r-...), OU (ou-...-...) or 12-digit account id", unique_noun="a target")
+    via = p.check(_via_services, raw.get("viaServices", default("fence.viaServices")))
+    max_policies = p.check(_max_policies, raw.get("maxPolicies", default("fence.maxPolicies")))
+    enabled = p.check(as_bool, "fence.enabled", raw.get("enabled", default("fence.enabled")))
+    break_glass = p.check(_principals, "fence.breakGlassPrincipalArns", raw.get("breakGlassPrincipalArns", default("fence.breakGlassPrincipalArns")))
+    exempt = p.check(_exact_roles, "fence.exemptServiceRoleArns", raw.get("exemptServiceRoleArns", default("fence.exemptServiceRoleArns")))
     endpoint_ids = p.check(_fleet_without_ids, raw_ids) if fleet else p.check(_endpoint_ids, raw_ids if raw_ids is not None else {}, regions)
     p.raise_if_any()
     fence = FenceConfig(

@@ -17,34 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from private_bedrock.config.context_keys import CALL_AS, CONCURRENCY_MODES, DEFAULT_FAILURE_TOLERANCE_COUNT, DEFAULT_MAX_CONCURRENT_PERCENTAGE, FLEET_KEYS, KEYS, UNSET, default
 from private_bedrock.config.errors import FAILED, ConfigError, Problems, ok
 from private_bedrock.facts.regions import BEDROCK_REGIONS
 from private_bedrock.config.values import ACCOUNT_ID, as_bool, as_int, as_mapping, matching, unknown_key_sentences
 
-FLEET_KEYS: tuple[str, ...] = (
-    "enabled",
-    "administratorAccount",
-    "callAs",
-    "homeRegion",
-    "organizationId",
-    "organizationalUnits",
-    "excludeAccounts",
-    "regionOrder",
-    "maxConcurrentPercentage",
-    "maxConcurrentCount",
-    "failureTolerancePercentage",
-    "failureToleranceCount",
-    "concurrencyMode",
-    "autoDeployment",
-    "retainStacksOnAccountRemoval",
-    "verifierCallerArns",
-)
-CALL_AS: tuple[str, ...] = ("SELF", "DELEGATED_ADMIN")
-CONCURRENCY_MODES: tuple[str, ...] = ("STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE")
-# Safe defaults: a quarter of the accounts at a time, stop at the first failure (CloudFormation
-# then stops the operation in that region and the next regions are not started).
-DEFAULT_MAX_CONCURRENT_PERCENTAGE = 25
-DEFAULT_FAILURE_TOLERANCE_COUNT = 0
 # Regional settings that name one account's resources or need a lookup in the target
 # account: a StackSet template is the same in every account, so they cannot be honoured.
 ACCOUNT_SPECIFIC_KEYS: dict[str, str] = {
@@ -119,28 +96,34 @@ class FleetConfig:
         return f"{VERIFIER_ROLE_PREFIX}-{region}"
 
 
-def _int(key: str, value: Any, low: int, high: int) -> int:
+def _int(key: str, value: Any) -> int:
     number = as_int(f"fleet.{key}", value)
+    low, high = KEYS[f"fleet.{key}"].minimum, KEYS[f"fleet.{key}"].maximum
     if not low <= number <= high:
         raise ConfigError(f"fleet.{key} {number} is out of range; use a whole number from {low} to {high}.")
     return number
 
 
-def _one_of_pair(raw: Mapping[str, Any], percentage: str, count: str, default: tuple[int | None, int | None], low: int) -> tuple[int | None, int | None]:
-    """StackSets take a percentage or a count, never both."""
+def _one_of_pair(raw: Mapping[str, Any], percentage: str, count: str) -> tuple[int | None, int | None]:
+    """StackSets take a percentage or a count, never both; absent: the table's default of either."""
     if percentage in raw and count in raw:
         raise ConfigError(f"fleet sets both {percentage} and {count}; StackSets take one of them, remove the other.")
     if percentage in raw:
-        return _int(percentage, raw[percentage], low, 100), None
+        return _int(percentage, raw[percentage]), None
     if count in raw:
-        return None, _int(count, raw[count], low, 10_000)
-    return default
+        return None, _int(count, raw[count])
+    return _default_or_none(f"fleet.{percentage}"), _default_or_none(f"fleet.{count}")
+
+
+def _default_or_none(name: str) -> int | None:
+    value = KEYS[name].default
+    return None if value is UNSET else value
 
 
 def _preferences(raw: Mapping[str, Any]) -> OperationPreferences:
-    max_pct, max_count = _one_of_pair(raw, "maxConcurrentPercentage", "maxConcurrentCount", (DEFAULT_MAX_CONCURRENT_PERCENTAGE, None), 1)
-    tol_pct, tol_count = _one_of_pair(raw, "failureTolerancePercentage", "failureToleranceCount", (None, DEFAULT_FAILURE_TOLERANCE_COUNT), 0)
-    mode = raw.get("concurrencyMode", "STRICT_FAILURE_TOLERANCE")
+    max_pct, max_count = _one_of_pair(raw, "maxConcurrentPercentage", "maxConcurrentCount")
+    tol_pct, tol_count = _one_of_pair(raw, "failureTolerancePercentage", "failureToleranceCount")
+    mode = raw.get("concurrencyMode", default("fleet.concurrencyMode"))
     if mode not in CONCURRENCY_MODES:
         raise ConfigError(f"fleet.concurrencyMode {mode!r} is not supported; use one of: {', '.join(CONCURRENCY_MODES)}.")
     # With a count, CloudFormation requires MaxConcurrentCount <= FailureToleranceCount + 1 in
@@ -232,7 +215,7 @@ def _check_deliverable(region: str, settings: Mapping[str, Any]) -> None:
     for key, why in ACCOUNT_SPECIFIC_KEYS.items():
         if settings.get(key):
             p.add(f"{key} is set for {region} but fleet.enabled delivers one template to every account and {why}; remove {key} (or deploy that account with `cdk deploy` instead).")
-    topology = settings.get("topology", "standalone")
+    topology = settings.get("topology", default("topology"))
     if topology != "standalone":
         p.add(
             f"topology {topology!r} in {region} cannot be delivered by a StackSet (a {topology} names one account's VPC and peers); deploy it with `cdk deploy` and use the fleet for standalone accounts."
@@ -246,7 +229,7 @@ def _retain(raw: Mapping[str, Any], auto: bool) -> bool | None:
             "fleet.retainStacksOnAccountRemoval is set but fleet.autoDeployment is false; CloudFormation applies it only to the stacks "
             "auto-deployment removes (AutoDeployment.RetainStacksOnAccountRemoval), so remove it or set autoDeployment to true."
         )
-    return as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", True)) if auto else None
+    return as_bool("fleet.retainStacksOnAccountRemoval", raw.get("retainStacksOnAccountRemoval", default("fleet.retainStacksOnAccountRemoval"))) if auto else None
 
 
 def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str, Mapping[str, Any]]) -> FleetConfig:
@@ -262,17 +245,17 @@ def parse_fleet(raw: Any, regions: Sequence[str], regional_settings: Mapping[str
         return FleetConfig()
 
     admin = p.check(_administrator, raw.get("administratorAccount"))
-    call_as = p.check(_one_of, "callAs", raw.get("callAs", "SELF"), CALL_AS, "use SELF (the management account) or DELEGATED_ADMIN (a registered delegated administrator)")
+    call_as = p.check(_one_of, "callAs", raw.get("callAs", default("fleet.callAs")), CALL_AS, "use SELF (the management account) or DELEGATED_ADMIN (a registered delegated administrator)")
     home = p.check(_home_region, raw.get("homeRegion", regions[0]))
     org = p.check(_organization, raw.get("organizationId"))
-    ous = p.check(_units, raw.get("organizationalUnits", []))
-    excluded = p.check(matching, "fleet.excludeAccounts", raw.get("excludeAccounts", []), ACCOUNT_ID, "a 12-digit AWS account id", unique_noun="an account")
+    ous = p.check(_units, raw.get("organizationalUnits", default("fleet.organizationalUnits")))
+    excluded = p.check(matching, "fleet.excludeAccounts", raw.get("excludeAccounts", default("fleet.excludeAccounts")), ACCOUNT_ID, "a 12-digit AWS account id", unique_noun="an account")
     order = p.check(_region_order, raw.get("regionOrder", list(regions)), regions)
-    callers = p.check(_callers, raw.get("verifierCallerArns", []), admin)
+    callers = p.check(_callers, raw.get("verifierCallerArns", default("fleet.verifierCallerArns")), admin)
     for region in regions:
         if region in regional_settings:
             p.check(_check_deliverable, region, regional_settings[region])
-    auto = p.check(as_bool, "fleet.autoDeployment", raw.get("autoDeployment", True))
+    auto = p.check(as_bool, "fleet.autoDeployment", raw.get("autoDeployment", default("fleet.autoDeployment")))
     retain = p.check(_retain, raw, auto) if ok(auto) else FAILED
     preferences = p.check(_preferences, raw)
     p.raise_if_any()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from private_bedrock.config.context_keys import KNOWN_KEYS, is_cdk_key
+from private_bedrock.config.context_keys import KNOWN_KEYS, is_cdk_key, default
 from private_bedrock.config.errors import Problems, ok
 from private_bedrock.config.fence import FenceConfig, parse_fence
 from private_bedrock.config.fleet import FleetConfig, parse_fleet
 from private_bedrock.config.region import parse_region
 from private_bedrock.config.region_config import RegionConfig
-from private_bedrock.config.selection import DEFAULT_REGIONS, parse_overrides, parse_regions, regional_settings
+from private_bedrock.config.selection import parse_overrides, parse_regions, regional_settings
 from private_bedrock.config.values import ACCOUNT_ID, unknown_key_sentences
 
 
@@ -42,8 +42,8 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         p.add(f"CDK_DEFAULT_ACCOUNT {account!r} is not a 12-digit AWS account id.")
         account = None  # the regions are still checked, account-agnostic
 
-    regions = p.check(parse_regions, ours.get("regions", list(DEFAULT_REGIONS)))
-    overrides = parse_overrides(ours.get("regionOverrides", {}), p)
+    regions = p.check(parse_regions, ours.get("regions", default("regions")))
+    overrides = parse_overrides(ours.get("regionOverrides", default("regionOverrides")), p)
     if not ok(regions, overrides):
         p.raise_if_any()
     settings_of = {region: regional_settings(ours, region, overrides.get(region, {})) for region in regions if ok(overrides.get(region))}

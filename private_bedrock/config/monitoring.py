@@ -6,13 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from private_bedrock.config.context_keys import DEFAULT_PROBE_SCHEDULE, PROBE_INTERVAL_MINUTES, default
 from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.values import as_bool, as_list
 
-DEFAULT_PROBE_SCHEDULE = "rate(1 hour)"
-# The missed-run alarm waits two intervals, and CloudWatch evaluates at most one day of
-# periods; the shortest interval keeps the probe's Bedrock calls (and cost) sensible.
-PROBE_INTERVAL_MINUTES = (5, 12 * 60)
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours)\)$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[a-zA-Z]{2,}$")
 
@@ -62,8 +59,8 @@ def _emails(key: str, value: Any) -> tuple[str, ...]:
 
 def parse_monitoring(where: Callable[[str], str], settings: Mapping[str, Any]) -> MonitoringConfig:
     p = Problems()
-    schedule = p.check(_schedule, where("probeSchedule"), settings.get("probeSchedule", DEFAULT_PROBE_SCHEDULE))
-    emails = p.check(_emails, where("alarmEmails"), settings.get("alarmEmails", []))
-    audit_trail = p.check(as_bool, where("auditTrail"), settings.get("auditTrail", False))
+    schedule = p.check(_schedule, where("probeSchedule"), settings.get("probeSchedule", default("probeSchedule")))
+    emails = p.check(_emails, where("alarmEmails"), settings.get("alarmEmails", default("alarmEmails")))
+    audit_trail = p.check(as_bool, where("auditTrail"), settings.get("auditTrail", default("auditTrail")))
     p.raise_if_any()
     return MonitoringConfig(probe_schedule=schedule, alarm_emails=emails, audit_trail=audit_trail)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
+from private_bedrock.config.context_keys import DEFAULT_PROBE_PUBLIC_DNS_NAME, MANTLE_BASE_PATHS
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.models import ModelRef
 from private_bedrock.facts.regions import api_key_support
@@ -39,9 +40,6 @@ RUNTIME_OPENAI_DENIAL_CANDIDATES = ("openai.gpt-oss-120b-1:0", "openai.gpt-oss-2
 ANTHROPIC_PROVIDER = "anthropic."
 RUNTIME_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-5-20250929-v1:0")
 MANTLE_ANTHROPIC_DENIAL_CANDIDATES = ("anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5")
-# A public name the probe must NOT be able to resolve from the VPC (the DNS firewall blocks it).
-DEFAULT_PROBE_PUBLIC_DNS_NAME = "example.com"
-MANTLE_BASE_PATHS: tuple[str, ...] = ("/v1", "/openai/v1")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 

@@ -10,34 +10,30 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from private_bedrock.config.access_inputs import ENDPOINT_POLICY_MODES, check_agent_endpoints, check_one_account, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
+from private_bedrock.config.access_inputs import check_agent_endpoints, check_one_account, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
 from private_bedrock.config.account_facts import read_facts
 from private_bedrock.config.claude_platform import parse_claude_platform
-from private_bedrock.config.endpoints import DEFAULT_ENDPOINTS, check_endpoint, check_endpoint_names
+from private_bedrock.config.endpoints import check_endpoint, check_endpoint_names
+from private_bedrock.config.context_keys import ENDPOINT_POLICY_MODES, KEYS, LOG_RETENTION_DAYS, default
 from private_bedrock.config.errors import FAILED, ConfigError, Problems, ok
 from private_bedrock.config.models import ModelRef, check_mantle_model_id, check_model_ids, model_destinations, parse_model_id, scope_hint
 from private_bedrock.config.monitoring import parse_monitoring
 from private_bedrock.config.network_inputs import check_on_prem_cidrs, check_subnets_fit, check_zones, cidr, default_vpc_cidr, dns_domain
-from private_bedrock.config.probe_plan import DEFAULT_PROBE_PUBLIC_DNS_NAME, parse_base_path, parse_public_dns_name, probe_plan
+from private_bedrock.config.probe_plan import parse_base_path, parse_public_dns_name, probe_plan
 from private_bedrock.config.region_config import RegionConfig
 from private_bedrock.config.topology import check_inbound_rule_quota, parse_network
 from private_bedrock.config.values import ROLE_OR_USER_ARN, as_bool, as_int, as_list, matching, one_of, role_arns
-from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
-from private_bedrock.facts.regions import DEFAULT_MANTLE_MODEL, INFERENCE_SCOPES, default_runtime_model
-
-# CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
-    2557, 2922, 3288, 3653,
-)
+from private_bedrock.facts.regions import INFERENCE_SCOPES, default_runtime_model
 
 Where = Callable[[str], str]
 
 
 def _az_count(key: str, value: Any) -> int:
     count = as_int(key, value)
-    if not 1 <= count <= 3:
-        raise ConfigError(f"{key} {count} is out of range; use 1, 2 or 3.")
+    low, high = KEYS["azCount"].minimum, KEYS["azCount"].maximum
+    if not low <= count <= high:
+        *most, last = range(low, high + 1)
+        raise ConfigError(f"{key} {count} is out of range; use {', '.join(map(str, most))} or {last}.")
     return count
 
 
@@ -118,11 +114,11 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
         return f"regionOverrides.{region}.{key}" if key in overridden else key
 
     p = Problems()
-    az_count = p.check(_az_count, where("azCount"), settings.get("azCount", 2))
-    azs = p.check(lambda: tuple(as_list(where("availabilityZones"), settings.get("availabilityZones", []))))
+    az_count = p.check(_az_count, where("azCount"), settings.get("azCount", default("azCount")))
+    azs = p.check(lambda: tuple(as_list(where("availabilityZones"), settings.get("availabilityZones", default("availabilityZones")))))
     if ok(az_count, azs):
         p.check(check_zones, where("availabilityZones"), region, azs, az_count)
-    endpoints = p.check(_endpoints, where("endpoints"), settings.get("endpoints", list(DEFAULT_ENDPOINTS)))
+    endpoints = p.check(_endpoints, where("endpoints"), settings.get("endpoints", default("endpoints")))
     models, default_scope = p.check(_runtime_models, where, region, settings) or (FAILED, FAILED)
     # With the models refused, an explicit scope is still checked (the default needs the models).
     scope = p.check(one_of, where("inferenceScope"), settings.get("inferenceScope", default_scope if ok(default_scope) else "region"), INFERENCE_SCOPES)
@@ -146,33 +142,33 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
         )
 
     mantle_enabled = ok(endpoints) and "bedrock-mantle" in endpoints
-    mantle_models = p.check(_mantle_models, where("mantleModels"), settings.get("mantleModels", [DEFAULT_MANTLE_MODEL]), mantle_enabled)
+    mantle_models = p.check(_mantle_models, where("mantleModels"), settings.get("mantleModels", default("mantleModels")), mantle_enabled)
     if mantle_enabled and ok(mantle_models):
         warnings += p.check(check_model_ids, where("mantleModels"), region, mantle_models, facts.mantle_catalog) or ()
 
-    principals = p.check(role_arns, where("extraPrincipalArns"), settings.get("extraPrincipalArns", []))
-    base_path = p.check(parse_base_path, where("mantleBasePath"), settings.get("mantleBasePath", "/v1"))
-    public_dns_name = p.check(parse_public_dns_name, where("probePublicDnsName"), settings.get("probePublicDnsName", DEFAULT_PROBE_PUBLIC_DNS_NAME))
-    retention = p.check(_retention, where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", 365))
-    dns_domains = p.check(_dns_domains, where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", []))
+    principals = p.check(role_arns, where("extraPrincipalArns"), settings.get("extraPrincipalArns", default("extraPrincipalArns")))
+    base_path = p.check(parse_base_path, where("mantleBasePath"), settings.get("mantleBasePath", default("mantleBasePath")))
+    public_dns_name = p.check(parse_public_dns_name, where("probePublicDnsName"), settings.get("probePublicDnsName", default("probePublicDnsName")))
+    retention = p.check(_retention, where("flowLogRetentionDays"), settings.get("flowLogRetentionDays", default("flowLogRetentionDays")))
+    dns_domains = p.check(_dns_domains, where("dnsAllowedDomains"), settings.get("dnsAllowedDomains", default("dnsAllowedDomains")))
     key_admins = p.check(
-        matching, where("keyAdminArns"), settings.get("keyAdminArns", []), ROLE_OR_USER_ARN, "an IAM role or user ARN such as arn:aws:iam::123456789012:role/key-admin"
+        matching, where("keyAdminArns"), settings.get("keyAdminArns", default("keyAdminArns")), ROLE_OR_USER_ARN, "an IAM role or user ARN such as arn:aws:iam::123456789012:role/key-admin"
     )
     vpc_cidr = p.check(cidr, where("vpcCidr"), settings.get("vpcCidr", default_vpc_cidr(region)), vpc=True)
     if ok(vpc_cidr, az_count):
         p.check(check_subnets_fit, where("vpcCidr"), vpc_cidr, az_count)
-    on_prem = p.check(_cidrs, where("onPremCidrs"), settings.get("onPremCidrs", []))
-    public_ack = p.check(as_bool, where("allowPublicOnPremCidrs"), settings.get("allowPublicOnPremCidrs", False))
+    on_prem = p.check(_cidrs, where("onPremCidrs"), settings.get("onPremCidrs", default("onPremCidrs")))
+    public_ack = p.check(as_bool, where("allowPublicOnPremCidrs"), settings.get("allowPublicOnPremCidrs", default("allowPublicOnPremCidrs")))
     if ok(on_prem, vpc_cidr, public_ack):
         p.check(check_on_prem_cidrs, where("onPremCidrs"), on_prem, vpc_cidr, public_acknowledged=public_ack, ack_key=where("allowPublicOnPremCidrs"))
-    resolver = p.check(_resolver, where, settings.get("resolverInboundEndpoint", False), on_prem)
+    resolver = p.check(_resolver, where, settings.get("resolverInboundEndpoint", default("resolverInboundEndpoint")), on_prem)
     network: Any = FAILED
     if ok(endpoints, vpc_cidr):
         network = p.check(parse_network, region, settings, where, endpoints, vpc_cidr)
     if ok(on_prem, network):
         p.check(check_inbound_rule_quota, where("securityGroupRuleQuota"), settings.get("securityGroupRuleQuota"), on_prem, network)
 
-    capabilities = p.check(parse_capabilities, where("capabilities"), settings.get("capabilities", list(DEFAULT_CAPABILITIES)))
+    capabilities = p.check(parse_capabilities, where("capabilities"), settings.get("capabilities", default("capabilities")))
     guardrail: Any = FAILED
     if ok(capabilities, endpoints):
         guardrail, guardrail_warnings = p.check(parse_guardrail, where, region, settings.get("guardrailArn"), account, capabilities, mantle_enabled) or (FAILED, ())
@@ -182,8 +178,8 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
         p.check(check_agent_endpoints, where, endpoints, alias_arns, kb_arns)
     if account is None and ok(guardrail, alias_arns):
         p.check(check_one_account, {"guardrailArn": (guardrail,) if guardrail else (), "agentAliasArns": alias_arns, "knowledgeBaseArns": kb_arns})
-    allow_api_keys = p.check(as_bool, where("allowApiKeys"), settings.get("allowApiKeys", False))
-    endpoint_policy = p.check(one_of, where("endpointPolicy"), settings.get("endpointPolicy", "allow"), ENDPOINT_POLICY_MODES)
+    allow_api_keys = p.check(as_bool, where("allowApiKeys"), settings.get("allowApiKeys", default("allowApiKeys")))
+    endpoint_policy = p.check(one_of, where("endpointPolicy"), settings.get("endpointPolicy", default("endpointPolicy")), ENDPOINT_POLICY_MODES)
     monitoring = p.check(parse_monitoring, where, settings)
     probe: Any = FAILED
     if ok(models, mantle_models, base_path, public_dns_name, capabilities, endpoints):

@@ -9,8 +9,6 @@ from private_bedrock.config.errors import FAILED, ConfigError, Problems, ok
 from private_bedrock.config.values import as_list, as_mapping, close_key, unknown_key_sentences
 from private_bedrock.facts.regions import BEDROCK_REGIONS
 
-DEFAULT_REGIONS: tuple[str, ...] = ("us-east-1", "ap-northeast-1")
-
 
 def parse_regions(value: Any) -> tuple[str, ...]:
     regions = as_list("regions", value)

@@ -20,26 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
+from private_bedrock.config.context_keys import DEFAULT_SG_RULE_QUOTA, HUB_KEYS, MAX_SG_RULE_QUOTA, SPOKE_ACCESS, SPOKE_KEYS, TOPOLOGIES, default
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.values import ROLE_ARN, as_int, as_list, as_mapping, matching, one_of, role_arns
-
-TOPOLOGIES: tuple[str, ...] = ("standalone", "hub", "spoke")
-HUB_KEYS: tuple[str, ...] = ("spokeCidrs", "spokePrincipalArns", "spokeAccess", "spokeOrganizationArn", "spokeRoleNames", "spokeOrgPaths")
-SPOKE_KEYS: tuple[str, ...] = ("hubEndpointIds", "hubVpcCidr", "hubDnsProfileId")
-TOPOLOGY_KEYS: tuple[str, ...] = ("vpcId", "subnetIds", "topology", "securityGroupRuleQuota", *HUB_KEYS, *SPOKE_KEYS)
-# How a hub's endpoint policies admit spoke roles (private_bedrock/policies/hub_shared.py):
-# perAccount: each account's roles by explicit ARN in statements of their own (documented
-#   forms only; about 30 accounts with one model fit in 20,480 characters);
-# accounts: one set of statements for every account, resources pinned to the caller's own
-#   account (aws:ResourceAccount = ${aws:PrincipalAccount}); the accounts and roles listed once;
-# organization: the same statements for every account of one AWS Organization whose role has a
-#   name in spokeRoleNames: the policy's size does not depend on the number of accounts.
-SPOKE_ACCESS: tuple[str, ...] = ("perAccount", "accounts", "organization")
-# Inbound rules per security group: AWS's default quota (adjustable up to 1,000; rules per
-# group x groups per network interface may not exceed 1,000). A referenced managed prefix
-# list counts its max entries, so a list would not raise this limit (aws-facts, 2026-12).
-DEFAULT_SG_RULE_QUOTA = 60
-MAX_SG_RULE_QUOTA = 1000
 
 ENDPOINT_IDS_EXAMPLE = '{"bedrock-runtime": "vpce-0123456789abcdef0"}'
 _VPC_ID = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
@@ -111,6 +94,8 @@ def _ids(key: str, value: Any, pattern: re.Pattern[str], example: str, kind: str
 
 def _private_cidr(key: str, value: str) -> str:
     try:
+        if not isinstance(value, str):  # IPv4Network(7) would be 0.0.0.7/32
+            raise ValueError(value)
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.81.0.0/16.") from None
@@ -149,17 +134,17 @@ def summarised_cidrs(key: str, cidrs: Sequence[str]) -> tuple[str, ...]:
 
 
 def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], hub_vpc_cidr: str | None) -> HubSettings:
-    access = one_of(where("spokeAccess"), settings.get("spokeAccess", "perAccount"), SPOKE_ACCESS)
-    cidrs = summarised_cidrs(where("spokeCidrs"), as_list(where("spokeCidrs"), settings.get("spokeCidrs", [])))
-    arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", []))
-    names = matching(where("spokeRoleNames"), settings.get("spokeRoleNames", []), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")
+    access = one_of(where("spokeAccess"), settings.get("spokeAccess", default("spokeAccess")), SPOKE_ACCESS)
+    cidrs = summarised_cidrs(where("spokeCidrs"), as_list(where("spokeCidrs"), settings.get("spokeCidrs", default("spokeCidrs"))))
+    arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", default("spokePrincipalArns")))
+    names = matching(where("spokeRoleNames"), settings.get("spokeRoleNames", default("spokeRoleNames")), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")
     org_arn = settings.get("spokeOrganizationArn")
     if org_arn is not None and (not isinstance(org_arn, str) or not _ORG_ARN.match(org_arn)):
         raise ConfigError(
             f"{where('spokeOrganizationArn')} {org_arn!r} is not an AWS Organizations ARN such as "
             "arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5 (aws organizations describe-organization)."
         )
-    paths = matching(where("spokeOrgPaths"), settings.get("spokeOrgPaths", []), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
+    paths = matching(where("spokeOrgPaths"), settings.get("spokeOrgPaths", default("spokeOrgPaths")), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
     if paths and access != "organization":
         raise ConfigError(f"{where('spokeOrgPaths')} applies only with spokeAccess organization (this hub's is {access}); remove it or choose organization.")
     if access == "organization":
@@ -216,7 +201,7 @@ def parse_network(
     region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str], vpc_cidr: str
 ) -> NetworkChoice:
     """Validate vpcId/subnetIds/topology and the hub or spoke settings of one region."""
-    topology = settings.get("topology", "standalone")
+    topology = settings.get("topology", default("topology"))
     if topology not in TOPOLOGIES:
         raise ConfigError(f"{where('topology')} {topology!r} is not supported; use one of: {', '.join(TOPOLOGIES)}.")
 
@@ -225,7 +210,7 @@ def parse_network(
         vpc_id = settings["vpcId"]
         if not isinstance(vpc_id, str) or not _VPC_ID.match(vpc_id):
             raise ConfigError(f"{where('vpcId')} {vpc_id!r} is not a VPC id such as vpc-0123456789abcdef0.")
-        subnets = _ids(where("subnetIds"), settings.get("subnetIds", []), _SUBNET_ID, "subnet-0123456789abcdef0", "a subnet id")
+        subnets = _ids(where("subnetIds"), settings.get("subnetIds", default("subnetIds")), _SUBNET_ID, "subnet-0123456789abcdef0", "a subnet id")
         if not subnets:
             raise ConfigError(
                 f"{where('vpcId')} {vpc_id} needs subnetIds: the private subnets of that VPC the endpoints and the probe go into (one per zone you want)."
