@@ -153,7 +153,8 @@ def test_from_a_checkout_the_probe_runtime_is_lambda_src(monkeypatch: pytest.Mon
     assert runtime.cache_dir() == ROOT / ".cache"
     monkeypatch.setenv("PRIVATE_BEDROCK_CACHE", "/somewhere/else")
     assert runtime.cache_dir() == Path("/somewhere/else")
-    assert runtime.runtime_module("plan").__name__ == "lambda_src.probe.plan"
+    plan = runtime.runtime_module("plan")
+    assert plan.__name__ == "private_bedrock.probe_runtime.plan" and plan.__file__ == str(ROOT / "lambda_src" / "probe" / "plan.py")
 
 
 # --- the wheel in a fresh virtualenv --------------------------------------------------------
