@@ -145,6 +145,8 @@ def check_zones(key: str, region: str, azs: Sequence[str], az_count: int) -> Non
 
 def cidr(key: str, value: str, *, vpc: bool) -> str:
     try:
+        if not isinstance(value, str):  # IPv4Network(7) would be 0.0.0.7/32
+            raise ValueError(value)
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.0.0.0/16.") from None

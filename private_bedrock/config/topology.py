@@ -94,6 +94,8 @@ def _ids(key: str, value: Any, pattern: re.Pattern[str], example: str, kind: str
 
 def _private_cidr(key: str, value: str) -> str:
     try:
+        if not isinstance(value, str):  # IPv4Network(7) would be 0.0.0.7/32
+            raise ValueError(value)
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.81.0.0/16.") from None
