@@ -51,7 +51,7 @@ class ConnectivityProbe(Construct):
             "MANTLE_MODEL": cfg.probe.mantle_model or "",
             "MANTLE_DENIED_MODEL": cfg.probe.mantle_denied_model or "",
             "MANTLE_BASE_PATH": cfg.probe.mantle_base_path,
-            # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (private_bedrock/config/app_config.py).
+            # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (private_bedrock/config/probe_plan.py).
             "RUNTIME_OPENAI_MODEL": cfg.probe.runtime_openai_model or "",
             "RUNTIME_RESPONSES_MODEL": cfg.probe.runtime_responses_model or "",
             "RUNTIME_OPENAI_DENIED_MODEL": cfg.probe.runtime_openai_denied_model,
