@@ -31,7 +31,6 @@ shown separately.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil

@@ -80,10 +80,10 @@ class BedrockAccess:
         region = self.region
         models = _runtime_models(self.runtime_models)
         mantle = tuple(as_list("mantle_models", self.mantle_models))
-        for m in mantle:
-            if not _MODEL_ID.match(m) or m.partition(".")[0] in PROFILE_PREFIXES:
+        for mantle_id in mantle:
+            if not _MODEL_ID.match(mantle_id) or mantle_id.partition(".")[0] in PROFILE_PREFIXES:
                 raise ConfigError(
-                    f"mantle_models entry {m!r} is not a bedrock-mantle model id; expected "
+                    f"mantle_models entry {mantle_id!r} is not a bedrock-mantle model id; expected "
                     "provider.model without a region prefix (for example openai.gpt-oss-20b)."
                 )
         alias_example = f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345"

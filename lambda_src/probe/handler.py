@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import anthropic_checks
 import aws_session
+import contract
 import control_plane
 import dns_checks
 import metrics
@@ -76,8 +77,8 @@ def collect(checks, futures, started: float) -> list[dict]:
 
 @metrics.published  # CloudWatch metrics (EMF) of every report, for the scheduled runs' alarms
 def handler(event, context=None) -> dict:
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
-    kind = os.environ.get("PROBE_KIND")
+    region = next((os.environ[n] for n in contract.REGION if os.environ.get(n)), "")
+    kind = os.environ.get(contract.PROBE_KIND)
     try:
         config = plan.load_config()
         checks, skipped = plan.build_plan(config)

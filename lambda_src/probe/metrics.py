@@ -8,7 +8,7 @@ One line per dimension set (an EMF document gives each metric name one value):
   {ProbeKind}            Runs (full-plan runs only), ChecksPassed, Mismatches, ReportError
   {ProbeKind, Check}     Mismatch, LatencyMs
   {ProbeKind, Endpoint}  Mismatches
-The names are mirrored in stacks/monitoring/metric_names.py; a test runs the real handler
+The names are mirrored in private_bedrock/monitoring/metric_names.py; a test runs the real handler
 and checks that what it prints is exactly what the alarms watch.
 """
 

@@ -1,6 +1,7 @@
 """What the probe checks and what it expects, read from the environment the stack sets.
 
-Pure data: no AWS SDK imports here, so the plan is cheap to build and easy to test.
+Pure data: no AWS SDK imports here, so the plan is cheap to build and easy to test. The
+variable names are the contract's (contract.py), the same module the stack writes them from.
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-ALLOWED = "allowed"
-DENIED = "denied"
-SERVICES = ("bedrock", "bedrock-runtime", "bedrock-mantle")
+# On Lambda the probe's modules are top-level (/var/task); `make verify` imports this one as a
+# package module (private_bedrock/probe/runtime.py), and then its sibling is relative.
+if __package__:
+    from . import contract
+else:
+    import contract
 
-# Env var names follow the AWS SDK convention (AWS_ENDPOINT_URL_<SERVICE ID>);
-# botocore reads the first two itself, the probe reads them only for the DNS check.
-ENDPOINT_ENV = {
-    "bedrock": "AWS_ENDPOINT_URL_BEDROCK",
-    "bedrock-runtime": "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
-    "bedrock-mantle": "AWS_ENDPOINT_URL_BEDROCK_MANTLE",
-}
+ALLOWED = contract.ALLOWED
+DENIED = contract.DENIED
+SERVICES = contract.SERVICES
+ENDPOINT_ENV = contract.ENDPOINT_URL  # the AWS SDK's AWS_ENDPOINT_URL_<SERVICE ID>
 
 
 # bedrock-runtime serves Chat Completions and Responses here (signed for service "bedrock").
@@ -47,7 +48,7 @@ class Config:
     timeout: float  # read timeout per call, seconds
     connect_timeout: float
     # bedrock-runtime's OpenAI-compatible API serves OpenAI models only: None when the
-    # allow list has none (the stack derives it, see stacks/config/app_config.py RUNTIME_OPENAI_PROVIDER).
+    # allow list has none (the stack derives it, see private_bedrock/config/probe_plan.py RUNTIME_OPENAI_PROVIDER).
     runtime_openai_model: str | None = None  # for Chat Completions
     runtime_responses_model: str | None = None  # Responses there does not serve GPT OSS
     runtime_openai_denied_model: str = "openai.gpt-oss-120b-1:0"
@@ -114,47 +115,47 @@ def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str
 
 def load_config(env: dict | None = None) -> Config:
     env = dict(os.environ if env is None else env)
-    region = (env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "").strip()
+    region = next((env[n] for n in contract.REGION if env.get(n)), "").strip()
     if not region:
-        raise PlanError("AWS_REGION is not set")
-    kind = _choice(env, "PROBE_KIND", "vpc", ("vpc", "control"))
-    services = tuple(s.strip() for s in (env.get("ENDPOINTS") or ",".join(SERVICES)).split(",") if s.strip())
+        raise PlanError(f"{contract.REGION[0]} is not set")
+    kind = _choice(env, contract.PROBE_KIND, contract.KIND_VPC, (contract.KIND_VPC, contract.KIND_CONTROL))
+    services = tuple(s.strip() for s in (env.get(contract.ENDPOINTS) or ",".join(SERVICES)).split(",") if s.strip())
     unknown = [s for s in services if s not in SERVICES]
     if unknown:
-        raise PlanError(f"ENDPOINTS has unknown services: {', '.join(unknown)}")
-    vpc_cidr = (env.get("VPC_CIDR") or "").strip() or None
-    if kind == "vpc" and vpc_cidr is None:
-        raise PlanError("VPC_CIDR is required when PROBE_KIND=vpc")
+        raise PlanError(f"{contract.ENDPOINTS} has unknown services: {', '.join(unknown)}")
+    vpc_cidr = (env.get(contract.VPC_CIDR) or "").strip() or None
+    if kind == contract.KIND_VPC and vpc_cidr is None:
+        raise PlanError(f"{contract.VPC_CIDR} is required when {contract.PROBE_KIND}={contract.KIND_VPC}")
     try:
-        timeout = float(env.get("PROBE_TIMEOUT_SECONDS") or 12)
+        timeout = float(env.get(contract.PROBE_TIMEOUT_SECONDS) or 12)
     except ValueError as exc:
-        raise PlanError(f"PROBE_TIMEOUT_SECONDS is not a number: {exc}") from None
+        raise PlanError(f"{contract.PROBE_TIMEOUT_SECONDS} is not a number: {exc}") from None
     return Config(
         region=region,
         kind=kind,
         vpc_cidr=vpc_cidr,
         services=services,
-        runtime_model=env.get("RUNTIME_MODEL") or "amazon.nova-micro-v1:0",
-        runtime_denied_model=env.get("RUNTIME_DENIED_MODEL") or "amazon.nova-lite-v1:0",
-        mantle_model=env.get("MANTLE_MODEL") or "openai.gpt-oss-20b",
-        mantle_denied_model=env.get("MANTLE_DENIED_MODEL") or "openai.gpt-oss-120b",
-        mantle_base_path=env.get("MANTLE_BASE_PATH") or "/v1",
-        expect_allowed=_choice(env, "EXPECT_ALLOWED", ALLOWED, (ALLOWED, DENIED)),
-        expect_bearer=_choice(env, "EXPECT_BEARER", DENIED, (ALLOWED, DENIED)),
+        runtime_model=env.get(contract.RUNTIME_MODEL) or "amazon.nova-micro-v1:0",
+        runtime_denied_model=env.get(contract.RUNTIME_DENIED_MODEL) or "amazon.nova-lite-v1:0",
+        mantle_model=env.get(contract.MANTLE_MODEL) or "openai.gpt-oss-20b",
+        mantle_denied_model=env.get(contract.MANTLE_DENIED_MODEL) or "openai.gpt-oss-120b",
+        mantle_base_path=env.get(contract.MANTLE_BASE_PATH) or "/v1",
+        expect_allowed=_choice(env, contract.EXPECT_ALLOWED, ALLOWED, (ALLOWED, DENIED)),
+        expect_bearer=_choice(env, contract.EXPECT_BEARER, DENIED, (ALLOWED, DENIED)),
         timeout=timeout,
         connect_timeout=min(3.0, timeout),
-        runtime_openai_model=(env.get("RUNTIME_OPENAI_MODEL") or "").strip() or None,
-        runtime_responses_model=(env.get("RUNTIME_RESPONSES_MODEL") or "").strip() or None,
-        runtime_openai_denied_model=env.get("RUNTIME_OPENAI_DENIED_MODEL") or "openai.gpt-oss-120b-1:0",
-        public_dns_name=(env.get("PUBLIC_DNS_NAME") or "").strip().rstrip(".") or None,
-        api_keys_in_region=_choice(env, "API_KEYS_IN_REGION", "supported", API_KEY_SUPPORT),
-        expect_web_search=_choice(env, "EXPECT_WEB_SEARCH", DENIED, (ALLOWED, DENIED)),
-        runtime_anthropic_model=(env.get("RUNTIME_ANTHROPIC_MODEL") or "").strip() or None,
-        runtime_anthropic_denied_model=env.get("RUNTIME_ANTHROPIC_DENIED_MODEL") or "anthropic.claude-haiku-4-5-20251001-v1:0",
-        mantle_anthropic_model=(env.get("MANTLE_ANTHROPIC_MODEL") or "").strip() or None,
-        mantle_anthropic_denied_model=env.get("MANTLE_ANTHROPIC_DENIED_MODEL") or "anthropic.claude-haiku-4-5",
-        guardrail_arn=(env.get("GUARDRAIL_ARN") or "").strip() or None,
-        guardrail_version=(env.get("GUARDRAIL_VERSION") or "").strip() or "DRAFT",
+        runtime_openai_model=(env.get(contract.RUNTIME_OPENAI_MODEL) or "").strip() or None,
+        runtime_responses_model=(env.get(contract.RUNTIME_RESPONSES_MODEL) or "").strip() or None,
+        runtime_openai_denied_model=env.get(contract.RUNTIME_OPENAI_DENIED_MODEL) or "openai.gpt-oss-120b-1:0",
+        public_dns_name=(env.get(contract.PUBLIC_DNS_NAME) or "").strip().rstrip(".") or None,
+        api_keys_in_region=_choice(env, contract.API_KEYS_IN_REGION, "supported", API_KEY_SUPPORT),
+        expect_web_search=_choice(env, contract.EXPECT_WEB_SEARCH, DENIED, (ALLOWED, DENIED)),
+        runtime_anthropic_model=(env.get(contract.RUNTIME_ANTHROPIC_MODEL) or "").strip() or None,
+        runtime_anthropic_denied_model=env.get(contract.RUNTIME_ANTHROPIC_DENIED_MODEL) or "anthropic.claude-haiku-4-5-20251001-v1:0",
+        mantle_anthropic_model=(env.get(contract.MANTLE_ANTHROPIC_MODEL) or "").strip() or None,
+        mantle_anthropic_denied_model=env.get(contract.MANTLE_ANTHROPIC_DENIED_MODEL) or "anthropic.claude-haiku-4-5",
+        guardrail_arn=(env.get(contract.GUARDRAIL_ARN) or "").strip() or None,
+        guardrail_version=(env.get(contract.GUARDRAIL_VERSION) or "").strip() or "DRAFT",
     )
 
 

@@ -99,6 +99,7 @@ class FleetConfig:
 def _int(key: str, value: Any) -> int:
     number = as_int(f"fleet.{key}", value)
     low, high = KEYS[f"fleet.{key}"].minimum, KEYS[f"fleet.{key}"].maximum
+    assert low is not None and high is not None  # the table gives every whole-number key its range
     if not low <= number <= high:
         raise ConfigError(f"fleet.{key} {number} is out of range; use a whole number from {low} to {high}.")
     return number

@@ -134,7 +134,7 @@ def model_destinations(
                 f"{where} entry {m.model_id!r} is not an inference profile of this account in {region} "
                 f"(account lookup, cdk.context.json); {scope_hint(region)}."
             )
-        model_regions[m.model_id] = tuple(looked_up) or m.documented_regions(region)
+        model_regions[m.model_id] = tuple(looked_up or ()) or m.documented_regions(region)
         model_sources[m.model_id] = ACCOUNT_SOURCE if looked_up else DOCUMENTED_SOURCE
         check_scope(where, scope_where, region, scope, m, model_regions[m.model_id], model_sources[m.model_id])
     return model_regions, model_sources

@@ -31,6 +31,7 @@ Where = Callable[[str], str]
 def _az_count(key: str, value: Any) -> int:
     count = as_int(key, value)
     low, high = KEYS["azCount"].minimum, KEYS["azCount"].maximum
+    assert low is not None and high is not None  # the table gives every whole-number key its range
     if not low <= count <= high:
         *most, last = range(low, high + 1)
         raise ConfigError(f"{key} {count} is out of range; use {', '.join(map(str, most))} or {last}.")

@@ -152,14 +152,16 @@ def _candidates(python_version: str) -> list[tuple[str, ...]]:
     if os.environ.get("PROBE_BYTECODE_PYTHON"):
         found.append((os.environ["PROBE_BYTECODE_PYTHON"],))
     found.append((sys.executable,))
-    if shutil.which(exe):
-        found.append((shutil.which(exe),))
+    on_path = shutil.which(exe)
+    if on_path:
+        found.append((on_path,))
     pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
     uv_root = os.environ.get("UV_PYTHON_INSTALL_DIR") or str(Path.home() / ".local" / "share" / "uv" / "python")
     for pattern in (f"{pyenv_root}/versions/{python_version}*/bin/{exe}", f"{uv_root}/cpython-{python_version}*/bin/{exe}"):
         found.extend((p,) for p in sorted(glob.glob(pattern)))
-    if shutil.which("py"):
-        found.append((shutil.which("py"), f"-{python_version}"))
+    launcher = shutil.which("py")
+    if launcher:
+        found.append((launcher, f"-{python_version}"))
     return list(dict.fromkeys(found))
 
 

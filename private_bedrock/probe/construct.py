@@ -20,6 +20,10 @@ from private_bedrock.config.app_config import RegionConfig
 from private_bedrock.security.log_groups import encrypted_log_group
 from private_bedrock.security.nag import acknowledge, acknowledge_compliance
 from private_bedrock.probe.code import probe_code
+from private_bedrock.probe.runtime import runtime_module
+
+# The variable names the probe reads (lambda_src/probe/contract.py), imported by module name.
+contract = runtime_module("contract")
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime aws-cdk-lib 2.275 offers
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -43,40 +47,41 @@ class ConnectivityProbe(Construct):
         super().__init__(scope, id)
         cfg = props.config
         code = probe_code(RUNTIME, ARCHITECTURE)
-        expect_allowed = "allowed" if cfg.endpoint_policy == "allow" else "denied"
+        c, allowed, denied = contract, contract.ALLOWED, contract.DENIED
+        expect_allowed = allowed if cfg.endpoint_policy == "allow" else denied
         base_env = {
-            "ENDPOINTS": ",".join(s for s in cfg.endpoints if s in ("bedrock", "bedrock-runtime", "bedrock-mantle")),
-            "RUNTIME_MODEL": cfg.probe.runtime_model,
-            "RUNTIME_DENIED_MODEL": cfg.probe.runtime_denied_model,
-            "MANTLE_MODEL": cfg.probe.mantle_model or "",
-            "MANTLE_DENIED_MODEL": cfg.probe.mantle_denied_model or "",
-            "MANTLE_BASE_PATH": cfg.probe.mantle_base_path,
+            c.ENDPOINTS: ",".join(s for s in cfg.endpoints if s in c.SERVICES),
+            c.RUNTIME_MODEL: cfg.probe.runtime_model,
+            c.RUNTIME_DENIED_MODEL: cfg.probe.runtime_denied_model,
+            c.MANTLE_MODEL: cfg.probe.mantle_model or "",
+            c.MANTLE_DENIED_MODEL: cfg.probe.mantle_denied_model or "",
+            c.MANTLE_BASE_PATH: cfg.probe.mantle_base_path,
             # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (private_bedrock/config/probe_plan.py).
-            "RUNTIME_OPENAI_MODEL": cfg.probe.runtime_openai_model or "",
-            "RUNTIME_RESPONSES_MODEL": cfg.probe.runtime_responses_model or "",
-            "RUNTIME_OPENAI_DENIED_MODEL": cfg.probe.runtime_openai_denied_model,
-            "PUBLIC_DNS_NAME": cfg.probe.public_dns_name or "",
+            c.RUNTIME_OPENAI_MODEL: cfg.probe.runtime_openai_model or "",
+            c.RUNTIME_RESPONSES_MODEL: cfg.probe.runtime_responses_model or "",
+            c.RUNTIME_OPENAI_DENIED_MODEL: cfg.probe.runtime_openai_denied_model,
+            c.PUBLIC_DNS_NAME: cfg.probe.public_dns_name or "",
             # Where AWS offers no API keys the bearer checks are skipped, not failed.
-            "API_KEYS_IN_REGION": cfg.probe.api_keys_in_region,
-            "EXPECT_BEARER": "allowed" if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else "denied",
-            "EXPECT_WEB_SEARCH": "allowed" if cfg.probe.web_search_allowed else "denied",
+            c.API_KEYS_IN_REGION: cfg.probe.api_keys_in_region,
+            c.EXPECT_BEARER: allowed if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else denied,
+            c.EXPECT_WEB_SEARCH: allowed if cfg.probe.web_search_allowed else denied,
             # The Anthropic Messages API (lambda_src/probe/anthropic_checks.py).
-            "RUNTIME_ANTHROPIC_MODEL": cfg.probe.runtime_anthropic_model or "",
-            "RUNTIME_ANTHROPIC_DENIED_MODEL": cfg.probe.runtime_anthropic_denied_model,
-            "MANTLE_ANTHROPIC_MODEL": cfg.probe.mantle_anthropic_model or "",
-            "MANTLE_ANTHROPIC_DENIED_MODEL": cfg.probe.mantle_anthropic_denied_model,
+            c.RUNTIME_ANTHROPIC_MODEL: cfg.probe.runtime_anthropic_model or "",
+            c.RUNTIME_ANTHROPIC_DENIED_MODEL: cfg.probe.runtime_anthropic_denied_model,
+            c.MANTLE_ANTHROPIC_MODEL: cfg.probe.mantle_anthropic_model or "",
+            c.MANTLE_ANTHROPIC_DENIED_MODEL: cfg.probe.mantle_anthropic_denied_model,
             # A required guardrail: the probe's native calls carry it (its DRAFT version).
-            "GUARDRAIL_ARN": cfg.guardrail_arn or "",
+            c.GUARDRAIL_ARN: cfg.guardrail_arn or "",
         }
         self.function = self._function(
             "InVpc", props, code,
-            {**base_env, "PROBE_KIND": "vpc", "VPC_CIDR": ",".join(props.dns_cidrs), "EXPECT_ALLOWED": expect_allowed},
+            {**base_env, c.PROBE_KIND: c.KIND_VPC, c.VPC_CIDR: ",".join(props.dns_cidrs), c.EXPECT_ALLOWED: expect_allowed},
             in_vpc=True,
         )
         self.control_function = self._function(
             "OutsideVpc", props, code,
             # Outside the VPC there is no aws:SourceVpce: everything must be refused.
-            {**base_env, "PROBE_KIND": "control", "EXPECT_ALLOWED": "denied", "EXPECT_BEARER": "denied"},
+            {**base_env, c.PROBE_KIND: c.KIND_CONTROL, c.EXPECT_ALLOWED: denied, c.EXPECT_BEARER: denied},
             in_vpc=False,
         )
         self.roles: list[iam.IRole] = [self.function.role, self.control_function.role]  # type: ignore[list-item]

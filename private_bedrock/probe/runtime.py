@@ -4,13 +4,17 @@ The Lambda imports the probe's modules by their top-level names (`handler`, `pla
 /var/task), so lambda_src/probe is a folder of flat modules, not a package. The wheel ships
 the same files as `private_bedrock.probe_runtime` (pyproject.toml maps that package to
 lambda_src/probe), so synthesis from an installed library bundles the same bytes as from a
-checkout, and `make verify` imports the probe's plan by module name in both.
+checkout, and `make verify` imports the probe's plan by that module name in both.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import os
+import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -18,10 +22,9 @@ _LIBRARY = Path(__file__).resolve().parents[1]
 _CHECKOUT = _LIBRARY.parent
 CHECKOUT_DIR = _CHECKOUT / "lambda_src" / "probe"
 INSTALLED_DIR = _LIBRARY / "probe_runtime"
-# Tried in this order: a wheel (or an editable install) has the first, a bare checkout only
-# the second. private_bedrock is a regular package, so a checkout's private_bedrock never
-# finds the probe_runtime of a wheel installed beside it.
-RUNTIME_PACKAGES = ("private_bedrock.probe_runtime", "lambda_src.probe")
+# The probe's modules as a package, in the wheel and in a checkout alike (runtime_module).
+RUNTIME_PACKAGE = "private_bedrock.probe_runtime"
+_lock = threading.Lock()
 
 
 def in_checkout() -> bool:
@@ -46,16 +49,26 @@ def cache_dir() -> Path:
 
 
 def runtime_module(name: str) -> ModuleType:
-    """The probe's module `name` (e.g. "plan"), imported by its package name, not its file path.
+    """The probe's module `name` (e.g. "plan") as private_bedrock.probe_runtime.<name>, imported by
+    that name whether the library is a wheel, an editable install or a bare checkout.
 
     Only modules that import no sibling by its top-level name (plan.py imports none) can be
     imported this way; the others expect /var/task on sys.path."""
-    for package in RUNTIME_PACKAGES:
-        try:
-            return importlib.import_module(f"{package}.{name}")
-        except ModuleNotFoundError as err:
-            # Only "this package is not here" moves on; a missing import inside the module is a real error.
-            if err.name is None or not f"{package}.".startswith(f"{err.name}."):
-                raise
-    raise ModuleNotFoundError(f"the probe's {name}.py is in neither {' nor '.join(RUNTIME_PACKAGES)}; "
-                              "install private-bedrock from its wheel or run from a checkout", name=name)
+    with _lock:
+        _checkout_package()
+    return importlib.import_module(f"{RUNTIME_PACKAGE}.{name}")
+
+
+def _checkout_package() -> None:
+    """In a checkout, make private_bedrock.probe_runtime the namespace package of lambda_src/probe,
+    the layout the wheel installs (pyproject.toml's package-dir): a package whose only path is
+    that folder, so its modules are found and imported by the import system as usual."""
+    if RUNTIME_PACKAGE in sys.modules or not in_checkout():
+        return
+    import private_bedrock
+
+    spec = importlib.machinery.ModuleSpec(RUNTIME_PACKAGE, None, is_package=True)
+    spec.submodule_search_locations = [str(CHECKOUT_DIR)]
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[RUNTIME_PACKAGE] = package
+    private_bedrock.probe_runtime = package  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from tests.conftest import NODE_BIN, ROOT, hermetic_project, offline_env
+from tests.conftest import NODE_BIN, hermetic_project, offline_env
 
 CDK = str(NODE_BIN / "cdk")
 

@@ -47,7 +47,7 @@ def keys_the_parsers_read() -> set[str]:
     for path in sorted(CONFIG.glob("*.py")):
         section = RAW_SECTION.get(path.name, "")
 
-        def add(owner: ast.expr, key: ast.expr) -> None:
+        def add(owner: ast.expr, key: ast.expr, section: str = section) -> None:
             if isinstance(owner, ast.Name) and owner.id in SETTINGS_NAMES and isinstance(key, ast.Constant) and isinstance(key.value, str):
                 read.add(f"{section}.{key.value}" if owner.id == "raw" and section else key.value)
 

@@ -17,7 +17,6 @@ import sys
 
 import pytest
 
-from tests.conftest import FLEET_ADMIN
 from tests.fakes.aws_control_servers import DeployedStack, FakeStackAndLambda
 from tests.fakes.fleet_servers import FakeFleet, FleetInstance
 from tests.fakes.probe_env import isolate_aws

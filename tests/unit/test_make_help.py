@@ -24,3 +24,10 @@ def test_make_help_lists_every_phony_target_with_a_description() -> None:
     assert set(listed) == _phony_targets()
     assert {"setup-dev", "clean", "synth", "test", "prove", "verify"} <= set(listed)
     assert all(listed.values()), [n for n, t in listed.items() if not t]
+
+
+def test_make_test_lints_before_it_runs_the_suite() -> None:
+    recipe = subprocess.run(["make", "-n", "-W", "requirements-dev.txt", "test"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout
+    lines = recipe.splitlines()
+    ruff, mypy, pytest = (next(i for i, line in enumerate(lines) if f"-m {tool}" in line) for tool in ("ruff check", "mypy", "pytest"))
+    assert ruff < mypy < pytest

@@ -5,9 +5,11 @@ The wheel is built offline from a copy of the files a clone has (`pip wheel --no
 --no-build-isolation`, setuptools from requirements-dev.txt), so the build leaves nothing in
 the work tree. The fresh virtualenv has no site packages of its own: it sees the wheel and,
 through one .pth file, a folder of links to exactly the installed files of the distributions
-the wheel's own metadata requires (aws-cdk-lib, constructs, cdk-nag and what they require in
-turn), taken from this environment so nothing is downloaded. A module the library imports
-without declaring it (rich, boto3, stacks/, tests/) is therefore missing there, and the app fails.
+the wheel's own metadata requires (aws-cdk-lib and constructs, and what they require in
+turn), taken from this environment so nothing is downloaded (a venv with --system-site-packages
+or this venv's site-packages on its path would hide a missing declaration). A module the library
+imports without declaring it (rich, boto3, stacks/, tests/) is therefore missing there, and
+examples/app.py, run from outside the repository, fails.
 """
 
 from __future__ import annotations
@@ -28,28 +30,24 @@ from packaging.utils import canonicalize_name
 from tests.conftest import offline_env
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_DEPENDENCIES = {"aws-cdk-lib", "constructs", "cdk-nag"}
 # What a clone holds that the build reads (pyproject.toml names the readme and the probe's folder).
 BUILD_INPUTS = ("pyproject.toml", "README.md", "private_bedrock", "lambda_src/probe")
 
-# An app of the library's user: its own stack, the library's constructs (the regional
-# composition: endpoints, policies, the probe, monitoring), synthesized with `python app.py`.
-CONSUMER_APP = '''
+# The library's user: examples/app.py (its own VPC and role, BedrockAccess, PrivateBedrockEndpoints,
+# SourceVpceOnlyPolicy), copied out of the repository and run as `cdk synth` runs it.
+EXAMPLE = ROOT / "examples" / "app.py"
+# What the installed library itself resolves: where it was imported from, the probe runtime it
+# bundles and the plan `verify` imports; then the probe bundle built from the installed copy.
+INSTALLED_PROBE = """
 import json, sys
-import aws_cdk as cdk
 import private_bedrock
-from private_bedrock.composition import compose
-from private_bedrock.config.app_config import load_config
 from private_bedrock.probe import runtime
+from private_bedrock.probe.bundling import build_probe_bundle
 
-app = cdk.App()
-config = load_config({"regions": ["us-east-1"]}, None)
-stack = cdk.Stack(app, "ConsumerBedrock", env=cdk.Environment(region="us-east-1"))
-compose(stack, config.regions[0], None)
-app.synth()
+build_probe_bundle(sys.argv[1], python_version="3.14", platform="manylinux2014_aarch64")
 print(json.dumps({"library": private_bedrock.__file__, "probe_runtime": str(runtime.runtime_dir()),
                   "plan": runtime.runtime_module("plan").__name__, "rich": "rich" in sys.modules}))
-'''
+"""
 
 
 def _copy_build_inputs(dest: Path) -> Path:
@@ -113,10 +111,12 @@ def test_the_wheel_requires_only_what_synthesis_needs(wheel: Path) -> None:
     metadata = _metadata(wheel)
     required = [Requirement(r) for r in metadata.get_all("Requires-Dist")]
     runtime = {canonicalize_name(r.name): str(r.specifier) for r in required if r.marker is None}
-    assert runtime == {"aws-cdk-lib": "<3,>=2.275.0", "constructs": "<11,>=10.8.1", "cdk-nag": "<4,>=3.0.2"}
+    assert runtime == {"aws-cdk-lib": "<3,>=2.275.0", "constructs": "<11,>=10.8.1"}
+    nag = {canonicalize_name(r.name): str(r.specifier) for r in required if r.marker is not None and r.marker.evaluate({"extra": "nag"})}
+    assert nag == {"cdk-nag": "<4,>=3.0.2"}
     tools = {canonicalize_name(r.name) for r in required if r.marker is not None and r.marker.evaluate({"extra": "tools"})}
     assert tools == {"rich", "boto3"}
-    assert set(metadata.get_all("Provides-Extra")) == {"tools", "dev"}
+    assert set(metadata.get_all("Provides-Extra")) == {"nag", "tools", "dev"}
     with zipfile.ZipFile(wheel) as zf:
         (path,) = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
         assert zf.read(path).decode().split() == ["[console_scripts]", "private-bedrock", "=", "private_bedrock.cli:main"]
@@ -137,7 +137,7 @@ def test_the_pins_satisfy_the_ranges_and_the_dev_extra_is_requirements_dev(wheel
     required = [Requirement(r) for r in _metadata(wheel).get_all("Requires-Dist")]
     pins = {canonicalize_name(Requirement(p).name): Requirement(p) for p in _pins(ROOT / "requirements-dev.txt")}
     for r in required:
-        if r.marker is None:
+        if r.marker is None or r.marker.evaluate({"extra": "nag"}) or r.marker.evaluate({"extra": "tools"}):
             (pinned,) = pins[canonicalize_name(r.name)].specifier
             assert r.specifier.contains(pinned.version), (r, pinned)
     dev = {str(r).split(";")[0].strip().replace(" ", "") for r in required if r.marker is not None and r.marker.evaluate({"extra": "dev"})}
@@ -153,7 +153,8 @@ def test_from_a_checkout_the_probe_runtime_is_lambda_src(monkeypatch: pytest.Mon
     assert runtime.cache_dir() == ROOT / ".cache"
     monkeypatch.setenv("PRIVATE_BEDROCK_CACHE", "/somewhere/else")
     assert runtime.cache_dir() == Path("/somewhere/else")
-    assert runtime.runtime_module("plan").__name__ == "lambda_src.probe.plan"
+    plan = runtime.runtime_module("plan")
+    assert plan.__name__ == "private_bedrock.probe_runtime.plan" and plan.__file__ == str(ROOT / "lambda_src" / "probe" / "plan.py")
 
 
 # --- the wheel in a fresh virtualenv --------------------------------------------------------
@@ -218,37 +219,41 @@ def test_the_installed_wheel_has_its_dependencies_and_nothing_else(consumer_venv
     assert found.stdout.strip() == "[]"
 
 
-def test_an_app_outside_the_repository_synthesizes_with_the_installed_library(consumer_venv: Path, tmp_path: Path) -> None:
+def test_the_example_app_synthesizes_outside_the_repository_with_the_installed_library(consumer_venv: Path, tmp_path: Path) -> None:
     app = tmp_path / "consumer" / "app.py"
     app.parent.mkdir()
-    app.write_text(CONSUMER_APP)
+    shutil.copy(EXAMPLE, app)
     out = tmp_path / "consumer" / "cdk.out"
-    # The probe's wheels from this checkout's cache (make setup), so the synth stays offline; no
-    # CloudFormation validation (its rule engine takes seconds to start and only ever warns).
-    env = _consumer_env(CDK_OUTDIR=str(out), PRIVATE_BEDROCK_CACHE=str(ROOT / ".cache"), CDK_VALIDATION="false")
-    proc = subprocess.run([str(consumer_venv / "bin" / "python"), str(app)], cwd=app.parent, env=env,
-                          capture_output=True, text=True, timeout=300)
+    # No CloudFormation validation: its rule engine takes seconds to start and only ever warns.
+    proc = subprocess.run([str(consumer_venv / "bin" / "python"), str(app)], cwd=app.parent,
+                          env=_consumer_env(CDK_OUTDIR=str(out), CDK_VALIDATION="false"), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    template = json.loads((out / "BedrockConsumer.template.json").read_text())
+    resources = template["Resources"].values()
+    endpoints = sorted(r["Properties"]["ServiceName"] for r in resources if r["Type"] == "AWS::EC2::VPCEndpoint")
+    assert endpoints == [f"com.amazonaws.eu-central-1.{s}" for s in ("bedrock", "bedrock-mantle", "bedrock-runtime")]
+    (policy,) = [r["Properties"] for r in resources if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert any(s["Sid"] == "DenyBedrockOutsideThisDeploymentsEndpoints" for s in policy["PolicyDocument"]["Statement"])
+
+
+def test_the_installed_library_bundles_the_probe_from_its_own_copy(consumer_venv: Path, tmp_path: Path) -> None:
+    """The probe runtime the wheel ships bundles to the same files, byte for byte, as lambda_src/probe
+    of this checkout: an app synthesized with the installed library deploys the same probe code."""
+    installed = tmp_path / "installed-bundle"
+    # The probe's wheels from this checkout's cache (make setup), so the bundle is built offline.
+    proc = subprocess.run([str(consumer_venv / "bin" / "python"), "-c", INSTALLED_PROBE, str(installed)], cwd=tmp_path,
+                          env=_consumer_env(PRIVATE_BEDROCK_CACHE=str(ROOT / ".cache")), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     site = consumer_venv.resolve()
     assert Path(seen["library"]).resolve().is_relative_to(site) and Path(seen["probe_runtime"]).resolve().is_relative_to(site)
     assert seen["plan"] == "private_bedrock.probe_runtime.plan" and seen["rich"] is False
 
-    template = json.loads((out / "ConsumerBedrock.template.json").read_text())
-    resources = template["Resources"].values()
-    endpoints = sorted(r["Properties"]["ServiceName"] for r in resources if r["Type"] == "AWS::EC2::VPCEndpoint")
-    assert endpoints == ["com.amazonaws.us-east-1.bedrock", "com.amazonaws.us-east-1.bedrock-mantle", "com.amazonaws.us-east-1.bedrock-runtime"]
-    assert any(r["Type"] == "AWS::IAM::ManagedPolicy" for r in resources)
-
-    # The probe's code asset, bundled from the wheel's copy of the runtime: the same files,
-    # byte for byte, as a bundle built from this checkout's lambda_src/probe.
     from private_bedrock.probe.bundling import build_probe_bundle
 
-    (function,) = [r for r in resources if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("VpcConfig")]
-    asset = out / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
-    reference = tmp_path / "reference"
+    reference = tmp_path / "checkout-bundle"
     build_probe_bundle(str(reference), python_version="3.14", platform="manylinux2014_aarch64")
-    assert _tree(asset) == _tree(reference)
+    assert _tree(installed) == _tree(reference)
 
 
 def _tree(root: Path) -> dict[str, bytes]:

@@ -92,7 +92,7 @@ def test_the_sweep_reaches_each_branch(sweep) -> None:
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_outside_the_endpoints_nothing_of_ours_is_allowed(sweep, layer: str) -> None:
-    for (name, lay), m in sweep.items():
+    for (_name, lay), m in sweep.items():
         if lay != layer or layer == "endpoint":
             continue
         for c in m.cells:

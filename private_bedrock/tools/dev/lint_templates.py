@@ -197,7 +197,7 @@ def lint_template(template: Mapping[str, Any], region: str, name: str = "") -> l
                     )
                     service = None
             if "PolicyDocument" in props:
-                prefixes = (IAM_PREFIX[service],) if service else POLICY_PREFIXES
+                prefixes: tuple[str, ...] = (IAM_PREFIX[service],) if service else POLICY_PREFIXES
                 if service in TOOL_ENDPOINTS or service is None:
                     prefixes += TOOL_PREFIXES
                 findings += _policy_findings(name, f"{lid}/PolicyDocument", props["PolicyDocument"], prefixes)

@@ -71,7 +71,7 @@ def region_targets(context: Mapping[str, Any], only: list[str] | None) -> dict[s
         profiles = tuple(m.model_id for m in refs if m.is_profile)
         # GetFoundationModelAvailability takes the foundation model (a profile's, without its prefix).
         foundation = tuple(dict.fromkeys(m.foundation_model_id for m in refs))
-        spoke = ()
+        spoke: tuple[str, ...] = ()
         if settings.get("topology") == "spoke" and isinstance(settings.get("vpcId"), str):
             spoke = (settings["vpcId"], str(settings.get("hubDnsProfileId", "")))
         targets[region] = {"endpoints": endpoints, "profiles": profiles, "models": foundation, "spoke": spoke}

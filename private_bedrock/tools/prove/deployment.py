@@ -161,7 +161,7 @@ def read_deployment(template: Mapping[str, Any], region: str, account: str = ACC
         named |= _principal_arns(ep.policy)
 
     in_vpc: list[str] = []
-    for lid, res in resources.items():
+    for res in resources.values():
         props = res.get("Properties", {})
         if res.get("Type") == "AWS::Lambda::Function" and props.get("VpcConfig"):
             role = props.get("Role")

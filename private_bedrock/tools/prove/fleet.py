@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 from private_bedrock.tools.prove.deployment import TemplateShapeError, read_deployment
 from private_bedrock.tools.prove.cells import PolicyCell, evaluate_cells
 from private_bedrock.tools.prove.matrix import ALLOW, DENY, SESSION, SimulationError
-from private_bedrock.tools.prove.resolve import ACCOUNT, OUTSIDE_ACCOUNT, OUTSIDE_ORG, PARTITION, resolve, symbols_for
+from private_bedrock.tools.prove.resolve import ACCOUNT, OUTSIDE_ACCOUNT, OUTSIDE_ORG, PARTITION, Symbols, resolve, symbols_for
 
 VERIFIER_PREFIX = "PrivateBedrockFleetVerifier-"
 OTHER_ORG = OUTSIDE_ORG
@@ -145,7 +145,8 @@ def verifier_cells(
     session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role.arn.rsplit('/', 1)[1]}/{SESSION}"
     cells: list[PolicyCell] = []
     sims: list[dict] = []
-    rows = [(label, action, resource, expected, region, None) for label, action, resource, expected in identity_rows]
+    rows: list[tuple[str, str, str, str, str, dict[str, Any] | None]] = [
+        (label, action, resource, expected, region, None) for label, action, resource, expected in identity_rows]
     rows += [
         (f"describe the endpoints of {elsewhere}", "ec2:DescribeVpcEndpoints", "*", DENY, elsewhere, None),
         (f"list the DNS Firewall associations of {elsewhere}", "route53resolver:ListFirewallRuleGroupAssociations", "*", DENY, elsewhere, None),
@@ -223,8 +224,8 @@ def asset_bucket_policy(assets_template: Mapping[str, Any], region: str, admin: 
     (bucket_id,) = [k for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket" and "BucketName" in r["Properties"]]
     symbols = symbols_for(assets_template, region, admin)
     name = resources[bucket_id]["Properties"]["BucketName"]
-    symbols.getatts[(bucket_id, "Arn")] = f"arn:{PARTITION}:s3:::{name}"
-    symbols.refs[bucket_id] = name
+    symbols = Symbols(refs={**symbols.refs, bucket_id: name},
+                      getatts={**symbols.getatts, (bucket_id, "Arn"): f"arn:{PARTITION}:s3:::{name}"})
     (policy,) = [r["Properties"]["PolicyDocument"] for r in resources.values()
                  if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": bucket_id}]
     return resolve(policy, symbols)

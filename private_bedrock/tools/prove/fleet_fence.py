@@ -114,7 +114,7 @@ def _stack_rows(region: str, account: str, glass: str | None) -> list[tuple[str,
     delivered = f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/StackSet-PrivateBedrock-{region}-6e84f2e0-f223-4b38-ac9c-d7a7ac2e8ef4/f61d15a0-7af9-11ed-a39d-068d53de7052"
     other_stack = f"arn:{PARTITION}:cloudformation:{region}:{account}:stack/workload-app/f61d15a0-7af9-11ed-a39d-068d53de7052"
     lookalike = f"arn:{PARTITION}:iam::{account}:role/stacksets-exec-mine"
-    rows = [
+    rows: list[tuple[str, str, str, str, dict, str]] = [
         ("an account admin updates the StackSet's stack", admin, "cloudformation:UpdateStack", delivered, {}, DENY),
         ("an account admin deletes the StackSet's stack", admin, "cloudformation:DeleteStack", delivered, {}, DENY),
         ("an account admin creates a change set on the StackSet's stack", admin, "cloudformation:CreateChangeSet", delivered, {}, DENY),
@@ -166,7 +166,7 @@ def _delivered_rows(region: str, account: str, glass: str | None) -> list[tuple[
     s3_endpoint = f"arn:{PARTITION}:ec2:{region}:{account}:vpc-endpoint/{SECOND_VPCE}"
     tagging = lambda *keys: {"aws:TagKeys": list(keys), **{f"aws:RequestTag/{k}": value for k in keys}}  # noqa: E731
     modify, delete, tag, untag = "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:CreateTags", "ec2:DeleteTags"
-    rows = [
+    rows: list[tuple[str, str, str, str, dict, str]] = [
         ("an account admin modifies the delivered endpoint", admin, modify, endpoint, delivered_tags, DENY),
         ("an account admin deletes the delivered endpoint", admin, delete, endpoint, delivered_tags, DENY),
         ("an account admin removes the delivered tag", admin, untag, endpoint, {**delivered_tags, "aws:TagKeys": [key]}, DENY),

@@ -281,7 +281,7 @@ def markdown_evidence(ev: "Evidence") -> str:
     if ev.policy_cells:
         out += ["## Beside the Bedrock matrix: the roles and resource policies that run and deliver the proof", ""]
         out += ["| region | whose policy | request | action on resource | expected | got | decided by (policy/Sid) |", "|---|---|---|---|---|---|---|"]
-        out += ["| " + " | ".join(_md(x) for x in (c.region, c.subject, c.label, f"{c.action} on {c.resource}", c.expected, c.got if c.ok else f"{c.got} ✗", "; ".join(c.statements))) + " |" for c in ev.policy_cells]
+        out += ["| " + " | ".join(_md(x) for x in (c.region, c.subject, c.label, f"{c.action} on {c.resource}", c.expected, c.expected if c.ok else f"{c.got} ✗", "; ".join(c.statements))) + " |" for c in ev.policy_cells]
         out += [""]
     out += [*(f"- {line}" for line in ev.summaries)]
     out += ["", *legends(ev.matrices, ev.hypothetical)]

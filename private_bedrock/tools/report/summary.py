@@ -207,9 +207,9 @@ def summarize(stack: StackArtifact, console: Console) -> tuple[MonthlyEstimate, 
     for res in resources.values():
         if res["Type"] == "AWS::IAM::ManagedPolicy" and res["Properties"].get("Description", "").startswith("Amazon Bedrock"):
             console.print(f"identity policy (SourceVpceOnlyPolicy): {policy_line(res['Properties']['PolicyDocument'])}")
-    line = guardrail_line(meta, resources, region)
-    if line:
-        console.print(line, highlight=False)
+    guardrail = guardrail_line(meta, resources, region)
+    if guardrail:
+        console.print(guardrail, highlight=False)
     nat = sum(r["Type"] in ("AWS::EC2::NatGateway", "AWS::EC2::InternetGateway") for r in resources.values())
     console.print(f"internet gateways + NAT gateways: {nat}")
     ranges = admitted_ranges(resources)

@@ -78,7 +78,7 @@ class StackSetView:
     instance_drift: dict[tuple[str, str], str] = field(default_factory=dict)  # (account, region) -> DriftStatus
 
     def describe(self, cfn: Any) -> None:
-        from private_bedrock.tools.verify.fleet_errors import error_code, explain
+        from private_bedrock.tools.verify.fleet_errors import explain
 
         try:
             stack_set = cfn.describe_stack_set(StackSetName=self.name, CallAs=self.call_as)["StackSet"]
@@ -92,7 +92,7 @@ class StackSetView:
     def start_drift_detection(self, cfn: Any, sleep: Callable[[float], None] = time.sleep, wait_for_other: float = 300.0) -> None:
         """DetectStackSetDrift; while another operation runs on the StackSet (a deployment,
         someone else's detection), wait for it, up to `wait_for_other` seconds."""
-        from private_bedrock.tools.verify.fleet_errors import explain
+        from private_bedrock.tools.verify.fleet_errors import error_code, explain
 
         waited, delay = 0.0, 5.0
         while True:

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 from private_bedrock.tools.prove.resolve import Symbols, resolve
 
 # Lambda's values for properties a template leaves out (AWS::Lambda::Function reference).
-DEFAULTS = {"Architectures": ("x86_64",), "Timeout": 3, "MemorySize": 128, "PackageType": "Zip"}
+DEFAULTS: dict[str, Any] = {"Architectures": ("x86_64",), "Timeout": 3, "MemorySize": 128, "PackageType": "Zip"}
 # field -> why it matters, for the sentence that names a difference.
 FIELDS = {
     "Runtime": "the interpreter",

@@ -331,7 +331,10 @@ def verify(region: str, stack: str, profile: str | None = None, session: Any = N
         template = deployed if reference.template is None else reference.template
         drift = [] if reference.template is None else dt.template_differences(deployed, template, reference.name)
         symbols = dt.physical_symbols(template, physical, region, account, stack)
-        refused, versions, notes, probes = [], {}, [], {}
+        refused: list[str] = []
+        versions: dict[str, str] = {}
+        notes: list[str] = []
+        probes: dict[str, dict[str, Any]] = {}
         try:
             expected = dt.expected_functions(template, symbols)
         except (UnresolvedIntrinsic, KeyError) as exc:
