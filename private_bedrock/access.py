@@ -18,23 +18,23 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from private_bedrock.config.access_inputs import (
-    AGENT_ALIAS_ARN as _AGENT_ALIAS_ARN,
-    GUARDRAIL_ARN as _GUARDRAIL_ARN,
-    KNOWLEDGE_BASE_ARN as _KNOWLEDGE_BASE_ARN,
-    bedrock_arns as _bedrock_arns,
-    check_one_account as _one_account,
-    parse_capabilities as _capabilities,
-    parse_service_tiers as _service_tiers,
+    AGENT_ALIAS_ARN,
+    GUARDRAIL_ARN,
+    KNOWLEDGE_BASE_ARN,
+    bedrock_arns,
+    check_one_account,
+    parse_capabilities,
+    parse_service_tiers,
 )
+from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
 from private_bedrock.config.context_keys import ENDPOINT_POLICY_MODES
 from private_bedrock.config.endpoints import AGENT_SERVICES
-from private_bedrock.config.models import MODEL_ID as _MODEL_ID, ModelRef, check_scope as _check_scope, parse_model_id
 from private_bedrock.config.errors import ConfigError
-from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
+from private_bedrock.config.models import ModelRef, check_mantle_model_id, check_scope, parse_model_id
 from private_bedrock.config.values import as_bool, as_list, one_of, role_arns
 from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
 from private_bedrock.facts.model_catalog import DOCUMENTED_MANTLE, DOCUMENTED_RUNTIME, ModelCatalog, unknown_model_sentence
-from private_bedrock.facts.regions import BEDROCK_REGIONS, INFERENCE_SCOPES, PROFILE_PREFIXES, SERVICES, documented_regions
+from private_bedrock.facts.regions import BEDROCK_REGIONS, INFERENCE_SCOPES, SERVICES, documented_regions
 
 __all__ = ["BedrockAccess"]
 
@@ -81,15 +81,11 @@ class BedrockAccess:
         models = _runtime_models(self.runtime_models)
         mantle = tuple(as_list("mantle_models", self.mantle_models))
         for mantle_id in mantle:
-            if not _MODEL_ID.match(mantle_id) or mantle_id.partition(".")[0] in PROFILE_PREFIXES:
-                raise ConfigError(
-                    f"mantle_models entry {mantle_id!r} is not a bedrock-mantle model id; expected "
-                    "provider.model without a region prefix (for example openai.gpt-oss-20b)."
-                )
+            check_mantle_model_id("mantle_models", mantle_id)
         alias_example = f"arn:aws:bedrock:{region}:123456789012:agent-alias/AGENT12345/ALIAS12345"
         kb_example = f"arn:aws:bedrock:{region}:123456789012:knowledge-base/KB12345678"
-        aliases = _bedrock_arns("agent_alias_arns", as_list("agent_alias_arns", self.agent_alias_arns), _AGENT_ALIAS_ARN, alias_example, region, None)
-        kbs = _bedrock_arns("knowledge_base_arns", as_list("knowledge_base_arns", self.knowledge_base_arns), _KNOWLEDGE_BASE_ARN, kb_example, region, None)
+        aliases = bedrock_arns("agent_alias_arns", as_list("agent_alias_arns", self.agent_alias_arns), AGENT_ALIAS_ARN, alias_example, region, None)
+        kbs = bedrock_arns("knowledge_base_arns", as_list("knowledge_base_arns", self.knowledge_base_arns), KNOWLEDGE_BASE_ARN, kb_example, region, None)
         services = tuple(as_list("services", self.services)) or _default_services(mantle, bool(aliases or kbs))
         for name in services:
             one_of("services entry", name, SERVICES)
@@ -106,7 +102,7 @@ class BedrockAccess:
         model_regions = {m.model_id: tuple(self.model_regions.get(m.model_id, ())) or m.documented_regions(region) for m in models}
         for m in models:
             source = DOCUMENTED_SOURCE if m.model_id not in self.model_regions else "given model_regions"
-            _check_scope("runtime_models", "inference_scope", region, scope, m, model_regions[m.model_id], source)
+            check_scope("runtime_models", "inference_scope", region, scope, m, model_regions[m.model_id], source)
         check_documented = as_bool("check_documented", self.check_documented)
         warnings = _documented(check_documented, "runtime_models", region, tuple(m.model_id for m in models), DOCUMENTED_RUNTIME)
         if mantle_enabled:
@@ -117,13 +113,13 @@ class BedrockAccess:
                 if check_documented:
                     raise ConfigError(sentence)
                 warnings += (sentence,)
-        capabilities = _capabilities("capabilities", list(as_list("capabilities", self.capabilities)))
+        capabilities = parse_capabilities("capabilities", list(as_list("capabilities", self.capabilities)))
         guardrail = self.guardrail_arn
         if guardrail is not None:
             if not isinstance(guardrail, str):
                 raise ConfigError(f"guardrail_arn must be one guardrail ARN string, got {guardrail!r}.")
             example = f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456"
-            (guardrail,) = _bedrock_arns("guardrail_arn", [guardrail], _GUARDRAIL_ARN, example, region, None)
+            (guardrail,) = bedrock_arns("guardrail_arn", [guardrail], GUARDRAIL_ARN, example, region, None)
             if "guardrails" not in capabilities:
                 raise ConfigError("guardrail_arn is set but capabilities lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
             if mantle_enabled:
@@ -144,7 +140,7 @@ class BedrockAccess:
                 f"{'agent_alias_arns' if aliases else 'knowledge_base_arns'} is set but services has no agent endpoint; "
                 "add bedrock-agent-runtime (and bedrock-agent for reads) or remove the ARNs."
             )
-        _one_account({"guardrail_arn": (guardrail,) if guardrail else (), "agent_alias_arns": aliases, "knowledge_base_arns": kbs})
+        check_one_account({"guardrail_arn": (guardrail,) if guardrail else (), "agent_alias_arns": aliases, "knowledge_base_arns": kbs})
         set_("region", region)
         set_("runtime_models", models)
         set_("mantle_models", mantle)
@@ -156,7 +152,7 @@ class BedrockAccess:
         set_("guardrail_arn", guardrail)
         set_("agent_alias_arns", aliases)
         set_("knowledge_base_arns", kbs)
-        set_("service_tiers", _service_tiers("service_tiers", self.service_tiers or None))
+        set_("service_tiers", parse_service_tiers("service_tiers", self.service_tiers or None))
         set_("claude_platform_principal_arns", tuple(dict.fromkeys(role_arns("claude_platform_principal_arns", self.claude_platform_principal_arns))))
         set_("model_regions", model_regions)
         set_("check_documented", check_documented)

@@ -94,10 +94,6 @@ class PrivateBedrockEndpoints(Construct):
         return {svc: ep.vpc_endpoint_id for svc, ep in self.endpoints.items()}
 
     @property
-    def endpoint_ids(self) -> dict[str, str]:
-        return self.ids
-
-    @property
     def dns_names(self) -> dict[str, str]:
         """{service: the name SDKs call} (it resolves to the endpoint inside the VPC while private DNS is on)."""
         return {svc: private_dns_name(svc, self.access.region) for svc in self.endpoints}
