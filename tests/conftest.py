@@ -25,7 +25,7 @@ from tests.run_once import folder_once, value_once
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
-# The code's default regions (private_bedrock/config/app_config.py DEFAULT_REGIONS), restated: a changed default
+# The code's default regions (private_bedrock/config/context_keys.py DEFAULT_REGIONS), restated: a changed default
 # must fail a test, not silently move the fixtures along.
 DEFAULT_REGIONS = ("us-east-1", "ap-northeast-1")
 # An empty HOME for every CLI run: the user's ~/.cdk.json (context, profile) stays out.

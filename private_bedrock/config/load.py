@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from private_bedrock.config.context_keys import KNOWN_KEYS, is_cdk_key, default
-from private_bedrock.config.errors import Problems, ok
+from private_bedrock.config.errors import FAILED, Problems, ok
 from private_bedrock.config.fence import FenceConfig, parse_fence
 from private_bedrock.config.fleet import FleetConfig, parse_fleet
 from private_bedrock.config.region import parse_region
@@ -48,13 +48,13 @@ def load_config(context: Mapping[str, Any], account: str | None) -> AppConfig:
         p.raise_if_any()
     settings_of = {region: regional_settings(ours, region, overrides.get(region, {})) for region in regions if ok(overrides.get(region))}
     fleet = p.check(parse_fleet, ours.get("fleet"), list(regions), settings_of)
-    if not ok(fleet):
-        p.raise_if_any()  # whether the stacks are account-agnostic, and the fence's form, depend on it
     # A StackSet delivers one template to every account: the regional stacks are synthesized
     # account-agnostic (AWS::AccountId at deploy time, no lookups in the synthesizing account).
-    regional_account = None if fleet.enabled else account
+    # With the fleet refused, the regions are still checked, account-agnostic.
+    regional_account = None if not ok(fleet) or fleet.enabled else account
     built = [p.check(parse_region, region, settings, frozenset(overrides.get(region, {})), context, regional_account) for region, settings in settings_of.items()]
     valid = [r for r in built if ok(r)]
-    fence = p.check(parse_fence, ours.get("fence"), ours.get("fenceEndpointIds"), valid, fleet=fleet.enabled)
+    # The fence's form depends on the fleet (named endpoints, or each account's own).
+    fence = p.check(parse_fence, ours.get("fence"), ours.get("fenceEndpointIds"), valid, fleet=fleet.enabled) if ok(fleet) else FAILED
     p.raise_if_any()
     return AppConfig(account=regional_account, regions=tuple(built), fence=fence, fleet=fleet)

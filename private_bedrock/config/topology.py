@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from private_bedrock.config.context_keys import DEFAULT_SG_RULE_QUOTA, HUB_KEYS, MAX_SG_RULE_QUOTA, SPOKE_ACCESS, SPOKE_KEYS, TOPOLOGIES, default
-from private_bedrock.config.errors import ConfigError
+from private_bedrock.config.errors import ConfigError, Problems
 from private_bedrock.config.values import ROLE_ARN, as_int, as_list, as_mapping, matching, one_of, role_arns
 
 ENDPOINT_IDS_EXAMPLE = '{"bedrock-runtime": "vpce-0123456789abcdef0"}'
@@ -133,48 +133,59 @@ def summarised_cidrs(key: str, cidrs: Sequence[str]) -> tuple[str, ...]:
     return tuple(str(n) for n in ipaddress.collapse_addresses(nets))
 
 
-def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], hub_vpc_cidr: str | None) -> HubSettings:
-    access = one_of(where("spokeAccess"), settings.get("spokeAccess", default("spokeAccess")), SPOKE_ACCESS)
-    cidrs = summarised_cidrs(where("spokeCidrs"), as_list(where("spokeCidrs"), settings.get("spokeCidrs", default("spokeCidrs"))))
-    arns = role_arns(where("spokePrincipalArns"), settings.get("spokePrincipalArns", default("spokePrincipalArns")))
-    names = matching(where("spokeRoleNames"), settings.get("spokeRoleNames", default("spokeRoleNames")), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")
-    org_arn = settings.get("spokeOrganizationArn")
-    if org_arn is not None and (not isinstance(org_arn, str) or not _ORG_ARN.match(org_arn)):
+def _org_arn(key: str, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not _ORG_ARN.match(value)):
         raise ConfigError(
-            f"{where('spokeOrganizationArn')} {org_arn!r} is not an AWS Organizations ARN such as "
+            f"{key} {value!r} is not an AWS Organizations ARN such as "
             "arn:aws:organizations::123456789012:organization/o-a1b2c3d4e5 (aws organizations describe-organization)."
         )
-    paths = matching(where("spokeOrgPaths"), settings.get("spokeOrgPaths", default("spokeOrgPaths")), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
+    return value
+
+
+def _spoke_cidrs(key: str, value: Any) -> tuple[str, ...]:
+    cidrs = as_list(key, value)
+    p = Problems()
+    for c in cidrs:
+        p.check(_private_cidr, key, c)
+    p.raise_if_any()
+    return summarised_cidrs(key, cidrs)
+
+
+def _hub_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], hub_vpc_cidr: str | None) -> HubSettings:
+    p = Problems()
+    access = p.check(one_of, where("spokeAccess"), settings.get("spokeAccess", default("spokeAccess")), SPOKE_ACCESS)
+    cidrs = p.check(_spoke_cidrs, where("spokeCidrs"), settings.get("spokeCidrs", default("spokeCidrs")))
+    arns = p.check(role_arns, where("spokePrincipalArns"), settings.get("spokePrincipalArns", default("spokePrincipalArns")))
+    names = p.check(matching, where("spokeRoleNames"), settings.get("spokeRoleNames", default("spokeRoleNames")), _ROLE_NAME, "an IAM role name (with its path, if any) such as my-app or team/my-app", unique_noun="a name")
+    org_arn = p.check(_org_arn, where("spokeOrganizationArn"), settings.get("spokeOrganizationArn"))
+    paths = p.check(matching, where("spokeOrgPaths"), settings.get("spokeOrgPaths", default("spokeOrgPaths")), _ORG_PATH, "an organisation path to an OU such as o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/", unique_noun="a path")
+    p.raise_if_any()  # the checks below compare these values with each other
     if paths and access != "organization":
-        raise ConfigError(f"{where('spokeOrgPaths')} applies only with spokeAccess organization (this hub's is {access}); remove it or choose organization.")
+        p.add(f"{where('spokeOrgPaths')} applies only with spokeAccess organization (this hub's is {access}); remove it or choose organization.")
     if access == "organization":
         if org_arn is None:
-            raise ConfigError(f"{where('spokeAccess')} organization needs {where('spokeOrganizationArn')}: the organisation whose member accounts' roles the hub admits.")
+            p.add(f"{where('spokeAccess')} organization needs {where('spokeOrganizationArn')}: the organisation whose member accounts' roles the hub admits.")
         if not names and not arns:
-            raise ConfigError(f"{where('spokeAccess')} organization needs {where('spokeRoleNames')} (role names admitted in every member account) or {where('spokePrincipalArns')}.")
+            p.add(f"{where('spokeAccess')} organization needs {where('spokeRoleNames')} (role names admitted in every member account) or {where('spokePrincipalArns')}.")
     else:
         if names:
-            raise ConfigError(
-                f"{where('spokeRoleNames')} applies only with spokeAccess organization (this hub's is {access}); list the roles in spokePrincipalArns instead, or choose organization."
-            )
+            p.add(f"{where('spokeRoleNames')} applies only with spokeAccess organization (this hub's is {access}); list the roles in spokePrincipalArns instead, or choose organization.")
         if org_arn is not None and access == "perAccount":
-            raise ConfigError(f"{where('spokeOrganizationArn')} applies only with spokeAccess accounts or organization (this hub's is perAccount); remove it or choose one of those.")
-    if not cidrs or not (arns or names):
+            p.add(f"{where('spokeOrganizationArn')} applies only with spokeAccess accounts or organization (this hub's is perAccount); remove it or choose one of those.")
+    # With spokeAccess organization, missing roles are reported above.
+    if not cidrs or not (arns or names or access == "organization"):
         missing = "spokeCidrs" if not cidrs else "spokePrincipalArns"
-        raise ConfigError(
-            f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies)."
-        )
+        p.add(f"topology hub in {region} needs {where(missing)}: the spoke VPCs' CIDRs (admitted on 443) and the spoke roles' ARNs (admitted by the endpoint policies).")
     if hub_vpc_cidr is not None:
         hub_net = ipaddress.IPv4Network(hub_vpc_cidr)
         for c in cidrs:
             if ipaddress.IPv4Network(c).overlaps(hub_net):
-                raise ConfigError(
-                    f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_net}; spokes are routed to the hub, so their ranges must differ."
-                )
+                p.add(f"{where('spokeCidrs')} entry {c} overlaps the hub's vpcCidr {hub_net}; spokes are routed to the hub, so their ranges must differ.")
     org_id = _ORG_ARN.match(org_arn).group(2) if org_arn else None  # type: ignore[union-attr]
-    for path in paths:
+    for path in paths if org_id else ():  # without an organisation, its absence is reported above
         if not path.startswith(f"{org_id}/"):
-            raise ConfigError(f"{where('spokeOrgPaths')} entry {path!r} is not in the organisation {org_id} of spokeOrganizationArn; give a path that starts with {org_id}/.")
+            p.add(f"{where('spokeOrgPaths')} entry {path!r} is not in the organisation {org_id} of spokeOrganizationArn; give a path that starts with {org_id}/.")
+    p.raise_if_any()
     return HubSettings(cidrs, arns, access, org_arn, names, paths)
 
 
@@ -197,53 +208,65 @@ def check_inbound_rule_quota(key: str, quota_value: Any, on_prem: Sequence[str],
     return quota
 
 
+def _existing(settings: Mapping[str, Any], where: Callable[[str], str]) -> ExistingVpc | None:
+    """vpcId and subnetIds: an existing VPC, or None for a new one."""
+    if "vpcId" not in settings:
+        if settings.get("subnetIds"):
+            raise ConfigError(f"{where('subnetIds')} is set without vpcId; give the VPC the subnets belong to, or remove subnetIds to create a new VPC.")
+        return None
+    p = Problems()
+    vpc_id = settings["vpcId"]
+    if not isinstance(vpc_id, str) or not _VPC_ID.match(vpc_id):
+        p.add(f"{where('vpcId')} {vpc_id!r} is not a VPC id such as vpc-0123456789abcdef0.")
+    subnets = p.check(_ids, where("subnetIds"), settings.get("subnetIds", default("subnetIds")), _SUBNET_ID, "subnet-0123456789abcdef0", "a subnet id")
+    if subnets == ():
+        p.add(f"{where('vpcId')} {vpc_id} needs subnetIds: the private subnets of that VPC the endpoints and the probe go into (one per zone you want).")
+    if settings.get("availabilityZones"):
+        p.add(f"{where('availabilityZones')} does not apply with vpcId (the zones are those of subnetIds); remove it.")
+    p.raise_if_any()
+    return ExistingVpc(vpc_id, subnets)
+
+
+def _spoke_settings(region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str]) -> SpokeSettings:
+    p = Problems()
+    for key in ("onPremCidrs", "extraPrincipalArns"):
+        if settings.get(key):
+            p.add(f"{where(key)} applies to the hub, which holds the endpoints; set it there (spoke roles go into the hub's spokePrincipalArns).")
+    for key in SPOKE_KEYS:
+        if not settings.get(key):
+            p.add(f"topology spoke in {region} needs {where(key)} (from the hub stack's outputs).")
+    p.raise_if_any()
+    ids = p.check(_endpoint_ids, where("hubEndpointIds"), settings["hubEndpointIds"], endpoints)
+    profile = settings["hubDnsProfileId"]
+    if not isinstance(profile, str) or not _PROFILE_ID.match(profile):
+        p.add(f"{where('hubDnsProfileId')} {profile!r} is not a Route 53 Profile id such as rp-0123456789abcdef (the hub's DnsProfileId output).")
+    hub_vpc_cidr = p.check(_private_cidr, where("hubVpcCidr"), settings["hubVpcCidr"])
+    p.raise_if_any()
+    return SpokeSettings(ids, hub_vpc_cidr, profile)
+
+
 def parse_network(
     region: str, settings: Mapping[str, Any], where: Callable[[str], str], endpoints: Sequence[str], vpc_cidr: str
 ) -> NetworkChoice:
     """Validate vpcId/subnetIds/topology and the hub or spoke settings of one region."""
+    p = Problems()
     topology = settings.get("topology", default("topology"))
     if topology not in TOPOLOGIES:
-        raise ConfigError(f"{where('topology')} {topology!r} is not supported; use one of: {', '.join(TOPOLOGIES)}.")
-
-    existing = None
-    if "vpcId" in settings:
-        vpc_id = settings["vpcId"]
-        if not isinstance(vpc_id, str) or not _VPC_ID.match(vpc_id):
-            raise ConfigError(f"{where('vpcId')} {vpc_id!r} is not a VPC id such as vpc-0123456789abcdef0.")
-        subnets = _ids(where("subnetIds"), settings.get("subnetIds", default("subnetIds")), _SUBNET_ID, "subnet-0123456789abcdef0", "a subnet id")
-        if not subnets:
-            raise ConfigError(
-                f"{where('vpcId')} {vpc_id} needs subnetIds: the private subnets of that VPC the endpoints and the probe go into (one per zone you want)."
-            )
-        if settings.get("availabilityZones"):
-            raise ConfigError(f"{where('availabilityZones')} does not apply with vpcId (the zones are those of subnetIds); remove it.")
-        existing = ExistingVpc(vpc_id, subnets)
-    elif settings.get("subnetIds"):
-        raise ConfigError(f"{where('subnetIds')} is set without vpcId; give the VPC the subnets belong to, or remove subnetIds to create a new VPC.")
-
-    for key in HUB_KEYS:
-        if key in settings and topology != "hub":
-            raise ConfigError(f"{where(key)} applies only with topology hub (this region's topology is {topology}); remove it.")
-    for key in SPOKE_KEYS:
-        if key in settings and topology != "spoke":
-            raise ConfigError(f"{where(key)} applies only with topology spoke (this region's topology is {topology}); remove it.")
+        p.add(f"{where('topology')} {topology!r} is not supported; use one of: {', '.join(TOPOLOGIES)}.")
+    existing = p.check(_existing, settings, where)
+    if topology in TOPOLOGIES:
+        for key in HUB_KEYS:
+            if key in settings and topology != "hub":
+                p.add(f"{where(key)} applies only with topology hub (this region's topology is {topology}); remove it.")
+        for key in SPOKE_KEYS:
+            if key in settings and topology != "spoke":
+                p.add(f"{where(key)} applies only with topology spoke (this region's topology is {topology}); remove it.")
+    p.raise_if_any()  # the hub's and spoke's settings depend on the topology and the VPC
 
     if topology == "hub":
         return NetworkChoice("hub", existing, hub=_hub_settings(region, settings, where, vpc_cidr if existing is None else None))
-
     if topology == "spoke":
         if existing is None:
             raise ConfigError(f"topology spoke in {region} needs vpcId and subnetIds of the workload VPC (a spoke uses the hub's endpoints and creates no VPC).")
-        for key in ("onPremCidrs", "extraPrincipalArns"):
-            if settings.get(key):
-                raise ConfigError(f"{where(key)} applies to the hub, which holds the endpoints; set it there (spoke roles go into the hub's spokePrincipalArns).")
-        for key in SPOKE_KEYS:
-            if not settings.get(key):
-                raise ConfigError(f"topology spoke in {region} needs {where(key)} (from the hub stack's outputs).")
-        ids = _endpoint_ids(where("hubEndpointIds"), settings["hubEndpointIds"], endpoints)
-        profile = settings["hubDnsProfileId"]
-        if not isinstance(profile, str) or not _PROFILE_ID.match(profile):
-            raise ConfigError(f"{where('hubDnsProfileId')} {profile!r} is not a Route 53 Profile id such as rp-0123456789abcdef (the hub's DnsProfileId output).")
-        return NetworkChoice("spoke", existing, spoke=SpokeSettings(ids, _private_cidr(where("hubVpcCidr"), settings["hubVpcCidr"]), profile))
-
+        return NetworkChoice("spoke", existing, spoke=_spoke_settings(region, settings, where, endpoints))
     return NetworkChoice("standalone", existing)

@@ -1,6 +1,6 @@
 """The named capabilities a deployment may grant its workloads (configuration key `capabilities`).
 
-Pure data, read by private_bedrock/config/app_config.py (validation) and private_bedrock/policies/grants.py (what each
+Pure data, read by private_bedrock/config/access_inputs.py (validation) and private_bedrock/policies/grants.py (what each
 capability grants). Each name is one documented, tested set of actions with the narrowest
 resources IAM allows; the README's capabilities table is written from the same sentences.
 """

@@ -42,7 +42,7 @@ def bedrock_arn_base(region: str, account: str) -> str:
 
 def agent_arn_of_alias(alias_arn: str) -> str:
     """arn:...:agent-alias/AGENT/ALIAS -> arn:...:agent/AGENT (GetAgent's resource)."""
-    # The configuration admits exactly this form (private_bedrock/config/app_config.py, _AGENT_ALIAS_ARN).
+    # The configuration admits exactly this form (private_bedrock/config/access_inputs.py, AGENT_ALIAS_ARN).
     alias_prefix, agent_id, _alias_id = alias_arn.split("/")
     return f"{alias_prefix.removesuffix(':agent-alias')}:agent/{agent_id}"
 

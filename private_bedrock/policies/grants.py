@@ -93,7 +93,7 @@ def _guardrail_condition(access: BedrockAccess) -> dict[str, dict[str, Any]]:
 # InvokeModelWithResponseStream, bedrock-mantle:ServiceTier on CreateInference). Whether AWS sets
 # the key on a request that names no tier, or values it "default", is not documented [field]:
 # ...IfExists lets a request without the key through, and the configuration insists on
-# "default" in the list (private_bedrock/config/app_config.py), so an untiered request passes either way.
+# "default" in the list (private_bedrock/config/access_inputs.py), so an untiered request passes either way.
 SERVICE_TIER_KEYS = {"bedrock": "bedrock:ServiceTier", "bedrock-mantle": "bedrock-mantle:ServiceTier"}
 
 

@@ -69,6 +69,11 @@ def test_fleet_mistakes_are_reported_together() -> None:
     assert [p.split(" ")[0] for p in got] == ["fleet.administratorAccount", "fleet.organizationId"]
 
 
+def test_a_refused_fleet_still_lets_the_regions_be_checked() -> None:
+    got = problems_of({"regions": "us-east-1", "azCount": 0, "fleet": {"enabled": "yes"}})
+    assert got == ("fleet.enabled must be true or false, got 'yes'.", "azCount 0 is out of range; use 1, 2 or 3.")
+
+
 def test_a_bad_account_is_reported_with_the_configuration_problems() -> None:
     got = problems_of({"regions": "us-east-1", "azCount": 4}, account="12345")
     assert got == ("CDK_DEFAULT_ACCOUNT '12345' is not a 12-digit AWS account id.", "azCount 4 is out of range; use 1, 2 or 3.")
@@ -115,3 +120,18 @@ def test_the_cdk_cli_own_context_is_ignored() -> None:
         "regions": "us-east-1",
     }, None)
     assert [r.region for r in config.regions] == ["us-east-1"]
+
+
+def test_hub_settings_are_checked_together() -> None:
+    got = problems_of({"regions": "us-east-1", "topology": "hub", "spokeAccess": "everyone", "spokeCidrs": ["10.90.0.0/33"],
+                       "spokePrincipalArns": ["arn:aws:iam::*:role/app"]})
+    assert [p.split(" ")[0] for p in got] == ["spokeAccess", "spokeCidrs", "spokePrincipalArns"]
+
+
+def test_an_existing_vpc_and_a_topology_key_are_checked_together() -> None:
+    got = problems_of({"regions": "us-east-1", "vpcId": "vpc-1", "subnetIds": ["subnet-1"], "hubVpcCidr": "10.80.0.0/16"})
+    assert got == (
+        "vpcId 'vpc-1' is not a VPC id such as vpc-0123456789abcdef0.",
+        "subnetIds entry 'subnet-1' is not a subnet id such as subnet-0123456789abcdef0.",
+        "hubVpcCidr applies only with topology spoke (this region's topology is standalone); remove it.",
+    )
