@@ -18,11 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from private_bedrock.policies.statements import Grant, allow, statement
-
-
-def _document(statements: Sequence[dict]) -> dict:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
+from private_bedrock.policies.statements import Grant, statement
 
 
 # --------------------------------------------------------------------- asset buckets
@@ -39,10 +35,6 @@ def asset_bucket_statements(bucket_arn: str, organization_id: str) -> list[dict]
             {"StringEquals": {"aws:PrincipalOrgID": organization_id}}, principal=True,
         ),
     ]
-
-
-def asset_bucket_policy(bucket_arn: str, organization_id: str) -> dict:
-    return _document(asset_bucket_statements(bucket_arn, organization_id))
 
 
 # --------------------------------------------------------------------- fleet verifier
@@ -104,10 +96,6 @@ def verifier_grants(t: VerifierTargets) -> list[Grant]:
         Grant("ReadOurDnsFirewallRules", ("route53resolver:ListFirewallRules",), t.firewall_rule_group_arns),
         Grant("ReadOurDnsFirewallDomains", ("route53resolver:ListFirewallDomains",), t.firewall_domain_list_arns),
     ]
-
-
-def verifier_policy(t: VerifierTargets) -> dict:
-    return _document([allow(g) for g in verifier_grants(t)])
 
 
 # IAM Identity Center names a permission set's role AWSReservedSSO_<set>_<suffix>, and gives it

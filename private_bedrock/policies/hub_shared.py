@@ -59,7 +59,8 @@ class Admission:
 
 
 def _role_name(arn: str) -> str:
-    return arn.split(":role/", 1)[1]
+    # A role ARN has ":role/" once: a path and a name have no ":" (ROLE_ARN in config/values.py).
+    return arn.split(":role/")[1]
 
 
 def admission(hub_account: str, hub_principals: Sequence[str], hub: HubSettings) -> Admission:
@@ -93,7 +94,7 @@ def _own_account_allows(st: Mapping[str, Any]) -> list[dict[str, Any]]:
     resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
     own = [r.replace(f":{PRINCIPAL_ACCOUNT}:", ":*:") for r in resources if f":{PRINCIPAL_ACCOUNT}:" in r]
     free = [r for r in resources if f":{PRINCIPAL_ACCOUNT}:" not in r]
-    if PRINCIPAL_ACCOUNT in "".join(free):
+    if any(PRINCIPAL_ACCOUNT in r for r in free):
         raise AssertionError(f"{st['Sid']}: the account variable outside an ARN's account field: {free}")
     out = []
     conditions = st.get("Condition", {})
@@ -122,12 +123,13 @@ def _variable_values_as_strings(st: dict[str, Any]) -> list[dict[str, Any]]:
     values = cond[op][key] if isinstance(cond[op][key], list) else [cond[op][key]]
     with_var = [v for v in values if PRINCIPAL_ACCOUNT in v]
     rest = [v for v in values if PRINCIPAL_ACCOUNT not in v]
-    others = {o: ({k: v for k, v in kv.items() if k != key} if o == op else dict(kv)) for o, kv in cond.items()}
+    others = {o: dict(kv) for o, kv in cond.items()}
+    del others[op][key]
     others = {o: kv for o, kv in others.items() if kv}
     string_op = "StringLike" if any("*" in v or "?" in v for v in with_var) else "StringEquals"
     out = []
     if rest:
-        out.append({**st, "Condition": {**others, op: {**others.get(op, {}), key: rest}}})
+        out.append({**st, "Condition": merge_conditions(others, {op: {key: rest}})})
     out.append({**st, "Sid": st["Sid"] + ("OwnProfiles" if rest else ""), "Condition": merge_conditions(others, {string_op: {key: with_var}})})
     return out
 

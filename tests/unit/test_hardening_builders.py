@@ -76,3 +76,34 @@ def test_every_key_policy_ends_with_the_grant_deny() -> None:
         "Sid": "DenyGrantsNotForAWSResources", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
         "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
     }
+
+
+def test_with_two_named_admins_both_and_only_they_may_disable_or_delete() -> None:
+    other = "arn:aws:iam::123456789012:role/other-admin"
+    st = statements(log_key_policy("eu-west-1", "123456789012", "/p/", [ADMIN, other]))
+    assert st["KeyAdministration"]["Principal"] == {"AWS": ["arn:aws:iam::123456789012:root", ADMIN, other]}
+    assert st["DisableOrDeleteKeyNamedAdminsOnly"]["Principal"] == {"AWS": [ADMIN, other]}
+
+
+def test_the_whole_log_key_policy() -> None:
+    """Administration apart from use, use only by CloudWatch Logs for this stack's log groups
+    and by Lambda for this account, then the grant Deny: the document as deployed."""
+    root = "arn:aws:iam::123456789012:root"
+    via_lambda = {"kms:ViaService": "lambda.eu-west-1.amazonaws.com", "kms:CallerAccount": "123456789012"}
+    assert log_key_policy("eu-west-1", "123456789012", "/p/", [ADMIN]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": [root, ADMIN]}, "Action": list(ADMIN_ACTIONS), "Resource": "*"},
+            {"Sid": "DisableOrDeleteKeyNamedAdminsOnly", "Effect": "Allow", "Principal": {"AWS": ADMIN},
+             "Action": ["kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion"], "Resource": "*"},
+            {"Sid": "CloudWatchLogsForThisStacksLogGroupsOnly", "Effect": "Allow", "Principal": {"Service": "logs.eu-west-1.amazonaws.com"},
+             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], "Resource": "*",
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/p/*"}}},
+            {"Sid": "LambdaEnvironmentOfThisAccountViaLambdaOnly", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": ["kms:Decrypt", "kms:Encrypt"], "Resource": "*", "Condition": {"StringEquals": via_lambda}},
+            {"Sid": "LambdaGrantForTheFunctionViaLambdaOnly", "Effect": "Allow", "Principal": {"AWS": root},
+             "Action": ["kms:CreateGrant"], "Resource": "*", "Condition": {"StringEquals": via_lambda, "Bool": {"kms:GrantIsForAWSResource": "true"}}},
+            {"Sid": "DenyGrantsNotForAWSResources", "Effect": "Deny", "Principal": "*", "Action": "kms:CreateGrant", "Resource": "*",
+             "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}}},
+        ],
+    }

@@ -14,7 +14,7 @@ import pytest
 
 from private_bedrock.config.app_config import ConfigError, load_config
 from private_bedrock.policies.hub import hub_endpoint_policy, principals_by_account
-from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, admission, policy_chars, shared_hub_policy
+from private_bedrock.policies.hub_shared import ENDPOINT_POLICY_MAX_CHARS, PRINCIPAL_ACCOUNT, Admission, admission, policy_chars, shared_hub_policy
 from private_bedrock.config.topology import summarised_cidrs
 
 HUB = "111122223333"
@@ -287,3 +287,105 @@ def test_org_paths_deny_everyone_outside_the_ous_but_the_roles_named_exactly() -
     assert deny["Condition"] == {"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": [f"{path}*"]}, "ArnNotEquals": {"aws:PrincipalArn": [HUB_PROBE, extra]}}
     # Without OUs there is no such statement.
     assert "DenyOutsideOrgPaths" not in by_sid(shared(hub_cfg(spokeAccess="organization", spokeOrganizationArn=ORG_ARN, spokeRoleNames=[PROBE]), "bedrock"))
+
+
+# --- the who-Denies and the guards, statement by statement -----------------------------------
+
+
+def deny(sid: str, actions: list[str], condition: dict[str, Any]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": actions, "Resource": "*", "Condition": condition}
+
+
+def test_accounts_access_denies_everyone_but_the_listed_accounts_and_roles_for_every_allowed_action() -> None:
+    extra = "arn:aws:iam::777788889999:role/platform-tester"
+    cfg = hub_cfg(spokeAccess="accounts", spokeOrganizationArn=ORG_ARN, spokePrincipalArns=roles(2, (PROBE,)))
+    policy = shared_hub_policy("bedrock-runtime", cfg.access, admission(HUB, [HUB_PROBE, extra], cfg.network.hub))
+    assert policy["Version"] == "2012-10-17"
+    st = by_sid(policy)
+    allowed = sorted({a for s in st.values() if s["Effect"] == "Allow" for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])})
+    assert [s for s in policy["Statement"] if s["Sid"].startswith("Deny") and s["Sid"] not in ("DenyBearerTokens", "DenyServerSideTools")] == [
+        deny("DenyOutsideOrganization", allowed, {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+        deny("DenyOtherAccounts", allowed, {"StringNotEquals": {"aws:PrincipalAccount": [HUB, *accounts(2)]}, "ArnNotEquals": {"aws:PrincipalArn": [extra]}}),
+        deny("DenyUnlistedRoles", allowed, {"ArnNotLike": {"aws:PrincipalArn": [HUB_PROBE, extra, f"arn:aws:iam::*:role/{PROBE}"]}}),
+        deny("DenySpokeRoleNamesInHubAccount", allowed, {"ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{HUB}:role/{PROBE}"]}}),
+    ]
+    # The endpoint's own Denies stay, for every principal: API keys are refused through the hub too.
+    assert st["DenyBearerTokens"] == {"Sid": "DenyBearerTokens", "Effect": "Deny", "Principal": "*", "Action": "bedrock:CallWithBearerToken", "Resource": "*"}
+
+
+def test_org_paths_deny_is_for_every_principal_and_every_allowed_action() -> None:
+    path = "o-a1b2c3d4e5/r-ab12/ou-ab12-cd34ef56/"
+    cfg = hub_cfg(spokeAccess="organization", spokeOrganizationArn=ORG_ARN, spokeRoleNames=[PROBE], spokeOrgPaths=[path])
+    st = by_sid(shared(cfg, "bedrock-runtime"))
+    allowed = sorted({a for s in st.values() if s["Effect"] == "Allow" for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])})
+    assert st["DenyOutsideOrgPaths"] == deny(
+        "DenyOutsideOrgPaths", allowed, {"ForAllValues:StringNotLike": {"aws:PrincipalOrgPaths": [f"{path}*"]}, "ArnNotEquals": {"aws:PrincipalArn": [HUB_PROBE]}}
+    )
+
+
+def test_a_shared_name_the_hub_account_lists_among_the_spokes_is_admitted_there_by_its_exact_arn() -> None:
+    in_hub = f"arn:aws:iam::{HUB}:role/{PROBE}"
+    cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=[*roles(2, (PROBE,)), in_hub])
+    who = admission(HUB, [HUB_PROBE], cfg.network.hub)
+    assert who.role_patterns == (HUB_PROBE, f"arn:aws:iam::*:role/{PROBE}", in_hub)
+    assert who.hub_account_denied == ()  # the hub account lists the name: no Deny of it there
+    assert who.organization_id is None and "DenyOutsideOrganization" not in by_sid(shared(cfg, "bedrock"))
+
+
+def test_a_model_named_only_through_the_callers_own_profile_keeps_the_grants_sid() -> None:
+    cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2), inferenceScope="geography", runtimeModels=["us.amazon.nova-lite-v1:0"])
+    st = by_sid(shared(cfg, "bedrock-runtime"))
+    assert "RespondWithConfiguredModelsOwnProfiles" not in st
+    assert st["RespondWithConfiguredModels"]["Condition"] == {
+        "StringEquals": {"bedrock:ModelArn": [f"arn:aws:bedrock:us-east-1:{PRINCIPAL_ACCOUNT}:inference-profile/us.amazon.nova-lite-v1:0"], "aws:ResourceAccount": PRINCIPAL_ACCOUNT}
+    }
+
+
+def test_the_shared_policy_is_refused_one_character_over_the_limit_and_accepted_at_it() -> None:
+    cfg = hub_cfg(spokeAccess="accounts", spokePrincipalArns=roles(2, (PROBE,)))
+    base = admission(HUB, [HUB_PROBE], cfg.network.hub)
+
+    def padded(n: int) -> Admission:  # one more listed role, its name n characters long
+        return Admission(base.organization_id, base.accounts, (*base.role_patterns, f"arn:aws:iam::{HUB}:role/{'p' * n}"))
+
+    size = policy_chars(shared_hub_policy("bedrock", cfg.access, padded(1)))
+    at_limit = ENDPOINT_POLICY_MAX_CHARS - size + 1
+    assert policy_chars(shared_hub_policy("bedrock", cfg.access, padded(at_limit))) == ENDPOINT_POLICY_MAX_CHARS
+    with pytest.raises(ConfigError, match=rf"^The bedrock endpoint policy of the hub in us-east-1 would be {ENDPOINT_POLICY_MAX_CHARS + 1} characters, over the 20480 a VPC "
+                       r"endpoint policy may have \(3 role entries, 3 accounts\); give the roles the same names"):
+        shared_hub_policy("bedrock", cfg.access, padded(at_limit + 1))
+
+
+def test_the_account_variable_outside_an_arns_account_field_is_refused_by_sid() -> None:
+    """A grant written so cannot be made per-account (IAM would not substitute the variable there)."""
+    from private_bedrock.policies.hub_shared import _own_account_allows
+
+    bad = {"Sid": "S", "Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::bucket-{PRINCIPAL_ACCOUNT}/*"]}
+    with pytest.raises(AssertionError, match=re.escape(f"S: the account variable outside an ARN's account field: ['arn:aws:s3:::bucket-{PRINCIPAL_ACCOUNT}/*']")):
+        _own_account_allows(bad)
+
+
+def test_variable_values_become_one_string_match_of_their_own() -> None:
+    from private_bedrock.policies.hub_shared import _variable_values_as_strings
+
+    profile = f"arn:aws:bedrock:us-east-1:{PRINCIPAL_ACCOUNT}:inference-profile/p"
+    st = {"Sid": "S", "Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": "*"}
+    # A single value (not a list) is one value, matched exactly.
+    assert _variable_values_as_strings({**st, "Condition": {"ArnLike": {"bedrock:ModelArn": profile}}}) == [
+        {**st, "Condition": {"StringEquals": {"bedrock:ModelArn": [profile]}}}
+    ]
+    # A value with a wildcard keeps its wildcard: StringLike, whichever of * and ? it has.
+    for pattern in (f"{profile}*", f"{profile}?"):
+        assert _variable_values_as_strings({**st, "Condition": {"ArnLike": {"bedrock:ModelArn": [pattern]}}}) == [
+            {**st, "Condition": {"StringLike": {"bedrock:ModelArn": [pattern]}}}
+        ]
+    # The values without the variable keep their operator, beside the other keys of that operator.
+    guardrail = {"bedrock:GuardrailIdentifier": ["arn:aws:bedrock:us-east-1:111122223333:guardrail/g"]}
+    model = "arn:aws:bedrock:us-east-1::foundation-model/m"
+    assert _variable_values_as_strings({**st, "Condition": {"ArnLike": {"bedrock:ModelArn": [profile, model], **guardrail}}}) == [
+        {**st, "Condition": {"ArnLike": {**guardrail, "bedrock:ModelArn": [model]}}},
+        {**st, "Sid": "SOwnProfiles", "Condition": {"ArnLike": guardrail, "StringEquals": {"bedrock:ModelArn": [profile]}}},
+    ]
+    two = {**st, "Condition": {"ArnLike": {"bedrock:ModelArn": [profile]}, "ArnEquals": {"bedrock:InferenceProfileArn": [profile]}}}
+    with pytest.raises(AssertionError, match=r"^S: more than one ARN condition names the account"):
+        _variable_values_as_strings(two)

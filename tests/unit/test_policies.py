@@ -422,3 +422,21 @@ def test_agent_grants_as_data() -> None:
 def test_knowledge_bases_alone_grant_no_agent() -> None:
     c = cfg(endpoints=["bedrock", "bedrock-runtime", "bedrock-agent-runtime"], knowledgeBaseArns=[KB])
     assert allowed_actions("bedrock-agent-runtime", c) == {"bedrock:Retrieve"}
+
+
+def test_claude_platform_is_denied_in_the_identity_policy_to_all_but_the_named_roles() -> None:
+    deny = by_sid(source_vpce_policy(cfg(), ACCOUNT, IDS))["DenyClaudePlatform"]
+    assert deny == {"Sid": "DenyClaudePlatform", "Effect": "Deny", "Action": "aws-external-anthropic:*", "Resource": "*"}
+    named = ["arn:aws:iam::111122223333:role/claude-app", "arn:aws:iam::111122223333:role/claude-batch"]
+    for roles, exempt in ((named[:1], named[0]), (named, named)):
+        deny = by_sid(source_vpce_policy(cfg(claudePlatform={"enabled": True, "principalArns": roles}), ACCOUNT, IDS))["DenyClaudePlatform"]
+        assert deny == {
+            "Sid": "DenyClaudePlatform", "Effect": "Deny", "Action": "aws-external-anthropic:*", "Resource": "*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": exempt}},
+        }
+
+
+def test_with_server_side_tools_web_search_is_held_to_the_endpoints_like_bedrock() -> None:
+    fence = by_sid(source_vpce_policy(cfg(capabilities=["inference", "serverSideTools"]), ACCOUNT, IDS))["DenyBedrockOutsideThisDeploymentsEndpoints"]
+    assert fence["Action"][-1] == "bedrock-websearch:*"
+    assert "bedrock-websearch:*" not in by_sid(source_vpce_policy(cfg(), ACCOUNT, IDS))["DenyBedrockOutsideThisDeploymentsEndpoints"]["Action"]

@@ -636,3 +636,60 @@ def test_the_fleet_fence_fits_two_service_control_policies() -> None:
     assert len(policies) == 2
     assert all(len(p.content) <= SCP_MAX_CHARS for p in policies)
     assert "FenceDeliveredEndpointTag" in {st["Sid"] for st in policies[-1].document["Statement"]}
+
+
+def test_the_fleet_statements_exempt_only_break_glass_and_the_stacksets_execution_role() -> None:
+    """Who may change what the StackSets deliver: the StackSet execution role (which delivers it)
+    and break-glass; the execution role itself only break-glass may change."""
+    sts = fleet_statements()
+    execution_role = "arn:aws:iam::*:role/stacksets-exec-*"
+    both = {"ArnNotLike": {"aws:PrincipalArn": [BREAK_GLASS, execution_role]}}
+    endpoints = "arn:aws:ec2:*:*:vpc-endpoint/*"
+    assert sts["FenceFleetStacksToStackSets"] == {
+        "Sid": "FenceFleetStacksToStackSets", "Effect": "Deny", "Action": [
+            "cloudformation:CancelUpdateStack", "cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet", "cloudformation:DeleteStack",
+            "cloudformation:ExecuteChangeSet", "cloudformation:RollbackStack", "cloudformation:SetStackPolicy", "cloudformation:UpdateStack",
+            "cloudformation:UpdateTerminationProtection",
+        ],
+        "Resource": "arn:aws:cloudformation:*:*:stack/StackSet-PrivateBedrock-*/*", "Condition": both,
+    }
+    assert sts["FenceStackSetsExecutionRole"] == {
+        "Sid": "FenceStackSetsExecutionRole", "Effect": "Deny", "Action": [
+            "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+        ],
+        "Resource": execution_role, "Condition": {"ArnNotLike": {"aws:PrincipalArn": BREAK_GLASS}},
+    }
+    assert sts["FenceBedrockEndpointsToStackSets"] == {
+        "Sid": "FenceBedrockEndpointsToStackSets", "Effect": "Deny", "Action": "ec2:CreateVpcEndpoint", "Resource": endpoints,
+        "Condition": {"StringLike": {"ec2:VpceServiceName": "com.amazonaws.*.bedrock*"}, **both},
+    }
+    assert sts["FenceDeliveredEndpoints"] == {
+        "Sid": "FenceDeliveredEndpoints", "Effect": "Deny", "Action": ["ec2:DeleteTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"], "Resource": endpoints,
+        "Condition": {"Null": {"aws:ResourceTag/PrivateBedrockDelivered": "false"}, **both},
+    }
+    assert sts["FenceDeliveredEndpointTag"] == {
+        "Sid": "FenceDeliveredEndpointTag", "Effect": "Deny", "Action": "ec2:CreateTags", "Resource": endpoints,
+        "Condition": {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": "PrivateBedrockDelivered"}, **both},
+    }
+
+
+HUB_IDS = ["bedrock=vpce-0cccccccccccccc01", "bedrock-runtime=vpce-0cccccccccccccc02", "bedrock-mantle=vpce-0cccccccccccccc03"]
+SPOKE = {"regions": ["us-east-1"], "topology": "spoke", "vpcId": "vpc-05b0ce0000000000a", "subnetIds": ["subnet-05b0ce0000000000a"],
+         "hubVpcCidr": "10.80.0.0/16", "hubDnsProfileId": "rp-0a1b2c3d4e5f6a7b", "hubEndpointIds": HUB_IDS}
+
+
+@pytest.mark.parametrize(
+    ("context", "configured"),
+    [
+        ({"regions": ["us-east-1"]}, False),
+        ({"regions": ["us-east-1"], "fence": {"targets": ["ou-ab12-cdef3456"]}}, True),  # a fence setting alone
+        ({"regions": ["us-east-1"], "fence": {"maxPolicies": 2}}, True),  # a non-default policy count alone
+        ({"regions": ["us-east-1"], "fenceEndpointIds": {"us-east-1": IDS["us-east-1"]}}, True),  # ids stored by `make fence-ids` alone
+        (SPOKE, False),  # a spoke's hub ids come by themselves: no fence was asked for
+        ({**SPOKE, "fence": {"targets": ["ou-ab12-cdef3456"]}}, True),
+    ],
+)
+def test_the_manifest_says_whether_a_fence_was_asked_for(context: dict[str, Any], configured: bool) -> None:
+    cfg = load_config(context, None)
+    assert fence_manifest(cfg, fence_policies(cfg))["configured"] is configured
