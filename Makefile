@@ -21,7 +21,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK := $(NODE_BIN)/cdk
 # Offline synth: no credentials, no profile, no instance metadata, so the CLI never looks
-# anything up and the app synthesizes account-agnostic (README: "Offline synth").
+# anything up and the app synthesizes account-agnostic (README: "Deploy, verify, destroy").
 OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true
@@ -105,7 +105,7 @@ test: setup-dev lint ## lint, then run the whole test suite (installs the test t
 	REQUIRE_CHECKOV=1 $(PY) -m pytest -q $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The IAM matrix of what the last `make synth` built (CDK_OUT=<dir> for another cloud assembly;
-# PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; README: "Proving the policies").
+# PROVE_ARGS: --fence, --no-fence, --markdown, --json, --width N; docs/proving-and-verifying.md).
 CDK_OUT ?= cdk.out
 prove: setup ## evaluate the IAM matrix of the last synth (CDK_OUT=dir for another assembly; PROVE_ARGS=--fence|--markdown|--json)
 	$(PY) -m private_bedrock prove $(CDK_OUT) $(PROVE_ARGS)
@@ -128,7 +128,7 @@ bootstrap: setup ## with credentials: CDK-bootstrap the configured regions (or R
 
 # With credentials: ask the account (endpoint services, profile destinations, model catalog;
 # private_bedrock/tools/lookup/account.py, boto3) and cache the answers in cdk.context.json, which synthesis then
-# prefers to the documented table (README: "Where inference runs").
+# prefers to the documented table (docs/models-and-residency.md).
 LOOKUP = $(PY) -m private_bedrock lookup $(if $(filter-out all,$(REGION)),--region $(REGION)) $(CDK_ARGS)
 lookup: setup-dev ## with credentials: ask the account and cache the answers in cdk.context.json
 	$(LOOKUP)
@@ -159,7 +159,7 @@ destroy: setup ## with credentials: delete the stack of REGION=<region>
 	@$(PY) -m private_bedrock.tools.report.assembly cdk.out --require-region $(REGION)
 	$(CDK) destroy --no-notices --app cdk.out PrivateBedrock-$(REGION) $(DEPLOY_ARGS)
 
-# The organisation fence (README: "Organisation fence"). fence-ids: with the regional stacks'
+# The organisation fence (docs/organisation-fence.md). fence-ids: with the regional stacks'
 # account credentials, store their endpoint ids in cdk.context.json. deploy-fence: with the
 # management account's credentials, create the SCPs (needs fence.enabled in cdk.json).
 # ('PrivateBedrock-*' above keeps `make deploy REGION=all` away from the fence stack.)
@@ -171,7 +171,7 @@ deploy-fence: setup ## with the management account's credentials: create the org
 	@$(SYNTH)
 	$(CDK) deploy --no-notices --app cdk.out PrivateBedrockFence $(DEPLOY_ARGS)
 
-# The StackSets delivery (README: "Roll out to an organisation with StackSets"): with the
+# The StackSets delivery (docs/stacksets.md): with the
 # administrator account's credentials, the asset bucket stacks, then the StackSets.
 deploy-fleet: setup ## with the administrator account's credentials: deploy the StackSets rollout
 	rm -rf cdk.out

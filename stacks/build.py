@@ -29,13 +29,13 @@ def build(app: cdk.App, account: str | None) -> tuple[AppConfig, list[cdk.Stack]
     config = load_config(app.node.get_all_context(), account)
     if config.fleet is not None and config.fleet.enabled:
         # StackSets deliver the regional stacks to every account of the target OUs
-        # (README: "Roll out to an organisation with StackSets"); nothing is deployed per account here.
+        # (docs/stacksets.md); nothing is deployed per account here.
         assets = {region: FleetAssetsStack(app, fleet=config.fleet, region=region) for region in config.fleet.region_order}
         stacks: list[cdk.Stack] = [*assets.values(), FleetStack(app, config=config, assets=assets)]
     else:
         stacks = [PrivateBedrockStack(app, config=region, account=config.account) for region in config.regions]
     # The organisation fence: always written to cdk.out/scp/ for review; deployed by its own
-    # stack in the management account only when configured (README: "Organisation fence").
+    # stack in the management account only when configured (docs/organisation-fence.md).
     policies = fence_policies(config)
     write_fence_files(app.outdir, config, policies)
     if config.fence is not None and config.fence.enabled:

@@ -3,7 +3,7 @@
 Parsed once by private_bedrock/config/load.py (load_config) into a frozen FleetConfig, like the
 fence. When `fleet.enabled` is true the per-account stacks are not deployed with `cdk deploy`
 but by one CloudFormation StackSet per region (service-managed permissions) from the
-management or a delegated-administrator account (README: "Roll out to an organisation with
+management or a delegated-administrator account (docs/stacksets.md: "Roll out to an organisation with
 StackSets"). Every mistake is a ConfigError of one sentence naming the value and the fix.
 
 The delivered template is one for every account, so nothing in it may name one account:

@@ -63,7 +63,7 @@ def _runtime_models(where: Where, region: str, settings: Mapping[str, Any]) -> t
         )
     models = (parse_model_id("runtimeModels", default),)
     # The built-in default is in-region where AWS offers it in-region, else the profile
-    # of the region's own country (see private_bedrock/facts/regions.py and the README).
+    # of the region's own country (see private_bedrock/facts/regions.py and docs/models-and-residency.md).
     return models, "region" if not models[0].is_profile else "country"
 
 

@@ -2,12 +2,12 @@
 
 Pure data, read by private_bedrock/config/access_inputs.py (validation) and private_bedrock/policies/grants.py (what each
 capability grants). Each name is one documented, tested set of actions with the narrowest
-resources IAM allows; the README's capabilities table is written from the same sentences.
+resources IAM allows; the capabilities table of docs/models-and-residency.md is written from the same sentences.
 """
 
 from __future__ import annotations
 
-# name -> what it lets a workload do (one line, used in error messages and the README).
+# name -> what it lets a workload do (one line, used in error messages and docs/models-and-residency.md).
 CAPABILITIES: dict[str, str] = {
     "inference": "InvokeModel/Converse, Chat Completions and Responses (bedrock-runtime /openai/v1) on the allow-listed models; bedrock-mantle CreateInference and model reads",
     "streaming": "InvokeModelWithResponseStream/ConverseStream on the allow-listed models",

@@ -116,7 +116,7 @@ def private_dns_name(service: str, region: str) -> str:
 # its models (AWS publishes the exact list per model and source region; GetInferenceProfile
 # gives it for the account, see private_bedrock/tools/lookup/account.py). The runtime grants do not depend on this
 # table (they use a region-wildcard ARN conditioned on bedrock:InferenceProfileArn); it is
-# what the summary and the README say about where inference may run.
+# what the summary and docs/models-and-residency.md say about where inference may run.
 PROFILE_GEOGRAPHIES: dict[str, tuple[str, ...]] = {
     "us": ("us-east-1", "us-east-2", "us-west-1", "us-west-2"),
     "eu": (
@@ -171,7 +171,7 @@ def admitted_prefixes(region: str, scope: str) -> tuple[str, ...]:
 
 
 def scope_meaning(region: str, scope: str) -> str:
-    """'in-region ids, jp.' — what a scope admits, for errors, the summary and the README."""
+    """'in-region ids, jp.' — what a scope admits, for errors, the summary and docs/models-and-residency.md."""
     prefixes = admitted_prefixes(region, scope)
     return ", ".join(["in-region ids", *(p + "." for p in prefixes)])
 

@@ -1,6 +1,6 @@
-"""ProbeDashboard: one CloudWatch dashboard per region, laid out as the README pictures it.
+"""ProbeDashboard: one CloudWatch dashboard per region, laid out as docs/proving-and-verifying.md pictures it.
 
-Plain aws-cdk-lib widgets (see the README for why not cdk-monitoring-constructs): every
+Plain aws-cdk-lib widgets (docs/internals.md says why not cdk-monitoring-constructs): every
 metric here is either the probe's own (EMF) or one of two AWS namespaces with dimension
 sets of their own, and the tests read the widgets' metrics straight from the template.
 """

@@ -73,7 +73,7 @@ class DnsFirewall(Construct):
             vpc_id=props.vpc_id,
             priority=ASSOCIATION_PRIORITY,
             # ENABLED would also stop CloudFormation from updating or deleting it; keeping
-            # others from removing it is an organisation control (SCP), see the README.
+            # others from removing it is an organisation control (SCP), see docs/security-model.md.
             mutation_protection="DISABLED",
         )
         # FirewallFailOpen has no CloudFormation resource; AWS's default is DISABLED (fail

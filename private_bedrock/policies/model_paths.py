@@ -55,7 +55,7 @@ FOUNDATION_MODEL_ACTIONS_NOT_CONSUMING = {
 # model cannot be tied to its base model in IAM: the base model was judged when the
 # customization job was created (CreateModelCustomizationJob, in the list above), and
 # FenceForeignCustomModels refuses custom models of other accounts. A custom model created
-# before the fence was attached keeps whatever base it has: a known residual (README).
+# before the fence was attached keeps whatever base it has: a known residual (docs/organisation-fence.md).
 MODEL_CONSUMER_OTHER_RESOURCES = tuple(
     f"arn:{PARTITION}:bedrock:*:*:{kind}/*"
     for kind in (

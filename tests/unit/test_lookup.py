@@ -218,8 +218,8 @@ def test_a_spoke_vpc_with_another_route53_profile_gets_one_sentence(tmp_path, mo
     err = capsys.readouterr().err.strip()
     if rc:
         assert err == (f"Lookup error: Spoke VPC {SPOKE_VPC} in us-east-1 already has Route 53 Profile rp-0000000000000000 associated "
-                       f"and a VPC can have only one, so the hub's Profile {HUB_PROFILE} cannot be attached; see README "
-                       "\"A spoke VPC that already has a Route 53 Profile\" for the ways forward.")
+                       f"and a VPC can have only one, so the hub's Profile {HUB_PROFILE} cannot be attached; see docs/network-modes.md, "
+                       "\"A spoke VPC that already has a Route 53 Profile\", for the ways forward.")
         assert not (tmp_path / "cdk.context.json").exists()
     else:
         assert "Lookup error" not in err

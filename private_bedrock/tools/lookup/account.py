@@ -192,7 +192,7 @@ def spoke_profile_conflict(profiles: Any, region: str, vpc_id: str, hub_profile:
             if association.get("ProfileId") != hub_profile:
                 return (f"Spoke VPC {vpc_id} in {region} already has Route 53 Profile {association.get('ProfileId')} "
                         f"associated and a VPC can have only one, so the hub's Profile {hub_profile} cannot be attached; "
-                        "see README \"A spoke VPC that already has a Route 53 Profile\" for the ways forward.")
+                        "see docs/network-modes.md, \"A spoke VPC that already has a Route 53 Profile\", for the ways forward.")
         if not page.get("NextToken"):
             return None
         kwargs["NextToken"] = page["NextToken"]

@@ -281,7 +281,7 @@ def hub_organization(dep: Deployment) -> str | None:
 def _extra_principals(dep: Deployment) -> list[Principal]:
     """The user's extraPrincipalArns: roles outside the template that the endpoint policies name.
 
-    Their own policies are unknown here; the README asks that each carries this region's
+    Their own policies are unknown here; docs/models-and-residency.md asks that each carries this region's
     SourceVpceOnlyPolicy, so that is what the matrix gives them (and only that). A role in
     another account cannot carry this account's managed policy: the note says so.
     """

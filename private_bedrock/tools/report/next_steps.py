@@ -1,7 +1,7 @@
 """The last lines of `make synth`'s summary: what to run next for this configuration.
 
 Every command is a Makefile target with the arguments it takes (Makefile: bootstrap, deploy,
-verify, fence-ids, deploy-fence, deploy-fleet); the order is the README's rollout order:
+verify, fence-ids, deploy-fence, deploy-fleet); the order is the rollout order of docs/stacksets.md and docs/organisation-fence.md:
 regional stacks (or the StackSets) first, the organisation fence last.
 """
 

@@ -357,7 +357,7 @@ def fence_lines(out: Path) -> list[str]:
         return ["organisation fence: no policies written (cdk.out/scp/ missing)"]
     scp_dir = out / "scp"
     if not manifest.get("configured", True):
-        return [f"organisation fence: not configured (the service control policies it would attach are in {scp_dir}/ for review; README: \"Organisation fence\")"]
+        return [f"organisation fence: not configured (the service control policies it would attach are in {scp_dir}/ for review; docs/organisation-fence.md)"]
     lines = [f"organisation fence (service control policies) written to {scp_dir}/:"]
     for p in manifest["policies"]:
         lines.append(f"  {p['file']}: {p['chars']} of {p['maxChars']} characters (minified, as deployed)")

@@ -4,7 +4,7 @@
     python -m private_bedrock.tools.verify.fleet --fleet instances.json --home-region R [--call-as DELEGATED_ADMIN]
 
 Run with credentials of the StackSet administrator account, as one of the roles named in
-fleet.verifierCallerArns (the policy they need: PrivateBedrockFleetVerifyCaller, README).
+fleet.verifierCallerArns (the policy they need: PrivateBedrockFleetVerifyCaller, docs/stacksets.md).
 Which stacks to verify:
 - a cloud assembly (`cdk.out` of a fleet synth): the StackSets it describes are asked for
   their stack instances (CloudFormation ListStackInstances, with the configured CallAs);
