@@ -11,7 +11,7 @@ import hashlib
 import ipaddress
 import math
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from private_bedrock.config.errors import ConfigError
 
@@ -139,17 +139,26 @@ def check_zones(key: str, region: str, azs: Sequence[str], az_count: int) -> Non
     for az in azs:
         if not _AZ_NAME.match(az) or not az.startswith(region):
             raise ConfigError(f"{key} entry {az!r} is not an availability zone of {region} (for example {region}a).")
+    repeated = sorted({az for az in azs if list(azs).count(az) > 1})
+    if repeated:
+        # Two subnets of one tier in one zone: CloudFormation refuses the second, after the first deployed.
+        raise ConfigError(f"{key} lists {', '.join(repeated)} more than once; list {az_count} different zones.")
     if azs and len(azs) != az_count:
         raise ConfigError(f"{key} lists {len(azs)} zones but azCount is {az_count}; make them agree.")
 
 
-def cidr(key: str, value: str, *, vpc: bool) -> str:
+def ipv4_network(key: str, value: Any, example: str) -> ipaddress.IPv4Network:
+    """A CIDR block written exactly (no host bits); `example` completes "such as ..."."""
     try:
         if not isinstance(value, str):  # IPv4Network(7) would be 0.0.0.7/32
             raise ValueError(value)
-        net = ipaddress.IPv4Network(value, strict=True)
+        return ipaddress.IPv4Network(value, strict=True)
     except ValueError:
-        raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.0.0.0/16.") from None
+        raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as {example}.") from None
+
+
+def cidr(key: str, value: str, *, vpc: bool) -> str:
+    net = ipv4_network(key, value, "10.0.0.0/16")
     if net.prefixlen == 0:
         raise ConfigError(f"{key} {value!r} admits the whole internet; give the on-premises ranges only.")
     if vpc and not (16 <= net.prefixlen <= 24):

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from private_bedrock.config.context_keys import DEFAULT_SG_RULE_QUOTA, HUB_KEYS, MAX_SG_RULE_QUOTA, SPOKE_ACCESS, SPOKE_KEYS, TOPOLOGIES, default
 from private_bedrock.config.errors import ConfigError, Problems
+from private_bedrock.config.network_inputs import ipv4_network
 from private_bedrock.config.values import ROLE_ARN, as_int, as_list, as_mapping, matching, one_of, role_arns
 
 ENDPOINT_IDS_EXAMPLE = '{"bedrock-runtime": "vpce-0123456789abcdef0"}'
@@ -93,12 +94,7 @@ def _ids(key: str, value: Any, pattern: re.Pattern[str], example: str, kind: str
 
 
 def _private_cidr(key: str, value: str) -> str:
-    try:
-        if not isinstance(value, str):  # IPv4Network(7) would be 0.0.0.7/32
-            raise ValueError(value)
-        net = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        raise ConfigError(f"{key} {value!r} is not an IPv4 CIDR block such as 10.81.0.0/16.") from None
+    net = ipv4_network(key, value, "10.81.0.0/16")
     if not net.is_private or net.prefixlen < 8:
         raise ConfigError(f"{key} {value!r} is not a private (RFC 1918) range of a VPC; give the VPC's CIDR such as 10.81.0.0/16.")
     return str(net)

@@ -452,18 +452,3 @@ def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def canonical(policy: Mapping) -> dict:
-    """Order-insensitive form: statements and lists sorted, a one-element list = its element."""
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: norm(x) for k, x in v.items()}
-        if isinstance(v, list):
-            items = [norm(x) for x in v]
-            if len(items) == 1:
-                return items[0]
-            return sorted(items, key=lambda x: json.dumps(x, sort_keys=True))
-        return v
-
-    statements = sorted((norm(s) for s in as_list(policy["Statement"])), key=lambda s: json.dumps(s, sort_keys=True))
-    return {"Version": policy.get("Version"), "Statement": statements}

@@ -28,6 +28,7 @@ import time
 import pytest
 
 from private_bedrock.config.network_inputs import default_vpc_cidr
+from private_bedrock.tools.verify.deployed_template import canonical  # the rehearsal compares policies as the verifier does
 from tests.conftest import DEFAULT_REGIONS
 from tests.security.rehearsal_support import (
     MANTLE_ZONES,
@@ -35,7 +36,6 @@ from tests.security.rehearsal_support import (
     UNMODELLED_TYPES,
     Rehearsal,
     as_list,
-    canonical,
     dashboard_metrics,
     context_key_service,
     context_key_zones,

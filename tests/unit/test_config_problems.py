@@ -156,3 +156,8 @@ def test_a_misspelt_choice_names_its_close_match() -> None:
         "endpoints entry 'bedrock-runtim' is not supported (did you mean 'bedrock-runtime'?); use one of: "
         + ", ".join(SERVICES) + ".",
     )
+
+
+def test_a_zone_listed_twice_is_refused() -> None:
+    got = problems_of({"regions": "us-east-1", "availabilityZones": "us-east-1a,us-east-1a", "azCount": 2})
+    assert got == ("availabilityZones lists us-east-1a more than once; list 2 different zones.",)
