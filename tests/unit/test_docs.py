@@ -185,3 +185,14 @@ def test_the_readme_links_every_page_and_answers_the_usual_questions_in_one_hop(
         assert question.lower() in text.lower()
         if target:
             assert f"({target}" in text
+
+
+def test_the_readme_section_the_deployed_dashboard_names_exists_and_links_the_alarm_meanings() -> None:
+    # The dashboard's text is in every deployed template, so the README keeps the section it names.
+    source = (ROOT / "private_bedrock" / "monitoring" / "dashboard.py").read_text()
+    named = re.search(r'see the README, section \\"([^"\\]+)\\"', source)
+    assert named, "the dashboard's text no longer names a README section; drop this test's pointer check with it"
+    sections = re.split(r"^#{2,3} ", README.read_text(), flags=re.M)
+    section = next((s for s in sections if s.split("\n", 1)[0].strip() == named.group(1)), None)
+    assert section is not None, f"README.md has no section {named.group(1)!r}, which the deployed dashboard names"
+    assert "(docs/proving-and-verifying.md#what-an-alarm-means)" in section, f"README section {named.group(1)!r} does not link the alarm meanings"
