@@ -20,6 +20,11 @@ _EXPORTS: dict[str, str] = {
     "BedrockAccess": "private_bedrock.access",
     "ConfigError": "private_bedrock.config.errors",
     "ModelRef": "private_bedrock.config.models",
+    "MonitoringConfig": "private_bedrock.config.monitoring",
+    "NetworkSettings": "private_bedrock.config.network_settings",
+    "ProbePlan": "private_bedrock.config.probe_plan",
+    "Network": "private_bedrock.network",
+    "build_network": "private_bedrock.network",
     "PrivateBedrockEndpoints": "private_bedrock.network.endpoints",
     "SourceVpceOnlyPolicy": "private_bedrock.security.workload_policy",
     "ConnectivityProbe": "private_bedrock.probe.construct",
@@ -49,6 +54,10 @@ if TYPE_CHECKING:
     from private_bedrock.access import BedrockAccess
     from private_bedrock.config.errors import ConfigError
     from private_bedrock.config.models import ModelRef
+    from private_bedrock.config.monitoring import MonitoringConfig
+    from private_bedrock.config.network_settings import NetworkSettings
+    from private_bedrock.config.probe_plan import ProbePlan
+    from private_bedrock.network import Network, build_network
     from private_bedrock.monitoring.construct import ProbeMonitoring, ProbeMonitoringProps
     from private_bedrock.monitoring.dashboard import DnsFirewallRef
     from private_bedrock.network.dns_firewall import DnsFirewall, DnsFirewallProps

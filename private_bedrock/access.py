@@ -28,13 +28,13 @@ from private_bedrock.config.access_inputs import (
 )
 from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
 from private_bedrock.config.context_keys import ENDPOINT_POLICY_MODES
-from private_bedrock.config.endpoints import AGENT_SERVICES
+from private_bedrock.config.endpoints import AGENT_SERVICES, check_endpoint_names
 from private_bedrock.config.errors import ConfigError
 from private_bedrock.config.models import ModelRef, check_mantle_model_id, check_scope, parse_model_id
 from private_bedrock.config.values import as_bool, as_list, one_of, role_arns
 from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
 from private_bedrock.facts.model_catalog import DOCUMENTED_MANTLE, DOCUMENTED_RUNTIME, ModelCatalog, unknown_model_sentence
-from private_bedrock.facts.regions import BEDROCK_REGIONS, INFERENCE_SCOPES, SERVICES, documented_regions
+from private_bedrock.facts.regions import BEDROCK_REGIONS, INFERENCE_SCOPES, documented_regions
 
 __all__ = ["BedrockAccess"]
 
@@ -87,10 +87,7 @@ class BedrockAccess:
         aliases = bedrock_arns("agent_alias_arns", as_list("agent_alias_arns", self.agent_alias_arns), AGENT_ALIAS_ARN, alias_example, region, None)
         kbs = bedrock_arns("knowledge_base_arns", as_list("knowledge_base_arns", self.knowledge_base_arns), KNOWLEDGE_BASE_ARN, kb_example, region, None)
         services = tuple(as_list("services", self.services)) or _default_services(mantle, bool(aliases or kbs))
-        for name in services:
-            one_of("services entry", name, SERVICES)
-        if "bedrock-runtime" not in services:
-            raise ConfigError("services must include bedrock-runtime (the probe and the policies are built around it).")
+        check_endpoint_names("services", services)
         mantle_enabled = "bedrock-mantle" in services
         if mantle_enabled and not mantle:
             raise ConfigError("mantle_models is empty while bedrock-mantle is enabled; list a model such as openai.gpt-oss-20b.")
@@ -99,12 +96,13 @@ class BedrockAccess:
         scope = one_of("inference_scope", self.inference_scope, INFERENCE_SCOPES)
         if not isinstance(self.model_regions, Mapping):
             raise ConfigError(f"model_regions must map model ids to lists of regions, got {self.model_regions!r}.")
-        model_regions = {m.model_id: tuple(self.model_regions.get(m.model_id, ())) or m.documented_regions(region) for m in models}
-        for m in models:
-            source = DOCUMENTED_SOURCE if m.model_id not in self.model_regions else "given model_regions"
-            check_scope("runtime_models", "inference_scope", region, scope, m, model_regions[m.model_id], source)
         check_documented = as_bool("check_documented", self.check_documented)
-        warnings = _documented(check_documented, "runtime_models", region, tuple(m.model_id for m in models), DOCUMENTED_RUNTIME)
+        given_regions, warnings = _model_regions(self.model_regions, models, check_documented)
+        model_regions = {m.model_id: given_regions.get(m.model_id, ()) or m.documented_regions(region) for m in models}
+        for m in models:
+            source = DOCUMENTED_SOURCE if m.model_id not in given_regions else "given model_regions"
+            check_scope("runtime_models", "inference_scope", region, scope, m, model_regions[m.model_id], source)
+        warnings += _documented(check_documented, "runtime_models", region, tuple(m.model_id for m in models), DOCUMENTED_RUNTIME)
         if mantle_enabled:
             warnings += _documented(check_documented, "mantle_models", region, mantle, DOCUMENTED_MANTLE)
         for service in services:
@@ -177,6 +175,31 @@ def _runtime_models(value: Any) -> tuple[ModelRef, ...]:
     if not refs:
         raise ConfigError("runtime_models is empty; list at least one model id such as amazon.nova-micro-v1:0.")
     return tuple(refs)
+
+
+def _model_regions(value: Mapping[str, Any], models: tuple[ModelRef, ...], strict: bool) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """Each runtime model's given destinations as a tuple; a key naming no runtime model is refused.
+
+    "*" is a global profile's destination. A region the built-in table does not list is refused
+    (strict) or one warning (an account lookup may know a region added since).
+    """
+    ids = tuple(m.model_id for m in models)
+    unknown = [key for key in value if key not in ids]
+    if unknown:
+        raise ConfigError(f"model_regions has key {unknown[0]!r}, which is not in runtime_models {list(ids)!r}; remove it or add the model.")
+    given: dict[str, tuple[str, ...]] = {}
+    warnings: tuple[str, ...] = ()
+    for model_id, regions in value.items():
+        key = f"model_regions[{model_id!r}]"
+        entries = tuple(as_list(key, regions))
+        for entry in entries:
+            if entry != "*" and entry not in BEDROCK_REGIONS:
+                sentence = f"{key} entry {entry!r} is not a Bedrock region known to this library; use one of: {', '.join(sorted(BEDROCK_REGIONS))}, or '*' for a global profile."
+                if strict:
+                    raise ConfigError(sentence)
+                warnings += (sentence,)
+        given[model_id] = entries
+    return given, warnings
 
 
 def _default_services(mantle: tuple[str, ...], agents: bool) -> tuple[str, ...]:

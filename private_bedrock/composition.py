@@ -53,7 +53,7 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
             region=stack.region, account=stack.account, log_group_prefix=log_group_prefix(stack.stack_name), admin_arns=config.key_admin_arns
         ),
     ).key
-    network = build_network(stack, config, account=account, log_key=log_key)
+    network = build_network(stack, config.network_settings, account=account, log_key=log_key)
     dns_firewall = DnsFirewall(
         stack,
         "DnsFirewall",
@@ -83,7 +83,8 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
         stack,
         "Probe",
         props=ConnectivityProbeProps(
-            config=config,
+            plan=config.probe,
+            access=config.access,
             vpc=network.vpc,
             subnets=network.subnets,
             security_group=network.workload_sg,
@@ -133,12 +134,18 @@ def compose(stack: Stack, config: RegionConfig, account: str | None) -> Composit
         stack,
         "Monitoring",
         props=ProbeMonitoringProps(
-            config=config,
+            monitoring=config.monitoring,
+            region=config.region,
+            name_prefix=config.stack_id,
+            services=config.endpoints,
             probe_function=probe.function,
             control_function=probe.control_function,
             vpc_id=network.vpc.vpc_id,
             # A spoke's are the hub's endpoints (their metrics live in the hub's account).
             endpoint_ids=endpoint_ids,
+            audit_retention_days=config.flow_log_retention_days,
+            key_admin_arns=config.key_admin_arns,
+            audit_web_search=config.has("serverSideTools"),
             dns_firewall=DnsFirewallRef(rule_group_id=dns_firewall.rule_group_id),
         ),
     )

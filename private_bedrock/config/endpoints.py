@@ -17,6 +17,10 @@ AGENT_SERVICES: tuple[str, ...] = ("bedrock-agent", "bedrock-agent-runtime")
 def check_endpoint_names(key: str, endpoints: tuple[str, ...]) -> None:
     for name in endpoints:
         one_of(f"{key} entry", name, SERVICES)
+    repeated = sorted({name for name in endpoints if endpoints.count(name) > 1})
+    if repeated:
+        # Each name becomes one endpoint construct; a second one would collide at synth.
+        raise ConfigError(f"{key} lists {', '.join(repeated)} more than once; list each endpoint once.")
     if "bedrock-runtime" not in endpoints:
         raise ConfigError(f"{key} must include bedrock-runtime (the probe and the policies are built around it).")
 

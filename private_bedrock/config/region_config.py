@@ -9,6 +9,7 @@ from typing import Mapping
 from private_bedrock.access import BedrockAccess
 from private_bedrock.config.models import ModelRef
 from private_bedrock.config.monitoring import DEFAULT_PROBE_SCHEDULE, MonitoringConfig
+from private_bedrock.config.network_settings import NetworkSettings
 from private_bedrock.config.probe_plan import ProbePlan
 from private_bedrock.config.topology import NetworkChoice
 from private_bedrock.facts.capabilities import DEFAULT_CAPABILITIES
@@ -77,6 +78,20 @@ class RegionConfig:
             model_regions=self.model_regions,
             # Checked already, against the account's lookup where cached (load_config).
             check_documented=False,
+        )
+
+    @cached_property
+    def network_settings(self) -> NetworkSettings:
+        """What the network is built from (private_bedrock/network/__init__.py build_network)."""
+        return NetworkSettings(
+            region=self.region,
+            services=self.endpoints,
+            vpc_cidr=self.vpc_cidr,
+            az_count=self.az_count,
+            availability_zones=self.availability_zones,
+            flow_log_retention_days=self.flow_log_retention_days,
+            on_prem_cidrs=self.on_prem_cidrs,
+            choice=self.network,
         )
 
     @property

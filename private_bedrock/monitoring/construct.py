@@ -7,12 +7,12 @@ a dashboard of all of it, and (optionally) a CloudTrail trail of bedrock-mantle 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.config.monitoring import MonitoringConfig
 from private_bedrock.monitoring import metric_names as m
 from private_bedrock.monitoring.alarms import ProbeAlarms, ProbeAlarmsProps
 from private_bedrock.monitoring.audit_trail import MantleAuditTrail, MantleAuditTrailProps
@@ -24,19 +24,25 @@ HOURS_PER_MONTH = 730
 
 @dataclass(frozen=True)
 class ProbeMonitoringProps:
-    config: RegionConfig
+    monitoring: MonitoringConfig  # the schedule, the alarm addresses, the audit trail
+    region: str
+    name_prefix: str  # the dashboard is "<name_prefix>-probe"
+    services: Sequence[str]  # the endpoint services the probes call (their metrics and widgets)
     probe_function: lambda_.IFunction
     control_function: lambda_.IFunction
     vpc_id: str
     endpoint_ids: Mapping[str, str]  # service -> VPC endpoint id
+    audit_retention_days: int = 365  # how long the audit trail's bucket keeps trail files
+    key_admin_arns: Sequence[str] = ()  # who alone may disable or delete the topic and trail keys; empty: the account root
+    audit_web_search: bool = False  # also the web search tool's data events (serverSideTools)
     dns_firewall: DnsFirewallRef | None = None
 
 
 class ProbeMonitoring(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ProbeMonitoringProps) -> None:
         super().__init__(scope, id)
-        cfg = props.config
-        mon = cfg.monitoring
+        mon = props.monitoring
+        services = tuple(props.services)
         functions = {"vpc": props.probe_function, "control": props.control_function}
         self.schedule = (
             ProbeSchedule(self, "Schedule", props=ProbeScheduleProps(expression=mon.probe_schedule, functions=functions))
@@ -46,16 +52,16 @@ class ProbeMonitoring(Construct):
         self.alarms = ProbeAlarms(
             self,
             "Alarms",
-            props=ProbeAlarmsProps(region=cfg.region, functions=functions, interval_minutes=mon.interval_minutes, alarm_emails=mon.alarm_emails, key_admin_arns=cfg.key_admin_arns),
+            props=ProbeAlarmsProps(region=props.region, functions=functions, interval_minutes=mon.interval_minutes, alarm_emails=mon.alarm_emails, key_admin_arns=props.key_admin_arns),
         )
         self.dashboard = ProbeDashboard(
             self,
             "Dashboard",
             props=ProbeDashboardProps(
-                region=cfg.region,
-                dashboard_name=f"{cfg.stack_id}-probe",
+                region=props.region,
+                dashboard_name=f"{props.name_prefix}-probe",
                 functions=functions,
-                endpoints=cfg.endpoints,
+                endpoints=services,
                 endpoint_ids=props.endpoint_ids,
                 vpc_id=props.vpc_id,
                 alarm_names=self.alarms.alarm_names,
@@ -65,8 +71,8 @@ class ProbeMonitoring(Construct):
         )
         self.audit_trail = (
             MantleAuditTrail(self, "AuditTrail", props=MantleAuditTrailProps(
-                retention_days=cfg.flow_log_retention_days, key_admin_arns=tuple(cfg.key_admin_arns),
-                web_search=cfg.has("serverSideTools")))
+                retention_days=props.audit_retention_days, key_admin_arns=tuple(props.key_admin_arns),
+                web_search=props.audit_web_search))
             if mon.audit_trail
             else None
         )
@@ -76,7 +82,7 @@ class ProbeMonitoring(Construct):
         self.summary = {
             "probeSchedule": mon.probe_schedule or "off",
             "probeRunsPerMonth": runs,
-            "customMetrics": m.custom_metric_count(cfg.endpoints),
+            "customMetrics": m.custom_metric_count(services),
             "alarmEmails": len(mon.alarm_emails),
             "auditTrail": mon.audit_trail,
         }

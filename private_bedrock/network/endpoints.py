@@ -10,7 +10,8 @@ from constructs import Construct
 
 from private_bedrock.access import BedrockAccess
 from private_bedrock.config.errors import ConfigError
-from private_bedrock.construct_inputs import described, require_access, require_like
+from private_bedrock.config.values import ACCOUNT_ID, role_arns
+from private_bedrock.construct_inputs import described, require_access, require_like, require_list_of
 from private_bedrock.config.topology import HubSettings
 from private_bedrock.facts.regions import private_dns_name
 from private_bedrock.network.security_groups import traffic_groups
@@ -57,7 +58,7 @@ class PrivateBedrockEndpoints(Construct):
         hub: HubSettings | None = None,
         account: str | None = None,
     ) -> None:
-        _check_inputs(scope, vpc, access, principals, subnets, subnets_by_service, security_group, workload_security_group)
+        _check_inputs(scope, vpc, access, principals, subnets, subnets_by_service, security_group, workload_security_group, hub, account)
         super().__init__(scope, id)
         if security_group is None:
             security_group, workload_security_group = traffic_groups(self, vpc, (), workload_description="Workloads: TLS out to the Bedrock endpoints only")
@@ -105,13 +106,29 @@ class PrivateBedrockEndpoints(Construct):
 
 
 def _check_inputs(
-    scope: Construct, vpc: Any, access: Any, principals: Any, subnets: Any, subnets_by_service: Any, security_group: Any, workload_security_group: Any
+    scope: Construct,
+    vpc: Any,
+    access: Any,
+    principals: Any,
+    subnets: Any,
+    subnets_by_service: Any,
+    security_group: Any,
+    workload_security_group: Any,
+    hub: Any,
+    account: Any,
 ) -> None:
     """Wrong types and mismatches as one sentence each, before CDK would raise from deep inside jsii."""
     require_access(access)
     require_like("vpc", vpc, ("vpc_id", "select_subnets"), "an ec2.IVpc (ec2.Vpc, or ec2.Vpc.from_lookup / from_vpc_attributes)")
     if isinstance(principals, str) or not isinstance(principals, Sequence) or not principals or not all(isinstance(p, str) for p in principals):
         raise ConfigError(f"principals must be a non-empty list of role ARNs (strings, such as role.role_arn), got {described(principals)}.")
+    # A token (role.role_arn) resolves at deploy time; a literal must be a role ARN, or the
+    # aws:PrincipalArn condition would admit no one.
+    role_arns("principals", [p for p in principals if not Token.is_unresolved(p)])
+    if hub is not None and not isinstance(hub, HubSettings):
+        raise ConfigError(f"hub must be a HubSettings (the hub's spoke ranges and principals) or None, got {described(hub)}.")
+    if account is not None and not (isinstance(account, str) and (Token.is_unresolved(account) or ACCOUNT_ID.match(account))):
+        raise ConfigError(f"account must be a 12-digit AWS account id such as 123456789012 (or None for the stack's account), got {described(account)}.")
     require_like("security_group", security_group, ("security_group_id",), "an ec2.ISecurityGroup", optional=True)
     require_like("workload_security_group", workload_security_group, ("security_group_id",), "an ec2.ISecurityGroup", optional=True)
     if workload_security_group is not None and security_group is None:
@@ -121,6 +138,10 @@ def _check_inputs(
     if subnets is not None and subnets_by_service is not None:
         raise ConfigError("subnets and subnets_by_service are both given; give one of them.")
     if subnets_by_service is not None:
+        if not isinstance(subnets_by_service, Mapping):
+            raise ConfigError(f"subnets_by_service must map each service to a list of ec2.ISubnet, got {described(subnets_by_service)}.")
+        for service, service_subnets in subnets_by_service.items():
+            require_list_of(f"subnets_by_service[{service!r}]", service_subnets, ("subnet_id",), "ec2.ISubnet")
         missing = [s for s in access.services if s not in subnets_by_service]
         if missing:
             raise ConfigError(f"subnets_by_service has no subnets for {', '.join(missing)}; give subnets for every service of access.services.")

@@ -10,7 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.config.network_settings import NetworkSettings
 from private_bedrock.security.log_groups import encrypted_log_group
 from private_bedrock.security.nag import acknowledge_compliance
 from private_bedrock.network.security_groups import Peer, traffic_groups
@@ -74,21 +74,21 @@ class IsolatedNetwork(Construct):
         return list(self.vpc.isolated_subnets)
 
 
-def isolated_placement(scope: Construct, config: RegionConfig, account: str | None) -> Placement:
+def isolated_placement(scope: Construct, settings: NetworkSettings, account: str | None) -> Placement:
     """The new VPC's zones, and the zones each endpoint goes into (see private_bedrock/network/placement.py)."""
     stack = Stack.of(scope)
     if account is None:
         # No account, no lookup: CloudFormation picks the zones at deploy time.
-        zones = list(config.availability_zones) or deploy_time_azs(stack, config.az_count)
-        return unrestricted(zones, config.endpoints)
-    candidates = list(config.availability_zones) or list(stack.availability_zones)
-    supported = {svc: supported_zones(scope, config.region, svc, candidates) for svc in config.endpoints}
+        zones = list(settings.availability_zones) or deploy_time_azs(stack, settings.az_count)
+        return unrestricted(zones, settings.services)
+    candidates = list(settings.availability_zones) or list(stack.availability_zones)
+    supported = {svc: supported_zones(scope, settings.region, svc, candidates) for svc in settings.services}
     if any(az.startswith("dummy") for az in candidates):
         # The account's zones are not looked up yet: CDK hands out placeholders and the
         # CLI synthesizes again once it has the answer. Judging placement now would fail
         # on placeholders against real cached zones.
-        return unrestricted(candidates[: config.az_count], config.endpoints)
-    return choose_zones(config.region, candidates, supported, config.az_count)
+        return unrestricted(candidates[: settings.az_count], settings.services)
+    return choose_zones(settings.region, candidates, supported, settings.az_count)
 
 
 def deploy_time_azs(stack: Stack, count: int) -> list[str]:

@@ -16,7 +16,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from private_bedrock.config.app_config import RegionConfig
+from private_bedrock.access import BedrockAccess
+from private_bedrock.config.probe_plan import ProbePlan
+from private_bedrock.construct_inputs import require_access
 from private_bedrock.security.log_groups import encrypted_log_group
 from private_bedrock.security.nag import acknowledge, acknowledge_compliance
 from private_bedrock.probe.code import probe_code
@@ -32,7 +34,12 @@ PROBE_TIMEOUT = Duration.seconds(60)
 
 @dataclass(frozen=True)
 class ConnectivityProbeProps:
-    config: RegionConfig
+    """plan: the models and names the probe calls; access: what it expects to be allowed (the
+    endpoints' services, their policy mode, API keys, the guardrail), the same BedrockAccess
+    the endpoints and SourceVpceOnlyPolicy are built from."""
+
+    plan: ProbePlan
+    access: BedrockAccess
     vpc: ec2.IVpc
     subnets: Sequence[ec2.ISubnet]
     security_group: ec2.ISecurityGroup
@@ -45,33 +52,33 @@ class ConnectivityProbeProps:
 class ConnectivityProbe(Construct):
     def __init__(self, scope: Construct, id: str, *, props: ConnectivityProbeProps) -> None:
         super().__init__(scope, id)
-        cfg = props.config
+        access, plan = require_access(props.access), props.plan
         code = probe_code(RUNTIME, ARCHITECTURE)
         c, allowed, denied = contract, contract.ALLOWED, contract.DENIED
-        expect_allowed = allowed if cfg.endpoint_policy == "allow" else denied
+        expect_allowed = allowed if access.endpoint_policy == "allow" else denied
         base_env = {
-            c.ENDPOINTS: ",".join(s for s in cfg.endpoints if s in c.SERVICES),
-            c.RUNTIME_MODEL: cfg.probe.runtime_model,
-            c.RUNTIME_DENIED_MODEL: cfg.probe.runtime_denied_model,
-            c.MANTLE_MODEL: cfg.probe.mantle_model or "",
-            c.MANTLE_DENIED_MODEL: cfg.probe.mantle_denied_model or "",
-            c.MANTLE_BASE_PATH: cfg.probe.mantle_base_path,
+            c.ENDPOINTS: ",".join(s for s in access.services if s in c.SERVICES),
+            c.RUNTIME_MODEL: plan.runtime_model,
+            c.RUNTIME_DENIED_MODEL: plan.runtime_denied_model,
+            c.MANTLE_MODEL: plan.mantle_model or "",
+            c.MANTLE_DENIED_MODEL: plan.mantle_denied_model or "",
+            c.MANTLE_BASE_PATH: plan.mantle_base_path,
             # bedrock-runtime's OpenAI-compatible API serves OpenAI models only (private_bedrock/config/probe_plan.py).
-            c.RUNTIME_OPENAI_MODEL: cfg.probe.runtime_openai_model or "",
-            c.RUNTIME_RESPONSES_MODEL: cfg.probe.runtime_responses_model or "",
-            c.RUNTIME_OPENAI_DENIED_MODEL: cfg.probe.runtime_openai_denied_model,
-            c.PUBLIC_DNS_NAME: cfg.probe.public_dns_name or "",
+            c.RUNTIME_OPENAI_MODEL: plan.runtime_openai_model or "",
+            c.RUNTIME_RESPONSES_MODEL: plan.runtime_responses_model or "",
+            c.RUNTIME_OPENAI_DENIED_MODEL: plan.runtime_openai_denied_model,
+            c.PUBLIC_DNS_NAME: plan.public_dns_name or "",
             # Where AWS offers no API keys the bearer checks are skipped, not failed.
-            c.API_KEYS_IN_REGION: cfg.probe.api_keys_in_region,
-            c.EXPECT_BEARER: allowed if cfg.allow_api_keys and cfg.endpoint_policy == "allow" else denied,
-            c.EXPECT_WEB_SEARCH: allowed if cfg.probe.web_search_allowed else denied,
+            c.API_KEYS_IN_REGION: plan.api_keys_in_region,
+            c.EXPECT_BEARER: allowed if access.allow_api_keys and access.endpoint_policy == "allow" else denied,
+            c.EXPECT_WEB_SEARCH: allowed if plan.web_search_allowed else denied,
             # The Anthropic Messages API (lambda_src/probe/anthropic_checks.py).
-            c.RUNTIME_ANTHROPIC_MODEL: cfg.probe.runtime_anthropic_model or "",
-            c.RUNTIME_ANTHROPIC_DENIED_MODEL: cfg.probe.runtime_anthropic_denied_model,
-            c.MANTLE_ANTHROPIC_MODEL: cfg.probe.mantle_anthropic_model or "",
-            c.MANTLE_ANTHROPIC_DENIED_MODEL: cfg.probe.mantle_anthropic_denied_model,
+            c.RUNTIME_ANTHROPIC_MODEL: plan.runtime_anthropic_model or "",
+            c.RUNTIME_ANTHROPIC_DENIED_MODEL: plan.runtime_anthropic_denied_model,
+            c.MANTLE_ANTHROPIC_MODEL: plan.mantle_anthropic_model or "",
+            c.MANTLE_ANTHROPIC_DENIED_MODEL: plan.mantle_anthropic_denied_model,
             # A required guardrail: the probe's native calls carry it (its DRAFT version).
-            c.GUARDRAIL_ARN: cfg.guardrail_arn or "",
+            c.GUARDRAIL_ARN: access.guardrail_arn or "",
         }
         self.function = self._function(
             "InVpc", props, code,

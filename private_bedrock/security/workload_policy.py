@@ -77,6 +77,12 @@ def _check_inputs(access: object, endpoints: object, roles: object) -> Mapping[s
             f"endpoints has no {', '.join(missing)} endpoint, which access grants ({', '.join(access.services)}); "
             "build PrivateBedrockEndpoints and SourceVpceOnlyPolicy from the same BedrockAccess."
         )
+    if isinstance(endpoints, PrivateBedrockEndpoints) and endpoints.access != access:
+        # The same services are not enough: the policy must grant what the endpoints' policies admit.
+        raise ConfigError(
+            "endpoints was built from a different BedrockAccess than access (its models, capabilities or ARNs differ); "
+            "pass the same BedrockAccess to PrivateBedrockEndpoints and SourceVpceOnlyPolicy."
+        )
     require_list_of("roles", roles, ("role_arn", "attach_inline_policy"), "iam.IRole (iam.Role, or iam.Role.from_role_arn)")
     return ids
 

@@ -58,9 +58,13 @@ def test_a_profile_outside_the_scope_is_refused_with_the_fix() -> None:
         ({"allow_api_keys": "yes"}, r"^allow_api_keys must be true or false, got 'yes'\.$"),
         ({"capabilities": ["streaming"]}, r"lacks inference"),
         ({"services": ["bedrock"]}, r"^services must include bedrock-runtime"),
+        ({"services": "bedrock-runtime,bedrock-runtime"}, r"^services lists bedrock-runtime more than once; list each endpoint once\.$"),
         ({"service_tiers": ["flex"]}, r"^service_tiers \['flex'\] leaves out default"),
         ({"guardrail_arn": "arn:aws:bedrock:eu-central-1:123456789012:guardrail/abc"}, r"^guardrail_arn is set but capabilities lacks guardrails"),
         ({"agent_alias_arns": ["arn:aws:bedrock:eu-central-1:1:agent-alias/x"]}, r"^agent_alias_arns entry .* is not an ARN such as"),
+        ({"model_regions": {"eu.amazon.nova-micro-v1:0": 5}}, r"^model_regions\['eu.amazon.nova-micro-v1:0'\] must be a list of strings"),
+        ({"model_regions": {"eu.amazon.nova-micro-v1:0": ["eu-central-1", "eu-nowhere-1"]}}, r"^model_regions\['eu.amazon.nova-micro-v1:0'\] entry 'eu-nowhere-1' is not a Bedrock region"),
+        ({"model_regions": {"amazon.nova-lite-v1:0": ["eu-central-1"]}}, r"^model_regions has key 'amazon.nova-lite-v1:0', which is not in runtime_models"),
         ({"claude_platform_principal_arns": ["arn:aws:iam::*:role/x"]}, r"^claude_platform_principal_arns entry .* is not an IAM role ARN"),
     ],
 )
@@ -74,3 +78,8 @@ def test_the_app_config_composes_the_same_value() -> None:
     cfg = load_config({"regions": ["eu-central-1"], "runtimeModels": ["eu.amazon.nova-micro-v1:0"], "inferenceScope": "geography"}, None).regions[0]
     assert cfg.access == BedrockAccess(**EXAMPLE, check_documented=False)
     assert cfg.access is cfg.access  # built once
+
+
+def test_model_regions_given_as_a_string_is_a_list_of_regions() -> None:
+    access = BedrockAccess(**{**EXAMPLE, "model_regions": {"eu.amazon.nova-micro-v1:0": "eu-central-1,eu-west-1"}})
+    assert access.model_regions == {"eu.amazon.nova-micro-v1:0": ("eu-central-1", "eu-west-1")}

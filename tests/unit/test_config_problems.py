@@ -135,3 +135,8 @@ def test_an_existing_vpc_and_a_topology_key_are_checked_together() -> None:
         "subnetIds entry 'subnet-1' is not a subnet id such as subnet-0123456789abcdef0.",
         "hubVpcCidr applies only with topology spoke (this region's topology is standalone); remove it.",
     )
+
+
+def test_an_endpoint_listed_twice_is_refused() -> None:
+    got = problems_of({"regions": "us-east-1", "endpoints": "bedrock-runtime,bedrock-runtime"})
+    assert got == ("endpoints lists bedrock-runtime more than once; list each endpoint once.",)

@@ -187,6 +187,15 @@ def test_the_readme_links_every_page_and_answers_the_usual_questions_in_one_hop(
             assert f"({target}" in text
 
 
+REPO_PATH = re.compile(r"\b((?:private_bedrock|lambda_src|stacks|tests|bench|examples)/[\w./*-]*\w)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=rel)
+def test_every_repository_path_a_page_names_exists(page: Path) -> None:
+    missing = sorted({p for p in REPO_PATH.findall(page.read_text()) if "*" not in p and not (ROOT / p).exists()})
+    assert not missing, f"{rel(page)} names paths that do not exist: {', '.join(missing)}"
+
+
 def test_the_readme_section_the_deployed_dashboard_names_exists_and_links_the_alarm_meanings() -> None:
     # The dashboard's text is in every deployed template, so the README keeps the section it names.
     source = (ROOT / "private_bedrock" / "monitoring" / "dashboard.py").read_text()

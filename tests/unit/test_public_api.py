@@ -178,12 +178,17 @@ def _policy(**changes: Any) -> None:
         (lambda: _endpoints(security_group="sg-1"), r"^security_group must be an ec2\.ISecurityGroup or None, got 'sg-1'\.$"),
         (lambda: _endpoints(subnets=["subnet-1"]), r"^subnets must be an ec2\.SubnetSelection or None"),
         (lambda: _endpoints(region="us-east-1"), r"^access is for eu-central-1 but the stack is in us-east-1; build the BedrockAccess for us-east-1"),
+        (lambda: _endpoints(hub="x"), r"^hub must be a HubSettings .*or None, got 'x'\.$"),
+        (lambda: _endpoints(account="1234"), r"^account must be a 12-digit AWS account id .*got '1234'\.$"),
+        (lambda: _endpoints(subnets_by_service={s: [1] for s in SERVICES}), r"^subnets_by_service\['bedrock'\] must be a list of ec2\.ISubnet, got \[1\]\.$"),
+        (lambda: _endpoints(principals=["not-an-arn"]), r"^principals entry 'not-an-arn' is not an IAM role ARN such as"),
         (lambda: _policy(roles=["arn:aws:iam::123456789012:role/app"]), r"^roles must be a list of iam\.IRole"),
         (lambda: _policy(endpoints=["vpce-1"]), r"^endpoints must be the PrivateBedrockEndpoints"),
         (lambda: _policy(access=access(services=["bedrock-runtime", "bedrock-agent-runtime"], mantle_models=[], knowledge_base_arns=["arn:aws:bedrock:eu-central-1:123456789012:knowledge-base/KB12345678"])),
          r"^endpoints has no bedrock-agent-runtime endpoint, which access grants .*from the same BedrockAccess\.$"),
+        (lambda: _policy(access=access(capabilities=["inference"])), r"^endpoints was built from a different BedrockAccess than access .*pass the same BedrockAccess"),
     ],
-    ids=["vpc", "access", "principal-string", "no-principals", "security-group", "subnets", "region", "roles", "endpoints", "mismatch"],
+    ids=["vpc", "access", "principal-string", "no-principals", "security-group", "subnets", "region", "hub", "account", "subnets-by-service", "principal-not-arn", "roles", "endpoints", "mismatch", "other-access"],
 )
 def test_a_wrong_argument_is_one_sentence(build: Any, sentence: str) -> None:
     with pytest.raises(ConfigError, match=sentence) as err:
@@ -203,3 +208,11 @@ def test_every_export_resolves() -> None:
         assert getattr(private_bedrock, name).__name__ == name
     with pytest.raises(AttributeError):
         private_bedrock.NoSuchConstruct  # noqa: B018
+
+
+def test_a_literal_role_arn_and_an_account_token_pass() -> None:
+    stack, vpc, role = user_stack()
+    endpoints = PrivateBedrockEndpoints(
+        stack, "Bedrock", vpc=vpc, access=access(), principals=[role.role_arn, "arn:aws:iam::123456789012:role/app"], account=cdk.Aws.ACCOUNT_ID
+    )
+    assert endpoints.principals[1] == "arn:aws:iam::123456789012:role/app"
