@@ -62,17 +62,25 @@ def bedrock_arns(key: str, values: list[str], pattern: re.Pattern[str], example:
     return tuple(dict.fromkeys(values))
 
 
+def guardrail_format(where: Callable[[str], str], region: str, value: Any, account: str | None) -> str | None:
+    """guardrailArn on its own (None, or a guardrail ARN of this region and account): needs no other key."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where('guardrailArn')} must be one guardrail ARN string, got {value!r}.")
+    (guardrail,) = bedrock_arns(where("guardrailArn"), [value], GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
+    return guardrail
+
+
 def parse_guardrail(
     where: Callable[[str], str], region: str, value: Any, account: str | None, capabilities: tuple[str, ...], mantle_enabled: bool
 ) -> tuple[str | None, tuple[str, ...]]:
     """The guardrail inference must carry (or None) and the warnings that come with one."""
-    if value is None:
+    guardrail = guardrail_format(where, region, value, account)
+    if guardrail is None:
         if "guardrails" in capabilities:
             raise ConfigError(f"{where('capabilities')} lists guardrails but no guardrailArn is set; set guardrailArn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
         return None, ()
-    if not isinstance(value, str):
-        raise ConfigError(f"{where('guardrailArn')} must be one guardrail ARN string, got {value!r}.")
-    (guardrail,) = bedrock_arns(where("guardrailArn"), [value], GUARDRAIL_ARN, f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456", region, account)
     if "guardrails" not in capabilities:
         raise ConfigError(f"{where('guardrailArn')} is set but {where('capabilities')} lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
     if mantle_enabled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from private_bedrock.config.access_inputs import check_agent_endpoints, check_one_account, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
+from private_bedrock.config.access_inputs import check_agent_endpoints, check_one_account, guardrail_format, parse_agent_arns, parse_capabilities, parse_guardrail, parse_service_tiers
 from private_bedrock.config.account_facts import read_facts
 from private_bedrock.config.claude_platform import parse_claude_platform
 from private_bedrock.config.endpoints import check_endpoint, check_endpoint_names
@@ -171,8 +171,10 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
 
     capabilities = p.check(parse_capabilities, where("capabilities"), settings.get("capabilities", default("capabilities")))
     guardrail: Any = FAILED
-    if ok(capabilities, endpoints):
-        guardrail, guardrail_warnings = p.check(parse_guardrail, where, region, settings.get("guardrailArn"), account, capabilities, mantle_enabled) or (FAILED, ())
+    # The ARN's form needs no other key, so it is checked even when the cross-checks cannot run.
+    guardrail_given = p.check(guardrail_format, where, region, settings.get("guardrailArn"), account)
+    if ok(guardrail_given, capabilities, endpoints):
+        guardrail, guardrail_warnings = p.check(parse_guardrail, where, region, guardrail_given, account, capabilities, mantle_enabled) or (FAILED, ())
         warnings += guardrail_warnings
     alias_arns, kb_arns = p.check(parse_agent_arns, where, region, settings, account) or (FAILED, FAILED)
     if ok(endpoints, alias_arns):

@@ -75,7 +75,9 @@ def as_bool(key: str, value: Any) -> bool:
 
 def one_of(key: str, value: Any, accepted: tuple[str, ...]) -> str:
     if value not in accepted:
-        raise ConfigError(f"{key} {value!r} is not supported; use one of: {', '.join(accepted)}.")
+        match = close_key(value, accepted) if isinstance(value, str) else None
+        hint = f" (did you mean {match!r}?)" if match else ""
+        raise ConfigError(f"{key} {value!r} is not supported{hint}; use one of: {', '.join(accepted)}.")
     return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from private_bedrock.config.app_config import ConfigError, load_config
+from private_bedrock.facts.regions import SERVICES
 
 
 def problems_of(context: dict, account: str | None = None) -> tuple[str, ...]:
@@ -140,3 +141,18 @@ def test_an_existing_vpc_and_a_topology_key_are_checked_together() -> None:
 def test_an_endpoint_listed_twice_is_refused() -> None:
     got = problems_of({"regions": "us-east-1", "endpoints": "bedrock-runtime,bedrock-runtime"})
     assert got == ("endpoints lists bedrock-runtime more than once; list each endpoint once.",)
+
+
+def test_a_malformed_guardrail_arn_is_reported_with_a_refused_capability() -> None:
+    got = problems_of({"regions": "us-east-1", "capabilities": ["flying"], "guardrailArn": "arn:aws:bedrock:us-east-1:1:guardrail/x"})
+    assert len(got) == 2, got
+    assert got[0].startswith("capabilities ")
+    assert got[1].startswith("guardrailArn entry 'arn:aws:bedrock:us-east-1:1:guardrail/x' is not an ARN such as")
+
+
+def test_a_misspelt_choice_names_its_close_match() -> None:
+    got = problems_of({"regions": "us-east-1", "endpoints": "bedrock,bedrock-runtim"})
+    assert got == (
+        "endpoints entry 'bedrock-runtim' is not supported (did you mean 'bedrock-runtime'?); use one of: "
+        + ", ".join(SERVICES) + ".",
+    )
