@@ -21,7 +21,8 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export PYTHONDONTWRITEBYTECODE := 1
 CDK := $(NODE_BIN)/cdk
 # Offline synth: no credentials, no profile, no instance metadata, so the CLI never looks
-# anything up and the app synthesizes account-agnostic (README: "Deploy, verify, destroy").
+# anything up and the app synthesizes account-agnostic (README: "Quick start"; why such a
+# cdk.out is not deployed: "Deploy, verify, destroy").
 OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u CDK_DEFAULT_ACCOUNT AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
 	AWS_EC2_METADATA_DISABLED=true

@@ -194,3 +194,14 @@ REPO_PATH = re.compile(r"\b((?:private_bedrock|lambda_src|stacks|tests|bench|exa
 def test_every_repository_path_a_page_names_exists(page: Path) -> None:
     missing = sorted({p for p in REPO_PATH.findall(page.read_text()) if "*" not in p and not (ROOT / p).exists()})
     assert not missing, f"{rel(page)} names paths that do not exist: {', '.join(missing)}"
+
+
+def test_the_readme_section_the_deployed_dashboard_names_exists_and_links_the_alarm_meanings() -> None:
+    # The dashboard's text is in every deployed template, so the README keeps the section it names.
+    source = (ROOT / "private_bedrock" / "monitoring" / "dashboard.py").read_text()
+    named = re.search(r'see the README, section \\"([^"\\]+)\\"', source)
+    assert named, "the dashboard's text no longer names a README section; drop this test's pointer check with it"
+    sections = re.split(r"^#{2,3} ", README.read_text(), flags=re.M)
+    section = next((s for s in sections if s.split("\n", 1)[0].strip() == named.group(1)), None)
+    assert section is not None, f"README.md has no section {named.group(1)!r}, which the deployed dashboard names"
+    assert "(docs/proving-and-verifying.md#what-an-alarm-means)" in section, f"README section {named.group(1)!r} does not link the alarm meanings"

@@ -113,7 +113,8 @@ def _deployed_template(cfn, stack: str) -> tuple[dict, dict[str, str]]:
 @dataclass(frozen=True)
 class Reference:
     """What the deployed stack is judged against: the template built locally (cdk.out) and
-    its assets, or (fleet members, --against-deployed) the deployed template itself."""
+    its assets, a StackSet's template (fleet members), or (--against-deployed) the deployed
+    template itself."""
 
     template: dict | None  # None: the deployed template (GetTemplate)
     name: str
@@ -317,7 +318,8 @@ def _invoke(lam, function: str, version: str) -> dict:
 
 def verify(region: str, stack: str, profile: str | None = None, session: Any = None, reference: Reference = AGAINST_DEPLOYED) -> dict:
     """Check, then run, then judge one deployed stack. `reference`: what it is judged against
-    (the CLI: the local cloud assembly; the fleet: its own template, for now)."""
+    (the CLI: the local cloud assembly, or the deployed template with --against-deployed;
+    a fleet member: its StackSet's template, without local assets)."""
     from private_bedrock.tools.prove.resolve import UnresolvedIntrinsic
 
     try:
