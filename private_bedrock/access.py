@@ -19,11 +19,12 @@ from typing import Any, Mapping
 
 from private_bedrock.config.access_inputs import (
     AGENT_ALIAS_ARN,
-    GUARDRAIL_ARN,
     KNOWLEDGE_BASE_ARN,
     bedrock_arns,
+    check_agent_endpoints,
     check_one_account,
     parse_capabilities,
+    parse_guardrail,
     parse_service_tiers,
 )
 from private_bedrock.config.account_facts import DOCUMENTED_SOURCE
@@ -112,32 +113,9 @@ class BedrockAccess:
                     raise ConfigError(sentence)
                 warnings += (sentence,)
         capabilities = parse_capabilities("capabilities", list(as_list("capabilities", self.capabilities)))
-        guardrail = self.guardrail_arn
-        if guardrail is not None:
-            if not isinstance(guardrail, str):
-                raise ConfigError(f"guardrail_arn must be one guardrail ARN string, got {guardrail!r}.")
-            example = f"arn:aws:bedrock:{region}:123456789012:guardrail/abc123def456"
-            (guardrail,) = bedrock_arns("guardrail_arn", [guardrail], GUARDRAIL_ARN, example, region, None)
-            if "guardrails" not in capabilities:
-                raise ConfigError("guardrail_arn is set but capabilities lacks guardrails; add guardrails (Converse with a guardrail needs ApplyGuardrail).")
-            if mantle_enabled:
-                raise ConfigError(
-                    "guardrail_arn can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
-                    "remove bedrock-mantle from services (and mantle_models) or unset guardrail_arn."
-                )
-        elif "guardrails" in capabilities:
-            raise ConfigError(f"capabilities lists guardrails but no guardrail_arn is set; set guardrail_arn to arn:aws:bedrock:{region}:<account>:guardrail/<id>.")
-        agent_services = [s for s in AGENT_SERVICES if s in services]
-        if agent_services and not (aliases or kbs):
-            raise ConfigError(
-                f"services enables {' and '.join(agent_services)} but no agent or knowledge base is named; "
-                "list the ones workloads may use in agent_alias_arns and/or knowledge_base_arns."
-            )
-        if (aliases or kbs) and not agent_services:
-            raise ConfigError(
-                f"{'agent_alias_arns' if aliases else 'knowledge_base_arns'} is set but services has no agent endpoint; "
-                "add bedrock-agent-runtime (and bedrock-agent for reads) or remove the ARNs."
-            )
+        # The app's own checks, naming this class's arguments instead of the context keys.
+        guardrail, _ = parse_guardrail(_argument, region, self.guardrail_arn, None, capabilities, mantle_enabled)
+        check_agent_endpoints(_argument, services, aliases, kbs)
         check_one_account({"guardrail_arn": (guardrail,) if guardrail else (), "agent_alias_arns": aliases, "knowledge_base_arns": kbs})
         set_("region", region)
         set_("runtime_models", models)
@@ -166,6 +144,14 @@ class BedrockAccess:
     @property
     def runtime_model_ids(self) -> tuple[str, ...]:
         return tuple(m.model_id for m in self.runtime_models)
+
+
+# Context key -> BedrockAccess argument, for the sentences of the config's shared checks.
+_ARGUMENTS = {"guardrailArn": "guardrail_arn", "endpoints": "services", "agentAliasArns": "agent_alias_arns", "knowledgeBaseArns": "knowledge_base_arns"}
+
+
+def _argument(key: str) -> str:
+    return _ARGUMENTS.get(key, key)
 
 
 def _runtime_models(value: Any) -> tuple[ModelRef, ...]:

@@ -86,7 +86,7 @@ def parse_guardrail(
     if mantle_enabled:
         raise ConfigError(
             f"{where('guardrailArn')} can be enforced on bedrock-runtime only (bedrock-mantle has no guardrail condition key); "
-            f"remove bedrock-mantle from {where('endpoints')} in {region} or unset guardrailArn."
+            f"remove bedrock-mantle from {where('endpoints')} in {region} or unset {where('guardrailArn')}."
         )
     # "Guardrails don't apply to the Responses API" (bedrock-runtime, inference-responses-api,
     # read 2026-12). The model grants demand bedrock:GuardrailIdentifier, which those calls

@@ -190,7 +190,7 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
     claude_principals = p.check(parse_claude_platform, where, settings.get("claudePlatform"))
     service_tiers = p.check(parse_service_tiers, where("serviceTiers"), settings.get("serviceTiers"))
     p.raise_if_any()
-    return RegionConfig(
+    config = RegionConfig(
         region=region,
         az_count=az_count,
         availability_zones=azs,
@@ -221,3 +221,7 @@ def parse_region(region: str, settings: Mapping[str, Any], overridden: frozenset
         key_admin_arns=key_admins,
         network=network,
     )
+    # The grants' value, built once here so a refusal of it is one more problem of this run.
+    p.check(lambda: config.access)
+    p.raise_if_any()
+    return config

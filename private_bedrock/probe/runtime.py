@@ -52,8 +52,9 @@ def runtime_module(name: str) -> ModuleType:
     """The probe's module `name` (e.g. "plan") as private_bedrock.probe_runtime.<name>, imported by
     that name whether the library is a wheel, an editable install or a bare checkout.
 
-    Only modules that import no sibling by its top-level name (plan.py imports none) can be
-    imported this way; the others expect /var/task on sys.path."""
+    Only modules that import no sibling by its top-level name can be imported this way (plan.py
+    imports contract relatively when it is a package module; contract.py imports nothing of the
+    probe); the others expect /var/task on sys.path."""
     with _lock:
         _checkout_package()
     return importlib.import_module(f"{RUNTIME_PACKAGE}.{name}")
